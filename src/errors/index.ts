@@ -1,0 +1,1 @@
+export { DiffscopeError, ERRORS, type ErrorCode } from './error-table.js';

@@ -1,0 +1,84 @@
+/**
+ * The contract between the inference library and its callers (the worker, benchmarks, tests).
+ * Nothing here depends on ONNX Runtime, so callers can be type-checked without loading it.
+ */
+
+export const SAMPLER_NAMES = ['ddim', 'euler', 'euler_a', 'dpmpp_2m', 'lcm'] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
+export interface GenerationParams {
+  /** Registry id of the model, e.g. `shapes-v1`. */
+  model: string;
+  sampler: SamplerName;
+  steps: number;
+  cfgScale: number;
+  seed: number;
+  width: number;
+  height: number;
+  /** Images per request. */
+  n: number;
+  /** DPM++ 2M only: use Karras sigmas. Other samplers ignore it. */
+  karrasSigmas?: boolean;
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  negativePrompt?: string;
+  params: GenerationParams;
+  /** Called after every sampling step, with 1-based `step` of `totalSteps`. Must be cheap. */
+  onProgress?: (progress: StepProgress) => void;
+  /** Checked between steps: an aborted signal stops sampling within one step. */
+  signal?: AbortSignal;
+}
+
+export interface StepProgress {
+  step: number;
+  totalSteps: number;
+  stepMs: number;
+}
+
+export interface GeneratedImage {
+  png: Buffer;
+  width: number;
+  height: number;
+  seed: number;
+}
+
+export interface GenerateResult {
+  images: GeneratedImage[];
+  modelId: string;
+  modelVersion: string;
+  /** True when the model had to be loaded for this request (`model.load` span present). */
+  coldStart: boolean;
+  timings: {
+    modelLoadMs: number;
+    textEncodeMs: number;
+    samplingMs: number;
+    decodeMs: number;
+    totalMs: number;
+    stepMs: number[];
+  };
+  device: 'cpu' | 'cuda';
+  /** Peak resident memory of the process while this request ran (CPU). */
+  peakMemoryMb?: number;
+  /** Only when running on a GPU and read from the device. */
+  peakGpuMemoryMb?: number;
+}
+
+export interface ModelInfo {
+  id: string;
+  version: string;
+  path: string;
+  kind: 'pixel' | 'latent';
+  defaultWidth: number;
+  defaultHeight: number;
+  /** Allowed output sizes, or a [min, max, multiple] range. */
+  sizes: { min: number; max: number; multipleOf: number };
+  description?: string;
+}
+
+export interface InferencePipeline {
+  listModels(): ModelInfo[];
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+/**
+ * The storage contract every queue implementation meets (embedded SQLite, Redis/BullMQ,
+ * RabbitMQ). One conformance suite (test/queue/conformance.ts) runs against each.
+ *
+ * Delivery is at-least-once: a message is redelivered when its consumer dies or its
+ * processor throws; processors must therefore be idempotent (the worker is, through the
+ * generation store's once-only completion).
+ */
+
+/** Message metadata: W3C `traceparent`/`tracestate`/`baggage`, `request_id`, `enqueued_at` (ms since epoch). */
+export type MessageHeaders = Record<string, string>;
+
+export interface DeliveredMessage<T = unknown> {
+  /** Stable id given at publish time (the request id for generation jobs). */
+  id: string;
+  payload: T;
+  headers: MessageHeaders;
+  /** 1 on first delivery, incremented on each redelivery/retry. */
+  attempt: number;
+  /** When this delivery was handed to the processor (ms since epoch). */
+  deliveredAt: number;
+}
+
+/** Throws → retried with backoff until `maxAttempts`, then dead-lettered. Honour `signal` (shutdown). */
+export type Processor<T = unknown> = (message: DeliveredMessage<T>, signal: AbortSignal) => Promise<void>;
+
+export interface ConsumerOptions {
+  concurrency: number;
+  maxAttempts: number;
+  /** First retry delay; doubles each attempt (exponential backoff), capped at `maxBackoffMs`. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Called once when a message exhausted its attempts and was dead-lettered. */
+  onDeadLetter?: (message: DeliveredMessage, error: Error) => void | Promise<void>;
+}
+
+export interface QueueProducer {
+  publish(id: string, payload: unknown, headers: MessageHeaders): Promise<void>;
+}
+
+export interface QueueConsumer {
+  /**
+   * Stop taking new messages. `drain: true` waits for in-flight processors to finish;
+   * `drain: false` aborts them and hands their messages back for redelivery.
+   */
+  close(options?: { drain: boolean; timeoutMs?: number }): Promise<void>;
+}
+
+export interface QueueBackend {
+  readonly kind: 'sqlite' | 'redis' | 'rabbitmq';
+  producer(queue: string): Promise<QueueProducer>;
+  consume<T>(queue: string, processor: Processor<T>, options: ConsumerOptions): Promise<QueueConsumer>;
+  /** Messages waiting (not in flight), for backpressure. */
+  depth(queue: string): Promise<number>;
+  /** Messages in the dead-letter queue, for operators and tests. */
+  deadLetters(queue: string): Promise<DeliveredMessage[]>;
+  close(): Promise<void>;
+}
