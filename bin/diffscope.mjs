@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Entry point of the `diffscope` command. Services need the OpenTelemetry ESM hook registered
+// before any of their imports, which only `node --import` guarantees, so they are re-run
+// through it; `start`, `models` and `--help` need no telemetry and run in this process.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const register = fileURLToPath(new URL('../dist/telemetry/register.js', import.meta.url));
+if (!existsSync(main)) {
+  console.error('diffscope is not built yet: run `npm run build` first.');
+  process.exit(1);
+}
+const args = process.argv.slice(2);
+const inProcess = args.length === 0 || ['start', 'models', 'help'].includes(args[0]) || args.includes('--help') || args.includes('-h');
+if (inProcess) {
+  await import(main);
+} else {
+  const child = spawn(process.execPath, ['--import', register, main, ...args], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
