@@ -1,0 +1,71 @@
+/**
+ * Images on the local disk: `<outputDir>/<key>`, location `file:///abs/path`. The default
+ * for one machine; the api-server reads them back through `get` to serve `/images/{k}`.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DiffscopeError } from '../errors/index.js';
+import type { ObjectStore } from './object-store.js';
+
+export interface LocalObjectStoreOptions {
+  /** Root directory; created on first write. */
+  outputDir: string;
+}
+
+export class LocalObjectStore implements ObjectStore {
+  readonly kind = 'local' as const;
+  readonly root: string;
+
+  constructor(options: LocalObjectStoreOptions) {
+    this.root = resolve(options.outputDir);
+  }
+
+  async put(key: string, body: Buffer, _contentType: string): Promise<{ location: string; bytes: number }> {
+    const path = this.pathFor(key);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      // Write then rename so a reader (or a redelivered job) never sees half an image.
+      const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+      await writeFile(tmp, body);
+      await rename(tmp, path);
+    } catch (err) {
+      throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `could not write ${key}: ${(err as Error).message}`, { cause: err });
+    }
+    return { location: pathToFileURL(path).href, bytes: body.length };
+  }
+
+  async get(location: string): Promise<Buffer | null> {
+    let path: string;
+    try {
+      path = fileURLToPath(location);
+    } catch {
+      return null;
+    }
+    // Only serve what lives under our root: a location comes from the shared store, but a
+    // crafted record must not turn this into an arbitrary file reader.
+    if (!this.isInside(path)) return null;
+    try {
+      return await readFile(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `could not read ${location}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private pathFor(key: string): string {
+    if (!key || isAbsolute(key) || key.split(/[\\/]/).some((part) => part === '..' || part === '')) {
+      throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `invalid object key "${key}"`);
+    }
+    const path = resolve(this.root, key);
+    if (!this.isInside(path)) throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `invalid object key "${key}"`);
+    return path;
+  }
+
+  private isInside(path: string): boolean {
+    const rel = relative(this.root, resolve(path));
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(sep);
+  }
+}
