@@ -25,6 +25,7 @@ export const ERRORS = define({
   DSC_ERR_API_UNSUPPORTED_MEDIA: { code: 'DSC_ERR_API_UNSUPPORTED_MEDIA', status: 415, retryable: false, message: 'Unsupported content type' },
   DSC_ERR_API_QUEUE_FULL: { code: 'DSC_ERR_API_QUEUE_FULL', status: 429, retryable: true, message: 'Queue is full, retry later' },
   DSC_ERR_API_TIMEOUT: { code: 'DSC_ERR_API_TIMEOUT', status: 504, retryable: true, message: 'Generation did not finish in time' },
+  DSC_ERR_API_INTERNAL: { code: 'DSC_ERR_API_INTERNAL', status: 500, retryable: true, message: 'Internal server error' },
   DSC_ERR_QUEUE_UNAVAILABLE: { code: 'DSC_ERR_QUEUE_UNAVAILABLE', status: 503, retryable: true, message: 'Queue backend unavailable' },
   DSC_ERR_STATE_UNAVAILABLE: { code: 'DSC_ERR_STATE_UNAVAILABLE', status: 503, retryable: true, message: 'Generation store unavailable' },
   DSC_ERR_MODEL_NOT_FOUND: { code: 'DSC_ERR_MODEL_NOT_FOUND', status: 400, retryable: false, message: 'Unknown model' },
