@@ -1,0 +1,55 @@
+/**
+ * Every span attribute key diffscope sets, in one table (BullMQ's enums/telemetry-attributes.ts habit).
+ * Namespaces: `diffusion.*` (our own, model/sampler/steps/…), `gen_ai.*` (OTel GenAI semantic
+ * conventions where a key exists), `messaging.*` (OTel messaging conventions), `diffscope.*` (request
+ * identity), `http.*`/`url.*`/`server.*` (set by the HTTP instrumentation and the serving code).
+ * docs/telemetry.md lists which span carries which key.
+ */
+export const ATTR = {
+  DIFFUSION_MODEL_ID: 'diffusion.model.id',
+  DIFFUSION_MODEL_VERSION: 'diffusion.model.version',
+  DIFFUSION_SAMPLER: 'diffusion.sampler',
+  DIFFUSION_STEPS: 'diffusion.steps',
+  DIFFUSION_CFG_SCALE: 'diffusion.cfg_scale',
+  DIFFUSION_SEED: 'diffusion.seed',
+  DIFFUSION_WIDTH: 'diffusion.width',
+  DIFFUSION_HEIGHT: 'diffusion.height',
+  DIFFUSION_N: 'diffusion.n',
+  DIFFUSION_PROMPT_HASH: 'diffusion.prompt_hash',
+  DIFFUSION_STEP_DURATIONS_MS: 'diffusion.step_durations_ms',
+  DIFFUSION_STEPS_PER_SECOND: 'diffusion.steps_per_second',
+  DIFFUSION_CACHE_HIT: 'diffusion.model.cache_hit',
+  DIFFUSION_COLD_START: 'diffusion.cold_start',
+  DIFFUSION_DEVICE: 'diffusion.device',
+  DIFFUSION_PEAK_MEMORY_MB: 'diffusion.peak_memory_mb',
+  DIFFUSION_PEAK_GPU_MEMORY_MB: 'diffusion.peak_gpu_memory_mb',
+  DIFFUSION_OUTPUT_LOCATION: 'diffusion.output_location',
+  DIFFUSION_IMAGE_INDEX: 'diffusion.image.index',
+  DIFFUSION_IMAGE_BYTES: 'diffusion.image.bytes',
+  DIFFUSION_QUEUE_WAIT_MS: 'diffusion.queue_wait_ms',
+  GEN_AI_REQUEST_MODEL: 'gen_ai.request.model',
+  GEN_AI_OUTPUT_TYPE: 'gen_ai.output.type',
+  GEN_AI_OPERATION_NAME: 'gen_ai.operation.name',
+  GEN_AI_REQUEST_SEED: 'gen_ai.request.seed',
+  REQUEST_ID: 'diffscope.request_id',
+  CLIENT_ID: 'diffscope.client_id',
+  GENERATION_STATUS: 'diffscope.generation.status',
+  MESSAGING_SYSTEM: 'messaging.system',
+  MESSAGING_DESTINATION: 'messaging.destination.name',
+  MESSAGING_OPERATION: 'messaging.operation.type',
+  MESSAGING_OPERATION_NAME: 'messaging.operation.name',
+  MESSAGING_MESSAGE_ID: 'messaging.message.id',
+  MESSAGING_DELIVERY_ATTEMPT: 'messaging.delivery.attempt',
+  STORAGE_SYSTEM: 'diffscope.storage.system',
+  STORAGE_KEY: 'diffscope.storage.key',
+  WEBHOOK_ATTEMPT: 'diffscope.webhook.attempt',
+  HTTP_REQUEST_METHOD: 'http.request.method',
+  HTTP_RESPONSE_STATUS_CODE: 'http.response.status_code',
+  HTTP_ROUTE: 'http.route',
+  URL_FULL: 'url.full',
+  SERVER_ADDRESS: 'server.address',
+  SERVER_PORT: 'server.port',
+  ERROR_TYPE: 'error.type',
+} as const;
+
+export type AttributeKey = (typeof ATTR)[keyof typeof ATTR];

@@ -1,0 +1,201 @@
+/**
+ * The structured logger: pino underneath, one JSON object per line, field names per
+ * architecture.md. Hot-path choices (measured by bench/telemetry/log-line.bench.ts):
+ * - level labels, `service`/`instance_id`/`version` and child bindings are serialised once by
+ *   pino (lsCache, chindings); a disabled level returns before any work;
+ * - the timestamp string is rebuilt at most once per millisecond;
+ * - request/trace context is appended as a cached string fragment through pino's streamWrite
+ *   hook instead of a mixin object that pino would have to merge and walk on every line.
+ */
+import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
+import { contextFragment, SKIP_CLIENT_ID, SKIP_REQUEST_ID, SKIP_TRACE } from './log-context.js';
+import { emitOtelLogRecord } from './otel-log-bridge.js';
+import { pinoRedactPaths, REDACTED } from './redaction.js';
+import { defaultInstanceId, serviceVersion, telemetryState } from './state.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(event: string, fields?: LogFields): void;
+  info(event: string, fields?: LogFields): void;
+  warn(event: string, fields?: LogFields): void;
+  /** `fields.err` (an Error) becomes `error.type` / `error.message` / `error.stack` (+ `error.code`). */
+  error(event: string, fields?: LogFields): void;
+  child(bindings: LogFields): Logger;
+  isLevelEnabled(level: LogLevel): boolean;
+}
+
+export interface LoggerOptions {
+  service: string;
+  /** Default: the SDK's `service.instance.id`, else `<hostname>-<pid>`. */
+  instanceId?: string;
+  /** Default: package.json version. */
+  version?: string;
+  level?: LogLevel;
+  /** Default: stdout (synchronous, so nothing is lost on exit). */
+  destination?: NodeJS.WritableStream | { write(s: string): unknown };
+}
+
+const LEVEL_NUM: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
+const LEVEL_LABEL: Record<string, string> = {
+  trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'FATAL',
+};
+
+let lastMs = -1;
+let lastTimestamp = '';
+/** pino `timestamp`: `,"timestamp":"2026-01-01T00:00:00.000Z"`, rebuilt only when the ms changes. */
+function isoTimestamp(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTimestamp = ',"timestamp":"' + new Date(now).toISOString() + '"';
+  }
+  return lastTimestamp;
+}
+
+// Set by the log call just before pino serialises, read by the streamWrite hook of that same
+// synchronous call: pino offers no per-call raw-string slot, and this avoids a merge object.
+let pendingFragment = '';
+
+function streamWrite(line: string): string {
+  const fragment = pendingFragment;
+  if (fragment !== '') {
+    pendingFragment = '';
+    // pino lines end with `}\n`.
+    line = line.slice(0, -2) + fragment + '}\n';
+  }
+  if (telemetryState().otelLogsEnabled) emitOtelLogRecord(line);
+  return line;
+}
+
+function skipMaskOf(fields: LogFields): number {
+  let mask = 0;
+  if (fields.request_id !== undefined) mask |= SKIP_REQUEST_ID;
+  if (fields.client_id !== undefined) mask |= SKIP_CLIENT_ID;
+  if (fields.trace_id !== undefined) mask |= SKIP_TRACE;
+  return mask;
+}
+
+function errorName(err: Error): string {
+  return err.name && err.name !== 'Error' ? err.name : (err.constructor?.name ?? 'Error');
+}
+
+/** `err` → flat `error.*` keys (never the Error object itself: its own properties could carry anything). */
+export function errorFields(err: unknown): LogFields {
+  if (err instanceof Error) {
+    const out: LogFields = { 'error.type': errorName(err), 'error.message': err.message, 'error.stack': err.stack };
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' || typeof code === 'number') out['error.code'] = code;
+    if (err.cause instanceof Error) {
+      out['error.cause.type'] = errorName(err.cause);
+      out['error.cause.message'] = err.cause.message;
+    }
+    return out;
+  }
+  return { 'error.type': typeof err, 'error.message': String(err) };
+}
+
+function withErrorFields(fields: LogFields): LogFields {
+  const err = fields.err !== undefined ? fields.err : fields.error;
+  const out: LogFields = {};
+  for (const key of Object.keys(fields)) {
+    if (key === 'err' || (key === 'error' && fields.err === undefined)) continue;
+    out[key] = fields[key];
+  }
+  return Object.assign(out, errorFields(err));
+}
+
+const EMPTY: LogFields = Object.freeze({}) as LogFields;
+
+class DiffscopeLogger implements Logger {
+  readonly #pino: PinoLogger;
+  readonly #minLevel: number;
+  /** Context keys fixed by child bindings, never injected again. */
+  readonly #boundMask: number;
+
+  constructor(p: PinoLogger, minLevel: number, boundMask: number) {
+    this.#pino = p;
+    this.#minLevel = minLevel;
+    this.#boundMask = boundMask;
+  }
+
+  #write(num: number, method: 'debug' | 'info' | 'warn' | 'error', event: string, fields: LogFields | undefined): void {
+    if (num < this.#minLevel) return;
+    let obj = fields ?? EMPTY;
+    let mask = this.#boundMask;
+    if (fields !== undefined) {
+      if (fields.err !== undefined || fields.error instanceof Error) obj = withErrorFields(fields);
+      mask |= skipMaskOf(fields);
+    }
+    pendingFragment = contextFragment(mask);
+    try {
+      this.#pino[method](obj, event);
+    } finally {
+      pendingFragment = '';
+    }
+  }
+
+  debug(event: string, fields?: LogFields): void {
+    this.#write(20, 'debug', event, fields);
+  }
+  info(event: string, fields?: LogFields): void {
+    this.#write(30, 'info', event, fields);
+  }
+  warn(event: string, fields?: LogFields): void {
+    this.#write(40, 'warn', event, fields);
+  }
+  error(event: string, fields?: LogFields): void {
+    this.#write(50, 'error', event, fields);
+  }
+
+  child(bindings: LogFields): Logger {
+    let b = bindings;
+    if (b.err !== undefined || b.error instanceof Error) b = withErrorFields(b);
+    return new DiffscopeLogger(this.#pino.child(b), this.#minLevel, this.#boundMask | skipMaskOf(b));
+  }
+
+  isLevelEnabled(level: LogLevel): boolean {
+    return LEVEL_NUM[level] >= this.#minLevel;
+  }
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const level = options.level ?? 'info';
+  if (LEVEL_NUM[level] === undefined) throw new TypeError(`createLogger: unknown level "${String(level)}"`);
+  if (typeof options.service !== 'string' || options.service === '') throw new TypeError('createLogger: service is required');
+  const destination = (options.destination ?? pino.destination({ fd: 1, sync: true })) as DestinationStream;
+  const p = pino(
+    {
+      level,
+      messageKey: 'event',
+      base: {
+        service: options.service,
+        instance_id: options.instanceId ?? defaultInstanceId(),
+        version: options.version ?? serviceVersion(),
+      },
+      timestamp: isoTimestamp,
+      formatters: {
+        level: (label: string) => ({ level: LEVEL_LABEL[label] ?? label.toUpperCase() }),
+      },
+      redact: { paths: pinoRedactPaths(), censor: REDACTED },
+      hooks: { streamWrite },
+    },
+    destination,
+  );
+  return new DiffscopeLogger(p, LEVEL_NUM[level], 0);
+}
+
+/** A logger that drops everything (default for libraries given no logger). */
+export const noopLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return noopLogger;
+  },
+  isLevelEnabled() {
+    return false;
+  },
+};
