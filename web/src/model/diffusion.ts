@@ -1,0 +1,98 @@
+import type { SpanNode, TraceModel } from './types.js';
+import { isTruthyTag, numberArrayTag, numberTag, stringTag } from './tags.js';
+
+export type CacheState = 'cold' | 'warm' | 'unknown';
+
+export interface DiffusionSummary {
+  cache: CacheState;
+  inferenceIndex: number;
+  samplingIndex: number;
+  queueWaitUs: number | undefined;
+  model?: string;
+  sampler?: string;
+  steps?: number;
+  size?: string;
+  requestId?: string;
+  /** How many output images the trace should have (storage.put spans, else diffusion.n). */
+  imageCount: number;
+}
+
+export interface StepStrip {
+  durationsMs: number[];
+  maxMs: number;
+  totalMs: number;
+  stepsPerSecond: number | undefined;
+}
+
+export function isQueueWait(span: SpanNode): boolean {
+  return span.operationName === 'queue.wait';
+}
+
+/** model.load in the trace → cold; diffusion.model.cache_hit=true on inference → warm. */
+export function summarizeDiffusion(model: TraceModel): DiffusionSummary {
+  let inferenceIndex = -1;
+  let samplingIndex = -1;
+  let hasModelLoad = false;
+  let cacheHit = false;
+  let storagePuts = 0;
+  let queueWaitUs: number | undefined;
+  let requestId: string | undefined;
+  for (const s of model.spans) {
+    switch (s.operationName) {
+      case 'inference':
+        if (inferenceIndex < 0) inferenceIndex = s.index;
+        if (isTruthyTag(s.tagMap.get('diffusion.model.cache_hit'))) cacheHit = true;
+        break;
+      case 'model.load':
+        hasModelLoad = true;
+        break;
+      case 'sampling':
+        if (samplingIndex < 0) samplingIndex = s.index;
+        break;
+      case 'storage.put':
+        storagePuts++;
+        break;
+      case 'queue.wait':
+        queueWaitUs = (queueWaitUs ?? 0) + s.durationUs;
+        break;
+      default:
+        break;
+    }
+    requestId ??= stringTag(s.tagMap.get('diffscope.request_id'));
+  }
+  const inf = inferenceIndex >= 0 ? model.spans[inferenceIndex] : undefined;
+  const tag = (k: string): unknown => inf?.tagMap.get(k);
+  const width = numberTag(tag('diffusion.width'));
+  const height = numberTag(tag('diffusion.height'));
+  const n = numberTag(tag('diffusion.n'));
+  return {
+    cache: hasModelLoad ? 'cold' : cacheHit ? 'warm' : isTruthyTag(tag('diffusion.cold_start')) ? 'cold' : 'unknown',
+    inferenceIndex,
+    samplingIndex,
+    queueWaitUs,
+    model: stringTag(tag('diffusion.model.id') ?? tag('gen_ai.request.model')),
+    sampler: stringTag(tag('diffusion.sampler')),
+    steps: numberTag(tag('diffusion.steps')),
+    size: width !== undefined && height !== undefined ? `${width}×${height}` : undefined,
+    requestId,
+    imageCount: storagePuts > 0 ? storagePuts : n !== undefined ? Math.max(0, Math.floor(n)) : inf ? 1 : 0,
+  };
+}
+
+export function stepStrip(span: SpanNode): StepStrip | undefined {
+  const durationsMs = numberArrayTag(span.tagMap.get('diffusion.step_durations_ms'));
+  if (!durationsMs || durationsMs.length === 0) return undefined;
+  let maxMs = 0;
+  let totalMs = 0;
+  for (const d of durationsMs) {
+    if (d > maxMs) maxMs = d;
+    totalMs += d;
+  }
+  const tagged = numberTag(span.tagMap.get('diffusion.steps_per_second'));
+  return {
+    durationsMs,
+    maxMs,
+    totalMs,
+    stepsPerSecond: tagged ?? (totalMs > 0 ? durationsMs.length / (totalMs / 1000) : undefined),
+  };
+}
