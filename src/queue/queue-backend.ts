@@ -32,6 +32,13 @@ export interface ConsumerOptions {
   maxBackoffMs: number;
   /** Called once when a message exhausted its attempts and was dead-lettered. */
   onDeadLetter?: (message: DeliveredMessage, error: Error) => void | Promise<void>;
+  /**
+   * Visibility timeout: a delivery whose consumer stops renewing it (process killed) is
+   * redelivered after about this long. Renewed every third of it while the processor runs.
+   * Backend default when absent (10 s for SQLite, BullMQ's lock; RabbitMQ needs none: the
+   * broker redelivers as soon as the connection drops).
+   */
+  leaseMs?: number;
 }
 
 export interface QueueProducer {
@@ -54,5 +61,7 @@ export interface QueueBackend {
   depth(queue: string): Promise<number>;
   /** Messages in the dead-letter queue, for operators and tests. */
   deadLetters(queue: string): Promise<DeliveredMessage[]>;
+  /** Remove a queue with its retry and dead-letter parts (tests, operators). */
+  deleteQueue(queue: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,0 +1,240 @@
+/**
+ * Redis queue through BullMQ. Retries, backoff and the dead-letter set are BullMQ's own
+ * machinery: jobs are added with a generous `attempts` and a custom backoff type whose
+ * strategy the consumer supplies, and the consumer turns the failure of its last allowed
+ * attempt into an `UnrecoverableError`, so the retry policy stays a consumer option (as
+ * with the other backends). Dead letters are BullMQ's failed set (kept, never removed).
+ * Stalled-job detection (lock = visibility timeout) redelivers the job of a killed worker.
+ *
+ * Trace context travels in the job data (`{payload, headers}`), untouched; bullmq-otel is
+ * not used because the serving code makes its own `queue.publish`/`queue.wait` spans.
+ */
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { retryDelayMs, toError } from './backoff.js';
+import type {
+  ConsumerOptions,
+  DeliveredMessage,
+  MessageHeaders,
+  Processor,
+  QueueBackend,
+  QueueConsumer,
+  QueueProducer,
+} from './queue-backend.js';
+
+export interface RedisQueueOptions {
+  url: string;
+  /** BullMQ key prefix. */
+  prefix?: string;
+  /** Default lock duration (visibility timeout) for consumers. */
+  leaseMs?: number;
+}
+
+interface JobData {
+  payload: unknown;
+  headers: MessageHeaders;
+}
+
+const BACKOFF_TYPE = 'diffscope';
+/** The consumer decides when to stop; this only has to exceed any sane `maxAttempts`. */
+const ATTEMPTS_CEILING = 1_000;
+const DEFAULT_LEASE_MS = 10_000;
+
+function toDelivered(job: Job<JobData>): DeliveredMessage {
+  return {
+    id: String(job.id),
+    payload: job.data.payload,
+    headers: job.data.headers ?? {},
+    attempt: Math.max(1, job.attemptsStarted),
+    deliveredAt: Date.now(),
+  };
+}
+
+export class RedisQueueBackend implements QueueBackend {
+  readonly kind = 'redis' as const;
+  private readonly queues = new Map<string, Queue>();
+  private readonly consumers = new Set<RedisConsumer>();
+
+  private constructor(
+    private readonly connection: Redis,
+    private readonly options: RedisQueueOptions,
+  ) {}
+
+  static async connect(options: RedisQueueOptions): Promise<RedisQueueBackend> {
+    // maxRetriesPerRequest null: BullMQ requires it so that commands wait out a reconnect.
+    const connection = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: true });
+    await connection.connect();
+    return new RedisQueueBackend(connection, options);
+  }
+
+  private get prefix(): string {
+    return this.options.prefix ?? 'diffscope';
+  }
+
+  private queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async producer(name: string): Promise<QueueProducer> {
+    const queue = this.queue(name);
+    return {
+      publish: async (id: string, payload: unknown, headers: MessageHeaders) => {
+        const data: JobData = { payload, headers };
+        await queue.add('job', data, {
+          jobId: id,
+          attempts: ATTEMPTS_CEILING,
+          backoff: { type: BACKOFF_TYPE },
+          removeOnComplete: true,
+          removeOnFail: false,
+        });
+      },
+    };
+  }
+
+  async consume<T>(name: string, processor: Processor<T>, options: ConsumerOptions): Promise<QueueConsumer> {
+    const consumer = new RedisConsumer(
+      name,
+      processor as Processor,
+      { ...options, leaseMs: options.leaseMs ?? this.options.leaseMs ?? DEFAULT_LEASE_MS },
+      this.connection.duplicate({ maxRetriesPerRequest: null }),
+      this.prefix,
+    );
+    this.consumers.add(consumer);
+    consumer.onClosed = () => this.consumers.delete(consumer);
+    await consumer.start();
+    return consumer;
+  }
+
+  async depth(name: string): Promise<number> {
+    const counts = await this.queue(name).getJobCounts('wait', 'delayed', 'prioritized');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  async deadLetters(name: string): Promise<DeliveredMessage[]> {
+    const jobs = (await this.queue(name).getFailed(0, -1)) as Job<JobData>[];
+    return jobs.map((job) => ({ ...toDelivered(job), deliveredAt: job.finishedOn ?? job.timestamp }));
+  }
+
+  async deleteQueue(name: string): Promise<void> {
+    const queue = this.queue(name);
+    await queue.obliterate({ force: true });
+    await queue.close();
+    this.queues.delete(name);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.close({ drain: false })));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+    await this.connection.quit().catch(() => undefined);
+  }
+}
+
+class RedisConsumer implements QueueConsumer {
+  onClosed: () => void = () => {};
+  private worker: Worker<JobData> | null = null;
+  private closing = false;
+  private closed: Promise<void> | null = null;
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly name: string,
+    private readonly processor: Processor,
+    private readonly settings: ConsumerOptions & { leaseMs: number },
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const { leaseMs } = this.settings;
+    this.worker = new Worker<JobData>(
+      this.name,
+      // Three declared parameters: BullMQ passes the AbortSignal only to such processors.
+      (job: Job<JobData>, token: string | undefined, signal: AbortSignal | undefined) => this.process(job, token, signal),
+      {
+        connection: this.connection,
+        prefix: this.prefix,
+        concurrency: this.settings.concurrency,
+        lockDuration: leaseMs,
+        stalledInterval: Math.max(100, Math.floor(leaseMs / 2)),
+        // A job whose worker keeps dying is failed (dead-lettered) after as many tries.
+        maxStalledCount: this.settings.maxAttempts,
+        drainDelay: 5,
+        settings: {
+          backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.settings),
+        },
+      },
+    );
+    this.worker.on('error', () => {
+      // Connection errors are retried by ioredis; without a listener they would crash the process.
+    });
+    await this.worker.waitUntilReady();
+  }
+
+  private async process(job: Job<JobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+    const message = toDelivered(job);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const work = this.processor(message, controller.signal);
+    const tracked = work.catch(() => undefined);
+    this.running.add(tracked);
+    void tracked.finally(() => this.running.delete(tracked));
+    // On close({drain:false}) the job goes back to `wait` at once, even if the processor
+    // is slow to notice its aborted signal.
+    const handedBack = new Promise<'handed-back'>((resolve) => {
+      controller.signal.addEventListener('abort', () => this.closing && resolve('handed-back'), { once: true });
+    });
+    try {
+      const outcome = await Promise.race([work.then(() => 'done' as const), handedBack]);
+      if (outcome === 'handed-back') throw new WaitingError();
+    } catch (raw) {
+      if (this.closing && controller.signal.aborted) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      const error = toError(raw);
+      if (job.attemptsMade + 1 >= this.settings.maxAttempts) {
+        try {
+          await this.settings.onDeadLetter?.(message, error);
+        } catch {
+          // best effort; the job lands in the failed set regardless
+        }
+        throw new UnrecoverableError(error.message);
+      }
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  close(options: { drain: boolean; timeoutMs?: number } = { drain: true }): Promise<void> {
+    this.closed ??= this.shutdown(options);
+    return this.closed;
+  }
+
+  private async shutdown(options: { drain: boolean; timeoutMs?: number }): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    const timeout = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
+    if (options.drain) {
+      const closedInTime = await Promise.race([worker.close(false).then(() => 'closed' as const), timeout(options.timeoutMs ?? 2 ** 31 - 1)]);
+      if (closedInTime === 'closed') return this.finish();
+    }
+    this.closing = true;
+    worker.cancelAllJobs('queue consumer closing: message handed back');
+    await Promise.race([worker.close(false), timeout(options.timeoutMs ?? 5_000)]);
+    await worker.close(true).catch(() => undefined);
+    await this.finish();
+  }
+
+  private async finish(): Promise<void> {
+    await this.connection.quit().catch(() => undefined);
+    this.onClosed();
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * One suite every QueueBackend passes (BullMQ's adapter-conformance habit). Each test uses
+ * its own queue name and deletes it afterwards, so runs never see each other's messages.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsumerOptions, DeliveredMessage, QueueBackend, QueueConsumer } from '../../src/queue/index.js';
+
+export interface QueueTarget {
+  name: string;
+  /** null when the server is reachable, else why not. */
+  unavailable: string | null;
+  create(options: { leaseMs: number }): Promise<QueueBackend>;
+  /** Environment for the child fixture so that its factory builds the same backend. */
+  childEnv(): Record<string, string>;
+}
+
+const LEASE_MS = 1_000;
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function options(overrides: Partial<ConsumerOptions> = {}): ConsumerOptions {
+  return { concurrency: 1, maxAttempts: 3, backoffMs: 50, maxBackoffMs: 1_000, leaseMs: LEASE_MS, ...overrides };
+}
+
+export function queueConformance(target: QueueTarget): void {
+  if (target.unavailable && process.env.CI === 'true') {
+    throw new Error(`${target.name} conformance cannot run under CI: ${target.unavailable}`);
+  }
+  if (target.unavailable) console.warn(`skipping ${target.name} queue conformance: ${target.unavailable}`);
+
+  describe.skipIf(target.unavailable !== null)(`QueueBackend conformance: ${target.name}`, () => {
+    let backend: QueueBackend;
+    const queues: string[] = [];
+    const consumers: QueueConsumer[] = [];
+    const children: ChildProcess[] = [];
+    const newQueue = () => {
+      const name = `dsc-test-${randomUUID().slice(0, 8)}`;
+      queues.push(name);
+      return name;
+    };
+    const consume = async <T>(queue: string, fn: (m: DeliveredMessage<T>, s: AbortSignal) => Promise<void>, o?: Partial<ConsumerOptions>) => {
+      const consumer = await backend.consume<T>(queue, fn, options(o));
+      consumers.push(consumer);
+      return consumer;
+    };
+
+    beforeAll(async () => {
+      backend = await target.create({ leaseMs: LEASE_MS });
+    });
+    afterEach(async () => {
+      for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+      await Promise.all(consumers.splice(0).map((c) => c.close({ drain: false, timeoutMs: 1_000 })));
+    });
+    afterAll(async () => {
+      if (!backend) return;
+      for (const queue of queues) await backend.deleteQueue(queue);
+      await backend.close();
+    });
+
+    it('delivers payload and headers intact, attempt 1', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      const headers = {
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        tracestate: 'vendor=a,other=b',
+        request_id: 'req-1',
+        enqueued_at: String(Date.now()),
+      };
+      await producer.publish('m-1', { prompt: 'a red cube', n: 2, nested: { ok: true } }, headers);
+      await producer.publish('m-2', { prompt: 'second' }, { ...headers, request_id: 'req-2' });
+      const got: DeliveredMessage[] = [];
+      await consume(queue, async (m) => void got.push(m));
+      await waitFor(() => got.length === 2, 'two deliveries');
+      const byId = Object.fromEntries(got.map((m) => [m.id, m]));
+      expect(byId['m-1'].payload).toEqual({ prompt: 'a red cube', n: 2, nested: { ok: true } });
+      expect(byId['m-1'].headers).toEqual(headers);
+      expect(byId['m-2'].headers.request_id).toBe('req-2');
+      expect(got.every((m) => m.attempt === 1)).toBe(true);
+      expect(got.every((m) => typeof m.deliveredAt === 'number' && m.deliveredAt > 0)).toBe(true);
+    });
+
+    it('never runs more processors at once than the concurrency', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      for (let i = 0; i < 6; i++) await producer.publish(`c-${i}`, { i }, {});
+      let running = 0;
+      let most = 0;
+      let done = 0;
+      await consume(
+        queue,
+        async () => {
+          running++;
+          most = Math.max(most, running);
+          await sleep(60);
+          running--;
+          done++;
+        },
+        { concurrency: 2 },
+      );
+      await waitFor(() => done === 6, 'six completions');
+      expect(most).toBe(2);
+    });
+
+    it('retries a throwing processor with backoff and an incrementing attempt', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      await producer.publish('r-1', { x: 1 }, { request_id: 'r-1' });
+      const seen: { attempt: number; at: number; headers: Record<string, string> }[] = [];
+      let completed = false;
+      await consume(
+        queue,
+        async (m) => {
+          seen.push({ attempt: m.attempt, at: Date.now(), headers: m.headers });
+          if (m.attempt < 3) throw new Error(`boom ${m.attempt}`);
+          completed = true;
+        },
+        { maxAttempts: 5, backoffMs: 100 },
+      );
+      await waitFor(() => completed, 'third attempt to succeed');
+      expect(seen.map((s) => s.attempt)).toEqual([1, 2, 3]);
+      expect(seen.every((s) => s.headers.request_id === 'r-1')).toBe(true);
+      // backoff: the second retry waits longer than the first (100 ms then 200 ms), never less
+      expect(seen[1].at - seen[0].at).toBeGreaterThanOrEqual(90);
+      expect(seen[2].at - seen[1].at).toBeGreaterThanOrEqual(180);
+      expect(await backend.deadLetters(queue)).toEqual([]);
+    });
+
+    it('dead-letters after maxAttempts and calls onDeadLetter once', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      await producer.publish('d-1', { doomed: true }, { request_id: 'd-1' });
+      let deliveries = 0;
+      const dead: { message: DeliveredMessage; error: Error }[] = [];
+      await consume(
+        queue,
+        async () => {
+          deliveries++;
+          throw new Error('always fails');
+        },
+        { maxAttempts: 2, onDeadLetter: (message, error) => void dead.push({ message, error }) },
+      );
+      await waitFor(() => dead.length === 1, 'onDeadLetter');
+      await sleep(400); // would expose a second call or a further delivery
+      expect(dead).toHaveLength(1);
+      expect(deliveries).toBe(2);
+      expect(dead[0].message.id).toBe('d-1');
+      expect(dead[0].error.message).toContain('always fails');
+      const letters = await waitFor(async () => {
+        const l = await backend.deadLetters(queue);
+        return l.length > 0 ? l : null;
+      }, 'dead letter listed');
+      expect(letters.map((l) => l.id)).toEqual(['d-1']);
+      expect(letters[0].headers.request_id).toBe('d-1');
+      expect(letters[0].payload).toEqual({ doomed: true });
+      expect(await backend.depth(queue)).toBe(0);
+    });
+
+    it('redelivers the job of a consumer killed with SIGKILL to another consumer', async () => {
+      const queue = newQueue();
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/queue/fixtures/consume-and-hang.ts')], {
+        cwd: repoRoot,
+        env: { ...process.env, ...target.childEnv(), FIXTURE_QUEUE: queue, FIXTURE_LEASE_MS: String(LEASE_MS) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      await waitFor(() => out.includes('ready') || child.exitCode !== null, 'child consumer ready', 30_000);
+      expect(child.exitCode, err).toBeNull();
+      const producer = await backend.producer(queue);
+      await producer.publish('k-1', { survive: 'kill -9' }, { request_id: 'k-1' });
+      await waitFor(() => out.includes('started k-1'), 'child to take the job');
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      const got: DeliveredMessage[] = [];
+      await consume(queue, async (m) => void got.push(m), { leaseMs: LEASE_MS });
+      await waitFor(() => got.length === 1, 'redelivery after the kill', 30_000);
+      expect(got[0].id).toBe('k-1');
+      expect(got[0].payload).toEqual({ survive: 'kill -9' });
+      expect(got[0].headers.request_id).toBe('k-1');
+      expect(got[0].attempt).toBeGreaterThanOrEqual(2);
+      await waitFor(async () => (await backend.depth(queue)) === 0, 'queue empty');
+    });
+
+    it('close({drain:false}) aborts the processor and hands the message back', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      await producer.publish('h-1', { handed: 'back' }, { request_id: 'h-1' });
+      let signalSeen: AbortSignal | null = null;
+      const first = await consume(queue, async (_m, signal) => {
+        signalSeen = signal;
+        await new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+      });
+      await waitFor(() => signalSeen, 'first consumer to start');
+      await first.close({ drain: false, timeoutMs: 2_000 });
+      expect(signalSeen!.aborted).toBe(true);
+      const got: DeliveredMessage[] = [];
+      await consume(queue, async (m) => void got.push(m));
+      await waitFor(() => got.length === 1, 'the handed-back message');
+      expect(got[0].id).toBe('h-1');
+      expect(got[0].headers.request_id).toBe('h-1');
+      expect(await backend.deadLetters(queue)).toEqual([]);
+    });
+
+    it('close({drain:true}) lets the running processor finish', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      await producer.publish('g-1', {}, {});
+      let started = false;
+      let finished = false;
+      let aborted = false;
+      const consumer = await consume(queue, async (_m, signal) => {
+        started = true;
+        await sleep(200);
+        aborted = signal.aborted;
+        finished = true;
+      });
+      await waitFor(() => started, 'processor start');
+      await consumer.close({ drain: true, timeoutMs: 5_000 });
+      expect(finished).toBe(true);
+      expect(aborted).toBe(false);
+      expect(await backend.depth(queue)).toBe(0);
+    });
+
+    it('depth counts waiting messages, not the ones in flight', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      expect(await backend.depth(queue)).toBe(0);
+      for (let i = 0; i < 3; i++) await producer.publish(`q-${i}`, { i }, {});
+      await waitFor(async () => (await backend.depth(queue)) === 3, 'depth 3');
+      let release: () => void = () => {};
+      const gate = new Promise<void>((r) => (release = r));
+      let started = 0;
+      await consume(queue, async () => {
+        started++;
+        await gate;
+      });
+      await waitFor(() => started === 1, 'one in flight');
+      await waitFor(async () => (await backend.depth(queue)) === 2, 'depth 2 while one is in flight');
+      release();
+      await waitFor(async () => (await backend.depth(queue)) === 0, 'depth 0 after all done');
+      expect(started).toBe(3);
+    });
+  });
+}
