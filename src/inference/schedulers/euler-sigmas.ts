@@ -1,0 +1,46 @@
+/**
+ * Timesteps and sigmas of diffusers' `EulerDiscreteScheduler.set_timesteps` (also what
+ * `EulerAncestralDiscreteScheduler` computes, minus Karras): float32 timesteps, sigmas
+ * interpolated in float64 over the float32 training sigmas, then cast to float32.
+ */
+import {
+  discreteSigmas, f32, interpUnit, karrasSigmas, logF32, makeAlphasCumprod, makeBetas, sigmaToT, spacedTimesteps,
+} from './schedule-math.js';
+import type { SchedulerConfig } from './scheduler.js';
+
+export interface EulerSchedule {
+  timesteps: Float64Array;
+  sigmas: Float64Array;
+  initNoiseSigma: number;
+}
+
+export function eulerSchedule(config: SchedulerConfig, n: number, karras: boolean): EulerSchedule {
+  const trainSigmas = discreteSigmas(makeAlphasCumprod(makeBetas(config)));
+  let timesteps: Float64Array = spacedTimesteps(config.timestep_spacing, config.num_train_timesteps, n, config.steps_offset, false);
+  for (let i = 0; i < timesteps.length; i++) timesteps[i] = f32(timesteps[i]);
+  let sig: Float64Array = new Float64Array(timesteps.length);
+  for (let i = 0; i < timesteps.length; i++) sig[i] = interpUnit(timesteps[i], trainSigmas);
+  if (karras) {
+    sig = karrasSigmas(sig[sig.length - 1], sig[0], n);
+    const logSigmas = logF32(trainSigmas);
+    timesteps = new Float64Array(sig.length);
+    for (let i = 0; i < sig.length; i++) timesteps[i] = f32(sigmaToT(sig[i], logSigmas));
+  }
+  const sigmas = new Float64Array(sig.length + 1);
+  let max = 0;
+  for (let i = 0; i < sig.length; i++) {
+    sigmas[i] = f32(sig[i]);
+    if (sigmas[i] > max) max = sigmas[i];
+  }
+  sigmas[sig.length] = 0;
+  const spacing = config.timestep_spacing;
+  const initNoiseSigma = spacing === 'linspace' || spacing === 'trailing' ? max : f32(Math.sqrt(f32(f32(max * max) + 1)));
+  return { timesteps, sigmas, initNoiseSigma };
+}
+
+/** `sample / (sigma**2 + 1) ** 0.5` with the float32 divisor torch uses. */
+export function scaleBySigma(sample: Float32Array, sigma: number, out: Float32Array): Float32Array {
+  const d = f32(Math.sqrt(f32(f32(sigma * sigma) + 1)));
+  for (let i = 0; i < sample.length; i++) out[i] = sample[i] / d;
+  return out;
+}

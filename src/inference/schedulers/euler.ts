@@ -1,0 +1,43 @@
+/** Euler (diffusers `EulerDiscreteScheduler`, s_churn 0, final sigma 0). */
+import { eulerSchedule, scaleBySigma } from './euler-sigmas.js';
+import { f32, PingPong } from './schedule-math.js';
+import type { Scheduler, SchedulerConfig } from './scheduler.js';
+
+export class EulerScheduler implements Scheduler {
+  readonly timesteps: Float64Array;
+  readonly sigmas: Float64Array;
+  readonly initNoiseSigma: number;
+  private scaled = new Float32Array(0);
+  private readonly out = new PingPong();
+
+  constructor(private readonly config: SchedulerConfig, numInferenceSteps: number, karras: boolean) {
+    const s = eulerSchedule(config, numInferenceSteps, karras);
+    this.timesteps = s.timesteps;
+    this.sigmas = s.sigmas;
+    this.initNoiseSigma = s.initNoiseSigma;
+  }
+
+  scaleModelInput(sample: Float32Array, index: number): Float32Array {
+    if (this.scaled.length !== sample.length) this.scaled = new Float32Array(sample.length);
+    return scaleBySigma(sample, this.sigmas[index], this.scaled);
+  }
+
+  step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
+    const sigma = this.sigmas[index];
+    const dt = f32(this.sigmas[index + 1] - sigma);
+    const pred = this.config.prediction_type;
+    const vOut = f32(-sigma / f32(Math.sqrt(f32(f32(sigma * sigma) + 1))));
+    const vIn = f32(f32(sigma * sigma) + 1);
+    const out = this.out.next(sample.length);
+    for (let i = 0; i < sample.length; i++) {
+      const s = sample[i];
+      const m = modelOutput[i];
+      const x0 = pred === 'epsilon' ? f32(s - f32(sigma * m))
+        : pred === 'v_prediction' ? f32(f32(m * vOut) + f32(s / vIn))
+        : m;
+      const derivative = f32(f32(s - x0) / sigma);
+      out[i] = s + f32(derivative * dt);
+    }
+    return out;
+  }
+}
