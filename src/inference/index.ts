@@ -1,0 +1,20 @@
+/** The inference library: ONNX Runtime diffusion pipeline, model registry/cache, samplers. */
+export {
+  SAMPLER_NAMES,
+  type SamplerName,
+  type GenerationParams,
+  type GenerateRequest,
+  type GenerateResult,
+  type GeneratedImage,
+  type InferencePipeline,
+  type ModelInfo,
+  type StepProgress,
+} from './types.js';
+export { createInferencePipeline, type InferencePipelineOptions, type InferencePipelineExt } from './pipeline.js';
+export { inferenceOptionsFromConfig } from './options-from-config.js';
+export type { SessionRuntimeOptions, ExecutionProvider, GraphOptimizationLevel } from './onnx-session.js';
+export { GaussianNoise } from './seeded-noise.js';
+export { loadPromptTokenizer, type PromptTokenizer } from './prompt-tokenizer.js';
+export { planarToPng } from './png-encode.js';
+export { createScheduler, parseSchedulerConfig } from './schedulers/index.js';
+export type { Scheduler, SchedulerConfig } from './schedulers/scheduler.js';

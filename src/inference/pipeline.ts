@@ -1,0 +1,245 @@
+/**
+ * `createInferencePipeline`: the registry, the session cache and one generation per call, with
+ * the `model.load` span and the `model_load_*` / `inference_*` log events. The caller (the
+ * worker) owns the parent `inference` span; we add model id/version, cache hit, device and
+ * peak memory to it. The prompt never reaches a log or span here.
+ */
+import { performance } from 'node:perf_hooks';
+import { DiffscopeError } from '../errors/index.js';
+import { ATTR, noopLogger, trace, withSpan, type Logger } from '../telemetry/index.js';
+import {
+  SAMPLER_NAMES,
+  type GenerateRequest,
+  type GenerateResult,
+  type GenerationParams,
+  type InferencePipeline,
+  type ModelInfo,
+} from './types.js';
+import { ModelRegistry, type ResolvedModel } from './model-registry.js';
+import { ModelCache, type CacheLease } from './model-cache.js';
+import { loadModel, type LoadedModel } from './loaded-model.js';
+import type { SessionRuntimeOptions } from './onnx-session.js';
+import { MemorySampler } from './memory-sampler.js';
+import { runGeneration } from './run-generation.js';
+
+export interface InferencePipelineOptions {
+  /** Folder whose subfolders (each with a `model_index.json`) are the models; id = folder name. */
+  modelsDir: string;
+  /** Extra models by id → folder (e.g. an optimum export kept elsewhere). */
+  modelPaths?: Readonly<Record<string, string>>;
+  /** Memory budget of the loaded-model cache (DIFFSCOPE_MODEL_CACHE_MB); default 2048. */
+  modelCacheMb?: number;
+  session?: SessionRuntimeOptions;
+  logger?: Logger;
+  /** RSS sampling period during a request; default 25 ms. */
+  memorySampleIntervalMs?: number;
+  /** Limits checked before any work; defaults 16 images and 500 steps. */
+  maxImages?: number;
+  maxSteps?: number;
+}
+
+export interface InferencePipelineExt extends InferencePipeline {
+  /** Rescan the models folder (listModels() shows the last scan). */
+  refreshModels(): Promise<ModelInfo[]>;
+  /** Resolve a model's info (id, content version, sizes) without loading it. */
+  describeModel(id: string): Promise<ModelInfo>;
+  /** Ids (`id@version`) of the models currently loaded, least recently used first. */
+  loadedModels(): string[];
+}
+
+function validationError(field: string, message: string): DiffscopeError {
+  return new DiffscopeError('DSC_ERR_API_VALIDATION', message, { field });
+}
+
+function checkParams(params: GenerationParams, maxImages: number, maxSteps: number): void {
+  if (!(SAMPLER_NAMES as readonly string[]).includes(params.sampler)) {
+    throw new DiffscopeError('DSC_ERR_INFER_UNKNOWN_SAMPLER', `unknown sampler '${String(params.sampler)}' (known: ${SAMPLER_NAMES.join(', ')})`, {
+      field: 'sampler',
+    });
+  }
+  if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > maxSteps) {
+    throw validationError('steps', `steps must be an integer in [1, ${maxSteps}]`);
+  }
+  if (!Number.isInteger(params.n) || params.n < 1 || params.n > maxImages) throw validationError('n', `n must be an integer in [1, ${maxImages}]`);
+  if (!Number.isSafeInteger(params.seed) || params.seed < 0) throw validationError('seed', 'seed must be an integer in [0, 2^53)');
+  if (!Number.isFinite(params.cfgScale) || params.cfgScale < 0) throw validationError('cfg_scale', 'cfg_scale must be a number ≥ 0');
+}
+
+function checkSize(params: GenerationParams, info: ModelInfo, model?: LoadedModel): void {
+  const { min, max, multipleOf } = info.sizes;
+  for (const field of ['width', 'height'] as const) {
+    const v = params[field];
+    if (!Number.isInteger(v) || v < min || v > max || v % multipleOf !== 0) {
+      const allowed = min === max ? `${min}` : `${min}–${max} in steps of ${multipleOf}`;
+      throw new DiffscopeError('DSC_ERR_INFER_BAD_SIZE', `${field} ${v} is not supported by model '${info.id}' (allowed: ${allowed})`, { field });
+    }
+  }
+  if (model) {
+    const scale = model.layout.vaeScaleFactor;
+    const fixed: [number | undefined, number, 'height' | 'width'][] = [
+      [model.io.unetHeight, params.height, 'height'],
+      [model.io.unetWidth, params.width, 'width'],
+    ];
+    for (const [dim, value, field] of fixed) {
+      if (dim !== undefined && dim * scale !== value) {
+        throw new DiffscopeError('DSC_ERR_INFER_BAD_SIZE', `${field} ${value} is not supported: model '${info.id}' was exported for ${dim * scale}`, { field });
+      }
+    }
+  }
+}
+
+export async function createInferencePipeline(options: InferencePipelineOptions): Promise<InferencePipelineExt> {
+  const pipeline = new OnnxInferencePipeline(options);
+  await pipeline.refreshModels();
+  return pipeline;
+}
+
+class OnnxInferencePipeline implements InferencePipelineExt {
+  private readonly registry: ModelRegistry;
+  private readonly cache: ModelCache;
+  private readonly logger: Logger;
+  private readonly session: SessionRuntimeOptions;
+  private readonly device: 'cpu' | 'cuda';
+  private readonly memoryIntervalMs: number;
+  private readonly maxImages: number;
+  private readonly maxSteps: number;
+  private closed = false;
+
+  constructor(options: InferencePipelineOptions) {
+    this.logger = options.logger ?? noopLogger;
+    this.registry = new ModelRegistry({ modelsDir: options.modelsDir, modelPaths: options.modelPaths });
+    this.cache = new ModelCache({
+      budgetBytes: (options.modelCacheMb ?? 2048) * 1024 * 1024,
+      onEvict: (model) =>
+        this.logger.info('model_evicted', { model_id: model.layout.id, model_version: model.version, size_bytes: model.sizeBytes }),
+    });
+    this.session = options.session ?? {};
+    this.device = this.session.executionProviders?.[0] === 'cuda' ? 'cuda' : 'cpu';
+    this.memoryIntervalMs = options.memorySampleIntervalMs ?? 25;
+    this.maxImages = options.maxImages ?? 16;
+    this.maxSteps = options.maxSteps ?? 500;
+  }
+
+  listModels(): ModelInfo[] {
+    return this.registry.list();
+  }
+
+  refreshModels(): Promise<ModelInfo[]> {
+    return this.registry.refresh((id, err) =>
+      this.logger.warn('model_skipped', { model_id: id, err: err instanceof Error ? err : new Error(String(err)) }),
+    );
+  }
+
+  async describeModel(id: string): Promise<ModelInfo> {
+    return (await this.registry.resolve(id)).info;
+  }
+
+  loadedModels(): string[] {
+    return this.cache.keys();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.cache.clear();
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    if (this.closed) throw new DiffscopeError('DSC_ERR_INFER_FAILED', 'inference pipeline is closed');
+    const started = performance.now();
+    const params = request.params;
+    checkParams(params, this.maxImages, this.maxSteps);
+    const resolved = await this.registry.resolve(params.model);
+    checkSize(params, resolved.info);
+    const activeSpan = trace.getActiveSpan();
+    const fields = {
+      model_id: resolved.info.id,
+      model_version: resolved.version,
+      sampler: params.sampler,
+      steps: params.steps,
+      cfg_scale: params.cfgScale,
+      seed: params.seed,
+      width: params.width,
+      height: params.height,
+      n: params.n,
+      device: this.device,
+    };
+    activeSpan?.setAttributes({
+      [ATTR.DIFFUSION_MODEL_ID]: resolved.info.id,
+      [ATTR.DIFFUSION_MODEL_VERSION]: resolved.version,
+      [ATTR.DIFFUSION_DEVICE]: this.device,
+    });
+
+    const memory = new MemorySampler(this.memoryIntervalMs);
+    memory.start();
+    let lease: CacheLease | undefined;
+    try {
+      const loadStart = performance.now();
+      lease = await this.cache.acquire(`${resolved.info.id}@${resolved.version}`, () => this.load(resolved));
+      const modelLoadMs = lease.hit ? 0 : performance.now() - loadStart;
+      activeSpan?.setAttribute(ATTR.DIFFUSION_CACHE_HIT, lease.hit);
+      activeSpan?.setAttribute(ATTR.DIFFUSION_COLD_START, !lease.hit);
+      checkSize(params, resolved.info, lease.model);
+
+      this.logger.info('inference_start', { ...fields, cache_hit: lease.hit });
+      const out = await runGeneration(lease.model, request, { logger: this.logger, memory });
+      const peakMemoryMb = Math.round(memory.stop() / (1024 * 1024));
+      const totalMs = performance.now() - started;
+      activeSpan?.setAttribute(ATTR.DIFFUSION_PEAK_MEMORY_MB, peakMemoryMb);
+      this.logger.info('inference_complete', {
+        ...fields,
+        inference_time_ms: Math.round(totalMs),
+        model_load_ms: Math.round(modelLoadMs),
+        text_encode_ms: Math.round(out.textEncodeMs),
+        sampling_ms: Math.round(out.samplingMs),
+        decode_ms: Math.round(out.decodeMs),
+        steps_per_second: out.samplingMs > 0 ? Math.round((out.stepMs.length * 1e5) / out.samplingMs) / 100 : 0,
+        peak_memory_mb: peakMemoryMb,
+        cache_hit: lease.hit,
+      });
+      return {
+        images: out.images,
+        modelId: resolved.info.id,
+        modelVersion: resolved.version,
+        coldStart: !lease.hit,
+        timings: {
+          modelLoadMs,
+          textEncodeMs: out.textEncodeMs,
+          samplingMs: out.samplingMs,
+          decodeMs: out.decodeMs,
+          totalMs,
+          stepMs: out.stepMs,
+        },
+        device: this.device,
+        peakMemoryMb,
+      };
+    } catch (err) {
+      memory.stop();
+      const error = err instanceof DiffscopeError ? err : new DiffscopeError('DSC_ERR_INFER_FAILED', (err as Error)?.message ?? String(err), { cause: err });
+      if (error.code === 'DSC_ERR_INFER_CANCELED') this.logger.info('inference_canceled', fields);
+      else this.logger.error('inference_failed', { ...fields, code: error.code, err: error });
+      throw error;
+    } finally {
+      lease?.release();
+    }
+  }
+
+  private async load(resolved: ResolvedModel): Promise<LoadedModel> {
+    const fields = { model_id: resolved.info.id, model_version: resolved.version, size_bytes: resolved.layout.onnxBytes, device: this.device };
+    return withSpan(
+      'model.load',
+      { attributes: { [ATTR.DIFFUSION_MODEL_ID]: resolved.info.id, [ATTR.DIFFUSION_MODEL_VERSION]: resolved.version, [ATTR.DIFFUSION_DEVICE]: this.device } },
+      async () => {
+        const start = performance.now();
+        this.logger.info('model_load_start', fields);
+        try {
+          const model = await loadModel(resolved.layout, resolved.version, this.session);
+          this.logger.info('model_load_complete', { ...fields, duration_ms: Math.round(performance.now() - start) });
+          return model;
+        } catch (err) {
+          this.logger.error('model_load_failed', { ...fields, duration_ms: Math.round(performance.now() - start), err });
+          throw err;
+        }
+      },
+    );
+  }
+}
