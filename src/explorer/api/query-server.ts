@@ -1,0 +1,39 @@
+/** The explorer's HTTP side on DIFFSCOPE_EXPLORER_PORT: query API under /api, the UI elsewhere. */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ExplorerStore } from '../store/explorer-store.js';
+import type { ExplorerLogger } from '../logger.js';
+import { makeAuthHook } from '../security.js';
+import { registerJaegerRoutes } from './jaeger-routes.js';
+import { registerLogRoutes } from './logs-routes.js';
+import { registerAnalysisRoutes } from './analysis.js';
+import { registerImageRoute } from './image-route.js';
+import { registerStaticUi } from './static-ui.js';
+
+export interface QueryServerOptions {
+  store: ExplorerStore;
+  logger: ExplorerLogger;
+  token?: string;
+  webRoot: string;
+  outputDir: string;
+}
+
+export function buildQueryServer(options: QueryServerOptions): FastifyInstance {
+  const { store, logger } = options;
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  // The UI's static files hold no data; everything under /api does.
+  const auth = makeAuthHook(options.token, (url) => url.startsWith('/api'), (_request, reply) =>
+    reply.code(401).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 401, msg: 'missing or invalid explorer token' }] }));
+  if (auth) app.addHook('onRequest', auth);
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) logger.error('explorer_query_error', { err: error, url: request.url });
+    return reply.code(status).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: status, msg: status === 500 ? 'internal error' : error.message }] });
+  });
+  app.get('/api/health', async () => ({ status: 'ok', spans_written: store.spansWritten, logs_written: store.logsWritten }));
+  registerJaegerRoutes(app, store);
+  registerLogRoutes(app, store);
+  registerAnalysisRoutes(app, store);
+  registerImageRoute(app, store, options.outputDir);
+  registerStaticUi(app, options.webRoot);
+  return app;
+}

@@ -1,0 +1,50 @@
+/**
+ * Serves the web UI's built files (Vite output in dist/web/) without a plugin: the set is
+ * small and fixed. Unknown non-/api paths get index.html so client-side routes work on
+ * reload. Until the UI is built, a plain page says so.
+ */
+import type { FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.woff': 'font/woff', '.map': 'application/json', '.txt': 'text/plain; charset=utf-8',
+  '.webp': 'image/webp', '.jpg': 'image/jpeg',
+};
+
+const NOT_BUILT = `<!doctype html><html><head><meta charset="utf-8"><title>diffscope explorer</title></head>
+<body style="font-family:sans-serif;max-width:40em;margin:4em auto">
+<h1>diffscope explorer</h1><p>The web UI isn't built yet (no <code>dist/web/index.html</code>).
+Run <code>npm run build</code>. The query API is up: try <a href="/api/services">/api/services</a>.</p></body></html>`;
+
+export function registerStaticUi(app: FastifyInstance, webRoot: string): void {
+  const root = path.resolve(webRoot);
+  app.setNotFoundHandler(async (request, reply) => {
+    const url = request.url.split('?')[0];
+    if (url.startsWith('/api/') || url === '/api' || request.method !== 'GET' && request.method !== 'HEAD') {
+      return reply.code(404).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 404, msg: `no route ${request.method} ${url}` }] });
+    }
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url);
+    } catch {
+      return reply.code(400).send('bad path');
+    }
+    const candidate = path.resolve(root, '.' + path.posix.normalize(rel));
+    if (candidate.startsWith(root + path.sep)) {
+      const info = await stat(candidate).catch(() => undefined);
+      if (info?.isFile()) {
+        const type = TYPES[path.extname(candidate).toLowerCase()] ?? 'application/octet-stream';
+        // Vite's hashed assets never change; index.html must always be re-fetched.
+        const cache = rel.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+        return reply.type(type).header('cache-control', cache).send(await readFile(candidate));
+      }
+    }
+    const index = path.join(root, 'index.html');
+    if (existsSync(index)) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await readFile(index));
+    return reply.type('text/html; charset=utf-8').send(NOT_BUILT);
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Retention: drop spans and logs older than the age limit, then, while the data still
+ * takes more than the size cap, drop the oldest tenth again. Deletes go in chunks so a
+ * large purge never holds the write lock for long.
+ */
+import type { ExplorerStore } from './explorer-store.js';
+
+export interface RetentionOptions {
+  maxAgeMs: number;
+  maxBytes: number;
+  /** Now, in ms since the epoch (tests pass a fixed clock). */
+  nowMs?: number;
+}
+
+export interface RetentionResult {
+  spansDeleted: number;
+  logsDeleted: number;
+  usedBytesBefore: number;
+  usedBytesAfter: number;
+}
+
+const CHUNK_ROWS = 20_000;
+
+export function usedBytes(store: ExplorerStore): number {
+  const pageSize = store.db.pragma('page_size', { simple: true }) as number;
+  const pages = store.db.pragma('page_count', { simple: true }) as number;
+  const free = store.db.pragma('freelist_count', { simple: true }) as number;
+  return (pages - free) * pageSize;
+}
+
+function deleteSpansBefore(store: ExplorerStore, cutoffUs: number): number {
+  const stmt = store.db.prepare('DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE start_us < ? LIMIT ?)');
+  let total = 0;
+  for (;;) {
+    const n = stmt.run(cutoffUs, CHUNK_ROWS).changes;
+    total += n;
+    if (n < CHUNK_ROWS) return total;
+  }
+}
+
+function deleteLogsBefore(store: ExplorerStore, cutoffUs: number): number {
+  const db = store.db;
+  const pick = db.prepare('SELECT id FROM logs WHERE time_us < ? LIMIT ?').pluck();
+  const delLog = db.prepare('DELETE FROM logs WHERE id = ?');
+  const delFts = db.prepare('DELETE FROM logs_fts WHERE rowid = ?');
+  let total = 0;
+  for (;;) {
+    const ids = pick.all(cutoffUs, CHUNK_ROWS) as number[];
+    db.transaction(() => {
+      for (const id of ids) {
+        delLog.run(id);
+        delFts.run(id);
+      }
+    })();
+    total += ids.length;
+    if (ids.length < CHUNK_ROWS) return total;
+  }
+}
+
+/** The time below which the oldest `fraction` of rows of a table lies. */
+function quantileTime(store: ExplorerStore, table: 'spans' | 'logs', column: 'start_us' | 'time_us', fraction: number): number | undefined {
+  const count = store.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+  if (count === 0) return undefined;
+  const offset = Math.min(count - 1, Math.max(0, Math.ceil(count * fraction) - 1));
+  return store.db.prepare(`SELECT ${column} FROM ${table} ORDER BY ${column} LIMIT 1 OFFSET ?`).pluck().get(offset) as number;
+}
+
+export function runRetention(store: ExplorerStore, options: RetentionOptions): RetentionResult {
+  store.flush();
+  const nowMs = options.nowMs ?? Date.now();
+  const before = usedBytes(store);
+  const cutoffUs = (nowMs - options.maxAgeMs) * 1000;
+  let spansDeleted = deleteSpansBefore(store, cutoffUs);
+  let logsDeleted = deleteLogsBefore(store, cutoffUs);
+  for (let round = 0; round < 10 && usedBytes(store) > options.maxBytes; round++) {
+    const spanCut = quantileTime(store, 'spans', 'start_us', 0.1);
+    const logCut = quantileTime(store, 'logs', 'time_us', 0.1);
+    if (spanCut === undefined && logCut === undefined) break;
+    if (spanCut !== undefined) spansDeleted += deleteSpansBefore(store, spanCut + 1);
+    if (logCut !== undefined) logsDeleted += deleteLogsBefore(store, logCut + 1);
+  }
+  if (spansDeleted > 0) {
+    store.db.exec(`DELETE FROM operations WHERE NOT EXISTS
+      (SELECT 1 FROM spans s WHERE s.service = operations.service AND s.name = operations.name)`);
+    store.resetOperationCache();
+  }
+  if (spansDeleted + logsDeleted > 0) store.db.pragma('incremental_vacuum');
+  return { spansDeleted, logsDeleted, usedBytesBefore: before, usedBytesAfter: usedBytes(store) };
+}

@@ -1,0 +1,150 @@
+/** Read side of the span tables: what the Jaeger-compatible API and the analysis need. */
+import type Database from 'better-sqlite3';
+
+export interface StoredSpan {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  service: string;
+  name: string;
+  kind: number;
+  start_us: number;
+  duration_us: number;
+  status_code: number;
+  status_message: string | null;
+  flags: number;
+  trace_state: string | null;
+  resource_id: number;
+  scope: string | null;
+  attributes: string;
+  events: string | null;
+  links: string | null;
+}
+
+export interface StoredResource {
+  id: number;
+  service: string;
+  attributes: string;
+}
+
+export interface TraceSearch {
+  service?: string;
+  operation?: string;
+  /** Attribute (span or resource) equality filters; `error`, `span.kind`, `otel.status_code` map to columns. */
+  tags?: Record<string, string>;
+  minDurationUs?: number;
+  maxDurationUs?: number;
+  startUs?: number;
+  endUs?: number;
+  limit: number;
+}
+
+const KIND_BY_NAME: Record<string, number> = { unspecified: 0, internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
+const STATUS_BY_NAME: Record<string, number> = { UNSET: 0, OK: 1, ERROR: 2 };
+
+const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, service, name, kind, start_us, duration_us, status_code, status_message,
+  flags, trace_state, resource_id, scope, attributes, events, links`;
+
+export function listServices(db: Database.Database): string[] {
+  return db.prepare('SELECT DISTINCT service FROM operations ORDER BY service').pluck().all() as string[];
+}
+
+export function listOperations(db: Database.Database, service: string, kind?: number): { name: string; kind: number }[] {
+  if (kind === undefined) {
+    return db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind').all(service) as { name: string; kind: number }[];
+  }
+  return db.prepare('SELECT name, kind FROM operations WHERE service = ? AND kind = ? ORDER BY name').all(service, kind) as { name: string; kind: number }[];
+}
+
+export function spanKindNumber(name: string): number | undefined {
+  return KIND_BY_NAME[name.toLowerCase()];
+}
+
+export function getSpansOfTraces(db: Database.Database, traceIds: string[]): StoredSpan[] {
+  if (traceIds.length === 0) return [];
+  const placeholders = traceIds.map(() => '?').join(',');
+  return db
+    .prepare(`SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id IN (${placeholders}) ORDER BY start_us, id`)
+    .all(...traceIds) as StoredSpan[];
+}
+
+const resourceCache = new WeakMap<Database.Database, Map<number, StoredResource>>();
+
+export function getResources(db: Database.Database, ids: Iterable<number>): Map<number, StoredResource> {
+  let cache = resourceCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    resourceCache.set(db, cache);
+  }
+  const out = new Map<number, StoredResource>();
+  const stmt = db.prepare('SELECT id, service, attributes FROM resources WHERE id = ?');
+  for (const id of ids) {
+    let r = cache.get(id);
+    if (!r) {
+      r = stmt.get(id) as StoredResource | undefined;
+      if (!r) continue;
+      cache.set(id, r);
+    }
+    out.set(id, r);
+  }
+  return out;
+}
+
+/**
+ * Trace ids of the newest traces with at least one span matching every criterion. Walks
+ * matching spans newest-first through an index and stops at `limit` distinct traces, so a
+ * search costs about `limit` traces' worth of rows, not the whole time range.
+ */
+export function findTraceIds(db: Database.Database, q: TraceSearch): string[] {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  let joinResources = false;
+  if (q.service) { where.push('s.service = ?'); params.push(q.service); }
+  if (q.operation) { where.push('s.name = ?'); params.push(q.operation); }
+  if (q.startUs !== undefined) { where.push('s.start_us >= ?'); params.push(q.startUs); }
+  if (q.endUs !== undefined) { where.push('s.start_us <= ?'); params.push(q.endUs); }
+  if (q.minDurationUs !== undefined) { where.push('s.duration_us >= ?'); params.push(q.minDurationUs); }
+  if (q.maxDurationUs !== undefined) { where.push('s.duration_us <= ?'); params.push(q.maxDurationUs); }
+  for (const [key, value] of Object.entries(q.tags ?? {})) {
+    if (key === 'error') {
+      where.push(value === 'true' ? 's.status_code = 2' : 's.status_code != 2');
+    } else if (key === 'span.kind' && KIND_BY_NAME[value.toLowerCase()] !== undefined) {
+      where.push('s.kind = ?'); params.push(KIND_BY_NAME[value.toLowerCase()]);
+    } else if (key === 'otel.status_code' && STATUS_BY_NAME[value.toUpperCase()] !== undefined) {
+      where.push('s.status_code = ?'); params.push(STATUS_BY_NAME[value.toUpperCase()]);
+    } else {
+      // JSON booleans come back from json_extract as 1/0; accept either spelling.
+      const alt = value === 'true' ? '1' : value === 'false' ? '0' : value;
+      const pathExpr = `$."${key.replace(/"/g, '""')}"`;
+      joinResources = true;
+      where.push(`(CAST(json_extract(s.attributes, ?) AS TEXT) IN (?, ?) OR CAST(json_extract(r.attributes, ?) AS TEXT) IN (?, ?))`);
+      params.push(pathExpr, value, alt, pathExpr, value, alt);
+    }
+  }
+  const sql = `SELECT s.trace_id FROM spans s ${joinResources ? 'JOIN resources r ON r.id = s.resource_id' : ''}
+    ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.start_us DESC`;
+  const ids = new Set<string>();
+  for (const traceId of db.prepare(sql).pluck().iterate(...params) as IterableIterator<string>) {
+    ids.add(traceId);
+    if (ids.size >= q.limit) break;
+  }
+  return [...ids];
+}
+
+export interface DependencyLink {
+  parent: string;
+  child: string;
+  callCount: number;
+}
+
+/** Service → service edges from parent/child spans whose services differ, over a time window. */
+export function dependencies(db: Database.Database, startUs: number, endUs: number): DependencyLink[] {
+  return db
+    .prepare(
+      `SELECT p.service AS parent, c.service AS child, COUNT(*) AS callCount
+       FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
+       WHERE c.start_us BETWEEN ? AND ? AND c.parent_span_id != '' AND p.service != c.service
+       GROUP BY p.service, c.service ORDER BY p.service, c.service`,
+    )
+    .all(startUs, endUs) as DependencyLink[];
+}
