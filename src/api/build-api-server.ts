@@ -1,0 +1,79 @@
+/**
+ * The api-server as a Fastify instance (not listening): tests inject into it, the CLI calls
+ * `listen`. One plugin per resource; the shared concerns (request id, span A, auth,
+ * metrics, error mapping) are registered on the root so they apply to every route.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { DiffscopeError } from '../errors/index.js';
+import { completionQueueName } from '../notifier/index.js';
+import { metricsRegistry } from '../telemetry/index.js';
+import type { ApiContext } from './api-context.js';
+import type { ApiServerDeps } from './api-deps.js';
+import { registerErrorHandling } from './error-handler.js';
+import { GenerationService } from './generation-service.js';
+import { createHttpMetrics } from './http-metrics.js';
+import { newRequestId, registerRequestContext } from './request-context.js';
+import { generationEventsPlugin } from './routes/generation-events.js';
+import { generationsPlugin } from './routes/generations.js';
+import { healthPlugin } from './routes/health.js';
+import { openAiImagesPlugin } from './routes/openai-images.js';
+
+export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
+  const { config, logger } = deps;
+  const queueName = config.DIFFSCOPE_QUEUE_NAME;
+  const producer = deps.producer ?? (await deps.queue.producer(queueName));
+  const models = typeof deps.models === 'function' ? deps.models : () => deps.models as ReturnType<ApiContext['models']>;
+  const metrics = createHttpMetrics(metricsRegistry(), () => deps.queue.depth(queueName));
+
+  const app = Fastify({
+    logger: false, // our own JSON lines, through the telemetry logger
+    bodyLimit: config.DIFFSCOPE_MAX_BODY_BYTES,
+    genReqId: newRequestId,
+    requestIdHeader: false, // the id is also the generation id: never taken from the client
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  // Only JSON bodies; anything else is 415. An empty JSON body is "no body" (e.g. cancel).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new DiffscopeError('DSC_ERR_API_MALFORMED_JSON'), undefined);
+    }
+  });
+
+  const service = new GenerationService({
+    queue: deps.queue,
+    producer,
+    queueName,
+    store: deps.store,
+    logger,
+    maxQueueDepth: config.DIFFSCOPE_MAX_QUEUE_DEPTH,
+    completionQueue: completionQueueName(config),
+  });
+  const ctx: ApiContext = {
+    config,
+    logger,
+    store: deps.store,
+    queue: deps.queue,
+    queueName,
+    objectStore: deps.objectStore,
+    models,
+    service,
+    metrics,
+    sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000,
+    syncPollMs: deps.syncPollMs ?? 1_000,
+  };
+
+  registerRequestContext(app, { apiKeys: config.DIFFSCOPE_API_KEYS, logger, metrics });
+  registerErrorHandling(app, logger);
+  await app.register(healthPlugin(ctx));
+  await app.register(generationsPlugin(ctx));
+  await app.register(generationEventsPlugin(ctx));
+  await app.register(openAiImagesPlugin(ctx));
+  return app;
+}

@@ -1,0 +1,136 @@
+/**
+ * Accepting a generation: record it in the shared store, then publish the job with the
+ * trace context (span `queue.publish`, PRODUCER). Shared by the native and the OpenAI
+ * endpoints. The record is written first so a fast worker always finds it.
+ */
+import { DiffscopeError } from '../errors/index.js';
+import type { GenerationParams } from '../inference/types.js';
+import { completionQueueName, type CompletionEvent } from '../notifier/index.js';
+import type { QueueBackend, QueueProducer } from '../queue/queue-backend.js';
+import type { GenerationRecord, GenerationStore, WebhookSpec } from '../state/generation-store.js';
+import {
+  ATTR,
+  SpanKind,
+  injectMessageHeaders,
+  promptHash,
+  withSpan,
+  type Logger,
+} from '../telemetry/index.js';
+import type { GenerationJob } from '../worker/index.js';
+
+export interface EnqueueInput {
+  id: string;
+  clientId: string;
+  traceId: string;
+  prompt: string;
+  negativePrompt?: string;
+  params: GenerationParams;
+  webhook?: WebhookSpec;
+}
+
+export interface GenerationServiceOptions {
+  queue: QueueBackend;
+  producer: QueueProducer;
+  queueName: string;
+  store: GenerationStore;
+  logger: Logger;
+  maxQueueDepth: number;
+  completionQueue: string;
+}
+
+export class GenerationService {
+  private completionProducer?: Promise<QueueProducer>;
+
+  constructor(private readonly options: GenerationServiceOptions) {}
+
+  /** Throws DSC_ERR_API_QUEUE_FULL (429) when the queue is at its depth limit. */
+  async checkBackpressure(): Promise<void> {
+    let depth: number;
+    try {
+      depth = await this.options.queue.depth(this.options.queueName);
+    } catch (err) {
+      throw new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', undefined, { cause: err });
+    }
+    if (depth >= this.options.maxQueueDepth) {
+      throw new DiffscopeError('DSC_ERR_API_QUEUE_FULL', `queue is full (${depth} waiting, limit ${this.options.maxQueueDepth}); retry later`);
+    }
+  }
+
+  /** Call inside the request context (span A active). */
+  async enqueue(input: EnqueueInput): Promise<GenerationRecord> {
+    const { store, producer, queueName, queue, logger } = this.options;
+    const now = Date.now();
+    const record: GenerationRecord = {
+      id: input.id,
+      clientId: input.clientId,
+      status: 'queued',
+      params: input.params,
+      promptHash: promptHash(input.prompt),
+      traceId: input.traceId,
+      webhook: input.webhook,
+      createdAt: now,
+      attempts: 0,
+      outputs: [],
+      cancelRequested: false,
+    };
+    try {
+      await store.create(record);
+    } catch (err) {
+      throw new DiffscopeError('DSC_ERR_STATE_UNAVAILABLE', undefined, { cause: err });
+    }
+    const job: GenerationJob = {
+      id: input.id,
+      clientId: input.clientId,
+      prompt: input.prompt,
+      negativePrompt: input.negativePrompt,
+      params: input.params,
+      createdAt: now,
+    };
+    try {
+      await withSpan(
+        'queue.publish',
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            [ATTR.MESSAGING_SYSTEM]: queue.kind,
+            [ATTR.MESSAGING_DESTINATION]: queueName,
+            [ATTR.MESSAGING_OPERATION]: 'send',
+            [ATTR.MESSAGING_MESSAGE_ID]: input.id,
+            [ATTR.REQUEST_ID]: input.id,
+          },
+        },
+        async () => {
+          const headers = injectMessageHeaders({ requestId: input.id, enqueuedAt: Date.now() });
+          await producer.publish(input.id, job, headers);
+        },
+      );
+    } catch (err) {
+      logger.error('enqueue_failed', { err: err as Error });
+      await store.finish(input.id, 'failed', { error: { code: 'DSC_ERR_QUEUE_UNAVAILABLE', message: 'could not enqueue' }, finishedAt: Date.now() }).catch(() => {});
+      throw new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', undefined, { cause: err });
+    }
+    logger.info('job_enqueued', {
+      queue: queueName,
+      model_id: input.params.model,
+      sampler: input.params.sampler,
+      steps: input.params.steps,
+      cfg_scale: input.params.cfgScale,
+      seed: input.params.seed,
+      width: input.params.width,
+      height: input.params.height,
+      n: input.params.n,
+      prompt_hash: record.promptHash,
+    });
+    return record;
+  }
+
+  /** Tell the notifier about a terminal status reached here (a queued generation canceled). */
+  async publishCompletion(event: CompletionEvent): Promise<void> {
+    this.completionProducer ??= this.options.queue.producer(this.options.completionQueue);
+    const producer = await this.completionProducer;
+    const headers = injectMessageHeaders({ requestId: event.id, enqueuedAt: Date.now() });
+    await producer.publish(`${event.id}:${event.status}`, event, headers);
+  }
+}
+
+export { completionQueueName };

@@ -1,0 +1,63 @@
+/** The JSON a client sees for a generation: parameters and the prompt's hash, never the prompt. */
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
+import type { GenerationRecord } from '../state/generation-store.js';
+
+export function publicBaseUrl(config: Config, request?: FastifyRequest): string {
+  if (config.DIFFSCOPE_PUBLIC_URL) return config.DIFFSCOPE_PUBLIC_URL.replace(/\/+$/, '');
+  const host = request?.host;
+  if (host && /^[A-Za-z0-9.\-:[\]]+$/.test(host)) return `${request!.protocol}://${host}`;
+  return `http://${config.DIFFSCOPE_API_HOST}:${config.DIFFSCOPE_API_PORT}`;
+}
+
+export function generationLinks(id: string) {
+  const self = `/v1/generations/${id}`;
+  return { self, events: `${self}/events`, images: `${self}/images` };
+}
+
+export function imageUrls(base: string, record: Pick<GenerationRecord, 'id' | 'outputs'>): string[] {
+  return record.outputs.map((_, k) => `${base}/v1/generations/${record.id}/images/${k}`);
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function paramsView(record: GenerationRecord) {
+  const p = record.params;
+  return {
+    model: p.model,
+    sampler: p.sampler,
+    steps: p.steps,
+    cfg_scale: p.cfgScale,
+    seed: p.seed,
+    width: p.width,
+    height: p.height,
+    n: p.n,
+    ...(p.karrasSigmas !== undefined ? { karras_sigmas: p.karrasSigmas } : {}),
+  };
+}
+
+export function generationView(record: GenerationRecord, base: string) {
+  return {
+    id: record.id,
+    status: record.status,
+    trace_id: record.traceId,
+    created_at: iso(record.createdAt),
+    started_at: iso(record.startedAt),
+    finished_at: iso(record.finishedAt),
+    params: paramsView(record),
+    prompt_hash: record.promptHash,
+    model_version: record.modelVersion ?? null,
+    timings: {
+      queue_ms: record.queueMs ?? null,
+      inference_ms: record.inferenceMs ?? null,
+      total_ms: record.totalMs ?? null,
+    },
+    output_locations: record.outputs,
+    images: imageUrls(base, record),
+    error: record.error ?? null,
+    attempts: record.attempts,
+    cancel_requested: record.cancelRequested,
+    webhook: record.webhook ? { url: record.webhook.url, events: record.webhook.events } : null,
+    links: generationLinks(record.id),
+  };
+}

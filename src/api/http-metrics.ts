@@ -1,0 +1,60 @@
+/**
+ * Request counters, latency histograms and the queue-depth gauge, registered on the
+ * process's telemetry registry (served at /metrics). Registration is idempotent so several
+ * servers can be built in one process (tests, benchmarks).
+ */
+import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
+
+export interface HttpMetrics {
+  observe(method: string, route: string, statusCode: number, seconds: number): void;
+}
+
+function getOrCreate<T>(registry: Registry<RegistryContentType>, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+export function createHttpMetrics(registry: Registry<RegistryContentType>, queueDepth: () => Promise<number>): HttpMetrics {
+  const requests = getOrCreate(
+    registry,
+    'diffscope_http_requests',
+    () =>
+      new Counter({
+        name: 'diffscope_http_requests',
+        help: 'HTTP requests answered by the api-server',
+        labelNames: ['method', 'route', 'status_code'] as const,
+        registers: [registry],
+      }),
+  );
+  const duration = getOrCreate(
+    registry,
+    'diffscope_http_request_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'diffscope_http_request_duration_seconds',
+        help: 'HTTP request latency of the api-server',
+        labelNames: ['method', 'route'] as const,
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+        registers: [registry],
+      }),
+  );
+  const existingGauge = registry.getSingleMetric('diffscope_queue_depth');
+  if (existingGauge) registry.removeSingleMetric('diffscope_queue_depth');
+  new Gauge({
+    name: 'diffscope_queue_depth',
+    help: 'Generation jobs waiting in the queue (not in flight)',
+    registers: [registry],
+    async collect() {
+      try {
+        this.set(await queueDepth());
+      } catch {
+        // Queue unreachable: leave the last value; /readyz reports the outage.
+      }
+    },
+  });
+  return {
+    observe(method, route, statusCode, seconds) {
+      requests.inc({ method, route, status_code: String(statusCode) });
+      duration.observe({ method, route }, seconds);
+    },
+  };
+}

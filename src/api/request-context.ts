@@ -1,0 +1,190 @@
+/**
+ * The shared per-request concerns that must escape plugin encapsulation: request id,
+ * the server span (span A) and its context, W3C `traceresponse`, auth and HTTP metrics.
+ *
+ * One SERVER span per request: when the OpenTelemetry http instrumentation is active it
+ * already made one (named after the method only), so that span is renamed to
+ * `<METHOD> <route>` and given `http.route`; otherwise this hook starts the SERVER span
+ * itself, continuing the caller's `traceparent` (a malformed one starts a new trace).
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseApiKeys } from '../config/index.js';
+import { DiffscopeError } from '../errors/index.js';
+import {
+  ATTR,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  getTracer,
+  extractMessageHeaders,
+  runWithRequestScope,
+  trace,
+  type Context,
+  type Logger,
+  type Span,
+} from '../telemetry/index.js';
+import type { HttpMetrics } from './http-metrics.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** `anonymous` when no API keys are configured. */
+    clientId: string;
+    /** Context holding span A and the request scope: run handler work inside it. */
+    otelContext: Context;
+    serverSpan: Span | null;
+    /** W3C trace id of this request (random when tracing is off). */
+    traceId: string;
+  }
+}
+
+const ownSpans = new WeakMap<FastifyRequest, { span: Span; ended: boolean }>();
+const startTimes = new WeakMap<FastifyRequest, bigint>();
+const ANONYMOUS = 'anonymous';
+
+export function newRequestId(): string {
+  return `req_${randomBytes(12).toString('hex')}`;
+}
+
+function isServerSpan(span: Span | undefined): span is Span {
+  if (!span || !span.isRecording()) return false;
+  return (span as unknown as { kind?: number }).kind === SpanKind.SERVER;
+}
+
+function validTraceId(id: string | undefined): id is string {
+  return !!id && /^[0-9a-f]{32}$/.test(id) && !/^0+$/.test(id);
+}
+
+/** The caller's span context from `traceparent`/`tracestate` only (no baggage from the internet). */
+function callerContext(headers: FastifyRequest['headers']): Context {
+  const traceparent = headers.traceparent;
+  if (typeof traceparent !== 'string') return ROOT_CONTEXT;
+  const tracestate = typeof headers.tracestate === 'string' ? headers.tracestate : undefined;
+  const sc = trace.getSpanContext(extractMessageHeaders({ traceparent, tracestate }).context);
+  return sc ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
+}
+
+export interface RequestContextOptions {
+  apiKeys: string;
+  logger: Logger;
+  metrics: HttpMetrics;
+}
+
+export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): void {
+  const keys = parseApiKeys(options.apiKeys);
+  const authRequired = keys.size > 0;
+  const tracer = getTracer();
+
+  app.decorateRequest('clientId', ANONYMOUS);
+  app.decorateRequest('otelContext', null as unknown as Context);
+  app.decorateRequest('serverSpan', null);
+  app.decorateRequest('traceId', '');
+
+  app.addHook('onRequest', async (request, reply) => {
+    startTimes.set(request, process.hrtime.bigint());
+    const route = request.routeOptions.url ?? 'unmatched';
+    const name = `${request.method} ${route}`;
+    const active = trace.getActiveSpan();
+    let span: Span;
+    let base: Context;
+    if (isServerSpan(active)) {
+      span = active;
+      span.updateName(name);
+      span.setAttribute('http.route', route);
+      base = context.active();
+    } else {
+      const parent = callerContext(request.headers);
+      span = tracer.startSpan(
+        name,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'http.request.method': request.method,
+            'http.route': route,
+            'url.path': request.url.split('?')[0],
+            'url.scheme': request.protocol,
+            'client.address': request.ip,
+            'user_agent.original': request.headers['user-agent'] ?? '',
+          },
+        },
+        parent,
+      );
+      ownSpans.set(request, { span, ended: false });
+      base = trace.setSpan(parent, span);
+    }
+    span.setAttribute(ATTR.REQUEST_ID, request.id);
+    request.serverSpan = span;
+
+    const sc = span.spanContext();
+    if (validTraceId(sc.traceId)) {
+      request.traceId = sc.traceId;
+      reply.header('traceresponse', `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`);
+    } else {
+      // Tracing off: still give the client an id to quote, in the same format.
+      request.traceId = randomBytes(16).toString('hex');
+      reply.header('traceresponse', `00-${request.traceId}-${randomBytes(8).toString('hex')}-00`);
+    }
+    reply.header('x-request-id', request.id);
+
+    // Auth (health and metrics endpoints stay open for probes and scrapers).
+    let clientId = ANONYMOUS;
+    const protectedRoute = request.url.startsWith('/v1/');
+    if (authRequired && protectedRoute) {
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      const found = match ? keys.get(match[1]) : undefined;
+      if (!found) {
+        request.otelContext = context.with(base, () => runWithRequestScope({ requestId: request.id }, () => context.active()));
+        reply.header('www-authenticate', 'Bearer');
+        throw new DiffscopeError('DSC_ERR_API_UNAUTHORIZED');
+      }
+      clientId = found;
+    }
+    request.clientId = clientId;
+    span.setAttribute(ATTR.CLIENT_ID, clientId);
+    request.otelContext = context.with(base, () => runWithRequestScope({ requestId: request.id, clientId }, () => context.active()));
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    finishRequest(request, reply.statusCode, options.metrics);
+  });
+
+  if (!authRequired) {
+    options.logger.warn('auth_disabled', {
+      message: 'DIFFSCOPE_API_KEYS is empty: every request is accepted as client "anonymous"',
+    });
+  }
+}
+
+/**
+ * End span A (when this hook owns it) and record metrics; safe to call twice. Hijacked
+ * replies (SSE) call it themselves when the stream closes.
+ */
+export function finishRequest(request: FastifyRequest, statusCode: number, metrics: HttpMetrics): void {
+  const started = startTimes.get(request);
+  if (started === undefined) return;
+  startTimes.delete(request);
+  const route = request.routeOptions.url ?? 'unmatched';
+  metrics.observe(request.method, route, statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+  const span = request.serverSpan;
+  if (span) {
+    span.setAttribute('http.response.status_code', statusCode);
+    if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  const own = ownSpans.get(request);
+  if (own && !own.ended) {
+    own.ended = true;
+    own.span.end();
+  }
+}
+
+/** Run `fn` inside the request's trace + scope context (so logs carry trace_id/request_id). */
+export function inRequest<T>(request: FastifyRequest, fn: () => T): T {
+  return request.otelContext ? context.with(request.otelContext, fn) : fn();
+}
+
+/** Route handler wrapper: the handler body runs inside the request context. */
+export function traced<R extends FastifyRequest, T>(handler: (request: R, reply: FastifyReply) => Promise<T>) {
+  return (request: R, reply: FastifyReply): Promise<T> => inRequest(request, () => handler(request, reply));
+}

@@ -1,0 +1,101 @@
+/**
+ * `GET /v1/generations/{id}/events`: Server-Sent Events. Replays the stored events after
+ * `Last-Event-ID` (or `?after=`), then streams live ones from the store's subscription
+ * (every replica sees every event), with heartbeats, and closes after the terminal event.
+ *
+ *   id: 3
+ *   event: progress
+ *   data: {"step":2,"total_steps":20,...}
+ */
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { TERMINAL_STATUSES, type GenerationEvent, type GenerationEventType } from '../../state/generation-store.js';
+import type { ApiContext } from '../api-context.js';
+import { finishRequest, inRequest } from '../request-context.js';
+import { loadOwned } from './generations.js';
+
+const TERMINAL_EVENTS = new Set<GenerationEventType>(['succeeded', 'failed', 'canceled']);
+
+export function formatSseEvent(event: GenerationEvent): string {
+  const data = JSON.stringify({ ...event.data, seq: event.seq, at: new Date(event.at).toISOString() });
+  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${data}\n\n`;
+}
+
+export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    app.get<{ Params: { id: string }; Querystring: { after?: string } }>('/v1/generations/:id/events', async (request, reply) => {
+      const record = await inRequest(request, () => loadOwned(ctx.store, request.params.id, request.clientId));
+      const lastHeader = request.headers['last-event-id'];
+      const lastRaw = (typeof lastHeader === 'string' ? lastHeader : undefined) ?? request.query.after;
+      const after = lastRaw && /^\d{1,12}$/.test(lastRaw) ? Number(lastRaw) : 0;
+
+      reply.hijack();
+      const raw = reply.raw;
+      const headers: Record<string, string | number | string[]> = {};
+      for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v as string;
+      raw.writeHead(200, {
+        ...headers,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      raw.write(': stream open\nretry: 2000\n\n');
+
+      let lastSeq = after;
+      let closed = false;
+      let replaying = true;
+      const buffered: GenerationEvent[] = [];
+      let unsubscribe: (() => Promise<void>) | undefined;
+
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        unsubscribe?.().catch(() => {});
+        if (!raw.writableEnded) raw.end();
+        finishRequest(request, 200, ctx.metrics);
+      };
+      const write = (event: GenerationEvent) => {
+        if (closed || event.seq <= lastSeq) return;
+        lastSeq = event.seq;
+        raw.write(formatSseEvent(event));
+        if (TERMINAL_EVENTS.has(event.type)) close();
+      };
+      const heartbeat = setInterval(() => {
+        if (!closed) raw.write(': heartbeat\n\n');
+      }, ctx.sseHeartbeatMs);
+      heartbeat.unref();
+      request.raw.on('close', close);
+      raw.on('close', close);
+      raw.on('error', close);
+
+      try {
+        // Subscribe before replaying so nothing falls between the two.
+        unsubscribe = await ctx.store.subscribe(record.id, (event) => {
+          if (replaying) buffered.push(event);
+          else write(event);
+        });
+        if (closed) {
+          await unsubscribe();
+          return;
+        }
+        for (const event of await ctx.store.events(record.id, after)) write(event);
+        replaying = false;
+        buffered.sort((a, b) => a.seq - b.seq);
+        for (const event of buffered.splice(0)) write(event);
+        // Terminal record but its terminal event was already seen by this client (resume after it).
+        if (!closed) {
+          const current = await ctx.store.get(record.id);
+          if (current && TERMINAL_STATUSES.includes(current.status)) {
+            // The client resumed after the terminal event: nothing more will come.
+            const all = await ctx.store.events(record.id, 0);
+            if (all.some((e) => TERMINAL_EVENTS.has(e.type) && e.seq <= lastSeq)) close();
+          }
+        }
+      } catch (err) {
+        inRequest(request, () => ctx.logger.error('sse_failed', { err: err as Error }));
+        close();
+      }
+    });
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Request bodies, checked with zod into field-level errors: the first problem is reported
+ * as `{code, message, field}` with `field` a dotted path into the body.
+ */
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { DiffscopeError, type ErrorCode } from '../errors/index.js';
+import { SAMPLER_NAMES, type GenerationParams, type ModelInfo } from '../inference/types.js';
+import { WEBHOOK_EVENTS } from '../notifier/index.js';
+
+export const DEFAULT_SAMPLER = 'ddim';
+export const DEFAULT_STEPS = 25;
+export const DEFAULT_CFG_SCALE = 6;
+export const MAX_STEPS = 150;
+export const MAX_N = 8;
+export const MAX_SEED = 2 ** 32 - 1;
+
+const requiredString = (name: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`) });
+
+export function generationBodySchema(maxPromptChars: number) {
+  return z.strictObject(
+    {
+      prompt: requiredString('prompt')
+        .trim()
+        .min(1, 'prompt must not be empty')
+        .max(maxPromptChars, `prompt must be at most ${maxPromptChars} characters`),
+      negative_prompt: z.string().max(maxPromptChars, `negative_prompt must be at most ${maxPromptChars} characters`).optional(),
+      model: z.string().min(1).max(200).optional(),
+      sampler: z.enum(SAMPLER_NAMES, { error: `sampler must be one of ${SAMPLER_NAMES.join(', ')}` }).optional(),
+      steps: z.number().int('steps must be an integer').min(1, 'steps must be at least 1').max(MAX_STEPS, `steps must be at most ${MAX_STEPS}`).optional(),
+      cfg_scale: z.number().min(0, 'cfg_scale must be at least 0').max(30, 'cfg_scale must be at most 30').optional(),
+      seed: z.number().int('seed must be an integer').min(0, 'seed must be at least 0').max(MAX_SEED, `seed must be at most ${MAX_SEED}`).optional(),
+      width: z.number().int('width must be an integer').positive().optional(),
+      height: z.number().int('height must be an integer').positive().optional(),
+      n: z.number().int('n must be an integer').min(1, 'n must be at least 1').max(MAX_N, `n must be at most ${MAX_N}`).optional(),
+      karras_sigmas: z.boolean().optional(),
+      webhook: z
+        .strictObject({
+          url: requiredString('webhook.url').max(2048),
+          events: z
+            .array(z.enum(WEBHOOK_EVENTS, { error: `webhook.events entries must be one of ${WEBHOOK_EVENTS.join(', ')}` }))
+            .min(1)
+            .optional(),
+        })
+        .optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'request body must be a JSON object') },
+  );
+}
+
+export type GenerationBody = z.infer<ReturnType<typeof generationBodySchema>>;
+
+const OPENAI_SIZE = /^(\d{1,5})x(\d{1,5})$/;
+
+export function openAiBodySchema(maxPromptChars: number) {
+  // Not strict: OpenAI clients send fields we do not use (quality, style, user, …).
+  return z.object(
+    {
+      prompt: requiredString('prompt')
+        .trim()
+        .min(1, 'prompt must not be empty')
+        .max(maxPromptChars, `prompt must be at most ${maxPromptChars} characters`),
+      model: z.string().min(1).max(200).nullish(),
+      n: z.number().int('n must be an integer').min(1, 'n must be at least 1').max(MAX_N, `n must be at most ${MAX_N}`).nullish(),
+      size: z.string().regex(OPENAI_SIZE, 'size must look like "WIDTHxHEIGHT", e.g. "32x32"').nullish(),
+      response_format: z.enum(['url', 'b64_json'], { error: 'response_format must be url or b64_json' }).nullish(),
+    },
+    { error: () => 'request body must be a JSON object' },
+  );
+}
+
+export type OpenAiBody = z.infer<ReturnType<typeof openAiBodySchema>>;
+
+/** Parse or throw the first problem as a DiffscopeError with its field. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  let path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') path = [...path, issue.keys[0]];
+  const field = path.join('.') || undefined;
+  const code: ErrorCode = field === 'sampler' ? 'DSC_ERR_INFER_UNKNOWN_SAMPLER' : 'DSC_ERR_API_VALIDATION';
+  const message = issue.code === 'invalid_type' && issue.input === undefined && field && !issue.message.includes('required')
+    ? `${field} is required`
+    : issue.message;
+  throw new DiffscopeError(code, message, { field });
+}
+
+export interface ResolveParamsInput {
+  model?: string | null;
+  sampler?: GenerationParams['sampler'];
+  steps?: number;
+  cfg_scale?: number;
+  seed?: number;
+  width?: number;
+  height?: number;
+  n?: number | null;
+  karras_sigmas?: boolean;
+}
+
+/** Fill defaults (model's size, random seed) and check the model's size rules. */
+export function resolveParams(input: ResolveParamsInput, models: readonly ModelInfo[], defaultModel: string): { params: GenerationParams; model: ModelInfo } {
+  const modelId = input.model ?? defaultModel;
+  const model = models.find((m) => m.id === modelId);
+  if (!model) {
+    throw new DiffscopeError('DSC_ERR_MODEL_NOT_FOUND', `unknown model "${modelId}"; known: ${models.map((m) => m.id).join(', ') || '(none)'}`, {
+      field: 'model',
+    });
+  }
+  const width = input.width ?? model.defaultWidth;
+  const height = input.height ?? model.defaultHeight;
+  for (const [field, value] of [['width', width], ['height', height]] as const) {
+    const { min, max, multipleOf } = model.sizes;
+    if (value < min || value > max || value % multipleOf !== 0) {
+      throw new DiffscopeError('DSC_ERR_INFER_BAD_SIZE', `${field} must be between ${min} and ${max} and a multiple of ${multipleOf} for model ${model.id}`, {
+        field,
+      });
+    }
+  }
+  const params: GenerationParams = {
+    model: model.id,
+    sampler: input.sampler ?? DEFAULT_SAMPLER,
+    steps: input.steps ?? DEFAULT_STEPS,
+    cfgScale: input.cfg_scale ?? DEFAULT_CFG_SCALE,
+    seed: input.seed ?? randomInt(0, MAX_SEED + 1),
+    width,
+    height,
+    n: input.n ?? 1,
+  };
+  if (input.karras_sigmas !== undefined) params.karrasSigmas = input.karras_sigmas;
+  return { params, model };
+}
+
+/** `"64x48"` → { width: 64, height: 48 } (format already checked by the schema). */
+export function parseOpenAiSize(size: string): { width: number; height: number } {
+  const match = OPENAI_SIZE.exec(size)!;
+  return { width: Number(match[1]), height: Number(match[2]) };
+}

@@ -1,0 +1,30 @@
+/**
+ * Wait until a generation reaches a terminal status: the store's live subscription wakes us
+ * up at once; a slow poll covers stores whose fan-out may drop a message.
+ */
+import { TERMINAL_STATUSES, type GenerationRecord, type GenerationStore } from '../state/generation-store.js';
+
+export async function waitForTerminal(store: GenerationStore, id: string, timeoutMs: number, pollMs: number): Promise<GenerationRecord | null> {
+  let wake: () => void = () => {};
+  const unsubscribe = await store.subscribe(id, (event) => {
+    if (event.type === 'succeeded' || event.type === 'failed' || event.type === 'canceled') wake();
+  });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const record = await store.get(id);
+      if (record && TERMINAL_STATUSES.includes(record.status)) return record;
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(pollMs, left));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    await unsubscribe().catch(() => {});
+  }
+}

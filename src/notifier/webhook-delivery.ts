@@ -1,0 +1,139 @@
+/**
+ * Delivering one completion to its webhook: payload, signature, `traceparent`, one
+ * `notify.webhook` CLIENT span per attempt (so retries show in the trace) and exponential
+ * backoff between attempts.
+ */
+import type { Config } from '../config/index.js';
+import { DiffscopeError } from '../errors/index.js';
+import type { GenerationRecord } from '../state/generation-store.js';
+import { ATTR, SpanKind, injectMessageHeaders, withSpan, type Context, type Logger } from '../telemetry/index.js';
+import { checkWebhookUrl } from './address-guard.js';
+import type { CompletionEvent } from './completion-event.js';
+import { sendWebhook } from './webhook-sender.js';
+import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.js';
+
+export interface WebhookDeliveryOptions {
+  config: Config;
+  logger: Logger;
+  /** First retry delay (doubles per attempt, capped at maxBackoffMs). Default 1 s. */
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export function webhookPayload(record: GenerationRecord, config: Config): Record<string, unknown> {
+  const base = (config.DIFFSCOPE_PUBLIC_URL ?? `http://${config.DIFFSCOPE_API_HOST}:${config.DIFFSCOPE_API_PORT}`).replace(/\/+$/, '');
+  return {
+    id: record.id,
+    status: record.status,
+    created_at: new Date(record.createdAt).toISOString(),
+    finished_at: record.finishedAt !== undefined ? new Date(record.finishedAt).toISOString() : null,
+    trace_id: record.traceId,
+    output_locations: record.outputs,
+    images: record.outputs.map((_, k) => `${base}/v1/generations/${record.id}/images/${k}`),
+    timings: { queue_ms: record.queueMs ?? null, inference_ms: record.inferenceMs ?? null, total_ms: record.totalMs ?? null },
+    error: record.error ?? null,
+  };
+}
+
+/** Host and path only: query strings of webhook URLs often carry tokens. */
+function safeUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Retry a 5xx, 408, 429 or a network failure; a 4xx answer or a refused URL is final. */
+function retryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+export async function deliverWebhook(
+  record: GenerationRecord,
+  event: CompletionEvent,
+  parent: Context,
+  signal: AbortSignal,
+  options: WebhookDeliveryOptions,
+): Promise<boolean> {
+  const { config, logger } = options;
+  const spec = record.webhook!;
+  const maxAttempts = config.DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS;
+  const allowPrivate = config.DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE;
+  const body = JSON.stringify(webhookPayload(record, config));
+  let lastError = '';
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    let url: URL;
+    try {
+      // Checked again at send time: the name may resolve elsewhere than at submission.
+      url = await checkWebhookUrl(spec.url, { allowPrivate });
+    } catch (err) {
+      logger.warn('notification_failed', { reason: 'url_refused', error_message: (err as Error).message, attempt, final: true });
+      return false;
+    }
+    let status = 0;
+    let final = false;
+    try {
+      status = await withSpan(
+        'notify.webhook',
+        {
+          kind: SpanKind.CLIENT,
+          parent,
+          attributes: {
+            [ATTR.HTTP_REQUEST_METHOD]: 'POST',
+            [ATTR.URL_FULL]: safeUrl(url),
+            [ATTR.SERVER_ADDRESS]: url.hostname,
+            [ATTR.SERVER_PORT]: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+            [ATTR.WEBHOOK_ATTEMPT]: attempt,
+            [ATTR.REQUEST_ID]: record.id,
+            [ATTR.GENERATION_STATUS]: event.status,
+          },
+        },
+        async (span) => {
+          const trace = injectMessageHeaders();
+          const headers: Record<string, string> = {
+            'user-agent': 'diffscope-webhook/1',
+            'x-request-id': record.id,
+            'x-diffscope-event-id': `${record.id}:${event.status}`,
+            'x-diffscope-delivery-attempt': String(attempt),
+            traceparent: trace.traceparent,
+            ...(trace.tracestate ? { tracestate: trace.tracestate } : {}),
+          };
+          if (!headers.traceparent) delete headers.traceparent;
+          if (config.DIFFSCOPE_WEBHOOK_SECRET) headers[SIGNATURE_HEADER] = signWebhookPayload(config.DIFFSCOPE_WEBHOOK_SECRET, body);
+          const res = await sendWebhook({ url, body, headers, timeoutMs: config.DIFFSCOPE_WEBHOOK_TIMEOUT_MS, allowPrivate, signal });
+          span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, res.status);
+          if (res.status < 200 || res.status >= 300) throw Object.assign(new Error(`webhook answered HTTP ${res.status}`), { httpStatus: res.status });
+          return res.status;
+        },
+      );
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const httpStatus = (err as { httpStatus?: number }).httpStatus;
+      final = (httpStatus !== undefined && !retryableStatus(httpStatus)) || (err instanceof DiffscopeError && !err.retryable);
+      lastError = (err as Error).message;
+      if (final || attempt === maxAttempts) {
+        logger.warn('notification_failed', { attempt, max_attempts: maxAttempts, http_status: httpStatus, error_message: lastError, final: true, url: safeUrl(url) });
+        return false;
+      }
+      const delay = Math.min(options.backoffMs * 2 ** (attempt - 1), options.maxBackoffMs);
+      logger.info('notification_retry', { attempt, max_attempts: maxAttempts, http_status: httpStatus, error_message: lastError, retry_in_ms: delay });
+      await sleep(delay, signal);
+      continue;
+    }
+    logger.info('notification_sent', { attempt, http_status: status, status: event.status, url: safeUrl(url) });
+    return true;
+  }
+  return false;
+}

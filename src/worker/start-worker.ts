@@ -1,0 +1,57 @@
+/**
+ * The inference-worker: consumes the generation queue with DIFFSCOPE_WORKER_CONCURRENCY,
+ * runs each job through GenerationProcessor and publishes completion events for the
+ * notifier. On SIGTERM it stops taking jobs, lets running ones finish within the grace
+ * period and hands the rest back to the queue.
+ */
+import { completionQueueName } from '../notifier/index.js';
+import type { QueueProducer } from '../queue/queue-backend.js';
+import { onShutdown } from '../telemetry/index.js';
+import { GenerationProcessor } from './generation-processor.js';
+import { generationQueueName, type GenerationJob } from './generation-job.js';
+import type { WorkerDeps, WorkerHandle } from './worker-deps.js';
+
+/** Time kept from the shutdown grace for flushing spans and logs after the jobs. */
+const FLUSH_MARGIN_MS = 1_500;
+
+export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
+  const { config, logger, queue } = deps;
+  const queueName = generationQueueName(config);
+  const concurrency = deps.concurrency ?? config.DIFFSCOPE_WORKER_CONCURRENCY;
+  let completions: Promise<QueueProducer> | undefined;
+  const processor = new GenerationProcessor({
+    queueName,
+    queueKind: queue.kind,
+    maxAttempts: config.DIFFSCOPE_QUEUE_MAX_ATTEMPTS,
+    cancelPollMs: deps.cancelPollMs ?? 200,
+    logger,
+    store: deps.store,
+    objectStore: deps.objectStore,
+    pipeline: deps.pipeline,
+    completions: () => (completions ??= queue.producer(completionQueueName(config))),
+  });
+  const consumer = await queue.consume<GenerationJob>(queueName, (message, signal) => processor.process(message, signal), {
+    concurrency,
+    maxAttempts: config.DIFFSCOPE_QUEUE_MAX_ATTEMPTS,
+    backoffMs: config.DIFFSCOPE_QUEUE_BACKOFF_MS,
+    maxBackoffMs: config.DIFFSCOPE_QUEUE_MAX_BACKOFF_MS,
+    onDeadLetter: (message, error) => processor.deadLetter(message, error),
+  });
+  logger.info('worker_started', { queue: queueName, queue_backend: queue.kind, concurrency, models: deps.pipeline.listModels().map((m) => m.id) });
+
+  let closing: Promise<void> | undefined;
+  const handle: WorkerHandle = {
+    close(options = {}) {
+      closing ??= (async () => {
+        const graceMs = options.graceMs ?? Math.max(0, config.DIFFSCOPE_SHUTDOWN_GRACE_MS - FLUSH_MARGIN_MS);
+        logger.info('worker_stopping', { grace_ms: graceMs });
+        // Drain within the grace period; whatever still runs is aborted and handed back.
+        await consumer.close({ drain: true, timeoutMs: graceMs });
+        logger.info('worker_stopped', {});
+      })();
+      return closing;
+    },
+  };
+  if (deps.registerShutdown !== false) onShutdown(() => handle.close());
+  return handle;
+}
