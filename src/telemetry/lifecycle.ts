@@ -86,4 +86,9 @@ export function installSignalHandlers(): void {
   state.signalHandlersInstalled = true;
   process.on('SIGTERM', handleSignal);
   process.on('SIGINT', handleSignal);
+  // A process that simply runs out of work exits without a signal: flush then too (the
+  // batch processors' timers are unref'd and would not keep it alive).
+  process.once('beforeExit', () => {
+    void shutdownTelemetry();
+  });
 }

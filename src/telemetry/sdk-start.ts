@@ -1,0 +1,108 @@
+/**
+ * Starts the OpenTelemetry NodeSDK from the standard OTEL_* variables. Loaded by register.ts
+ * through a dynamic import, after the ESM loader hook is in place, so that the instrumented
+ * modules (node:http, …) are patched when the app imports them.
+ *
+ * What NodeSDK 0.223 already honours by itself (checked in its source, proven by
+ * test/telemetry/sdk-*.test.ts): OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
+ * OTEL_TRACES_EXPORTER (otlp, zipkin, console, none), OTEL_EXPORTER_OTLP_[TRACES_|LOGS_]ENDPOINT /
+ * _PROTOCOL (http/protobuf, http/json, grpc), OTEL_EXPORTER_ZIPKIN_ENDPOINT, OTEL_TRACES_SAMPLER /
+ * _ARG, OTEL_PROPAGATORS (default tracecontext + baggage), OTEL_LOGS_EXPORTER, OTEL_BSP_* /
+ * OTEL_BLRP_*, OTEL_LOG_LEVEL. What this module adds: service.version and service.instance.id
+ * in the resource, a service.name default taken from the CLI's service argument, metrics off
+ * unless OTEL_METRICS_EXPORTER asks (metrics are Prometheus text at /metrics), OTLP log records
+ * only when a logs exporter or an OTLP endpoint is configured (NodeSDK would otherwise send logs
+ * to localhost:4318 by default), the HTTP instrumentation, and SIGTERM/SIGINT flushing.
+ */
+import { diag } from '@opentelemetry/api';
+import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from '@opentelemetry/core';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { loadConfig } from '../config/index.js';
+import { installSignalHandlers } from './lifecycle.js';
+import { telemetryState } from './state.js';
+
+/** Service names the CLI knows; the first one found in argv becomes the default service.name. */
+const KNOWN_SERVICES = ['api-server', 'inference-worker', 'notifier', 'explorer'];
+
+export interface TelemetrySdkOptions {
+  /** Default: OTEL_SERVICE_NAME, else a known service name in argv, else 'diffscope'. */
+  serviceName?: string;
+  /** Default: DIFFSCOPE_INSTANCE_ID, else service.instance.id from OTEL_RESOURCE_ATTRIBUTES, else hostname-pid. */
+  instanceId?: string;
+  argv?: string[];
+}
+
+function instanceIdFromConfig(): string | undefined {
+  // The one DIFFSCOPE_* value telemetry needs before the app has parsed its config. A bad
+  // config is not reported here: the service reports it properly when it loads its config.
+  try {
+    return loadConfig().DIFFSCOPE_INSTANCE_ID;
+  } catch {
+    return undefined;
+  }
+}
+
+/** OTLP log records only when asked for: an explicit logs exporter, or an OTLP endpoint. */
+function otelLogsRequested(): boolean {
+  const exporters = getStringListFromEnv('OTEL_LOGS_EXPORTER');
+  if (exporters !== undefined && exporters.length > 0) return !exporters.includes('none');
+  return (
+    getStringFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined ||
+    getStringFromEnv('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT') !== undefined
+  );
+}
+
+export function startTelemetrySdk(options: TelemetrySdkOptions = {}): boolean {
+  const state = telemetryState();
+  installSignalHandlers();
+  if (state.sdkShutdown !== undefined) return true;
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return false;
+
+  const argv = options.argv ?? process.argv;
+  const envResource = detectResources({ detectors: [envDetector] }).attributes;
+  const envService = envResource['service.name'];
+  const serviceName =
+    options.serviceName ??
+    (typeof envService === 'string' ? envService : undefined) ??
+    argv.slice(2).find((a) => KNOWN_SERVICES.includes(a)) ??
+    'diffscope';
+  const envInstance = envResource['service.instance.id'];
+  const instanceId =
+    options.instanceId ?? instanceIdFromConfig() ?? (typeof envInstance === 'string' ? envInstance : undefined) ?? state.instanceId;
+  state.instanceId = instanceId;
+  state.serviceName = serviceName;
+
+  const logsOn = otelLogsRequested();
+  const metricsExporters = getStringListFromEnv('OTEL_METRICS_EXPORTER');
+
+  const sdk = new NodeSDK({
+    // NodeSDK merges the env detector over this, so OTEL_RESOURCE_ATTRIBUTES / OTEL_SERVICE_NAME still win.
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        'service.name': serviceName,
+        'service.version': state.version,
+        'service.instance.id': instanceId,
+        'service.namespace': 'diffscope',
+      }),
+    ),
+    instrumentations: [
+      new HttpInstrumentation({
+        // Scrapes and health checks would otherwise make one trace each.
+        ignoreIncomingRequestHook: (req) => req.url === '/metrics' || req.url === '/healthz' || req.url === '/readyz',
+      }),
+    ],
+    ...(metricsExporters === undefined || metricsExporters.length === 0 ? { metricReaders: [] } : {}),
+    ...(logsOn ? {} : { logRecordProcessors: [] }),
+  });
+  try {
+    sdk.start();
+  } catch (err) {
+    diag.error('diffscope: OpenTelemetry SDK failed to start; continuing without tracing', err);
+    return false;
+  }
+  state.otelLogsEnabled = logsOn;
+  state.sdkShutdown = () => sdk.shutdown();
+  return true;
+}
