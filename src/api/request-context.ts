@@ -72,6 +72,9 @@ export interface RequestContextOptions {
 }
 
 export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): void {
+  // Makes sure a context manager exists before the first request (without the SDK the API's
+  // default one is a no-op and context.with below would drop span A).
+  runWithRequestScope({ requestId: 'startup' }, () => undefined);
   const keys = parseApiKeys(options.apiKeys);
   const authRequired = keys.size > 0;
   const tracer = getTracer();
