@@ -1,0 +1,29 @@
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import type { GenerationStore } from './generation-store.js';
+import { SqliteGenerationStore } from './sqlite-generation-store.js';
+
+export interface CreateGenerationStoreOptions {
+  /** SQLite only: the state file; default `<DIFFSCOPE_DATA_DIR>/state.sqlite`. */
+  sqliteFile?: string;
+  /** PostgreSQL only: table/channel name prefix. */
+  tablePrefix?: string;
+  /** Redis only: key prefix, default `diffscope:`. */
+  keyPrefix?: string;
+}
+
+/** Picks the implementation named by `DIFFSCOPE_STATE`; network stores connect (and migrate) before returning. */
+export async function createGenerationStore(config: Config, options: CreateGenerationStoreOptions = {}): Promise<GenerationStore> {
+  switch (config.DIFFSCOPE_STATE) {
+    case 'sqlite':
+      return new SqliteGenerationStore({ file: options.sqliteFile ?? path.join(config.DIFFSCOPE_DATA_DIR, 'state.sqlite') });
+    case 'postgres': {
+      const { PostgresGenerationStore } = await import('./postgres-generation-store.js');
+      return PostgresGenerationStore.connect({ connectionString: config.DIFFSCOPE_POSTGRES_URL, tablePrefix: options.tablePrefix });
+    }
+    case 'redis': {
+      const { RedisGenerationStore } = await import('./redis-generation-store.js');
+      return RedisGenerationStore.connect({ url: config.DIFFSCOPE_REDIS_URL, keyPrefix: options.keyPrefix });
+    }
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Generation state in PostgreSQL, for api-servers and workers on several machines. Tables
+ * are created on start. Patches are one `UPDATE ... SET record = record || $patch` each
+ * (atomic); `finish` adds `WHERE status NOT IN (terminal)`, which PostgreSQL re-checks after
+ * waiting for a concurrent writer's row lock, so exactly one concurrent finisher wins.
+ * Fan-out: `pg_notify` in the same statement as the event insert, one LISTEN connection
+ * per store instance.
+ */
+import pg from 'pg';
+import { EventHub } from './event-hub.js';
+import { TERMINAL_STATUSES, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore } from './generation-store.js';
+import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
+
+export interface PostgresGenerationStoreOptions {
+  connectionString: string;
+  /** Prefix of table and channel names (lowercase letters, digits, `_`), for several deployments or tests in one database. */
+  tablePrefix?: string;
+  maxConnections?: number;
+}
+
+/** NOTIFY payloads are capped at 8000 bytes; bigger events travel as a hint and are read back. */
+const MAX_NOTIFY_BYTES = 7_000;
+
+interface EventRow {
+  seq: number;
+  type: GenerationEventType;
+  data: Record<string, unknown>;
+  at: string | number;
+}
+
+const toEvent = (row: EventRow): GenerationEvent => ({ seq: Number(row.seq), type: row.type, data: row.data, at: Number(row.at) });
+
+export class PostgresGenerationStore implements GenerationStore {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly hub: EventHub;
+  private readonly t: { generations: string; events: string; channel: string };
+  private listener: pg.Client | null = null;
+  private listening: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(private readonly options: PostgresGenerationStoreOptions) {
+    const prefix = options.tablePrefix ?? '';
+    if (!/^[a-z0-9_]*$/.test(prefix)) throw new Error(`invalid table prefix "${prefix}" (use lowercase letters, digits, _)`);
+    this.t = { generations: `${prefix}generations`, events: `${prefix}generation_events`, channel: `${prefix}generation_events` };
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+    this.pool.on('error', () => {
+      // An idle client lost its connection; the pool replaces it on the next query.
+    });
+    this.hub = new EventHub({ events: (id, after) => this.events(id, after), latestSeq: (id) => this.latestSeq(id) });
+  }
+
+  static async connect(options: PostgresGenerationStoreOptions): Promise<PostgresGenerationStore> {
+    const store = new PostgresGenerationStore(options);
+    await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    const { generations, events } = this.t;
+    // Serialise concurrent first starts: CREATE TABLE IF NOT EXISTS can still race on the catalog.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [generations]);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${generations} (
+        id text PRIMARY KEY,
+        status text NOT NULL,
+        record jsonb NOT NULL,
+        event_seq integer NOT NULL DEFAULT 0,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${events} (
+        id text NOT NULL REFERENCES ${generations} (id) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        type text NOT NULL,
+        data jsonb NOT NULL,
+        at bigint NOT NULL,
+        PRIMARY KEY (id, seq)
+      )`);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async create(record: GenerationRecord): Promise<void> {
+    const result = await this.pool.query(
+      `INSERT INTO ${this.t.generations} (id, status, record) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+      [record.id, record.status, JSON.stringify(record)],
+    );
+    if (result.rowCount !== 1) throw new DuplicateGenerationError(record.id);
+  }
+
+  async get(id: string): Promise<GenerationRecord | null> {
+    const result = await this.pool.query<{ record: GenerationRecord }>(`SELECT record FROM ${this.t.generations} WHERE id = $1`, [id]);
+    return result.rows[0]?.record ?? null;
+  }
+
+  async update(id: string, patch: Partial<Omit<GenerationRecord, 'id'>>): Promise<GenerationRecord | null> {
+    const clean = cleanPatch(patch);
+    const result = await this.pool.query<{ record: GenerationRecord }>(
+      `UPDATE ${this.t.generations} SET record = record || $2::jsonb,
+         status = COALESCE($2::jsonb ->> 'status', status), updated_at = now()
+       WHERE id = $1 RETURNING record`,
+      [id, JSON.stringify(clean)],
+    );
+    return result.rows[0]?.record ?? null;
+  }
+
+  async finish(id: string, status: 'succeeded' | 'failed' | 'canceled', patch: Partial<GenerationRecord>): Promise<boolean> {
+    const clean = { ...cleanPatch(patch), status };
+    const result = await this.pool.query(
+      `UPDATE ${this.t.generations} SET record = record || $2::jsonb, status = $3, updated_at = now()
+       WHERE id = $1 AND status <> ALL($4::text[])`,
+      [id, JSON.stringify(clean), status, TERMINAL_STATUSES],
+    );
+    return result.rowCount === 1;
+  }
+
+  async appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent> {
+    const at = Date.now();
+    const body = JSON.stringify(data);
+    // One statement: the row lock on the generation orders concurrent appends, and the
+    // notification is sent at commit, so listeners never hear of an event they cannot read.
+    const result = await this.pool.query<EventRow>(
+      `WITH bumped AS (
+         UPDATE ${this.t.generations} SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq
+       ), inserted AS (
+         INSERT INTO ${this.t.events} (id, seq, type, data, at)
+         SELECT $1, event_seq, $2, $3::text::jsonb, $4 FROM bumped RETURNING seq, type, data, at
+       )
+       SELECT inserted.*, pg_notify($5, CASE WHEN octet_length($3::text) <= $6
+           THEN json_build_object('id', $1::text, 'seq', seq, 'type', type, 'data', data, 'at', at)::text
+           ELSE json_build_object('id', $1::text, 'seq', seq)::text END)
+       FROM inserted`,
+      [id, type, body, at, this.t.channel, MAX_NOTIFY_BYTES],
+    );
+    const row = result.rows[0];
+    if (!row) throw new MissingGenerationError(id);
+    return toEvent(row);
+  }
+
+  async events(id: string, afterSeq = 0): Promise<GenerationEvent[]> {
+    const result = await this.pool.query<EventRow>(
+      `SELECT seq, type, data, at FROM ${this.t.events} WHERE id = $1 AND seq > $2 ORDER BY seq`,
+      [id, afterSeq],
+    );
+    return result.rows.map(toEvent);
+  }
+
+  private async latestSeq(id: string): Promise<number> {
+    const result = await this.pool.query<{ event_seq: number }>(`SELECT event_seq FROM ${this.t.generations} WHERE id = $1`, [id]);
+    return Number(result.rows[0]?.event_seq ?? 0);
+  }
+
+  async subscribe(id: string, listener: (event: GenerationEvent) => void): Promise<() => Promise<void>> {
+    return this.hub.subscribe(id, listener, { onFirst: () => this.listen() });
+  }
+
+  /** One LISTEN connection per store, opened with the first subscription and reopened if it drops. */
+  private listen(): Promise<void> {
+    this.listening ??= (async () => {
+      const client = new pg.Client({ connectionString: this.options.connectionString });
+      client.on('error', () => undefined);
+      client.on('end', () => {
+        this.listener = null;
+        this.listening = null;
+        if (!this.closed && this.hub.ids().length > 0) {
+          // Reconnect, then let every subscriber catch up on what it missed meanwhile.
+          setTimeout(() => {
+            this.listen()
+              .then(() => this.hub.ids().forEach((id) => this.hub.dispatch(id)))
+              .catch(() => undefined);
+          }, 200).unref();
+        }
+      });
+      client.on('notification', (msg) => {
+        if (!msg.payload) return;
+        try {
+          const note = JSON.parse(msg.payload) as { id: string; seq: number; type?: GenerationEventType; data?: Record<string, unknown>; at?: number };
+          const event = note.type ? { seq: note.seq, type: note.type, data: note.data ?? {}, at: Number(note.at) } : undefined;
+          this.hub.dispatch(note.id, event);
+        } catch {
+          // not ours
+        }
+      });
+      await client.connect();
+      await client.query(`LISTEN ${this.t.channel}`);
+      this.listener = client;
+    })().catch((err: unknown) => {
+      this.listening = null;
+      throw err;
+    });
+    return this.listening;
+  }
+
+  /** Drop this prefix's tables (tests, operators). */
+  async dropTables(): Promise<void> {
+    await this.pool.query(`DROP TABLE IF EXISTS ${this.t.events}, ${this.t.generations}`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.hub.clear();
+    await this.listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+}
