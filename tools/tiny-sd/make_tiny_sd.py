@@ -9,6 +9,8 @@ Two variants (what real exports differ in):
   tiny-sd        input_ids int32, timestep float32 [B]      (diffusers' old convert script style)
   tiny-sd-int64  input_ids int64, timestep int64 [B], UNet weights in an external data file
                  (optimum style; large UNets ship as model.onnx + model.onnx_data)
+  tiny-pixel     a pixel-space model like models/shapes-v1: no VAE, RGB 16x16 UNet, a WordLevel
+                 tokenizer.json (8 tokens), DDIM with use_clipped_model_output
 
 Run:  /usr/bin/python3 tools/tiny-sd/make_tiny_sd.py [--out test/fixtures/models]
 Needs Debian's python3-torch (1.13), python3-onnx and python3-numpy.
@@ -249,12 +251,90 @@ def reference_clip_ids(tok_dir, prompts):
     return result
 
 
+def write_pixel_variant(out):
+    torch.manual_seed(99)
+    if os.path.isdir(out):
+        shutil.rmtree(out)
+    words = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "red", "blue", "circle", "square", "large", "small"]
+    vocab = {w: i for i, w in enumerate(words)}
+    seq = 8
+    os.makedirs(os.path.join(out, "tokenizer"))
+    added = [{"id": vocab[w], "content": w, "single_word": False, "lstrip": False, "rstrip": False,
+              "normalized": False, "special": True} for w in words[:4]]
+    tok = {
+        "version": "1.0",
+        "truncation": {"direction": "Right", "max_length": seq, "strategy": "LongestFirst", "stride": 0},
+        "padding": {"strategy": {"Fixed": seq}, "direction": "Right", "pad_to_multiple_of": None, "pad_id": 0,
+                    "pad_type_id": 0, "pad_token": "<pad>"},
+        "added_tokens": added,
+        "normalizer": {"type": "Lowercase"},
+        "pre_tokenizer": {"type": "Whitespace"},
+        "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<bos>", "type_id": 0}},
+                                                                   {"Sequence": {"id": "A", "type_id": 0}},
+                                                                   {"SpecialToken": {"id": "<eos>", "type_id": 0}}],
+                           "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+                           "special_tokens": {"<bos>": {"id": "<bos>", "ids": [2], "tokens": ["<bos>"]},
+                                              "<eos>": {"id": "<eos>", "ids": [3], "tokens": ["<eos>"]}}},
+        "decoder": None,
+        "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "<unk>"},
+    }
+    with open(os.path.join(out, "tokenizer", "tokenizer.json"), "w") as f:
+        json.dump(tok, f, indent=1)
+    with open(os.path.join(out, "tokenizer", "tokenizer_config.json"), "w") as f:
+        json.dump({"model_max_length": seq, "pad_token": "<pad>", "unk_token": "<unk>", "bos_token": "<bos>",
+                   "eos_token": "<eos>", "tokenizer_class": "PreTrainedTokenizerFast"}, f, indent=2)
+
+    class PixelTextEncoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = nn.Embedding(len(words), 16)
+            self.norm = nn.LayerNorm(16)
+
+        def forward(self, input_ids):
+            return (self.norm(self.tok(input_ids)),)
+
+    class PixelUNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv_in = nn.Conv2d(3, 8, 3, padding=1)
+            self.t_proj = nn.Linear(8, 8)
+            self.c_proj = nn.Linear(16, 8)
+            self.conv_out = nn.Conv2d(8, 3, 3, padding=1)
+
+        def forward(self, sample, timestep, encoder_hidden_states):
+            h = self.conv_in(sample)
+            emb = self.t_proj(timestep_embedding(timestep, 8)) + self.c_proj(encoder_hidden_states.mean(dim=1))
+            return self.conv_out(torch.nn.functional.silu(h + emb[:, :, None, None]))
+
+    with torch.no_grad():
+        export(PixelTextEncoder().eval(), (torch.zeros(1, seq, dtype=torch.int64),),
+               os.path.join(out, "text_encoder", "model.onnx"), ["input_ids"], ["last_hidden_state"],
+               {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}})
+        export(PixelUNet().eval(), (torch.randn(2, 3, 16, 16), torch.tensor([999, 999]), torch.randn(2, seq, 16)),
+               os.path.join(out, "unet", "model.onnx"), ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
+               {"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch"},
+                "out_sample": {0: "batch"}})
+    with open(os.path.join(out, "model_index.json"), "w") as f:
+        json.dump({"_class_name": "DiffscopePixelPipeline", "_diffusers_version": "0.21.0",
+                   "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["diffscope", "TextEncoder"],
+                   "tokenizer": ["transformers", "PreTrainedTokenizerFast"], "unet": ["diffscope", "PixelUNet"],
+                   "diffscope": {"kind": "pixel", "sample_size": 16, "description": "tiny random pixel-space test model"}},
+                  f, indent=2)
+    os.makedirs(os.path.join(out, "scheduler"))
+    with open(os.path.join(out, "scheduler", "scheduler_config.json"), "w") as f:
+        json.dump({"_class_name": "DDIMScheduler", "num_train_timesteps": 1000, "beta_start": 0.0001, "beta_end": 0.02,
+                   "beta_schedule": "linear", "clip_sample": True, "clip_sample_range": 1.0, "set_alpha_to_one": True,
+                   "steps_offset": 0, "prediction_type": "epsilon", "timestep_spacing": "leading",
+                   "use_clipped_model_output": True}, f, indent=2)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "models"))
     args = parser.parse_args()
     write_variant(os.path.join(args.out, "tiny-sd"), int64=False)
     write_variant(os.path.join(args.out, "tiny-sd-int64"), int64=True)
+    write_pixel_variant(os.path.join(args.out, "tiny-pixel"))
     prompts = ["a red circle", "A Photo of the CAT on the left!", "blue  square, 42 \u00fcber-squares", ""]
     with open(os.path.join(args.out, "tiny-sd-token-ids.json"), "w") as f:
         json.dump(reference_clip_ids(os.path.join(args.out, "tiny-sd", "tokenizer"), prompts), f, indent=1)
@@ -262,9 +342,9 @@ def main():
     total = 0
     for root, _, files in os.walk(args.out):
         for name in files:
-            if "tiny-sd" in root:
+            if "tiny-" in root:
                 total += os.path.getsize(os.path.join(root, name))
-    print(f"wrote tiny-sd, tiny-sd-int64 under {os.path.normpath(args.out)} ({total / 1024:.0f} KiB)")
+    print(f"wrote tiny-sd, tiny-sd-int64, tiny-pixel under {os.path.normpath(args.out)} ({total / 1024:.0f} KiB)")
 
 
 if __name__ == "__main__":
