@@ -75,6 +75,7 @@ export class GenerationService {
     };
     try {
       await store.create(record);
+      await store.appendEvent(record.id, 'queued', { status: 'queued', created_at: new Date(now).toISOString() });
     } catch (err) {
       throw new DiffscopeError('DSC_ERR_STATE_UNAVAILABLE', undefined, { cause: err });
     }

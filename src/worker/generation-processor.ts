@@ -213,7 +213,11 @@ export class GenerationProcessor {
     const { store, logger } = this.o;
     const finishedAt = Date.now();
     const queueMs = extra.startedAt !== undefined ? Math.max(0, extra.startedAt - record.createdAt) : undefined;
-    const inferenceMs = extra.startedAt !== undefined ? finishedAt - extra.startedAt : undefined;
+    const inferenceMs = extra.result
+      ? Math.round(extra.result.timings.totalMs)
+      : extra.startedAt !== undefined
+        ? finishedAt - extra.startedAt
+        : undefined;
     const totalMs = finishedAt - record.createdAt;
     const patch: Partial<GenerationRecord> = {
       finishedAt,

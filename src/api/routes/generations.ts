@@ -89,6 +89,11 @@ export function generationsPlugin(ctx: ApiContext): FastifyPluginAsync {
             error: { code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' },
           });
           if (finished) {
+            await store.appendEvent(record.id, 'canceled', {
+              status: 'canceled',
+              error: { code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' },
+              timings: { queue_ms: null, inference_ms: null, total_ms: finishedAt - record.createdAt },
+            });
             logger.info('request_canceled', { status: 'canceled', while: 'queued' });
             await service.publishCompletion({ id: record.id, status: 'canceled', finishedAt }).catch((err) =>
               logger.warn('completion_publish_failed', { err: err as Error }),
