@@ -1,7 +1,7 @@
 /**
- * Retention: drop spans and logs older than the age limit, then, while the data still
- * takes more than the size cap, drop the oldest tenth again. Deletes go in chunks so a
- * large purge never holds the write lock for long.
+ * Retention: drop spans and logs older than the age limit; then, if the data still takes
+ * more than the size cap, drop the oldest share needed to get to 80 % of the cap and compact
+ * (VACUUM) the file. Age deletes go in chunks so a purge never holds the write lock long.
  */
 import type { ExplorerStore } from './explorer-store.js';
 
@@ -72,12 +72,17 @@ export function runRetention(store: ExplorerStore, options: RetentionOptions): R
   const cutoffUs = (nowMs - options.maxAgeMs) * 1000;
   let spansDeleted = deleteSpansBefore(store, cutoffUs);
   let logsDeleted = deleteLogsBefore(store, cutoffUs);
-  for (let round = 0; round < 10 && usedBytes(store) > options.maxBytes; round++) {
-    const spanCut = quantileTime(store, 'spans', 'start_us', 0.1);
-    const logCut = quantileTime(store, 'logs', 'time_us', 0.1);
+  // Deleting rows leaves half-empty B-tree pages (the trace_id index is random), so the
+  // cap is met by dropping the oldest share with headroom and then compacting the file.
+  for (let round = 0; round < 5 && usedBytes(store) > options.maxBytes; round++) {
+    const fraction = Math.min(0.9, Math.max(0.1, 1 - (options.maxBytes * 0.8) / usedBytes(store)));
+    const spanCut = quantileTime(store, 'spans', 'start_us', fraction);
+    const logCut = quantileTime(store, 'logs', 'time_us', fraction);
     if (spanCut === undefined && logCut === undefined) break;
     if (spanCut !== undefined) spansDeleted += deleteSpansBefore(store, spanCut + 1);
     if (logCut !== undefined) logsDeleted += deleteLogsBefore(store, logCut + 1);
+    store.db.exec("INSERT INTO logs_fts(logs_fts) VALUES ('optimize')");
+    store.db.exec('VACUUM');
   }
   if (spansDeleted > 0) {
     store.db.exec(`DELETE FROM operations WHERE NOT EXISTS
