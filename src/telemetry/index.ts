@@ -47,3 +47,11 @@ export {
   type ShutdownOptions,
 } from './lifecycle.js';
 export { defaultInstanceId, serviceVersion } from './state.js';
+export {
+  BASE_LOG_FIELDS,
+  LOG_EVENTS,
+  REQUEST_LOG_FIELDS,
+  validateLogRecord,
+  type LogEventName,
+  type LogEventSpec,
+} from './log-events.js';

@@ -1,0 +1,96 @@
+/**
+ * bench/telemetry/log-line: the diffscope logger (active span + request scope injected, full
+ * seed field set, ISO timestamp, upper-case level, redaction on) against bare pino writing the
+ * same fields (trace/request ids passed in by hand, pino defaults otherwise) to /dev/null.
+ * Same process, alternating rounds, so machine noise hits both alike. Target ratio >= 0.8.
+ *
+ *   npx tsx bench/telemetry/log-line.bench.ts [linesPerRound] [rounds]
+ */
+import { pino } from 'pino';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { createLogger, runWithRequestScope } from '../../src/telemetry/index.js';
+
+const LINES = Number(process.argv[2] ?? 100_000);
+const ROUNDS = Number(process.argv[3] ?? 6);
+
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+trace.setGlobalTracerProvider(new BasicTracerProvider());
+
+const fields = {
+  model_id: 'stable-diffusion-xl-v1.0',
+  model_version: '1.0.3',
+  prompt_hash: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  sampler: 'ddim',
+  steps: 50,
+  cfg_scale: 7.5,
+  seed: 12345,
+  width: 1024,
+  height: 1024,
+  inference_time_ms: 15240,
+  peak_memory_mb: 8192,
+  device: 'cpu',
+  output_location: 's3://my-diffusion-output/req_abc123xyz789/image.png',
+  status: 'success',
+};
+
+function devNull() {
+  // Buffered (4 KiB) so the syscall per line does not hide the logger's own CPU cost.
+  return pino.destination({ dest: '/dev/null', sync: true, minLength: 4096 });
+}
+
+const ours = createLogger({ service: 'inference-worker', instanceId: 'worker-gpu-az1-3', version: '0.1.0', destination: devNull() });
+
+const span = trace.getTracer('bench').startSpan('inference');
+const { traceId, spanId } = span.spanContext();
+const bare = pino({ base: { service: 'inference-worker', instance_id: 'worker-gpu-az1-3', version: '0.1.0' } }, devNull());
+const bareFields = { ...fields, request_id: 'req_abc123xyz789', client_id: 'client-42', trace_id: traceId, span_id: spanId };
+
+function runOurs(n: number): number {
+  return runWithRequestScope({ requestId: 'req_abc123xyz789', clientId: 'client-42' }, () =>
+    context.with(trace.setSpan(context.active(), span), () => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) ours.info('inference_complete', fields);
+      return Number(process.hrtime.bigint() - t0) / 1e9;
+    }),
+  );
+}
+
+function runBare(n: number): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) bare.info(bareFields, 'inference_complete');
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+// Warm-up (JIT) for both.
+runOurs(20_000);
+runBare(20_000);
+
+const oursRates: number[] = [];
+const bareRates: number[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  // Alternate which goes first so neither always runs on a hotter/cooler machine.
+  if (r % 2 === 0) {
+    oursRates.push(LINES / runOurs(LINES));
+    bareRates.push(LINES / runBare(LINES));
+  } else {
+    bareRates.push(LINES / runBare(LINES));
+    oursRates.push(LINES / runOurs(LINES));
+  }
+  console.log(
+    `round ${r + 1}: diffscope ${Math.round(oursRates[r]).toLocaleString('en')} lines/s, ` +
+      `bare pino ${Math.round(bareRates[r]).toLocaleString('en')} lines/s, ratio ${(oursRates[r] / bareRates[r]).toFixed(3)}`,
+  );
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+const o = median(oursRates);
+const b = median(bareRates);
+console.log(`median: diffscope ${Math.round(o).toLocaleString('en')} lines/s, bare pino ${Math.round(b).toLocaleString('en')} lines/s`);
+console.log(`ratio (diffscope / bare pino): ${(o / b).toFixed(3)} (target >= 0.8) ${o / b >= 0.8 ? 'OK' : 'BELOW TARGET'}`);
+span.end();

@@ -1,0 +1,183 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { captureLogger, HEX16, HEX32, ISO_MS_UTC, setupTracing } from './helpers.js';
+import {
+  BASE_LOG_FIELDS,
+  LOG_EVENTS,
+  REQUEST_LOG_FIELDS,
+  runWithRequestScope,
+  validateLogRecord,
+  withSpan,
+  type LogEventName,
+  type LogFields,
+} from '../../src/telemetry/index.js';
+import { DiffscopeError } from '../../src/errors/index.js';
+
+/** architecture.md's lifecycle events: the catalogue must cover every one. */
+const ARCHITECTURE_EVENTS = [
+  'request_received', 'request_rejected', 'job_enqueued', 'job_dequeued', 'model_load_start', 'model_load_complete',
+  'inference_start', 'inference_complete', 'result_stored', 'notification_sent', 'request_complete', 'request_failed', 'job_retry',
+];
+
+/** A plausible value for each event field, so each event is logged with exactly its required fields. */
+function sampleValue(field: string): unknown {
+  const samples: Record<string, unknown> = {
+    method: 'POST', route: '/v1/generations', status_code: 202, 'error.code': 'DSC_ERR_API_VALIDATION', queue: 'diffscope',
+    model_id: 'shapes-v1', model_version: '1.0.0', prompt_hash: 'ab'.repeat(32), sampler: 'ddim', steps: 20, cfg_scale: 7.5,
+    seed: 12345, width: 64, height: 64, attempt: 1, queue_wait_ms: 12, load_time_ms: 800, inference_time_ms: 15240,
+    status: 'success', output_location: 's3://bucket/req/0.png', delay_ms: 1000, message: 'x', signal: 'SIGTERM', grace_ms: 10000,
+  };
+  return samples[field];
+}
+
+function fieldsFor(event: LogEventName): LogFields {
+  const out: LogFields = {};
+  let err: Error | undefined;
+  for (const field of LOG_EVENTS[event].fields) {
+    if (field === 'error.type' || field === 'error.message') err ??= new DiffscopeError('DSC_ERR_INFER_FAILED', 'sampler diverged');
+    else if (field !== 'error.code') out[field] = sampleValue(field);
+  }
+  if (LOG_EVENTS[event].fields.includes('error.code' as never)) err = new DiffscopeError('DSC_ERR_API_VALIDATION', 'steps must be <= 150');
+  if (err !== undefined) out.err = err;
+  return out;
+}
+
+beforeAll(() => {
+  setupTracing();
+});
+
+describe('log line schema', () => {
+  it('the catalogue covers every lifecycle event named in architecture.md', () => {
+    for (const event of ARCHITECTURE_EVENTS) expect(Object.keys(LOG_EVENTS)).toContain(event);
+  });
+
+  it('every catalogued event, logged through the library inside a request, carries its required fields', async () => {
+    const cap = captureLogger();
+    const levelMethod = { DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+    await runWithRequestScope({ requestId: 'req_abc123xyz789', clientId: 'client-42' }, () =>
+      withSpan('inference', {}, () => {
+        for (const event of Object.keys(LOG_EVENTS) as LogEventName[]) {
+          cap.logger[levelMethod[LOG_EVENTS[event].level]](event, fieldsFor(event));
+        }
+      }),
+    );
+    const records = cap.records();
+    expect(records).toHaveLength(Object.keys(LOG_EVENTS).length);
+    for (const record of records) {
+      expect(validateLogRecord(record, { inRequest: true }), String(record.event)).toEqual([]);
+      expect(record.request_id).toBe('req_abc123xyz789');
+      expect(record.client_id).toBe('client-42');
+    }
+  });
+
+  it('uses exactly the contract field names and formats', () => {
+    const cap = captureLogger();
+    cap.logger.info('inference_complete', { model_id: 'm', steps: 4 });
+    const [line] = cap.raw;
+    expect(line.endsWith('}\n')).toBe(true);
+    expect(line.indexOf('\n')).toBe(line.length - 1); // one JSON object per line
+    const record = JSON.parse(line) as Record<string, unknown>;
+    for (const key of BASE_LOG_FIELDS) expect(record).toHaveProperty(key);
+    expect(record.timestamp).toMatch(ISO_MS_UTC);
+    expect(Math.abs(Date.parse(String(record.timestamp)) - Date.now())).toBeLessThan(60_000);
+    expect(record.level).toBe('INFO');
+    expect(record.service).toBe('test-service');
+    expect(record.instance_id).toBe('test-instance-1');
+    expect(record.version).toBe('9.9.9');
+    expect(record.event).toBe('inference_complete');
+    // No pino leftovers under other names.
+    for (const key of ['time', 'msg', 'pid', 'hostname']) expect(record).not.toHaveProperty(key);
+    // Outside a request/span: no request or trace fields.
+    for (const key of REQUEST_LOG_FIELDS) expect(record).not.toHaveProperty(key);
+  });
+
+  it('maps each level to its upper-case name and honours the level threshold', () => {
+    const cap = captureLogger({ level: 'warn' });
+    cap.logger.debug('a');
+    cap.logger.info('b');
+    cap.logger.warn('c');
+    cap.logger.error('d');
+    expect(cap.records().map((r) => [r.event, r.level])).toEqual([
+      ['c', 'WARN'],
+      ['d', 'ERROR'],
+    ]);
+    expect(cap.logger.isLevelEnabled('info')).toBe(false);
+    expect(cap.logger.isLevelEnabled('warn')).toBe(true);
+    const all = captureLogger({ level: 'debug' });
+    all.logger.debug('x');
+    all.logger.info('y');
+    expect(all.records().map((r) => r.level)).toEqual(['DEBUG', 'INFO']);
+  });
+
+  it('injects request scope and active span ids, exactly once, without being passed them', async () => {
+    const cap = captureLogger();
+    let traceId = '';
+    let spanId = '';
+    await runWithRequestScope({ requestId: 'req_1', clientId: 'alice' }, () =>
+      withSpan('deep', {}, async (span) => {
+        traceId = span.spanContext().traceId;
+        spanId = span.spanContext().spanId;
+        await new Promise((r) => setTimeout(r, 1));
+        cap.logger.child({ component: 'sampler' }).info('inference_start');
+      }),
+    );
+    const [line] = cap.raw;
+    const record = JSON.parse(line) as Record<string, unknown>;
+    expect(record).toMatchObject({ request_id: 'req_1', client_id: 'alice', trace_id: traceId, span_id: spanId, component: 'sampler' });
+    expect(record.trace_id).toMatch(HEX32);
+    expect(record.span_id).toMatch(HEX16);
+    for (const key of REQUEST_LOG_FIELDS) expect(line.split(`"${key}"`).length - 1, key).toBe(1);
+  });
+
+  it('lets explicit fields and child bindings win over injected ones, with no duplicate keys', () => {
+    const cap = captureLogger();
+    runWithRequestScope({ requestId: 'scope-id', clientId: 'scope-client' }, () => {
+      cap.logger.info('a', { request_id: 'explicit-id' });
+      cap.logger.child({ request_id: 'bound-id', client_id: 'bound-client' }).info('b');
+    });
+    const [a, b] = cap.records();
+    expect(a).toMatchObject({ request_id: 'explicit-id', client_id: 'scope-client' });
+    expect(b).toMatchObject({ request_id: 'bound-id', client_id: 'bound-client' });
+    for (const line of cap.raw) expect(line.split('"request_id"').length - 1).toBe(1);
+  });
+
+  it('writes errors as error.type / error.message / error.stack (+ error.code), never the Error object', () => {
+    const cap = captureLogger();
+    const err = new DiffscopeError('DSC_ERR_INFER_FAILED', 'onnx session failed', { cause: new RangeError('bad dims') });
+    cap.logger.error('request_failed', { err, status: 'failed' });
+    cap.logger.warn('job_retry', { error: new TypeError('flaky'), attempt: 2, delay_ms: 1000 });
+    cap.logger.error('request_failed', { err: 'a string was thrown', status: 'failed' });
+    const [a, b, c] = cap.records();
+    expect(a['error.type']).toBe('DiffscopeError');
+    expect(a['error.code']).toBe('DSC_ERR_INFER_FAILED');
+    expect(a['error.message']).toBe('onnx session failed');
+    expect(String(a['error.stack'])).toContain('onnx session failed');
+    expect(a['error.cause.type']).toBe('RangeError');
+    expect(a).not.toHaveProperty('err');
+    expect(a.status).toBe('failed');
+    expect(b['error.type']).toBe('TypeError');
+    expect(b).not.toHaveProperty('error');
+    expect(c).toMatchObject({ 'error.type': 'string', 'error.message': 'a string was thrown' });
+  });
+
+  it('redacts authorization, API keys, cookies and webhook secrets in logged objects', () => {
+    const cap = captureLogger();
+    cap.logger.info('request_received', {
+      authorization: 'Bearer sk-live-1',
+      headers: { authorization: 'Bearer sk-live-2', cookie: 'session=s3', 'x-api-key': 'key-4', accept: 'image/png' },
+      api_key: 'key-5',
+      webhook: { url: 'https://example.test/hook', secret: 'whsec-6' },
+      webhook_secret: 'whsec-7',
+    });
+    const line = cap.raw[0];
+    for (const secret of ['sk-live-1', 'sk-live-2', 'session=s3', 'key-4', 'key-5', 'whsec-6', 'whsec-7']) expect(line).not.toContain(secret);
+    const record = JSON.parse(line) as { headers: Record<string, unknown> };
+    expect(record.headers.accept).toBe('image/png');
+    expect(record.headers.authorization).toBe('[REDACTED]');
+  });
+
+  it('rejects bad options at construction, not at log time', async () => {
+    const { createLogger } = await import('../../src/telemetry/index.js');
+    expect(() => createLogger({ service: '' })).toThrow();
+    expect(() => createLogger({ service: 's', level: 'verbose' as never })).toThrow();
+  });
+});
