@@ -138,18 +138,22 @@ export function karrasSigmas(sigmaMin: number, sigmaMax: number, n: number): Flo
   return out;
 }
 
-/** diffusers' `_sigma_to_t`: fractional training timestep of `sigma` by log-sigma interpolation. */
+/**
+ * diffusers' `_sigma_to_t`: fractional training timestep of `sigma` by log-sigma interpolation.
+ * With numpy 1.x (value-based casting) the float64 log of `sigma` meets the float32 `log_sigmas`
+ * array and the arithmetic happens in float32; only the final weighting is float64.
+ */
 export function sigmaToT(sigma: number, logSigmas: Float32Array): number {
-  const logSigma = Math.log(Math.max(sigma, 1e-10));
+  const logSigma = f32(Math.log(Math.max(sigma, 1e-10)));
   // argmax(cumsum(dists >= 0)) on an ascending table is the last index with logSigmas[i] <= logSigma.
   let count = 0;
-  for (let i = 0; i < logSigmas.length; i++) if (logSigma - logSigmas[i] >= 0) count = i + 1;
+  for (let i = 0; i < logSigmas.length; i++) if (logSigma >= logSigmas[i]) count = i + 1;
   const lowIdx = Math.min(Math.max(count - 1, 0), logSigmas.length - 2);
   const low = logSigmas[lowIdx];
   const high = logSigmas[lowIdx + 1];
-  let w = (low - logSigma) / (low - high);
+  let w = f32(f32(low - logSigma) / f32(low - high));
   w = Math.min(Math.max(w, 0), 1);
-  return (1 - w) * lowIdx + w * (lowIdx + 1);
+  return f32(1 - w) * lowIdx + w * (lowIdx + 1);
 }
 
 /**
