@@ -28,6 +28,8 @@ export interface StackOptions {
   /** Share one pipeline across stacks in a file (model loading is the slow part). */
   pipeline?: InferencePipeline;
   logLevel?: 'debug' | 'info';
+  /** Where the local object store writes (default <dir>/outputs). */
+  outputDir?: (dir: string) => string;
 }
 
 export interface Stack {
@@ -65,7 +67,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     createLogger({ service, level: options.logLevel ?? 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
   const queue = new SqliteQueueBackend({ file: join(dir, 'queue.sqlite'), minPollMs: 2, maxPollMs: 20 });
   const store = new SqliteGenerationStore({ file: join(dir, 'state.sqlite'), pollMs: 10 });
-  const objectStore = new LocalObjectStore({ outputDir: join(dir, 'outputs') });
+  const objectStore = new LocalObjectStore({ outputDir: options.outputDir ? options.outputDir(dir) : join(dir, 'outputs') });
   const ownPipeline = !options.pipeline;
   const pipeline = options.pipeline ?? (await createInferencePipeline({ modelsDir: FIXTURE_MODELS, logger: logger('inference-worker') }));
   const app = await buildApiServer({
