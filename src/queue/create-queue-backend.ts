@@ -10,6 +10,9 @@ export interface CreateQueueBackendOptions {
   sqliteFile?: string;
   /** Redis only: key prefix (BullMQ `prefix`), default `diffscope`. */
   redisPrefix?: string;
+  /** RabbitMQ only: the broker connection dropped (the backend reconnects and resumes consumers by itself). */
+  onConnectionLost?: (error: Error) => void;
+  onReconnected?: () => void;
 }
 
 /** Picks the implementation named by `DIFFSCOPE_QUEUE`; network backends connect before returning. */
@@ -26,7 +29,11 @@ export async function createQueueBackend(config: Config, options: CreateQueueBac
     }
     case 'rabbitmq': {
       const { RabbitQueueBackend } = await import('./rabbitmq-queue.js');
-      return RabbitQueueBackend.connect({ url: config.DIFFSCOPE_AMQP_URL });
+      return RabbitQueueBackend.connect({
+        url: config.DIFFSCOPE_AMQP_URL,
+        onConnectionLost: options.onConnectionLost,
+        onReconnected: options.onReconnected,
+      });
     }
   }
 }

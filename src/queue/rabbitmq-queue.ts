@@ -7,6 +7,7 @@
  * of a queue. After `maxAttempts` the message goes to `<queue>.dlq`.
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options } from 'amqplib';
+import { DiffscopeError } from '../errors/index.js';
 import { retryDelayMs, toError } from './backoff.js';
 import type {
   ConsumerOptions,
@@ -20,6 +21,10 @@ import type {
 
 export interface RabbitQueueOptions {
   url: string;
+  /** Called when the broker connection drops; the backend reconnects by itself and resumes its consumers. */
+  onConnectionLost?: (error: Error) => void;
+  /** Called after a reconnect restored the channels and consumers. */
+  onReconnected?: () => void;
 }
 
 /** Failed attempts so far; travels with the message across the delay queues. */
@@ -31,9 +36,20 @@ const DELAY_QUEUE_EXPIRY_MARGIN_MS = 60_000;
 const retryQueueName = (queue: string, delayMs: number) => `${queue}.retry.${delayMs}`;
 const deadQueueName = (queue: string) => `${queue}.dlq`;
 
+/** A broker that never confirms (half-open TCP) must not hang the caller forever. */
+const PUBLISH_CONFIRM_TIMEOUT_MS = 10_000;
+
 function publishConfirmed(channel: ConfirmChannel, queue: string, content: Buffer, options: Options.Publish): Promise<void> {
   return new Promise((resolve, reject) => {
-    channel.sendToQueue(queue, content, options, (err: unknown) => (err ? reject(toError(err)) : resolve()));
+    const timer = setTimeout(
+      () => reject(new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', `RabbitMQ did not confirm within ${PUBLISH_CONFIRM_TIMEOUT_MS} ms`)),
+      PUBLISH_CONFIRM_TIMEOUT_MS,
+    );
+    channel.sendToQueue(queue, content, options, (err: unknown) => {
+      clearTimeout(timer);
+      if (err) reject(toError(err));
+      else resolve();
+    });
   });
 }
 
@@ -110,57 +126,115 @@ class Topology {
 export class RabbitQueueBackend implements QueueBackend {
   readonly kind = 'rabbitmq' as const;
   private readonly consumers = new Set<RabbitConsumer>();
-  private readonly topology: Topology;
   private readonly retrySeen = new Set<string>();
+  private connection: ChannelModel | null = null;
+  private channel: ConfirmChannel | null = null;
+  private topology: Topology | null = null;
+  private closing = false;
+  private reconnecting: Promise<void> | null = null;
 
-  private constructor(
-    private readonly connection: ChannelModel,
-    private readonly channel: ConfirmChannel,
-  ) {
-    this.topology = new Topology(channel, this.retrySeen);
-  }
+  private constructor(private readonly options: RabbitQueueOptions) {}
 
   static async connect(options: RabbitQueueOptions): Promise<RabbitQueueBackend> {
-    const connection = await amqp.connect(options.url);
+    const backend = new RabbitQueueBackend(options);
+    await backend.open();
+    return backend;
+  }
+
+  private async open(): Promise<void> {
+    const connection = await amqp.connect(this.options.url);
     connection.on('error', () => {
       // 'close' follows; without a listener an error event would crash the process.
     });
+    connection.on('close', (err?: Error) => {
+      if (this.connection !== connection || this.closing) return;
+      this.connection = null;
+      this.channel = null;
+      this.options.onConnectionLost?.(err ?? new Error('RabbitMQ connection closed'));
+      this.reconnect();
+    });
     const channel = await connection.createConfirmChannel();
-    return new RabbitQueueBackend(connection, channel);
+    channel.on('error', () => undefined);
+    this.connection = connection;
+    this.channel = channel;
+    this.topology = new Topology(channel, this.retrySeen);
+  }
+
+  /** Reconnect with capped exponential backoff, then give every consumer a new channel. */
+  private reconnect(): void {
+    this.reconnecting ??= (async () => {
+      for (let delayMs = 200; !this.closing; delayMs = Math.min(delayMs * 2, 5_000)) {
+        await new Promise((r) => setTimeout(r, delayMs));
+        if (this.closing) return;
+        try {
+          await this.open();
+          for (const consumer of this.consumers) await consumer.restart(await this.connection!.createConfirmChannel());
+          this.options.onReconnected?.();
+          return;
+        } catch {
+          // broker still away (or it dropped again mid-restore): keep trying
+          await this.connection?.close().catch(() => undefined);
+          this.connection = null;
+        }
+      }
+    })().finally(() => {
+      this.reconnecting = null;
+    });
+  }
+
+  private ready(): { connection: ChannelModel; channel: ConfirmChannel; topology: Topology } {
+    if (!this.connection || !this.channel || !this.topology) {
+      throw new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', 'RabbitMQ connection lost; reconnecting');
+    }
+    return { connection: this.connection, channel: this.channel, topology: this.topology };
   }
 
   async producer(queue: string): Promise<QueueProducer> {
-    await this.topology.main(queue);
+    await this.ready().topology.main(queue);
     return {
-      publish: (id: string, payload: unknown, headers: MessageHeaders) =>
-        publishConfirmed(this.channel, queue, Buffer.from(JSON.stringify(payload)), {
+      publish: async (id: string, payload: unknown, headers: MessageHeaders) => {
+        const { channel, topology } = this.ready();
+        await topology.main(queue);
+        await publishConfirmed(channel, queue, Buffer.from(JSON.stringify(payload)), {
           persistent: true,
           messageId: id,
           contentType: 'application/json',
           timestamp: Math.floor(Date.now() / 1000),
           headers: { ...headers, [FAILURES_HEADER]: 0 },
-        }),
+        });
+      },
     };
   }
 
   async consume<T>(queue: string, processor: Processor<T>, options: ConsumerOptions): Promise<QueueConsumer> {
-    const channel = await this.connection.createConfirmChannel();
-    const consumer = new RabbitConsumer(queue, processor as Processor, options, channel, this.retrySeen);
+    const channel = await this.ready().connection.createConfirmChannel();
+    const consumer = new RabbitConsumer(queue, processor as Processor, options, this.retrySeen);
     this.consumers.add(consumer);
     consumer.onClosed = () => this.consumers.delete(consumer);
-    await consumer.start();
+    consumer.onChannelLost = () => {
+      // A channel-level error (not a dead connection): give that consumer a fresh channel.
+      const connection = this.connection;
+      if (!connection || this.closing) return;
+      void connection
+        .createConfirmChannel()
+        .then((fresh) => consumer.restart(fresh))
+        .catch(() => undefined);
+    };
+    await consumer.restart(channel);
     return consumer;
   }
 
   async depth(queue: string): Promise<number> {
-    await this.topology.main(queue);
-    return (await this.channel.checkQueue(queue)).messageCount;
+    const { channel, topology } = this.ready();
+    await topology.main(queue);
+    return (await channel.checkQueue(queue)).messageCount;
   }
 
   async deadLetters(queue: string): Promise<DeliveredMessage[]> {
-    const name = await this.topology.dead(queue);
+    const { connection, topology } = this.ready();
+    const name = await topology.dead(queue);
     // Read without consuming: take everything unacked, then closing the channel puts it all back.
-    const channel = await this.connection.createChannel();
+    const channel = await connection.createChannel();
     const out: DeliveredMessage[] = [];
     try {
       for (;;) {
@@ -175,20 +249,30 @@ export class RabbitQueueBackend implements QueueBackend {
   }
 
   async deleteQueue(queue: string): Promise<void> {
-    for (const name of [queue, deadQueueName(queue), ...this.topology.retryQueuesSeen(queue)]) {
-      await this.channel.deleteQueue(name);
+    const { channel, topology } = this.ready();
+    for (const name of [queue, deadQueueName(queue), ...topology.retryQueuesSeen(queue)]) {
+      await channel.deleteQueue(name);
       this.retrySeen.delete(name);
     }
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.close({ drain: false })));
-    await this.connection.close().catch(() => undefined);
+    this.closing = true;
+    await this.connection?.close().catch(() => undefined);
+    this.connection = null;
+  }
+
+  /** Tests only: drop the TCP connection as a network failure would. */
+  simulateConnectionLoss(): void {
+    (this.connection as unknown as { connection: { stream: { destroy(err?: Error): void } } } | null)?.connection.stream.destroy(new Error('simulated network failure'));
   }
 }
 
 interface InFlight {
   msg: ConsumeMessage;
+  /** Acks must go to the channel that delivered the message. */
+  channel: ConfirmChannel;
   controller: AbortController;
   done: Promise<void>;
   settled: boolean;
@@ -196,43 +280,56 @@ interface InFlight {
 
 class RabbitConsumer implements QueueConsumer {
   onClosed: () => void = () => {};
-  private readonly topology: Topology;
+  onChannelLost: () => void = () => {};
+  private channel: ConfirmChannel | null = null;
+  private topology: Topology | null = null;
   private readonly inflight = new Set<InFlight>();
   private consumerTag: string | null = null;
+  private closing = false;
   private closed: Promise<void> | null = null;
 
   constructor(
     private readonly queue: string,
     private readonly processor: Processor,
     private readonly settings: ConsumerOptions,
-    private readonly channel: ConfirmChannel,
-    retrySeen: Set<string>,
-  ) {
-    this.topology = new Topology(channel, retrySeen);
+    private readonly retrySeen: Set<string>,
+  ) {}
+
+  /** (Re)start on a fresh channel: first start, after a reconnect, or after a channel error. */
+  async restart(channel: ConfirmChannel): Promise<void> {
+    if (this.closing) {
+      await channel.close().catch(() => undefined);
+      return;
+    }
     channel.on('error', () => {
       // The channel closes after an error; the broker requeues what it had delivered.
     });
-  }
-
-  async start(): Promise<void> {
+    channel.on('close', () => {
+      if (this.channel === channel && !this.closing) {
+        this.channel = null;
+        this.onChannelLost();
+      }
+    });
+    this.channel = channel;
+    this.topology = new Topology(channel, this.retrySeen);
     await this.topology.main(this.queue);
-    await this.channel.prefetch(this.settings.concurrency);
-    const reply = await this.channel.consume(this.queue, (msg) => msg && this.deliver(msg), { noAck: false });
+    await channel.prefetch(this.settings.concurrency);
+    const reply = await channel.consume(this.queue, (msg) => msg && this.deliver(channel, msg), { noAck: false });
     this.consumerTag = reply.consumerTag;
   }
 
-  private deliver(msg: ConsumeMessage): void {
-    const entry: InFlight = { msg, controller: new AbortController(), done: Promise.resolve(), settled: false };
+  private deliver(channel: ConfirmChannel, msg: ConsumeMessage): void {
+    const entry: InFlight = { msg, channel, controller: new AbortController(), done: Promise.resolve(), settled: false };
     this.inflight.add(entry);
     entry.done = this.run(entry).finally(() => this.inflight.delete(entry));
   }
 
   /** Ack/nack exactly once per delivery, whichever of completion and hand-back comes first. */
-  private settle(entry: InFlight, action: () => void): boolean {
+  private settle(entry: InFlight, action: (channel: ConfirmChannel) => void): boolean {
     if (entry.settled) return false;
     entry.settled = true;
     try {
-      action();
+      action(entry.channel);
     } catch {
       // Channel already closed: the broker requeues the delivery itself.
     }
@@ -245,12 +342,15 @@ class RabbitConsumer implements QueueConsumer {
       message = toDelivered(entry.msg);
     } catch (err) {
       // Unparseable: retrying cannot help; straight to the dead letters.
-      await this.deadLetter(entry, { id: String(entry.msg.properties.messageId ?? ''), payload: null, headers: {}, attempt: 1, deliveredAt: Date.now() }, toError(err));
+      const id = String(entry.msg.properties.messageId ?? '');
+      await this.deadLetter(entry, { id, payload: null, headers: {}, attempt: 1, deliveredAt: Date.now() }, toError(err)).catch(() =>
+        this.settle(entry, (ch) => ch.nack(entry.msg, false, true)),
+      );
       return;
     }
     try {
       await this.processor(message, entry.controller.signal);
-      this.settle(entry, () => this.channel.ack(entry.msg));
+      this.settle(entry, (ch) => ch.ack(entry.msg));
     } catch (raw) {
       if (entry.settled) return;
       const error = toError(raw);
@@ -259,29 +359,30 @@ class RabbitConsumer implements QueueConsumer {
         if (failures >= this.settings.maxAttempts) {
           await this.deadLetter(entry, message, error);
         } else {
-          const target = await this.topology.retry(this.queue, retryDelayMs(failures, this.settings));
-          await publishConfirmed(this.channel, target, entry.msg.content, {
+          // Published on the delivering channel, then acked: a crash in between duplicates, never loses.
+          const target = await new Topology(entry.channel, this.retrySeen).retry(this.queue, retryDelayMs(failures, this.settings));
+          await publishConfirmed(entry.channel, target, entry.msg.content, {
             ...entry.msg.properties,
             persistent: true,
             headers: { ...entry.msg.properties.headers, [FAILURES_HEADER]: failures, [ERROR_HEADER]: error.message.slice(0, 1_000) },
           });
-          this.settle(entry, () => this.channel.ack(entry.msg));
+          this.settle(entry, (ch) => ch.ack(entry.msg));
         }
       } catch {
         // Could not re-publish: hand the message back so it is not lost.
-        this.settle(entry, () => this.channel.nack(entry.msg, false, true));
+        this.settle(entry, (ch) => ch.nack(entry.msg, false, true));
       }
     }
   }
 
   private async deadLetter(entry: InFlight, message: DeliveredMessage, error: Error): Promise<void> {
-    const target = await this.topology.dead(this.queue);
-    await publishConfirmed(this.channel, target, entry.msg.content, {
+    const target = await new Topology(entry.channel, this.retrySeen).dead(this.queue);
+    await publishConfirmed(entry.channel, target, entry.msg.content, {
       ...entry.msg.properties,
       persistent: true,
       headers: { ...entry.msg.properties.headers, [FAILURES_HEADER]: failuresOf(entry.msg) + 1, [ERROR_HEADER]: error.message.slice(0, 1_000) },
     });
-    if (this.settle(entry, () => this.channel.ack(entry.msg))) {
+    if (this.settle(entry, (ch) => ch.ack(entry.msg))) {
       try {
         await this.settings.onDeadLetter?.(message, error);
       } catch {
@@ -296,7 +397,9 @@ class RabbitConsumer implements QueueConsumer {
   }
 
   private async shutdown(options: { drain: boolean; timeoutMs?: number }): Promise<void> {
-    if (this.consumerTag) await this.channel.cancel(this.consumerTag).catch(() => undefined);
+    this.closing = true;
+    const channel = this.channel;
+    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
     const settle = (limitMs: number | undefined) => {
       const all = Promise.allSettled([...this.inflight].map((e) => e.done)).then(() => undefined);
       if (limitMs === undefined) return all;
@@ -305,10 +408,10 @@ class RabbitConsumer implements QueueConsumer {
     if (options.drain) await settle(options.timeoutMs);
     for (const entry of this.inflight) {
       entry.controller.abort(new Error('queue consumer closing: message handed back'));
-      this.settle(entry, () => this.channel.nack(entry.msg, false, true));
+      this.settle(entry, (ch) => ch.nack(entry.msg, false, true));
     }
     await settle(options.timeoutMs ?? 5_000);
-    await this.channel.close().catch(() => undefined);
+    await channel?.close().catch(() => undefined);
     this.onClosed();
   }
 }
