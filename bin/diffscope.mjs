@@ -17,7 +17,11 @@ const inProcess = args.length === 0 || ['start', 'models', 'help'].includes(args
 if (inProcess) {
   await import(main);
 } else {
-  const child = spawn(process.execPath, ['--import', register, main, ...args], { stdio: 'inherit' });
+  // service.name defaults to the seed's service names, not the CLI's short command names.
+  const serviceNames = { api: 'api-server', worker: 'inference-worker', notifier: 'notifier', explorer: 'explorer' };
+  const env = { ...process.env };
+  if (!env.OTEL_SERVICE_NAME && serviceNames[args[0]]) env.OTEL_SERVICE_NAME = serviceNames[args[0]];
+  const child = spawn(process.execPath, ['--import', register, main, ...args], { stdio: 'inherit', env });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

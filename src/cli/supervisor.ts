@@ -50,6 +50,10 @@ export class Supervisor {
   constructor(private readonly options: SupervisorOptions) {}
 
   async start(): Promise<void> {
+    // Children live in their own process groups; never leave them behind if we exit abruptly.
+    process.once('exit', () => {
+      for (const entry of this.running) if (entry.child && entry.child.exitCode === null) entry.child.kill('SIGKILL');
+    });
     for (const spec of this.options.services) {
       const entry: Running = { spec, restarts: 0, startedAt: Date.now() };
       this.running.push(entry);
@@ -64,6 +68,10 @@ export class Supervisor {
     const child = spawn(process.execPath, ['--import', REGISTER, MAIN, spec.command], {
       env: { ...process.env, ...this.options.env, OTEL_SERVICE_NAME: process.env.OTEL_SERVICE_NAME ?? spec.serviceName, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group: a terminal's Ctrl-C (or `timeout`) signals the whole foreground
+      // group, and a child that also got the supervisor's forwarded SIGTERM would take the
+      // second signal as "force exit now" and skip its graceful drain.
+      detached: true,
     });
     entry.child = child;
     entry.startedAt = Date.now();
