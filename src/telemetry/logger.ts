@@ -10,7 +10,7 @@
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 import { contextFragment, SKIP_CLIENT_ID, SKIP_REQUEST_ID, SKIP_TRACE } from './log-context.js';
 import { emitOtelLogRecord } from './otel-log-bridge.js';
-import { pinoRedactPaths, REDACTED } from './redaction.js';
+import { pinoRedactPaths, REDACTED, redactSecrets } from './redaction.js';
 import { defaultInstanceId, serviceVersion, telemetryState } from './state.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -106,6 +106,23 @@ function withErrorFields(fields: LogFields): LogFields {
   return Object.assign(out, errorFields(err));
 }
 
+/** Any object-valued field? Then it gets the deep redaction pass (flat seed-style fields skip it). */
+function hasNestedObject(fields: LogFields): boolean {
+  for (const key in fields) {
+    const v = fields[key];
+    if (v !== null && typeof v === 'object') return true;
+  }
+  return false;
+}
+
+/**
+ * Nested objects are of unknown shape (request bodies, job payloads): secrets and prompts at
+ * any depth are masked. pino's redact paths still cover top-level keys and child bindings.
+ */
+function sanitize(fields: LogFields): LogFields {
+  return hasNestedObject(fields) ? redactSecrets(fields, { prompts: 'mask' }) : fields;
+}
+
 const EMPTY: LogFields = Object.freeze({}) as LogFields;
 
 class DiffscopeLogger implements Logger {
@@ -126,6 +143,7 @@ class DiffscopeLogger implements Logger {
     let mask = this.#boundMask;
     if (fields !== undefined) {
       if (fields.err !== undefined || fields.error instanceof Error) obj = withErrorFields(fields);
+      obj = sanitize(obj);
       mask |= skipMaskOf(fields);
     }
     pendingFragment = contextFragment(mask);
@@ -152,6 +170,7 @@ class DiffscopeLogger implements Logger {
   child(bindings: LogFields): Logger {
     let b = bindings;
     if (b.err !== undefined || b.error instanceof Error) b = withErrorFields(b);
+    b = sanitize(b);
     return new DiffscopeLogger(this.#pino.child(b), this.#minLevel, this.#boundMask | skipMaskOf(b));
   }
 

@@ -54,7 +54,7 @@ export function promptHash(prompt: string): string {
  */
 export function loggableParams(body: Record<string, unknown>): LogFields {
   if (body === null || typeof body !== 'object') return {};
-  const out = redactSecrets(body, { dropPrompts: true }) as LogFields;
+  const out = redactSecrets(body, { prompts: 'drop' }) as LogFields;
   const prompt = body.prompt;
   if (typeof prompt === 'string') out.prompt_hash = promptHash(prompt);
   const negative = body.negative_prompt ?? body.negativePrompt;

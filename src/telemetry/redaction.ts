@@ -63,19 +63,37 @@ function pathSegment(key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
 }
 
-/** pino `redact.paths`: each key at top level and one level inside the usual containers. */
+/** Outer objects that commonly hold a request body one level down (`{ request: { body: … } }`). */
+const OUTER_CONTAINERS = ['request', 'req', 'job', 'message', 'msg', 'event', 'reply'];
+const INNER_CONTAINERS = ['body', 'payload', 'data', 'params', 'input'];
+const PROMPT_LITERALS = ['prompt', 'negative_prompt', 'negativePrompt'];
+
+/**
+ * pino `redact.paths`: each key at top level and one level inside the usual containers, and
+ * prompts two levels down in the usual request/job shapes. Paths never start with a wildcard,
+ * so pino only does redaction work on lines that carry one of these top-level keys.
+ */
 export function pinoRedactPaths(): string[] {
   const paths: string[] = [];
   for (const key of LITERAL_KEYS) {
     const seg = pathSegment(key);
-    paths.push(seg.startsWith('[') ? seg : seg);
+    paths.push(seg);
     for (const container of CONTAINERS) paths.push(seg.startsWith('[') ? `${container}${seg}` : `${container}.${seg}`);
   }
-  return paths;
+  for (const outer of OUTER_CONTAINERS) {
+    for (const inner of INNER_CONTAINERS) {
+      for (const key of PROMPT_LITERALS) paths.push(`${outer}.${inner}.${key}`);
+      paths.push(`${outer}.${inner}.headers.authorization`, `${outer}.${inner}.webhook_secret`);
+    }
+    paths.push(`${outer}.headers.authorization`, `${outer}.headers.cookie`, `${outer}.headers["x-api-key"]`);
+  }
+  return [...new Set(paths)];
 }
 
 export interface RedactOptions {
-  /** Drop prompt-like keys entirely (default true). */
+  /** Prompt-like keys: 'drop' them (default) or 'mask' their value with '[REDACTED]'. */
+  prompts?: 'drop' | 'mask';
+  /** @deprecated use `prompts`; false = 'mask'. */
   dropPrompts?: boolean;
   /** Deeper levels are replaced by '[Object]' (default 6). */
   maxDepth?: number;
@@ -86,12 +104,13 @@ export interface RedactOptions {
  * Never mutates its input; cycles and deep nesting are cut instead of throwing.
  */
 export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
-  const dropPrompts = options.dropPrompts ?? true;
+  const dropPrompts = options.prompts !== undefined ? options.prompts === 'drop' : (options.dropPrompts ?? true);
   const maxDepth = options.maxDepth ?? 6;
   const seen = new WeakSet<object>();
   const walk = (v: unknown, depth: number): unknown => {
     if (v === null || typeof v !== 'object') return v;
     if (v instanceof Date) return v;
+    if (ArrayBuffer.isView(v)) return `[binary ${v.byteLength} bytes]`;
     if (seen.has(v)) return '[Circular]';
     if (depth >= maxDepth) return '[Object]';
     seen.add(v);
@@ -99,7 +118,10 @@ export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
     if (v instanceof Map) return walk(Object.fromEntries(v), depth);
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(v as Record<string, unknown>)) {
-      if (dropPrompts && isPromptKey(key)) continue;
+      if (isPromptKey(key)) {
+        if (!dropPrompts) out[key] = REDACTED;
+        continue;
+      }
       out[key] = isSecretKey(key) ? REDACTED : walk(inner, depth + 1);
     }
     return out;
