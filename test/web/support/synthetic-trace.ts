@@ -34,8 +34,9 @@ export function syntheticTrace(count: number, traceID = `synth${count}`): Jaeger
       const ps = starts[parent];
       const pe = ends[parent];
       const span = pe - ps;
-      start = ps + Math.floor(rand() * span * 0.6);
-      end = Math.min(pe, start + Math.max(1, Math.floor(rand() * (pe - start))));
+      start = ps + Math.floor(rand() * span * 0.5);
+      // children keep 30–100% of the room left, so deep spans stay visible instead of shrinking to 1µs
+      end = Math.min(pe, start + Math.max(1, Math.floor((0.3 + 0.7 * rand()) * (pe - start))));
     }
     starts.push(start);
     ends.push(end);

@@ -13,7 +13,7 @@ export interface DiffusionSummary {
   steps?: number;
   size?: string;
   requestId?: string;
-  /** How many output images the trace should have (storage.put spans, else diffusion.n). */
+  /** How many output images were stored (storage.put spans, else spans naming an output_location). */
   imageCount: number;
 }
 
@@ -35,6 +35,7 @@ export function summarizeDiffusion(model: TraceModel): DiffusionSummary {
   let hasModelLoad = false;
   let cacheHit = false;
   let storagePuts = 0;
+  let outputLocations = 0;
   let queueWaitUs: number | undefined;
   let requestId: string | undefined;
   for (const s of model.spans) {
@@ -58,13 +59,13 @@ export function summarizeDiffusion(model: TraceModel): DiffusionSummary {
       default:
         break;
     }
+    if (s.tagMap.has('diffusion.output_location')) outputLocations++;
     requestId ??= stringTag(s.tagMap.get('diffscope.request_id'));
   }
   const inf = inferenceIndex >= 0 ? model.spans[inferenceIndex] : undefined;
   const tag = (k: string): unknown => inf?.tagMap.get(k);
   const width = numberTag(tag('diffusion.width'));
   const height = numberTag(tag('diffusion.height'));
-  const n = numberTag(tag('diffusion.n'));
   return {
     cache: hasModelLoad ? 'cold' : cacheHit ? 'warm' : isTruthyTag(tag('diffusion.cold_start')) ? 'cold' : 'unknown',
     inferenceIndex,
@@ -75,7 +76,8 @@ export function summarizeDiffusion(model: TraceModel): DiffusionSummary {
     steps: numberTag(tag('diffusion.steps')),
     size: width !== undefined && height !== undefined ? `${width}×${height}` : undefined,
     requestId,
-    imageCount: storagePuts > 0 ? storagePuts : n !== undefined ? Math.max(0, Math.floor(n)) : inf ? 1 : 0,
+    // Only stored images can be shown: a failed request asked for n but has none.
+    imageCount: storagePuts > 0 ? storagePuts : outputLocations,
   };
 }
 

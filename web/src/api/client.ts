@@ -1,0 +1,91 @@
+import type { JaegerTrace, LogRecord, StageAnalysis } from '../model/types.js';
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, { signal, headers: { accept: 'application/json' } });
+  if (!res.ok) {
+    let detail = '';
+    try {
+      const body = (await res.json()) as { errors?: { msg?: string }[]; message?: string };
+      detail = body.errors?.[0]?.msg ?? body.message ?? '';
+    } catch {
+      // body was not JSON; the status says enough
+    }
+    throw new ApiError(`${res.status} ${res.statusText}${detail ? `: ${detail}` : ''}`, res.status);
+  }
+  return (await res.json()) as T;
+}
+
+function qs(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export async function fetchServices(signal?: AbortSignal): Promise<string[]> {
+  return (await getJson<{ data: string[] | null }>('/api/services', signal)).data ?? [];
+}
+
+export async function fetchOperations(service: string, signal?: AbortSignal): Promise<string[]> {
+  return (await getJson<{ data: string[] | null }>(`/api/services/${encodeURIComponent(service)}/operations`, signal)).data ?? [];
+}
+
+export interface TraceQuery {
+  service?: string;
+  operation?: string;
+  /** Jaeger's tags parameter: a JSON object of key → value. */
+  tags?: Record<string, string>;
+  minDuration?: string;
+  maxDuration?: string;
+  /** µs since epoch */
+  start?: number;
+  end?: number;
+  limit?: number;
+}
+
+export async function searchTraces(q: TraceQuery, signal?: AbortSignal): Promise<JaegerTrace[]> {
+  const tags = q.tags && Object.keys(q.tags).length > 0 ? JSON.stringify(q.tags) : undefined;
+  const path = `/api/traces${qs({ service: q.service, operation: q.operation, tags, minDuration: q.minDuration, maxDuration: q.maxDuration, start: q.start, end: q.end, limit: q.limit })}`;
+  return (await getJson<{ data: JaegerTrace[] | null }>(path, signal)).data ?? [];
+}
+
+export async function fetchTrace(traceID: string, signal?: AbortSignal): Promise<JaegerTrace | undefined> {
+  const body = await getJson<{ data: JaegerTrace[] | null }>(`/api/traces/${encodeURIComponent(traceID)}`, signal);
+  return body.data?.[0];
+}
+
+export interface LogQuery {
+  trace_id?: string;
+  request_id?: string;
+  span_id?: string;
+  service?: string;
+  level?: string;
+  event?: string;
+  q?: string;
+  start?: number;
+  end?: number;
+  limit?: number;
+}
+
+export async function searchLogs(q: LogQuery, signal?: AbortSignal): Promise<{ data: LogRecord[]; total: number }> {
+  const body = await getJson<{ data: LogRecord[] | null; total?: number }>(`/api/logs${qs({ ...q })}`, signal);
+  const data = body.data ?? [];
+  return { data, total: body.total ?? data.length };
+}
+
+export async function fetchStages(limit: number, signal?: AbortSignal): Promise<StageAnalysis> {
+  return (await getJson<{ data: StageAnalysis }>(`/api/analysis/stages${qs({ limit })}`, signal)).data;
+}
+
+export function imageUrl(traceID: string, k: number): string {
+  return `/api/traces/${encodeURIComponent(traceID)}/image/${k}`;
+}

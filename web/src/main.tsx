@@ -1,0 +1,9 @@
+import { render } from 'preact';
+import { App } from './app.js';
+import './styles/theme.css';
+import './styles/layout.css';
+import './styles/trace.css';
+import './styles/lists.css';
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);

@@ -1,0 +1,90 @@
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { LOOKBACKS } from '../../components/time-range.js';
+import { catalogStore, loadOperations } from '../../stores/catalog-store.js';
+import { useStore } from '../../stores/store.js';
+import type { SearchParams } from './search-params.js';
+
+export function SearchForm({ initial, onSubmit }: { initial: SearchParams; onSubmit: (p: SearchParams) => void }): JSX.Element {
+  const [p, setP] = useState(initial);
+  useEffect(() => setP(initial), [initial]);
+  const services = useStore(catalogStore, (s) => s.services);
+  const operations = useStore(catalogStore, (s) => s.operations[p.service]);
+  useEffect(() => loadOperations(p.service), [p.service]);
+  const set = <K extends keyof SearchParams>(k: K, v: SearchParams[K]): void => setP((prev) => ({ ...prev, [k]: v }));
+  return (
+    <form
+      class="side-form"
+      aria-label="trace search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit(p);
+      }}
+    >
+      <label>
+        Service
+        <select name="service" value={p.service} onChange={(e) => setP({ ...p, service: e.currentTarget.value, operation: '' })}>
+          <option value="">All services</option>
+          {services.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Operation
+        <select name="operation" value={p.operation} onChange={(e) => set('operation', e.currentTarget.value)} disabled={!p.service}>
+          <option value="">All operations</option>
+          {(operations ?? []).map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Status
+        <select name="status" value={p.errorsOnly ? 'error' : 'any'} onChange={(e) => set('errorsOnly', e.currentTarget.value === 'error')}>
+          <option value="any">Any</option>
+          <option value="error">Errors only</option>
+        </select>
+      </label>
+      <label>
+        Request ID
+        <input name="request_id" type="search" placeholder="req_…" value={p.requestId} onInput={(e) => set('requestId', e.currentTarget.value.trim())} />
+      </label>
+      <label>
+        Tags <span class="muted small">logfmt: k=v</span>
+        <input name="tags" type="search" placeholder="http.response.status_code=500" value={p.tags} onInput={(e) => set('tags', e.currentTarget.value)} />
+      </label>
+      <label>
+        Lookback
+        <select name="lookback" value={p.lookback} onChange={(e) => set('lookback', e.currentTarget.value)}>
+          {LOOKBACKS.map((l) => (
+            <option key={l.value} value={l.value}>
+              {l.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div class="form-row">
+        <label>
+          Min duration
+          <input name="minDuration" placeholder="e.g. 1.2s, 100ms" value={p.minDuration} onInput={(e) => set('minDuration', e.currentTarget.value.trim())} />
+        </label>
+        <label>
+          Max duration
+          <input name="maxDuration" placeholder="e.g. 5s" value={p.maxDuration} onInput={(e) => set('maxDuration', e.currentTarget.value.trim())} />
+        </label>
+      </div>
+      <label>
+        Limit
+        <input name="limit" type="number" min={1} max={1500} value={p.limit} onInput={(e) => set('limit', Number(e.currentTarget.value) || 20)} />
+      </label>
+      <button type="submit" class="primary">
+        Find traces
+      </button>
+    </form>
+  );
+}
