@@ -31,8 +31,15 @@ export interface RedisQueueOptions {
 }
 
 interface JobData {
+  /** The message id as published (the job id is an encoded form of it). */
+  id?: string;
   payload: unknown;
   headers: MessageHeaders;
+}
+
+/** BullMQ rejects job ids that are integers or contain `:`; this keeps any id usable. */
+function jobIdFor(id: string): string {
+  return `m.${id.replace(/%/g, '%25').replace(/:/g, '%3A')}`;
 }
 
 const BACKOFF_TYPE = 'diffscope';
@@ -42,7 +49,7 @@ const DEFAULT_LEASE_MS = 10_000;
 
 function toDelivered(job: Job<JobData>): DeliveredMessage {
   return {
-    id: String(job.id),
+    id: job.data.id ?? String(job.id),
     payload: job.data.payload,
     headers: job.data.headers ?? {},
     attempt: Math.max(1, job.attemptsStarted),
@@ -84,9 +91,9 @@ export class RedisQueueBackend implements QueueBackend {
     const queue = this.queue(name);
     return {
       publish: async (id: string, payload: unknown, headers: MessageHeaders) => {
-        const data: JobData = { payload, headers };
+        const data: JobData = { id, payload, headers };
         await queue.add('job', data, {
-          jobId: id,
+          jobId: jobIdFor(id),
           attempts: ATTEMPTS_CEILING,
           backoff: { type: BACKOFF_TYPE },
           removeOnComplete: true,

@@ -94,6 +94,17 @@ export function queueConformance(target: QueueTarget): void {
       expect(got.every((m) => typeof m.deliveredAt === 'number' && m.deliveredAt > 0)).toBe(true);
     });
 
+    it('accepts ids of any shape (digits only, colons, percent signs)', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      const ids = ['12345', 'gen:abc:1', '50%off', '01JD4Z9Y6Q8W5R3T2N1M0KXVBC'];
+      for (const id of ids) await producer.publish(id, { id }, {});
+      const got: string[] = [];
+      await consume(queue, async (m) => void got.push(m.id), { concurrency: 2 });
+      await waitFor(() => got.length === ids.length, 'all ids');
+      expect(got.sort()).toEqual([...ids].sort());
+    });
+
     it('never runs more processors at once than the concurrency', async () => {
       const queue = newQueue();
       const producer = await backend.producer(queue);
