@@ -42,6 +42,7 @@ declare module 'fastify' {
 const ownSpans = new WeakMap<FastifyRequest, { span: Span; ended: boolean }>();
 const startTimes = new WeakMap<FastifyRequest, bigint>();
 const ANONYMOUS = 'anonymous';
+const PROBE_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export function newRequestId(): string {
   return `req_${randomBytes(12).toString('hex')}`;
@@ -91,7 +92,11 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     const active = trace.getActiveSpan();
     let span: Span;
     let base: Context;
-    if (isServerSpan(active)) {
+    if (PROBE_ROUTES.has(route) && !isServerSpan(active)) {
+      // Probes and scrapes make no trace (the http instrumentation ignores them too).
+      span = trace.wrapSpanContext({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: 0 });
+      base = context.active();
+    } else if (isServerSpan(active)) {
       span = active;
       span.updateName(name);
       span.setAttribute('http.route', route);
@@ -122,7 +127,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     const sc = span.spanContext();
     if (validTraceId(sc.traceId)) {
       request.traceId = sc.traceId;
-      reply.header('traceresponse', `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`);
+      reply.header('traceresponse', `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 1) === 1 ? '01' : '00'}`);
     } else {
       // Tracing off: still give the client an id to quote, in the same format.
       request.traceId = randomBytes(16).toString('hex');
