@@ -5,8 +5,8 @@
  * updated folder gets a new `model_version` without a restart (file digests are cached).
  */
 import { readdir, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { DiffscopeError } from '../errors/index.js';
 import type { ModelInfo } from './types.js';
 import { readModelLayout, type ModelLayout } from './model-layout.js';
@@ -30,6 +30,7 @@ export class ModelRegistry {
   private readonly modelsDir: string;
   private readonly modelPaths: Readonly<Record<string, string>>;
   private infos = new Map<string, ModelInfo>();
+  private readonly resolvedCache = new Map<string, { resolved: ResolvedModel; fingerprint: string }>();
 
   constructor(options: ModelRegistryOptions) {
     this.modelsDir = resolve(options.modelsDir);
@@ -68,8 +69,13 @@ export class ModelRegistry {
         { field: 'model' },
       );
     }
+    const cached = this.resolvedCache.get(id);
+    if (cached && cached.resolved.layout.path === path && fingerprint(cached.resolved.layout) === cached.fingerprint) {
+      return cached.resolved;
+    }
     const resolved = await this.resolveAt(id, path);
     this.infos.set(id, resolved.info);
+    this.resolvedCache.set(id, { resolved, fingerprint: fingerprint(resolved.layout) });
     return resolved;
   }
 
@@ -104,4 +110,25 @@ export class ModelRegistry {
     }
     return out;
   }
+}
+
+/**
+ * size:mtime of every file and mtime of every folder of the model: a few sync stats (tens of µs),
+ * against re-reading the layout per request (milliseconds through the fs thread pool). Folder
+ * mtimes catch added or removed files.
+ */
+function fingerprint(layout: ModelLayout): string {
+  const dirs = new Set<string>([layout.path]);
+  const parts: string[] = [];
+  try {
+    for (const file of layout.files) {
+      const st = statSync(file.path);
+      parts.push(`${st.size}:${st.mtimeMs}`);
+      dirs.add(dirname(file.path));
+    }
+    for (const dir of dirs) parts.push(`${statSync(dir).mtimeMs}`);
+  } catch {
+    return `missing:${Math.random()}`;
+  }
+  return parts.join('|');
 }

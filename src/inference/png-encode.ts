@@ -18,5 +18,7 @@ export function planarToPng(data: Float32Array, offset: number, width: number, h
   }
   const png = new PNG({ width, height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
   png.data = rgb;
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  // One fixed filter (Paeth) and level 6 instead of pngjs' adaptive filter search at level 9:
+  // several times faster at 512×512 for a few % more bytes, and still deterministic.
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false, filterType: 4, deflateLevel: 6 });
 }

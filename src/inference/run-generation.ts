@@ -192,7 +192,6 @@ export async function runGeneration(model: LoadedModel, request: GenerateRequest
       latents = scheduler.step(modelOutput, i, latents, noise);
       const ms = performance.now() - t0;
       stepMs[i] = ms;
-      ctx.memory.sample();
       if (debug) ctx.logger.debug('sampling_step', { step: i + 1, total_steps: totalSteps, step_ms: ms });
       if (onProgress) onProgress({ step: i + 1, totalSteps, stepMs: ms });
     }
