@@ -42,6 +42,8 @@ export const configSchema = z.object({
   DIFFSCOPE_QUEUE_MAX_ATTEMPTS: positiveInt.default(3),
   DIFFSCOPE_QUEUE_BACKOFF_MS: positiveInt.default(1_000),
   DIFFSCOPE_QUEUE_MAX_BACKOFF_MS: positiveInt.default(30_000),
+  /** Visibility timeout of a delivery (SQLite lease, BullMQ lock), renewed while the job runs. */
+  DIFFSCOPE_QUEUE_LEASE_MS: z.coerce.number().int().min(1_000).default(10_000),
 
   // generation state
   DIFFSCOPE_STATE: z.enum(['sqlite', 'postgres', 'redis']).default('sqlite'),

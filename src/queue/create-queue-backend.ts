@@ -4,7 +4,7 @@ import type { ConsumerOptions, QueueBackend } from './queue-backend.js';
 import { SqliteQueueBackend } from './sqlite-queue.js';
 
 export interface CreateQueueBackendOptions {
-  /** Default visibility timeout for consumers (SQLite lease, BullMQ lock). */
+  /** Default visibility timeout for consumers (SQLite lease, BullMQ lock); default DIFFSCOPE_QUEUE_LEASE_MS. */
   leaseMs?: number;
   /** SQLite only: the queue file; default `<DIFFSCOPE_DATA_DIR>/queue.sqlite`. */
   sqliteFile?: string;
@@ -21,11 +21,11 @@ export async function createQueueBackend(config: Config, options: CreateQueueBac
     case 'sqlite':
       return new SqliteQueueBackend({
         file: options.sqliteFile ?? path.join(config.DIFFSCOPE_DATA_DIR, 'queue.sqlite'),
-        leaseMs: options.leaseMs,
+        leaseMs: options.leaseMs ?? config.DIFFSCOPE_QUEUE_LEASE_MS,
       });
     case 'redis': {
       const { RedisQueueBackend } = await import('./redis-queue.js');
-      return RedisQueueBackend.connect({ url: config.DIFFSCOPE_REDIS_URL, prefix: options.redisPrefix, leaseMs: options.leaseMs });
+      return RedisQueueBackend.connect({ url: config.DIFFSCOPE_REDIS_URL, prefix: options.redisPrefix, leaseMs: options.leaseMs ?? config.DIFFSCOPE_QUEUE_LEASE_MS });
     }
     case 'rabbitmq': {
       const { RabbitQueueBackend } = await import('./rabbitmq-queue.js');
