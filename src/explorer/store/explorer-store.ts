@@ -14,7 +14,10 @@ export interface ExplorerStoreOptions {
   dbPath: string;
   /** Rows (spans + logs) that trigger an immediate flush. */
   maxBatchRows?: number;
-  /** Longest a received record waits before it is committed. */
+  /**
+   * Longest a received record waits before it is committed. Queries flush first, so this
+   * bounds only what a crash can lose; longer means bigger, cheaper transactions.
+   */
   flushIntervalMs?: number;
   /** SQLite page cache, in MiB. */
   cacheMb?: number;
@@ -57,7 +60,7 @@ export class ExplorerStore {
   constructor(options: ExplorerStoreOptions) {
     this.dbPath = options.dbPath;
     this.maxBatchRows = options.maxBatchRows ?? 4096;
-    this.flushIntervalMs = options.flushIntervalMs ?? 5;
+    this.flushIntervalMs = options.flushIntervalMs ?? 25;
     if (options.dbPath !== ':memory:') mkdirSync(path.dirname(path.resolve(options.dbPath)), { recursive: true });
     this.db = new Database(options.dbPath);
     // auto_vacuum must precede the first table; it lets the size cap hand pages back.
