@@ -3,8 +3,11 @@
  * table and are combined with float32 rounding, as torch does with 0-d float32 tensors.
  */
 import { DiffscopeError } from '../../errors/index.js';
-import { f32, makeAlphasCumprod, makeBetas, PingPong, spacedTimesteps } from './schedule-math.js';
+import { makeAlphasCumprod, makeBetas, PingPong, spacedTimesteps } from './schedule-math.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
+
+// A module-local alias: a call through an imported binding can cost a getter under some loaders.
+const f32 = Math.fround;
 
 export class DdimScheduler implements Scheduler {
   readonly timesteps: Float64Array;

@@ -5,9 +5,12 @@
  */
 import { DiffscopeError } from '../../errors/index.js';
 import {
-  discreteSigmas, f32, interpUnit, karrasSigmas, logF32, makeAlphasCumprod, makeBetas, npArange, npLinspace, PingPong, roundHalfEven, sigmaToT,
+  discreteSigmas, interpUnit, karrasSigmas, logF32, makeAlphasCumprod, makeBetas, npArange, npLinspace, PingPong, roundHalfEven, sigmaToT,
 } from './schedule-math.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
+
+// A module-local alias: a call through an imported binding can cost a getter under some loaders.
+const f32 = Math.fround;
 
 function dpmTimesteps(config: SchedulerConfig, n: number): Float64Array {
   const T = config.num_train_timesteps;

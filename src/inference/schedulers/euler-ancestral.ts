@@ -1,8 +1,11 @@
 /** Euler ancestral (diffusers `EulerAncestralDiscreteScheduler`): Euler to sigma_down, then noise * sigma_up. */
 import { DiffscopeError } from '../../errors/index.js';
 import { eulerSchedule, scaleBySigma } from './euler-sigmas.js';
-import { f32, PingPong } from './schedule-math.js';
+import { PingPong } from './schedule-math.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
+
+// A module-local alias: a call through an imported binding can cost a getter under some loaders.
+const f32 = Math.fround;
 
 export class EulerAncestralScheduler implements Scheduler {
   readonly timesteps: Float64Array;

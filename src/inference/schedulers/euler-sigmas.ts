@@ -4,9 +4,12 @@
  * interpolated in float64 over the float32 training sigmas, then cast to float32.
  */
 import {
-  discreteSigmas, f32, interpUnit, karrasSigmas, logF32, makeAlphasCumprod, makeBetas, sigmaToT, spacedTimesteps,
+  discreteSigmas, interpUnit, karrasSigmas, logF32, makeAlphasCumprod, makeBetas, sigmaToT, spacedTimesteps,
 } from './schedule-math.js';
 import type { SchedulerConfig } from './scheduler.js';
+
+// A module-local alias: a call through an imported binding can cost a getter under some loaders.
+const f32 = Math.fround;
 
 export interface EulerSchedule {
   timesteps: Float64Array;

@@ -1,7 +1,10 @@
 /** Euler (diffusers `EulerDiscreteScheduler`, s_churn 0, final sigma 0). */
 import { eulerSchedule, scaleBySigma } from './euler-sigmas.js';
-import { f32, PingPong } from './schedule-math.js';
+import { PingPong } from './schedule-math.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
+
+// A module-local alias: a call through an imported binding can cost a getter under some loaders.
+const f32 = Math.fround;
 
 export class EulerScheduler implements Scheduler {
   readonly timesteps: Float64Array;

@@ -4,8 +4,11 @@
  * (no noise after the last).
  */
 import { DiffscopeError } from '../../errors/index.js';
-import { f32, makeAlphasCumprod, makeBetas, npLinspace, PingPong } from './schedule-math.js';
+import { makeAlphasCumprod, makeBetas, npLinspace, PingPong } from './schedule-math.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
+
+// A module-local alias: a call through an imported binding can cost a getter under some loaders.
+const f32 = Math.fround;
 
 export class LcmScheduler implements Scheduler {
   readonly timesteps: Float64Array;
