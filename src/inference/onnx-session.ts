@@ -38,6 +38,15 @@ export async function openSession(path: string, what: string, options: SessionRu
     return await ort.InferenceSession.create(path, sessionOptions);
   } catch (err) {
     const message = (err as Error).message ?? String(err);
+    if (/ExecutionProvider|providers_shared|provider_bridge/i.test(message)) {
+      // The model is fine; the runtime lacks the provider (onnxruntime-node ships CUDA only when
+      // installed with ONNXRUNTIME_NODE_INSTALL_CUDA).
+      throw new DiffscopeError(
+        'DSC_ERR_CONFIG_INVALID',
+        `execution provider ${JSON.stringify(sessionOptions.executionProviders)} is not available in this onnxruntime-node install: ${message}`,
+        { cause: err },
+      );
+    }
     throw new DiffscopeError('DSC_ERR_MODEL_INVALID', `${what} (${path}) could not be loaded by ONNX Runtime: ${message}`, { cause: err });
   }
 }

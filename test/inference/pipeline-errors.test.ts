@@ -115,3 +115,25 @@ describe('bad requests', () => {
     expect(err.field).toBe(field);
   });
 });
+
+describe('execution provider', () => {
+  it('cuda without a CUDA-enabled onnxruntime-node → DSC_ERR_CONFIG_INVALID naming the provider', async () => {
+    const cuda = await createInferencePipeline({ modelsDir: FIXTURE_MODELS, session: { executionProviders: ['cuda'] } });
+    try {
+      const outcome = await cuda.generate({ prompt: 'x', params: params() }).then(
+        (r) => r,
+        (e: unknown) => e,
+      );
+      if (!(outcome instanceof Error)) {
+        console.log('CUDA execution provider available here: generated on', outcome.device);
+        expect(outcome.device).toBe('cuda');
+        return;
+      }
+      expect(outcome).toBeInstanceOf(DiffscopeError);
+      expect((outcome as DiffscopeError).code).toBe('DSC_ERR_CONFIG_INVALID');
+      expect((outcome as DiffscopeError).message).toMatch(/execution provider \["cuda"\] is not available/);
+    } finally {
+      await cuda.close();
+    }
+  });
+});
