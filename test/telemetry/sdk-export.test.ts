@@ -82,6 +82,12 @@ describe('NodeSDK under ESM (child process)', () => {
       expect(otelReceived!.attributes).toMatchObject({ event: 'request_received', path: '/hello', service: 'fixture-app' });
       expect(otelComplete!.attributes).toMatchObject({ request_id: 'req_fixture', client_id: 'fixture-client', status: 'success' });
       expect(otelComplete!.resource['service.name']).toBe('fixture-svc');
+
+      // Shutdown hooks ran in reverse order, a throwing one did not stop the rest, and a line
+      // logged by the last hook was still flushed as an OTLP record.
+      const hookOrder = result.stderr.split('\n').filter((l) => l.startsWith('HOOK ')).map((l) => l.slice(5));
+      expect(hookOrder).toEqual(['second-registered', 'first-registered']);
+      expect(logs.some((l) => l.eventName === 'fixture_hook_ran')).toBe(true);
     });
   });
 
