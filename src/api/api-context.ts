@@ -1,11 +1,11 @@
 import type { Config } from '../config/index.js';
 import type { ModelInfo } from '../inference/types.js';
-import type { GenerationStore } from '../state/generation-store.js';
+import type { GenerationStore } from '../state/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { GenerationService } from './generation-service.js';
 import type { HttpMetrics } from './http-metrics.js';
-import type { QueueBackend } from '../queue/queue-backend.js';
+import type { QueueBackend } from '../queue/index.js';
 
 /** What the route plugins share (built once by buildApiServer). */
 export interface ApiContext {

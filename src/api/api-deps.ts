@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { ModelInfo } from '../inference/types.js';
-import type { QueueBackend, QueueProducer } from '../queue/queue-backend.js';
-import type { GenerationStore } from '../state/generation-store.js';
+import type { QueueBackend, QueueProducer } from '../queue/index.js';
+import type { GenerationStore } from '../state/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 

@@ -6,8 +6,8 @@
 import { DiffscopeError } from '../errors/index.js';
 import type { GenerationParams } from '../inference/types.js';
 import { completionQueueName, type CompletionEvent } from '../notifier/index.js';
-import type { QueueBackend, QueueProducer } from '../queue/queue-backend.js';
-import type { GenerationRecord, GenerationStore, WebhookSpec } from '../state/generation-store.js';
+import type { QueueBackend, QueueProducer } from '../queue/index.js';
+import type { GenerationRecord, GenerationStore, WebhookSpec } from '../state/index.js';
 import {
   ATTR,
   SpanKind,

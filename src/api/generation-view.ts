@@ -1,7 +1,7 @@
 /** The JSON a client sees for a generation: parameters and the prompt's hash, never the prompt. */
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
-import type { GenerationRecord } from '../state/generation-store.js';
+import type { GenerationRecord } from '../state/index.js';
 
 export function publicBaseUrl(config: Config, request?: FastifyRequest): string {
   if (config.DIFFSCOPE_PUBLIC_URL) return config.DIFFSCOPE_PUBLIC_URL.replace(/\/+$/, '');

@@ -2,7 +2,7 @@
  * Wait until a generation reaches a terminal status: the store's live subscription wakes us
  * up at once; a slow poll covers stores whose fan-out may drop a message.
  */
-import { TERMINAL_STATUSES, type GenerationRecord, type GenerationStore } from '../state/generation-store.js';
+import { TERMINAL_STATUSES, type GenerationRecord, type GenerationStore } from '../state/index.js';
 
 export async function waitForTerminal(store: GenerationStore, id: string, timeoutMs: number, pollMs: number): Promise<GenerationRecord | null> {
   let wake: () => void = () => {};

@@ -4,8 +4,8 @@
  * headers, so `notify.webhook` sits in the request's trace.
  */
 import type { Config } from '../config/index.js';
-import type { QueueBackend } from '../queue/queue-backend.js';
-import type { GenerationStore } from '../state/generation-store.js';
+import type { QueueBackend } from '../queue/index.js';
+import type { GenerationStore } from '../state/index.js';
 import { context, extractMessageHeaders, onShutdown, type Logger } from '../telemetry/index.js';
 import { completionQueueName, type CompletionEvent } from './completion-event.js';
 import { deliverWebhook } from './webhook-delivery.js';

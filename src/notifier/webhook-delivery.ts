@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/index.js';
 import { DiffscopeError } from '../errors/index.js';
-import type { GenerationRecord } from '../state/generation-store.js';
+import type { GenerationRecord } from '../state/index.js';
 import { ATTR, SpanKind, context, injectMessageHeaders, withSpan, type Context, type Logger } from '../telemetry/index.js';
 import { checkWebhookUrl } from './address-guard.js';
 import type { CompletionEvent } from './completion-event.js';

@@ -3,7 +3,7 @@
  * an AbortSignal for the running pipeline. Polling the record is cheap next to a diffusion
  * step and works the same on every store.
  */
-import { TERMINAL_STATUSES, type GenerationStore } from '../state/generation-store.js';
+import { TERMINAL_STATUSES, type GenerationStore } from '../state/index.js';
 
 export class CancelWatch {
   readonly controller = new AbortController();

@@ -8,8 +8,8 @@
 import { DiffscopeError } from '../errors/index.js';
 import type { GenerateResult, InferencePipeline } from '../inference/types.js';
 import type { CompletionEvent } from '../notifier/index.js';
-import type { DeliveredMessage, QueueProducer } from '../queue/queue-backend.js';
-import { TERMINAL_STATUSES, type GenerationRecord, type GenerationStore } from '../state/generation-store.js';
+import type { DeliveredMessage, QueueProducer } from '../queue/index.js';
+import { TERMINAL_STATUSES, type GenerationRecord, type GenerationStore } from '../state/index.js';
 import { imageKey, type ObjectStore } from '../storage/index.js';
 import {
   ATTR,

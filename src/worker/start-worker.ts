@@ -5,7 +5,7 @@
  * period and hands the rest back to the queue.
  */
 import { completionQueueName } from '../notifier/index.js';
-import type { QueueProducer } from '../queue/queue-backend.js';
+import type { QueueProducer } from '../queue/index.js';
 import { onShutdown } from '../telemetry/index.js';
 import { GenerationProcessor } from './generation-processor.js';
 import { generationQueueName, type GenerationJob } from './generation-job.js';

@@ -14,7 +14,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { createInferencePipeline, type InferencePipeline } from '../../src/inference/index.js';
 import { startNotifier, type NotifierHandle } from '../../src/notifier/index.js';
 import { SqliteQueueBackend } from '../../src/queue/index.js';
-import { SqliteGenerationStore } from '../../src/state/sqlite-generation-store.js';
+import { SqliteGenerationStore } from '../../src/state/index.js';
 import { LocalObjectStore } from '../../src/storage/index.js';
 import { createLogger, type Logger } from '../../src/telemetry/index.js';
 import { startWorker, type WorkerHandle } from '../../src/worker/index.js';

@@ -8,7 +8,7 @@
  *   data: {"step":2,"total_steps":20,...}
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { TERMINAL_STATUSES, type GenerationEvent, type GenerationEventType } from '../../state/generation-store.js';
+import { TERMINAL_STATUSES, type GenerationEvent, type GenerationEventType } from '../../state/index.js';
 import type { ApiContext } from '../api-context.js';
 import { finishRequest, inRequest } from '../request-context.js';
 import { loadOwned } from './generations.js';
@@ -22,6 +22,13 @@ export function formatSseEvent(event: GenerationEvent): string {
 
 export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
+    // Open streams end when the server closes, or they would hold `close()` forever; clients
+    // reconnect (to another replica) with Last-Event-ID.
+    const open = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const close of [...open]) close();
+    });
+
     app.get<{ Params: { id: string }; Querystring: { after?: string } }>('/v1/generations/:id/events', async (request, reply) => {
       const record = await inRequest(request, () => loadOwned(ctx.store, request.params.id, request.clientId));
       const lastHeader = request.headers['last-event-id'];
@@ -50,6 +57,7 @@ export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
       const close = () => {
         if (closed) return;
         closed = true;
+        open.delete(close);
         clearInterval(heartbeat);
         unsubscribe?.().catch(() => {});
         if (!raw.writableEnded) raw.end();
@@ -61,6 +69,7 @@ export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
         raw.write(formatSseEvent(event));
         if (TERMINAL_EVENTS.has(event.type)) close();
       };
+      open.add(close);
       const heartbeat = setInterval(() => {
         if (!closed) raw.write(': heartbeat\n\n');
       }, ctx.sseHeartbeatMs);

@@ -1,7 +1,7 @@
 /** `/v1/generations`: create, read, cancel, images. */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { DiffscopeError } from '../../errors/index.js';
-import { TERMINAL_STATUSES, type GenerationStore, type GenerationRecord } from '../../state/generation-store.js';
+import { TERMINAL_STATUSES, type GenerationStore, type GenerationRecord } from '../../state/index.js';
 import { loggableParams } from '../../telemetry/index.js';
 import { WEBHOOK_EVENTS, checkWebhookUrl } from '../../notifier/index.js';
 import type { ApiContext } from '../api-context.js';
