@@ -137,6 +137,7 @@ for (const sampler of ['ddim', 'euler', 'euler_a', 'dpmpp_2m', 'lcm'] as const) 
           expect(drawn).toBe(st.noise ? 1 : 0);
           const { err, abs } = scaledError(out, st.prev_sample);
           note(sampler, abs);
+          note(`${sampler}.relative`, err);
           expect(err, `step ${k}`).toBeLessThanOrEqual(TOL);
           // The input must be left alone (the pipeline reuses it).
           expect(Array.from(sample)).toEqual(st.sample.map(Math.fround));
