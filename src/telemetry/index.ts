@@ -18,11 +18,13 @@ export { redactSecrets, REDACTED, isSecretKey, isPromptKey } from './redaction.j
 
 export { trace, context, propagation, SpanKind, SpanStatusCode, ROOT_CONTEXT } from '@opentelemetry/api';
 export type { Span, Context, Tracer, Attributes, Link } from '@opentelemetry/api';
-export { currentSpanId, currentTraceId, getTracer, withSpan, type WithSpanOptions } from './tracing.js';
+export { currentSpanId, currentTraceId, getTracer, setServerRoute, withSpan, type WithSpanOptions } from './tracing.js';
 
 export {
+  extractHttpContext,
   extractMessageHeaders,
   injectMessageHeaders,
+  injectTraceHeaders,
   type ExtractedMessageContext,
   type InjectMessageHeadersOptions,
 } from './propagation.js';

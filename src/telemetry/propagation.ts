@@ -101,3 +101,28 @@ export function extractMessageHeaders(headers: Record<string, string | undefined
 function nonEmpty(v: string | undefined): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
+
+/**
+ * W3C headers only (`traceparent`, `tracestate`, `baggage`) for an outgoing HTTP request that
+ * the HTTP instrumentation does not see (e.g. global fetch/undici, used for webhooks).
+ */
+export function injectTraceHeaders(ctx: Context = otelContext.active()): Record<string, string> {
+  const headers: Record<string, string> = {};
+  propagator.inject(ctx, headers, setter);
+  return headers;
+}
+
+/**
+ * Parent context from incoming HTTP headers (Node's IncomingHttpHeaders shape: lower-case
+ * names, repeated headers as arrays, which W3C treats as invalid for traceparent). Never throws.
+ */
+export function extractHttpContext(headers: Record<string, string | string[] | undefined>): Context {
+  const flat: Record<string, string | undefined> = {};
+  for (const name of ['traceparent', 'tracestate', 'baggage']) {
+    const v = headers?.[name];
+    // Two traceparent headers are invalid (W3C); several tracestate/baggage headers combine.
+    if (Array.isArray(v)) flat[name] = name === 'traceparent' ? (v.length === 1 ? v[0] : undefined) : v.join(',');
+    else flat[name] = v;
+  }
+  return extractMessageHeaders(flat).context;
+}

@@ -114,3 +114,19 @@ describe('injectMessageHeaders without an active span', () => {
     expect(headers).toEqual({ request_id: 'r-9', enqueued_at: '1700000000000' });
   });
 });
+
+describe('HTTP carriers', () => {
+  it('extractHttpContext: one traceparent continues the trace, two (an array) are invalid → new trace', async () => {
+    const { extractHttpContext } = await import('../../src/telemetry/index.js');
+    expect(trace.getSpanContext(extractHttpContext({ traceparent: VALID }))?.traceId).toBe(TRACE_ID);
+    expect(trace.getSpanContext(extractHttpContext({ traceparent: [VALID, VALID] }))).toBeUndefined();
+    expect(trace.getSpanContext(extractHttpContext({ traceparent: [VALID] }))?.traceId).toBe(TRACE_ID);
+    expect(() => extractHttpContext({})).not.toThrow();
+  });
+
+  it('injectTraceHeaders writes only W3C headers', async () => {
+    const { injectTraceHeaders } = await import('../../src/telemetry/index.js');
+    const ctx = extractMessageHeaders({ traceparent: VALID, request_id: 'r' }).context;
+    expect(injectTraceHeaders(ctx)).toEqual({ traceparent: VALID });
+  });
+});
