@@ -1,23 +1,25 @@
-// The explorer UI in real headless Chromium, against recorded API fixtures (test/web/support/fixture-server.ts).
+// The explorer UI in real headless Chromium, served by the real explorer (src/explorer) after the
+// recorded fixtures were sent to its OTLP/HTTP endpoint (test/web/support/loaded-explorer.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { artifactsDir, chromiumAvailable, CHROMIUM_PATH, ensureWebBuilt, launchChromium } from './support/browser.js';
 import type { LaunchedBrowser } from './support/browser.js';
-import { startFixtureServer } from './support/fixture-server.js';
-import type { FixtureServer } from './support/fixture-server.js';
+import { BIG_TRACE_ID, startLoadedExplorer } from './support/loaded-explorer.js';
+import type { LoadedExplorer } from './support/loaded-explorer.js';
 
 const COLD_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const FAILED_TRACE = 'c0ffee00deadbeef0123456789abcdef';
+const WARM_TRACE = '7d3c1b8e2a9f4e6d8c5b3a1f0e9d8c7b';
 const canRun = chromiumAvailable();
 if (!canRun) {
   if (process.env.CI === 'true') throw new Error(`Chromium not found at ${CHROMIUM_PATH}: the explorer UI browser tests cannot run in CI`);
   console.warn(`[explorer-ui] skipping browser tests: no Chromium at ${CHROMIUM_PATH}`);
 }
 
-describe.skipIf(!canRun)('explorer UI in headless Chromium (fixture API)', () => {
-  let server: FixtureServer;
+describe.skipIf(!canRun)('explorer UI in headless Chromium (real explorer, data sent over OTLP)', () => {
+  let server: LoadedExplorer;
   let browser: LaunchedBrowser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -25,7 +27,7 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (fixture API)', () =>
   beforeAll(async () => {
     ensureWebBuilt();
     mkdirSync(artifactsDir, { recursive: true });
-    server = await startFixtureServer();
+    server = await startLoadedExplorer();
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -47,14 +49,18 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (fixture API)', () =>
     await page.waitForSelector('.trace-result');
     const ids = await page.$$eval('.trace-result', (els) => els.map((e) => (e as HTMLElement).dataset.traceId));
     expect(ids).toHaveLength(3);
+    expect(ids).toEqual(expect.arrayContaining([COLD_TRACE, WARM_TRACE, FAILED_TRACE]));
     const errorRows = await page.$$eval('.trace-results li.has-error .trace-result', (els) => els.map((e) => (e as HTMLElement).dataset.traceId));
     expect(errorRows).toEqual([FAILED_TRACE]);
     expect(await page.locator('.duration-bar').count()).toBe(3);
+    expect(await page.locator(`.trace-result[data-trace-id="${COLD_TRACE}"]`).textContent()).toContain('10 spans');
     await page.screenshot({ path: join(artifactsDir, 'explorer-search.png') });
-    // errors-only narrows the list and is kept in the URL
+    // errors-only narrows the list (server-side error tag) and is kept in the URL
     await page.getByRole('button', { name: /with errors/ }).click();
-    await page.waitForFunction(() => document.querySelectorAll('.trace-result').length === 1);
-    expect(page.url()).toContain('error=1');
+    await page.waitForURL(/error=1/);
+    await page.waitForFunction(() => document.querySelectorAll('.trace-results li:not(.has-error)').length === 0 && document.querySelectorAll('.trace-result').length > 0);
+    const errorOnly = await page.$$eval('.trace-result', (els) => els.map((e) => (e as HTMLElement).dataset.traceId));
+    expect(errorOnly).toEqual([FAILED_TRACE]);
   });
 
   it('draws the generation waterfall: nested spans, queue, cold start, critical path, steps, image', async () => {
@@ -142,7 +148,7 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (fixture API)', () =>
     await page.goto(`${server.url}/search?request_id=req_01JD7Q4M2KQ8&lookback=all`);
     await page.waitForSelector('.trace-result');
     const ids = await page.$$eval('.trace-result', (els) => els.map((e) => (e as HTMLElement).dataset.traceId));
-    expect(ids).toEqual(['7d3c1b8e2a9f4e6d8c5b3a1f0e9d8c7b']);
+    expect(ids).toEqual([WARM_TRACE]);
   });
 
   it('shows where the time goes: p50/p95 per stage, cold vs warm, by group', async () => {
@@ -150,13 +156,14 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (fixture API)', () =>
     await page.waitForSelector('.stage-table');
     expect(await page.locator('.stage-table').count()).toBe(5);
     const firstStages = await page.locator('.stage-table').first().locator('tbody th').allTextContents();
-    expect(firstStages).toEqual(['queue wait', 'model load', 'text encode', 'sampling', 'decode', 'storage', 'notify']);
+    expect(firstStages).toEqual(['queue wait', 'model load', 'text encode', 'sampling', 'decode', 'storage', 'notify', 'inference (all)', 'end to end']);
     await page.screenshot({ path: join(artifactsDir, 'explorer-analysis.png'), fullPage: true });
   });
 
   it('draws a 10k-span trace, rendering only the visible rows', async () => {
-    await page.goto(`${server.url}/trace/synth10000`);
-    await page.waitForFunction(() => document.documentElement.dataset.traceDrawn === 'synth10000', undefined, { timeout: 30_000 });
+    await server.loadBigTrace();
+    await page.goto(`${server.url}/trace/${BIG_TRACE_ID}`);
+    await page.waitForFunction((id) => document.documentElement.dataset.traceDrawn === id, BIG_TRACE_ID, { timeout: 30_000 });
     const drawMs = await page.evaluate(() => performance.getEntriesByName('trace:draw')[0]?.duration ?? -1);
     console.log(`[explorer-ui] 10k-span trace: data → drawn in ${drawMs.toFixed(1)} ms (performance marks in the page)`);
     expect(drawMs).toBeGreaterThan(0);
@@ -171,16 +178,15 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (fixture API)', () =>
   });
 
   it('renders in dark mode too, without page errors', async () => {
-    const dark = await launchChromium({ colorScheme: 'dark' });
+    await page.emulateMedia({ colorScheme: 'dark' });
     try {
-      const p = await dark.context.newPage();
-      await p.goto(`${server.url}/trace/${COLD_TRACE}?span=00f067aa0ba90007`);
-      await p.waitForSelector('.step-strip');
-      const bg = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      await page.goto(`${server.url}/trace/${COLD_TRACE}?span=00f067aa0ba90007`);
+      await page.waitForSelector('.step-strip');
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(bg).toBe('rgb(15, 18, 22)');
-      await p.screenshot({ path: join(artifactsDir, 'explorer-trace-dark.png') });
+      await page.screenshot({ path: join(artifactsDir, 'explorer-trace-dark.png') });
     } finally {
-      await dark.close();
+      await page.emulateMedia({ colorScheme: 'light' });
     }
     expect(pageErrors).toEqual([]);
   });

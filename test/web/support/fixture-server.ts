@@ -5,9 +5,9 @@ import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PNG } from 'pngjs';
 import type { JaegerTrace, LogRecord } from '../../../web/src/model/types.js';
 import { syntheticTrace } from './synthetic-trace.js';
+import { fakeImage } from './fake-image.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtureDir = join(root, 'test/fixtures/explorer');
@@ -30,20 +30,6 @@ export interface FixtureServer {
 
 function readJson<T>(name: string): T {
   return JSON.parse(readFileSync(join(fixtureDir, name), 'utf8')) as T;
-}
-
-/** A 32×32 gradient PNG standing in for a generated image. */
-function fakeImage(): Buffer {
-  const png = new PNG({ width: 32, height: 32 });
-  for (let y = 0; y < 32; y++)
-    for (let x = 0; x < 32; x++) {
-      const i = (y * 32 + x) * 4;
-      png.data[i] = x * 8;
-      png.data[i + 1] = y * 8;
-      png.data[i + 2] = 160 + ((x ^ y) & 7) * 12;
-      png.data[i + 3] = 255;
-    }
-  return PNG.sync.write(png);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {

@@ -1,5 +1,6 @@
-// Writes test/fixtures/explorer/*.json: three generation traces (cold, warm, failed) with their
-// logs, shaped exactly like the explorer API. Run: npx tsx test/web/support/make-fixtures.ts
+// Writes test/fixtures/explorer/{traces,logs}.json: three generation traces (cold, warm, failed) with
+// their logs, shaped exactly like the explorer API. stages.json is recorded from the real backend
+// (/api/analysis/stages after loading these through OTLP). Run: npx tsx test/web/support/make-fixtures.ts
 // The files are committed; rerun only when the API shape changes (then re-record from the backend).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -146,40 +147,4 @@ mkdirSync(outDir, { recursive: true });
 const write = (name: string, value: unknown): void => writeFileSync(new URL(name, `file://${outDir}`), `${JSON.stringify(value, null, 1)}\n`);
 write('traces.json', { data: [cold.trace, warm.trace, failed.trace] });
 write('logs.json', { data: [...cold.logs, ...warm.logs, ...failed.logs], total: cold.logs.length + warm.logs.length + failed.logs.length });
-write('stages.json', {
-  data: {
-    requests: 3,
-    stages: [
-      { stage: 'queue_wait', count: 3, p50_ms: 12.4, p95_ms: 35.1 },
-      { stage: 'model_load', count: 1, p50_ms: 612.4, p95_ms: 612.4 },
-      { stage: 'text_encode', count: 3, p50_ms: 31.7, p95_ms: 31.7 },
-      { stage: 'sampling', count: 3, p50_ms: 672.3, p95_ms: 708.1 },
-      { stage: 'decode', count: 2, p50_ms: 74.6, p95_ms: 74.6 },
-      { stage: 'storage', count: 2, p50_ms: 5.8, p95_ms: 5.8 },
-      { stage: 'notify', count: 2, p50_ms: 22.3, p95_ms: 22.3 },
-    ],
-    cold: { requests: 1, stages: [
-      { stage: 'queue_wait', count: 1, p50_ms: 35.1, p95_ms: 35.1 }, { stage: 'model_load', count: 1, p50_ms: 612.4, p95_ms: 612.4 },
-      { stage: 'text_encode', count: 1, p50_ms: 31.7, p95_ms: 31.7 }, { stage: 'sampling', count: 1, p50_ms: 708.1, p95_ms: 708.1 },
-      { stage: 'decode', count: 1, p50_ms: 74.6, p95_ms: 74.6 }, { stage: 'storage', count: 1, p50_ms: 5.8, p95_ms: 5.8 }, { stage: 'notify', count: 1, p50_ms: 22.3, p95_ms: 22.3 },
-    ] },
-    warm: { requests: 2, stages: [
-      { stage: 'queue_wait', count: 2, p50_ms: 12.4, p95_ms: 12.4 }, { stage: 'text_encode', count: 2, p50_ms: 31.7, p95_ms: 31.7 },
-      { stage: 'sampling', count: 2, p50_ms: 425.2, p95_ms: 672.3 }, { stage: 'decode', count: 1, p50_ms: 74.6, p95_ms: 74.6 },
-      { stage: 'storage', count: 1, p50_ms: 5.8, p95_ms: 5.8 }, { stage: 'notify', count: 1, p50_ms: 22.3, p95_ms: 22.3 },
-    ] },
-    groups: [
-      { key: { model: 'tiny-sd-32', sampler: 'euler', steps: 20, size: '32x32' }, requests: 2, stages: [
-        { stage: 'queue_wait', count: 2, p50_ms: 23.7, p95_ms: 35.1 }, { stage: 'model_load', count: 1, p50_ms: 612.4, p95_ms: 612.4 },
-        { stage: 'text_encode', count: 2, p50_ms: 31.7, p95_ms: 31.7 }, { stage: 'sampling', count: 2, p50_ms: 490.2, p95_ms: 708.1 },
-        { stage: 'decode', count: 1, p50_ms: 74.6, p95_ms: 74.6 }, { stage: 'storage', count: 1, p50_ms: 5.8, p95_ms: 5.8 }, { stage: 'notify', count: 1, p50_ms: 22.3, p95_ms: 22.3 },
-      ] },
-      { key: { model: 'tiny-sd-32', sampler: 'ddim', steps: 12, size: '32x32' }, requests: 1, stages: [
-        { stage: 'queue_wait', count: 1, p50_ms: 12.4, p95_ms: 12.4 }, { stage: 'text_encode', count: 1, p50_ms: 31.7, p95_ms: 31.7 },
-        { stage: 'sampling', count: 1, p50_ms: 425.2, p95_ms: 425.2 }, { stage: 'decode', count: 1, p50_ms: 74.6, p95_ms: 74.6 },
-        { stage: 'storage', count: 1, p50_ms: 5.8, p95_ms: 5.8 }, { stage: 'notify', count: 1, p50_ms: 22.3, p95_ms: 22.3 },
-      ] },
-    ],
-  },
-});
 console.log(`wrote fixtures to ${outDir}`);
