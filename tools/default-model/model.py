@@ -96,16 +96,20 @@ class CrossAttention(nn.Module):
         nn.init.zeros_(self.o.bias)
 
     def forward(self, x: torch.Tensor, ctx: torch.Tensor) -> torch.Tensor:
+        # Standard multi-head attention, with the query and output projections folded into the
+        # 8 text tokens (Wq into k, Wo into v) so that nothing per-pixel is projected or
+        # transposed: on CPU the naive form made the 32x32 level cost more than its convolutions.
         b, c, hh, ww = x.shape
-        h = self.heads
-        q = self.q(self.norm(x).flatten(2).transpose(1, 2))  # [b, hw, c]
-        k, v = self.k(ctx), self.v(ctx)  # [b, n, c]
-        q = q.reshape(b, -1, h, c // h).transpose(1, 2)
-        k = k.reshape(b, -1, h, c // h).transpose(1, 2)
-        v = v.reshape(b, -1, h, c // h).transpose(1, 2)
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(c // h), dim=-1)
-        y = (att @ v).transpose(1, 2).reshape(b, hh * ww, c)
-        return x + self.o(y).transpose(1, 2).reshape(b, c, hh, ww)
+        h, dh = self.heads, c // self.heads
+        xn = self.norm(x).reshape(b, c, hh * ww)
+        k = self.k(ctx).reshape(b, -1, h, dh).permute(0, 2, 1, 3)  # [b, h, n, dh]
+        n = k.shape[2]
+        kq = (k @ self.q.weight.reshape(h, dh, c)).reshape(b, h * n, c) / math.sqrt(dh)
+        att = torch.softmax((kq @ xn).reshape(b, h, n, hh * ww), dim=2)  # softmax over tokens
+        v = self.v(ctx).reshape(b, -1, h, dh).permute(0, 2, 3, 1)  # [b, h, dh, n]
+        vo = self.o.weight.reshape(c, h, dh).permute(1, 0, 2) @ v  # [b, h, c, n]
+        y = vo.permute(0, 2, 1, 3).reshape(b, c, h * n) @ att.reshape(b, h * n, hh * ww)
+        return x + (y + self.o.bias[None, :, None]).reshape(b, c, hh, ww)
 
 
 class UNet(nn.Module):
