@@ -72,6 +72,10 @@ const SPAN_KINDS: Record<string, number> = {
   SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5,
 };
 const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+const SEVERITIES: Record<string, number> = Object.fromEntries(
+  ['UNSPECIFIED', 'TRACE', 'TRACE2', 'TRACE3', 'TRACE4', 'DEBUG', 'DEBUG2', 'DEBUG3', 'DEBUG4', 'INFO', 'INFO2', 'INFO3', 'INFO4',
+    'WARN', 'WARN2', 'WARN3', 'WARN4', 'ERROR', 'ERROR2', 'ERROR3', 'ERROR4', 'FATAL', 'FATAL2', 'FATAL3', 'FATAL4'].map((n, i) => [`SEVERITY_NUMBER_${n}`, i]),
+);
 
 function enumValue(value: unknown, names: Record<string, number>, what: string): number {
   if (typeof value === 'string' && value in names) return names[value];
@@ -185,7 +189,7 @@ export function decodeLogsJson(body: Uint8Array): DecodedBatch<LogRecordData> {
         const spanId = id(r.spanId, 'spanId');
         records.push(finishLogRecord({
           timeUs,
-          severityNumber: num(r.severityNumber, 'severityNumber'),
+          severityNumber: enumValue(r.severityNumber, SEVERITIES, 'severityNumber'),
           severityText: str(r.severityText, 'severityText'),
           resource,
           scopeName,
