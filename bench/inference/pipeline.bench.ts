@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/inference/pipeline.bench.ts            (or: npm run bench:infer)
  *   BENCH_MODEL=tiny-sd BENCH_STEPS=20 BENCH_ROUNDS=8 npx tsx bench/inference/pipeline.bench.ts
+ *   BENCH_MODELS_DIR=/some/models BENCH_MODEL=my-model …
  *
  * Model: models/shapes-v1 (the shipped model) when present, else the tiny-sd test fixture (printed).
  * Bare loop: the text encoder once on the [uncond, cond] batch, then `steps` UNet runs on the CFG
@@ -22,7 +23,7 @@ const env = process.env;
 const shippedDir = 'models';
 const fixtureDir = join('test', 'fixtures', 'models');
 const modelId = env.BENCH_MODEL ?? (existsSync(join(shippedDir, 'shapes-v1', 'model_index.json')) ? 'shapes-v1' : 'tiny-sd');
-const modelsDir = existsSync(join(shippedDir, modelId, 'model_index.json')) ? shippedDir : fixtureDir;
+const modelsDir = env.BENCH_MODELS_DIR ?? (existsSync(join(shippedDir, modelId, 'model_index.json')) ? shippedDir : fixtureDir);
 const steps = Number(env.BENCH_STEPS ?? 20);
 const rounds = Number(env.BENCH_ROUNDS ?? 10);
 const cfgScale = Number(env.BENCH_CFG ?? 6);
