@@ -20,7 +20,9 @@ export interface LogEventSpec {
   description: string;
 }
 
-const DIFFUSION = ['model_id', 'prompt_hash', 'sampler', 'steps', 'cfg_scale', 'seed', 'width', 'height'] as const;
+/** Generation parameters as log fields (seed schema names). */
+const PARAMS = ['model_id', 'sampler', 'steps', 'cfg_scale', 'seed', 'width', 'height'] as const;
+const DIFFUSION = [...PARAMS, 'prompt_hash'] as const;
 
 export const LOG_EVENTS = {
   request_received: {
@@ -28,33 +30,37 @@ export const LOG_EVENTS = {
     optional: ['sync', 'user_agent'], description: 'A generation request was accepted for validation.',
   },
   request_rejected: {
-    level: 'WARN', service: 'api-server', inRequest: true, fields: ['status_code', 'error.code'],
-    optional: ['error.message', 'field'], description: 'Validation, auth, size or queue-full rejection (4xx/5xx before enqueue).',
+    level: 'INFO', service: 'api-server', inRequest: true, fields: ['code', 'status', 'reason'],
+    optional: ['field', 'method', 'route'],
+    description: 'A 4xx answer (validation, auth, size, queue full): `code` = DSC_ERR_*, `status` = HTTP status. 5xx is `request_error` (ERROR, with error.*).',
   },
   job_enqueued: {
     level: 'INFO', service: 'api-server', inRequest: true, fields: ['queue', ...DIFFUSION],
-    optional: ['n', 'queue_depth'], description: 'The job was published to the queue.',
+    optional: ['n'], description: 'The job was published to the queue.',
   },
   job_dequeued: {
-    level: 'INFO', service: 'inference-worker', inRequest: true, fields: ['queue', 'attempt', 'queue_wait_ms'],
-    description: 'A worker took the job; queue_wait_ms = dequeue time - enqueued_at.',
+    level: 'INFO', service: 'inference-worker', inRequest: true, fields: ['queue', 'attempt'],
+    optional: ['queue_wait_ms', 'model_id'], description: 'A worker took the job; queue_wait_ms = dequeue time - enqueued_at.',
   },
   model_load_start: {
-    level: 'INFO', service: 'inference-worker', inRequest: true, fields: ['model_id'],
-    optional: ['model_version', 'device'], description: 'Model cache miss: loading ONNX sessions.',
+    level: 'INFO', service: 'inference-worker', inRequest: true, fields: ['model_id', 'model_version'],
+    optional: ['device', 'size_bytes'], description: 'Model cache miss: loading ONNX sessions.',
   },
   model_load_complete: {
-    level: 'INFO', service: 'inference-worker', inRequest: true, fields: ['model_id', 'model_version', 'load_time_ms'],
-    optional: ['device'], description: 'Model loaded and cached.',
+    level: 'INFO', service: 'inference-worker', inRequest: true, fields: ['model_id', 'model_version', 'duration_ms'],
+    optional: ['device', 'size_bytes'], description: 'Model loaded and cached (model_load_failed, ERROR, when it was not).',
   },
   inference_start: {
-    level: 'INFO', service: 'inference-worker', inRequest: true, fields: [...DIFFUSION],
-    optional: ['model_version', 'n', 'attempt'], description: 'Sampling is about to start.',
+    level: 'INFO', service: 'inference-worker', inRequest: true, fields: [...PARAMS, 'model_version'],
+    optional: ['prompt_hash', 'n', 'device', 'cache_hit'], description: 'Sampling is about to start (model leased from the cache).',
   },
   inference_complete: {
     level: 'INFO', service: 'inference-worker', inRequest: true,
-    fields: [...DIFFUSION, 'model_version', 'inference_time_ms', 'status'],
-    optional: ['peak_gpu_memory_mb', 'peak_memory_mb', 'device', 'output_location', 'steps_per_second', 'cold_start'],
+    fields: [...PARAMS, 'model_version', 'inference_time_ms'],
+    optional: [
+      'prompt_hash', 'status', 'peak_gpu_memory_mb', 'peak_memory_mb', 'device', 'output_location', 'steps_per_second',
+      'cache_hit', 'model_load_ms', 'text_encode_ms', 'sampling_ms', 'decode_ms', 'n',
+    ],
     description: 'Images generated. peak_gpu_memory_mb only when measured on a GPU, else peak_memory_mb + device.',
   },
   result_stored: {
@@ -62,20 +68,22 @@ export const LOG_EVENTS = {
     optional: ['bytes', 'image_index'], description: 'One image written to storage (local dir or S3).',
   },
   notification_sent: {
-    level: 'INFO', service: 'notifier', inRequest: true, fields: ['status_code', 'attempt'],
-    optional: ['webhook_host', 'duration_ms'], description: 'Webhook delivered (2xx). Never the full URL query or the secret.',
+    level: 'INFO', service: 'notifier', inRequest: true, fields: ['attempt', 'http_status'],
+    optional: ['status', 'url'], description: 'Webhook delivered (2xx). `url` without query string or credentials; never the signing secret.',
   },
   request_complete: {
     level: 'INFO', service: 'api-server, inference-worker', inRequest: true, fields: ['status'],
-    optional: ['duration_ms', 'output_location', 'status_code'], description: 'The generation finished successfully.',
+    optional: [...DIFFUSION, 'model_version', 'queue_ms', 'inference_time_ms', 'total_ms', 'output_location', 'device', 'peak_memory_mb', 'peak_gpu_memory_mb'],
+    description: 'The generation finished successfully: the full seed field set.',
   },
   request_failed: {
-    level: 'ERROR', service: 'any', inRequest: true, fields: ['status', 'error.type', 'error.message'],
-    optional: ['error.code', 'error.stack', 'attempt'], description: 'The generation failed for good (no retry left).',
+    level: 'ERROR', service: 'any', inRequest: true, fields: ['status'],
+    optional: ['error.type', 'error.message', 'error.code', 'error.stack', 'error_code', 'error_message', ...DIFFUSION],
+    description: 'The generation failed for good (no retry left). With an Error at hand: error.*; from a stored record: error_code/error_message.',
   },
   job_retry: {
-    level: 'WARN', service: 'inference-worker, notifier', inRequest: true, fields: ['attempt', 'delay_ms', 'error.type'],
-    optional: ['error.message', 'error.code', 'max_attempts'], description: 'An attempt failed and will be retried after delay_ms.',
+    level: 'WARN', service: 'inference-worker, notifier', inRequest: true, fields: ['attempt', 'error.type', 'error.message'],
+    optional: ['error.code', 'error.stack', 'max_attempts', 'delay_ms'], description: 'An attempt failed and will be retried after delay_ms.',
   },
   prompt_hash_secret_random: {
     level: 'WARN', service: 'any', inRequest: false, fields: ['message'],

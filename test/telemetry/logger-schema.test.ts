@@ -21,10 +21,11 @@ const ARCHITECTURE_EVENTS = [
 /** A plausible value for each event field, so each event is logged with exactly its required fields. */
 function sampleValue(field: string): unknown {
   const samples: Record<string, unknown> = {
-    method: 'POST', route: '/v1/generations', status_code: 202, 'error.code': 'DSC_ERR_API_VALIDATION', queue: 'diffscope',
+    method: 'POST', route: '/v1/generations', code: 'DSC_ERR_API_VALIDATION', status: 'success', reason: 'steps must be <= 150',
+    http_status: 200, duration_ms: 800, queue: 'diffscope',
     model_id: 'shapes-v1', model_version: '1.0.0', prompt_hash: 'ab'.repeat(32), sampler: 'ddim', steps: 20, cfg_scale: 7.5,
     seed: 12345, width: 64, height: 64, attempt: 1, queue_wait_ms: 12, load_time_ms: 800, inference_time_ms: 15240,
-    status: 'success', output_location: 's3://bucket/req/0.png', delay_ms: 1000, message: 'x', signal: 'SIGTERM', grace_ms: 10000,
+    output_location: 's3://bucket/req/0.png', delay_ms: 1000, message: 'x', signal: 'SIGTERM', grace_ms: 10000,
   };
   return samples[field];
 }
@@ -67,6 +68,16 @@ describe('log line schema', () => {
       expect(record.request_id).toBe('req_abc123xyz789');
       expect(record.client_id).toBe('client-42');
     }
+  });
+
+  it('the validator really rejects bad lines (so the test above can fail)', () => {
+    const good = { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', service: 's', instance_id: 'i', version: 'v', event: 'job_dequeued', queue: 'q', attempt: 1 };
+    expect(validateLogRecord(good)).toEqual(['missing request_id', 'missing client_id', 'missing trace_id', 'missing span_id']);
+    expect(validateLogRecord({ ...good, request_id: 'r', client_id: 'c', trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) })).toEqual([]);
+    expect(validateLogRecord({ ...good, timestamp: '2026-01-01T00:00:00Z' }, { inRequest: false })).toContain('timestamp is not ISO-8601 UTC with ms');
+    expect(validateLogRecord({ ...good, level: 'info' }, { inRequest: false })).toContain('bad level info');
+    expect(validateLogRecord({ ...good, attempt: undefined }, { inRequest: false })).toContain('missing attempt');
+    expect(validateLogRecord({ ...good, event: 'JobDequeued' }, { inRequest: false })).toContain('event is not snake_case');
   });
 
   it('uses exactly the contract field names and formats', () => {
