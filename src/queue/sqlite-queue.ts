@@ -139,7 +139,11 @@ class SqliteConsumer implements QueueConsumer {
     if (this.settings.wakeOnWrite) this.unwatch = onFileWrite(this.db.file, () => this.wake());
     const renewEvery = Math.max(50, Math.floor(this.settings.leaseMs / 3));
     this.heartbeat = setInterval(() => {
-      if (this.inflight.size > 0) this.db.renew(this.owner, Date.now() + this.settings.leaseMs);
+      try {
+        if (this.inflight.size > 0) this.db.renew(this.owner, Date.now() + this.settings.leaseMs);
+      } catch {
+        // SQLITE_BUSY past busy_timeout: the next beat renews, well before the lease ends.
+      }
     }, renewEvery);
     this.heartbeat.unref();
     this.schedule(0);
@@ -188,15 +192,24 @@ class SqliteConsumer implements QueueConsumer {
       const error = new Error(
         `delivered ${row.attempt - 1} times without completing (consumer died)${row.last_error ? `; last error: ${row.last_error}` : ''}`,
       );
-      if (this.db.deadLetter(row.seq, this.owner, error.message, Date.now())) void this.notifyDead(message, error);
+      try {
+        if (this.db.deadLetter(row.seq, this.owner, error.message, Date.now())) void this.notifyDead(message, error);
+      } catch {
+        // Still leased to us; it comes back after the lease and is dead-lettered then.
+      }
       return;
     }
     const entry: InFlight = { controller: new AbortController(), done: Promise.resolve(), handedBack: false };
     this.inflight.set(row.seq, entry);
-    entry.done = this.run(row.seq, message, entry).finally(() => {
-      this.inflight.delete(row.seq);
-      if (!this.closing) this.schedule(0);
-    });
+    entry.done = this.run(row.seq, message, entry)
+      .catch(() => {
+        // The ack/retry write failed (file locked too long): the lease expires and the
+        // message is delivered again, which at-least-once allows.
+      })
+      .finally(() => {
+        this.inflight.delete(row.seq);
+        if (!this.closing) this.schedule(0);
+      });
   }
 
   private async run(seq: number, message: DeliveredMessage, entry: InFlight): Promise<void> {
