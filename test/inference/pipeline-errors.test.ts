@@ -20,7 +20,10 @@ beforeAll(async () => {
     'wrong-unet': 'tiny-sd',
     'bad-json': 'tiny-sd',
     'no-tokenizer': 'tiny-sd',
+    'mismatched-encoder': 'tiny-pixel',
   });
+  // SD-sized text encoder (hidden 32) in front of a UNet that takes hidden 16
+  copyFileSync(join(FIXTURE_MODELS, 'tiny-sd', 'text_encoder', 'model.onnx'), join(models.dir, 'mismatched-encoder', 'text_encoder', 'model.onnx'));
   rmSync(join(models.dir, 'missing-vae', 'vae_decoder', 'model.onnx'));
   writeFileSync(join(models.dir, 'corrupt-unet', 'unet', 'model.onnx'), Buffer.from('this is not a protobuf \x00\x01\x02'.repeat(50)));
   // a valid ONNX file with the wrong inputs: the VAE decoder where the UNet should be
@@ -68,14 +71,16 @@ describe('broken models', () => {
     ['wrong-unet', 'DSC_ERR_MODEL_SHAPE_MISMATCH', /unet\/model\.onnx has no input 'sample'/],
     ['bad-json', 'DSC_ERR_MODEL_INVALID', /scheduler_config\.json/],
     ['no-tokenizer', 'DSC_ERR_MODEL_INVALID', /tokenizer/],
+    ['mismatched-encoder', 'DSC_ERR_MODEL_SHAPE_MISMATCH', /hidden size 32 but unet\/model\.onnx expects encoder_hidden_states of size 16/],
   ])('%s → %s, and the pipeline still works', async (model, code, message) => {
-    const err = await failure(pipeline.generate({ prompt: 'x', params: params({ model }) }));
+    const size = model === 'mismatched-encoder' ? { width: 16, height: 16 } : {};
+    const err = await failure(pipeline.generate({ prompt: 'x', params: params({ model, ...size }) }));
     expect(err.code).toBe(code);
     expect(err.message).toMatch(message);
     await stillWorks();
     // a failed load is not cached: the second try fails the same way
     if (code !== 'DSC_ERR_MODEL_NOT_FOUND') {
-      expect((await failure(pipeline.generate({ prompt: 'x', params: params({ model }) }))).code).toBe(code);
+      expect((await failure(pipeline.generate({ prompt: 'x', params: params({ model, ...size }) }))).code).toBe(code);
     }
   });
 });
