@@ -170,11 +170,12 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (real explorer, data 
     const rendered = await page.locator('.span-row').count();
     expect(rendered).toBeGreaterThan(10);
     expect(rendered).toBeLessThan(200);
+    await page.screenshot({ path: join(artifactsDir, 'explorer-10k.png') });
     // scrolled to the end, the last rows are drawn
     await page.locator('.timeline-body').evaluate((el) => (el.scrollTop = el.scrollHeight));
     await page.waitForFunction(() => [...document.querySelectorAll('.span-row')].some((r) => r.getAttribute('aria-level') !== null && r.getBoundingClientRect().top > 0));
     expect(await page.locator('.timeline-header').textContent()).toContain('10000 rows');
-    await page.screenshot({ path: join(artifactsDir, 'explorer-10k.png') });
+    await page.screenshot({ path: join(artifactsDir, 'explorer-10k-scrolled.png') });
   });
 
   it('renders in dark mode too, without page errors', async () => {
