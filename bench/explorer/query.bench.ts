@@ -64,7 +64,7 @@ function populate(): void {
       store.writeBatch(spanRows, logRows);
       spanRows = [];
       logRows = [];
-      if (t % 10_000 === 0) process.stdout.write(`\r  populating: ${t}/${traces} traces, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      if ((t + 1) % 10_000 === 0) process.stdout.write(`\r  populating: ${t}/${traces} traces, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }
   }
   store.writeBatch(spanRows, logRows);

@@ -49,9 +49,13 @@ function presentedToken(request: FastifyRequest): string | undefined {
 }
 
 /** Constant-time comparison (of digests, so lengths leak nothing either). */
+export function tokenEquals(given: string, token: string): boolean {
+  return timingSafeEqual(digest(given), digest(token));
+}
+
 export function tokenMatches(request: FastifyRequest, token: string): boolean {
   const given = presentedToken(request);
-  return given !== undefined && timingSafeEqual(digest(given), digest(token));
+  return given !== undefined && tokenEquals(given, token);
 }
 
 export function makeAuthHook(

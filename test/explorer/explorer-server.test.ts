@@ -32,6 +32,15 @@ describe('binding', () => {
       expect((await ex.get('/api/services', { cookie: `other=1; ${TOKEN_COOKIE}=t0ken-t0ken-t0ken` })).status).toBe(200);
       // the UI shell holds no data and loads without the token
       expect((await ex.get('/')).status).toBe(200);
+      // opening the UI once with ?token= sets the cookie and drops the token from the URL
+      const login = await fetch(`${ex.queryUrl}/trace/abc?token=t0ken-t0ken-t0ken&x=1`, { redirect: 'manual' });
+      expect(login.status).toBe(302);
+      expect(login.headers.get('location')).toBe('/trace/abc?x=1');
+      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      expect(cookie).toBe(`${TOKEN_COOKIE}=t0ken-t0ken-t0ken`);
+      expect((await ex.get('/api/services', { cookie })).status).toBe(200);
+      const wrong = await fetch(`${ex.queryUrl}/?token=nope`, { redirect: 'manual' });
+      expect(wrong.headers.get('set-cookie')).toBeNull();
     } finally {
       await ex.close();
     }

@@ -34,6 +34,6 @@ export function buildQueryServer(options: QueryServerOptions): FastifyInstance {
   registerLogRoutes(app, store);
   registerAnalysisRoutes(app, store);
   registerImageRoute(app, store, options.outputDir);
-  registerStaticUi(app, options.webRoot);
+  registerStaticUi(app, options.webRoot, options.token);
   return app;
 }

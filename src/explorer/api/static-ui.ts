@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { TOKEN_COOKIE, tokenEquals } from '../security.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -20,10 +21,27 @@ const NOT_BUILT = `<!doctype html><html><head><meta charset="utf-8"><title>diffs
 <h1>diffscope explorer</h1><p>The web UI isn't built yet (no <code>dist/web/index.html</code>).
 Run <code>npm run build</code>. The query API is up: try <a href="/api/services">/api/services</a>.</p></body></html>`;
 
-export function registerStaticUi(app: FastifyInstance, webRoot: string): void {
+/**
+ * `token`: when set, opening any UI page once with `?token=<token>` stores it in an HttpOnly
+ * cookie (which the API accepts) and redirects to the same page without it, so a browser can
+ * use a token-protected explorer without custom headers.
+ */
+export function registerStaticUi(app: FastifyInstance, webRoot: string, token?: string): void {
   const root = path.resolve(webRoot);
   app.setNotFoundHandler(async (request, reply) => {
     const url = request.url.split('?')[0];
+    if (token && !url.startsWith('/api') && request.method === 'GET') {
+      const params = new URLSearchParams(request.url.slice(url.length + 1));
+      const given = params.get('token');
+      if (given !== null) {
+        params.delete('token');
+        const rest = params.toString();
+        if (tokenEquals(given, token)) {
+          reply.header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
+        }
+        return reply.redirect(`${url}${rest ? `?${rest}` : ''}`, 302);
+      }
+    }
     if (url.startsWith('/api/') || url === '/api' || request.method !== 'GET' && request.method !== 'HEAD') {
       return reply.code(404).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 404, msg: `no route ${request.method} ${url}` }] });
     }
