@@ -103,9 +103,9 @@ describe('schedules equal diffusers (timesteps, sigmas, init noise sigma)', () =
       const ea = scaledError(ac, b.alphas_cumprod);
       note(`betas.${name}`, eb.abs);
       note(`alphas_cumprod.${name}`, ea.abs);
-      // torch's vectorised linspace differs from its scalar formula by an ulp here and there.
-      expect(eb.abs).toBeLessThanOrEqual(4e-9); // two float32 ulps of 0.02
-      expect(ea.err).toBeLessThan(1e-6);
+      // Bit-exact: torch.linspace's kernel (FMA-fused bases, 8-lane blocks) is reproduced.
+      expect(Array.from(ours)).toEqual(b.betas.map(Math.fround));
+      expect(Array.from(ac)).toEqual(b.alphas_cumprod.map(Math.fround));
     }
   });
 });
@@ -232,6 +232,7 @@ describe('parseSchedulerConfig', () => {
     ['steps_offset', { steps_offset: -1 }, /steps_offset must be an integer/],
     ['unknown class', { _class_name: 'MyScheduler' }, /unknown scheduler class "MyScheduler"/],
     ['thresholding', { thresholding: true }, /thresholding: true is not supported/],
+    ['rescale flag', { rescale_betas_zero_snr: 1 }, /rescale_betas_zero_snr must be true or false/],
     ['trained_betas length', { num_train_timesteps: 3, trained_betas: [0.1] }, /trained_betas must be null or 3 numbers/],
   ];
   for (const [label, json, message] of badCases) {

@@ -310,6 +310,12 @@ def trajectory_cases():
             add("lcm", f"sd-{pred}", dict(SD, prediction_type=pred), steps)
         add("lcm", f"linear-clip-{pred}", dict(LINEAR, prediction_type=pred, clip_sample=True, original_inference_steps=25), 6)
     add("lcm", "sample-pred", dict(SD, prediction_type="sample", timestep_scaling=5.0), 4)
+
+    # zero terminal SNR (v-prediction, trailing spacing: the combination it is meant for)
+    zsnr = dict(SD, prediction_type="v_prediction", timestep_spacing="trailing", rescale_betas_zero_snr=True)
+    for sampler in ("ddim", "euler", "euler_a", "dpmpp_2m"):
+        add(sampler, "zero-snr", zsnr, 6)
+    add("lcm", "zero-snr", zsnr, 4)
     return cases
 
 
@@ -325,6 +331,9 @@ def schedule_cases():
         for betas in (SD, LINEAR, {"beta_schedule": "squaredcos_cap_v2"}):
             for steps in step_counts:
                 out.append((sampler, dict(betas, use_karras_sigmas=True), steps))
+    for sampler in ("ddim", "euler", "euler_a", "dpmpp_2m", "lcm"):
+        for steps in (1, 4, 10, 25):
+            out.append((sampler, dict(SD, timestep_spacing="trailing", rescale_betas_zero_snr=True), steps))
     for original in (50, 25, 100):
         for steps in step_counts:
             if steps <= original:
@@ -334,7 +343,8 @@ def schedule_cases():
 
 def betas_record() -> dict:
     s = {}
-    for name, cfg in (("linear", LINEAR), ("scaled_linear", SD), ("squaredcos_cap_v2", {"beta_schedule": "squaredcos_cap_v2"})):
+    for name, cfg in (("linear", LINEAR), ("scaled_linear", SD), ("squaredcos_cap_v2", {"beta_schedule": "squaredcos_cap_v2"}),
+                      ("scaled_linear_zero_snr", dict(SD, rescale_betas_zero_snr=True))):
         d = scheduler_class("ddim")(**cfg)
         s[name] = {"config": cfg, "betas": floats(d.betas), "alphas_cumprod": floats(d.alphas_cumprod)}
     return s

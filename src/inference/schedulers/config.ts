@@ -7,7 +7,7 @@
 import { DiffscopeError } from '../../errors/index.js';
 import type { BetaSchedule, PredictionType, SchedulerConfig, TimestepSpacing } from './scheduler.js';
 
-type Defaults = Partial<Omit<SchedulerConfig, 'trained_betas' | 'class_name' | 'unset_keys'>>;
+type Defaults = Partial<Omit<SchedulerConfig, 'trained_betas' | 'rescale_betas_zero_snr' | 'class_name' | 'unset_keys'>>;
 
 const BASE = { num_train_timesteps: 1000, beta_start: 0.0001, beta_end: 0.02, beta_schedule: 'linear', prediction_type: 'epsilon', steps_offset: 0 } as const;
 const KARRAS_LINSPACE: Defaults = { ...BASE, use_karras_sigmas: false, timestep_spacing: 'linspace' };
@@ -122,9 +122,9 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
     if (CLASS_DEFAULTS[className]) classDefaults = CLASS_DEFAULTS[className];
     else if (!OTHER_CLASSES.has(className)) throw bad(`unknown scheduler class "${raw._class_name}"`);
   }
-  for (const key of ['thresholding', 'rescale_betas_zero_snr'] as const) {
-    if (raw[key] === true) throw bad(`${key}: true is not supported by diffscope's samplers`);
-  }
+  if (raw.thresholding === true) throw bad('thresholding: true is not supported by diffscope\'s samplers');
+  const rescale = raw.rescale_betas_zero_snr ?? false;
+  if (typeof rescale !== 'boolean') throw bad(`rescale_betas_zero_snr must be true or false, got ${JSON.stringify(rescale)}`);
   const T = raw.num_train_timesteps ?? classDefaults.num_train_timesteps ?? FALLBACK.num_train_timesteps;
   check('num_train_timesteps', T, 0);
   const out: Record<string, unknown> = {};
@@ -148,6 +148,7 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
   return {
     ...(out as unknown as SchedulerConfig),
     trained_betas: trained as number[] | null,
+    rescale_betas_zero_snr: rescale,
     ...(className ? { class_name: className } : {}),
     unset_keys: unset,
   };

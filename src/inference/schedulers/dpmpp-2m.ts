@@ -5,7 +5,7 @@
  */
 import { DiffscopeError } from '../../errors/index.js';
 import {
-  discreteSigmas, interpUnit, karrasSigmas, logF32, makeAlphasCumprod, makeBetas, npArange, npLinspace, PingPong, roundHalfEven, sigmaToT,
+  discreteSigmas, sigmaAlphasCumprod, interpUnit, karrasSigmas, logF32, npArange, npLinspace, PingPong, roundHalfEven, sigmaToT, torchExpF32,
 } from './schedule-math.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
@@ -50,7 +50,7 @@ export class DpmSolver2mScheduler implements Scheduler {
     if (numInferenceSteps > T) {
       throw new DiffscopeError('DSC_ERR_API_VALIDATION', `steps (${numInferenceSteps}) cannot exceed num_train_timesteps (${T})`, { field: 'steps' });
     }
-    const trainSigmas = discreteSigmas(makeAlphasCumprod(makeBetas(config)));
+    const trainSigmas = discreteSigmas(sigmaAlphasCumprod(config));
     let timesteps = dpmTimesteps(config, numInferenceSteps);
     let sig: Float64Array;
     if (karras) {
@@ -108,7 +108,7 @@ export class DpmSolver2mScheduler implements Scheduler {
     const lambdaS0 = f32(f32(Math.log(alphaS0)) - f32(Math.log(sigS0)));
     const h = f32(lambdaT - lambdaS0);
     const c1 = f32(sigT / sigS0);
-    const c2 = f32(alphaT * f32(f32(Math.exp(f32(-h))) - 1));
+    const c2 = f32(alphaT * f32(torchExpF32(-h) - 1));
     const out = this.out.next(len);
     const lowerOrderFinal = index === this.timesteps.length - 1;
     if (this.lowerOrderNums < 1 || lowerOrderFinal) {

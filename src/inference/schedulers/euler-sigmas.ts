@@ -4,7 +4,7 @@
  * interpolated in float64 over the float32 training sigmas, then cast to float32.
  */
 import {
-  discreteSigmas, interpUnit, karrasSigmas, logF32, makeAlphasCumprod, makeBetas, sigmaToT, spacedTimesteps,
+  discreteSigmas, sigmaAlphasCumprod, interpUnit, karrasSigmas, logF32, sigmaToT, spacedTimesteps,
 } from './schedule-math.js';
 import type { SchedulerConfig } from './scheduler.js';
 
@@ -18,7 +18,7 @@ export interface EulerSchedule {
 }
 
 export function eulerSchedule(config: SchedulerConfig, n: number, karras: boolean): EulerSchedule {
-  const trainSigmas = discreteSigmas(makeAlphasCumprod(makeBetas(config)));
+  const trainSigmas = discreteSigmas(sigmaAlphasCumprod(config));
   let timesteps: Float64Array = spacedTimesteps(config.timestep_spacing, config.num_train_timesteps, n, config.steps_offset, false);
   for (let i = 0; i < timesteps.length; i++) timesteps[i] = f32(timesteps[i]);
   let sig: Float64Array = new Float64Array(timesteps.length);

@@ -28,6 +28,8 @@ export interface SchedulerConfig {
   timestep_scaling: number;
   /** diffusers' `trained_betas`: explicit betas instead of a schedule (null/absent: use `beta_schedule`). */
   trained_betas?: readonly number[] | null;
+  /** diffusers' `rescale_betas_zero_snr`: rescale betas to zero terminal SNR (Lin et al. 2023). */
+  rescale_betas_zero_snr?: boolean;
   /** diffusers' `_class_name` of the file the config came from (informational). */
   class_name?: string;
   /**
