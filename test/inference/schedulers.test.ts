@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiffscopeError } from '../../src/errors/index.js';
-import { createScheduler, parseSchedulerConfig } from '../../src/inference/schedulers/index.js';
+import { createScheduler, parseSchedulerConfig, parseSchedulerConfigText } from '../../src/inference/schedulers/index.js';
 import { makeAlphasCumprod, makeBetas } from '../../src/inference/schedulers/schedule-math.js';
 import type { SamplerName } from '../../src/inference/types.js';
 
@@ -209,6 +209,14 @@ describe('parseSchedulerConfig', () => {
     expect(Array.from(createScheduler('euler', c, 3).timesteps)).toEqual([999, 499.5, 0]); // linspace
   });
 
+  it('reads the text diffusers writes, -Infinity included', () => {
+    const text = '{"_class_name": "DPMSolverMultistepScheduler", "lambda_min_clipped": -Infinity, "note": "NaN -Infinity", "solver_order": 2}';
+    const c = parseSchedulerConfigText(text);
+    expect(c.unsupported).toBeUndefined();
+    expect(Array.from(createScheduler('dpmpp_2m', c, 4).timesteps)).toEqual([999, 749, 500, 250]);
+    expect(() => parseSchedulerConfigText('{"a": ')).toThrowError(expect.objectContaining({ code: 'DSC_ERR_MODEL_INVALID', message: expect.stringMatching(/not valid JSON/) }));
+  });
+
   it('accepts any diffusers scheduler class name, Flax ones included', () => {
     for (const name of ['UniPCMultistepScheduler', 'FlowMatchEulerDiscreteScheduler', 'FlaxDDIMScheduler', 'KDPM2AncestralDiscreteScheduler']) {
       expect(() => parseSchedulerConfig({ _class_name: name })).not.toThrow();
@@ -262,6 +270,18 @@ describe('createScheduler', () => {
     expect(() => createScheduler('ddim', cfg, 2.5)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_API_VALIDATION' }));
     expect(() => createScheduler('ddim', cfg, 1001)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_API_VALIDATION' }));
     expect(() => createScheduler('lcm', cfg, 51)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_API_VALIDATION' }));
+  });
+
+  it('refuses diffusers options it does not implement, only for the samplers they affect', () => {
+    const c = parseSchedulerConfig({ _class_name: 'EulerDiscreteScheduler', interpolation_type: 'log_linear', final_sigmas_type: 'zero' });
+    expect(c.unsupported).toEqual({ interpolation_type: 'log_linear' });
+    expect(() => createScheduler('euler', c, 4)).toThrowError(
+      expect.objectContaining({ code: 'DSC_ERR_MODEL_INVALID', message: expect.stringMatching(/interpolation_type: "log_linear" is not supported by the euler sampler/) }),
+    );
+    expect(() => createScheduler('ddim', c, 4)).not.toThrow();
+    const d = parseSchedulerConfig({ _class_name: 'DPMSolverMultistepScheduler', lambda_min_clipped: -5.1, euler_at_final: false });
+    expect(() => createScheduler('dpmpp_2m', d, 4)).toThrowError(/lambda_min_clipped/);
+    expect(() => createScheduler('euler', d, 4)).not.toThrow();
   });
 
   it('euler_a refuses prediction_type sample, as diffusers does', () => {

@@ -7,7 +7,8 @@
 import { DiffscopeError } from '../../errors/index.js';
 import type { BetaSchedule, PredictionType, SchedulerConfig, TimestepSpacing } from './scheduler.js';
 
-type Defaults = Partial<Omit<SchedulerConfig, 'trained_betas' | 'rescale_betas_zero_snr' | 'class_name' | 'unset_keys'>>;
+type CoreKey = Exclude<keyof SchedulerConfig, 'trained_betas' | 'rescale_betas_zero_snr' | 'class_name' | 'unset_keys' | 'unsupported'>;
+type Defaults = Partial<Pick<SchedulerConfig, CoreKey>>;
 
 const BASE = { num_train_timesteps: 1000, beta_start: 0.0001, beta_end: 0.02, beta_schedule: 'linear', prediction_type: 'epsilon', steps_offset: 0 } as const;
 const KARRAS_LINSPACE: Defaults = { ...BASE, use_karras_sigmas: false, timestep_spacing: 'linspace' };
@@ -67,6 +68,22 @@ const FALLBACK: Required<Defaults> = {
   use_clipped_model_output: false, use_karras_sigmas: false, original_inference_steps: 50, timestep_scaling: 10.0,
 };
 
+/**
+ * diffusers options we do not implement, with the value that means "off", per sampler they affect.
+ * A file that sets one of them otherwise is refused when that sampler is chosen, rather than
+ * silently sampling differently from diffusers.
+ */
+const NOT_IMPLEMENTED: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  euler: {
+    interpolation_type: 'linear', timestep_type: 'discrete', final_sigmas_type: 'zero', use_exponential_sigmas: false,
+    use_beta_sigmas: false, sigma_min: null, sigma_max: null,
+  },
+  dpmpp_2m: {
+    final_sigmas_type: 'zero', lambda_min_clipped: null, euler_at_final: false, lower_order_final: true, use_lu_lambdas: false,
+    use_exponential_sigmas: false, use_beta_sigmas: false, use_flow_sigmas: false, variance_type: null,
+  },
+};
+
 const BETA_SCHEDULES: readonly BetaSchedule[] = ['linear', 'scaled_linear', 'squaredcos_cap_v2'];
 const PREDICTION_TYPES: readonly PredictionType[] = ['epsilon', 'v_prediction', 'sample'];
 const SPACINGS: readonly TimestepSpacing[] = ['leading', 'trailing', 'linspace'];
@@ -111,6 +128,22 @@ function check(key: string, value: unknown, T: number): unknown {
   }
 }
 
+/**
+ * Parse the text of a `scheduler_config.json`. Python's json module writes `-Infinity`, `Infinity`
+ * and `NaN` (diffusers saves `lambda_min_clipped: -Infinity`), which JSON.parse refuses; they are
+ * read as null, i.e. "the default", which is what -Infinity means there.
+ */
+export function parseSchedulerConfigText(text: string): SchedulerConfig {
+  const cleaned = text.replace(/"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g, (m) => (m.startsWith('"') ? m : 'null'));
+  let json: unknown;
+  try {
+    json = JSON.parse(cleaned);
+  } catch (err) {
+    throw new DiffscopeError('DSC_ERR_MODEL_INVALID', `scheduler_config.json: not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  return parseSchedulerConfig(json);
+}
+
 export function parseSchedulerConfig(json: unknown): SchedulerConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw bad('expected a JSON object');
   const raw = json as Record<string, unknown>;
@@ -145,8 +178,18 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
       throw bad(`trained_betas must be null or ${T as number} numbers in (0, 1)`);
     }
   }
+  const unsupported: Record<string, unknown> = {};
+  for (const table of Object.values(NOT_IMPLEMENTED)) {
+    for (const [key, off] of Object.entries(table)) {
+      const v = raw[key];
+      // -inf is how diffusers writes "no clipping" for lambda_min_clipped; JSON has no -Infinity.
+      if (v === undefined || v === null || v === off || (key === 'lambda_min_clipped' && v === '-inf')) continue;
+      unsupported[key] = v;
+    }
+  }
   return {
     ...(out as unknown as SchedulerConfig),
+    ...(Object.keys(unsupported).length > 0 ? { unsupported } : {}),
     trained_betas: trained as number[] | null,
     rescale_betas_zero_snr: rescale,
     ...(className ? { class_name: className } : {}),
@@ -156,6 +199,14 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
 
 /** The config a given sampler sees: unset keys replaced by that sampler's diffusers defaults. */
 export function resolveForSampler(config: SchedulerConfig, sampler: string): SchedulerConfig {
+  const table = NOT_IMPLEMENTED[sampler];
+  if (table && config.unsupported) {
+    for (const key of Object.keys(config.unsupported)) {
+      if (key in table) {
+        throw bad(`${key}: ${JSON.stringify(config.unsupported[key])} is not supported by the ${sampler} sampler (only ${JSON.stringify(table[key])})`);
+      }
+    }
+  }
   const unset = config.unset_keys;
   if (!unset || unset.length === 0) return config;
   const defaults = SAMPLER_DEFAULTS[sampler] ?? {};

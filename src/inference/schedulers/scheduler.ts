@@ -30,6 +30,11 @@ export interface SchedulerConfig {
   trained_betas?: readonly number[] | null;
   /** diffusers' `rescale_betas_zero_snr`: rescale betas to zero terminal SNR (Lin et al. 2023). */
   rescale_betas_zero_snr?: boolean;
+  /**
+   * diffusers options from the file that we do not implement and that are not at their "off" value
+   * (e.g. `interpolation_type: "log_linear"`). `createScheduler` refuses a sampler they would affect.
+   */
+  unsupported?: Readonly<Record<string, unknown>>;
   /** diffusers' `_class_name` of the file the config came from (informational). */
   class_name?: string;
   /**
