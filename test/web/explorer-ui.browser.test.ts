@@ -144,6 +144,21 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (real explorer, data 
     expect(await page.locator('.span-row.selected.is-error').count()).toBe(1);
   });
 
+  it('log search honours a custom time range and the free-text box', async () => {
+    const local = (ms: number): string => {
+      const d = new Date(ms);
+      const p2 = (n: number): string => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}T${p2(d.getHours())}:${p2(d.getMinutes())}`;
+    };
+    const now = Date.now();
+    await page.goto(`${server.url}/logs?lookback=custom&from=${local(now - 3600_000)}&to=${local(now + 120_000)}&q=NaN`);
+    await page.waitForSelector('.log-result');
+    expect(await page.locator('.log-result').count()).toBe(1);
+    expect(await page.locator('input[name="from"]').inputValue()).toBe(local(now - 3600_000));
+    await page.goto(`${server.url}/logs?lookback=custom&from=${local(now - 3 * 86400_000)}&to=${local(now - 2 * 86400_000)}`);
+    await page.waitForFunction(() => /^0 of 0 lines/.test(document.querySelector('.results-head strong')?.textContent ?? ''));
+  });
+
   it('finds a trace by request id (through its logs)', async () => {
     await page.goto(`${server.url}/search?request_id=req_01JD7Q4M2KQ8&lookback=all`);
     await page.waitForSelector('.trace-result');

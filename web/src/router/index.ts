@@ -1,3 +1,5 @@
-export { navigate, useLocation, queryString, matchRoute } from './router.js';
-export type { Location, Route } from './router.js';
+export { navigate, useLocation } from './router.js';
+export type { Location } from './router.js';
+export { matchRoute, queryString } from './routes.js';
+export type { Route } from './routes.js';
 export { Link } from './link.js';

@@ -1,5 +1,9 @@
 import { createStore, useStore } from '../stores/store.js';
 
+// Pure URL helpers live in routes.ts (unit-tested without a DOM); re-exported for the views.
+export { matchRoute, queryString } from './routes.js';
+export type { Route } from './routes.js';
+
 export interface Location {
   path: string;
   query: URLSearchParams;
@@ -24,28 +28,4 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
 
 export function useLocation(): Location {
   return useStore(locationStore, (l) => l);
-}
-
-export function queryString(params: Record<string, string | number | boolean | undefined | null>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '' && v !== false) q.set(k, String(v));
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
-
-export type Route =
-  | { page: 'search' }
-  | { page: 'trace'; traceID: string }
-  | { page: 'logs' }
-  | { page: 'analysis' }
-  | { page: 'not-found' };
-
-export function matchRoute(path: string): Route {
-  const clean = path.replace(/\/+$/, '') || '/';
-  if (clean === '/' || clean === '/search') return { page: 'search' };
-  if (clean === '/logs') return { page: 'logs' };
-  if (clean === '/analysis') return { page: 'analysis' };
-  const m = /^\/trace\/([^/]+)$/.exec(clean);
-  if (m) return { page: 'trace', traceID: decodeURIComponent(m[1]) };
-  return { page: 'not-found' };
 }

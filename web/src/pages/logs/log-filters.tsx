@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { LOOKBACKS } from '../../components/time-range.js';
+import { TimeRangeInput } from '../../components/time-range-input.js';
 import { catalogStore } from '../../stores/catalog-store.js';
 import { useStore } from '../../stores/store.js';
 import type { LogParams } from './log-params.js';
@@ -55,15 +55,10 @@ export function LogFilters({ initial, onSubmit }: { initial: LogParams; onSubmit
         <input name="request_id" placeholder="req_…" value={p.requestId} onInput={(e) => set('requestId', e.currentTarget.value.trim())} />
       </label>
       <label>
-        Time
-        <select name="lookback" value={p.lookback} onChange={(e) => set('lookback', e.currentTarget.value)}>
-          {LOOKBACKS.map((l) => (
-            <option key={l.value} value={l.value}>
-              {l.label}
-            </option>
-          ))}
-        </select>
+        Trace ID
+        <input name="trace_id" class="mono" placeholder="32 hex" value={p.traceId} onInput={(e) => set('traceId', e.currentTarget.value.trim())} />
       </label>
+      <TimeRangeInput value={p} onChange={(v) => setP((prev) => ({ ...prev, ...v }))} />
       <button type="submit" class="primary">
         Search logs
       </button>

@@ -9,6 +9,8 @@ export interface LogParams {
   requestId: string;
   traceId: string;
   lookback: string;
+  from: string;
+  to: string;
   limit: number;
 }
 
@@ -21,12 +23,14 @@ export function readLogParams(q: URLSearchParams): LogParams {
     requestId: q.get('request_id') ?? '',
     traceId: q.get('trace_id') ?? '',
     lookback: q.get('lookback') ?? '1h',
+    from: q.get('from') ?? '',
+    to: q.get('to') ?? '',
     limit: Number(q.get('limit')) > 0 ? Number(q.get('limit')) : 200,
   };
 }
 
 export function logParamsToQuery(p: LogParams): Record<string, string | number | undefined> {
-  return { level: p.level, service: p.service, event: p.event, q: p.q, request_id: p.requestId, trace_id: p.traceId, lookback: p.lookback, limit: p.limit };
+  return { level: p.level, service: p.service, event: p.event, q: p.q, request_id: p.requestId, trace_id: p.traceId, lookback: p.lookback, from: p.lookback === 'custom' ? p.from : undefined, to: p.lookback === 'custom' ? p.to : undefined, limit: p.limit };
 }
 
 export function toLogQuery(p: LogParams, nowMs = Date.now()): LogQuery {
@@ -37,7 +41,7 @@ export function toLogQuery(p: LogParams, nowMs = Date.now()): LogQuery {
     q: p.q || undefined,
     request_id: p.requestId || undefined,
     trace_id: p.traceId || undefined,
-    ...lookbackRange(p.lookback, nowMs),
+    ...lookbackRange(p.lookback, nowMs, p),
     limit: p.limit,
   };
 }

@@ -15,7 +15,7 @@ const MAX_REQUEST_TRACES = 20;
 export async function runSearch(p: SearchParams, signal: AbortSignal): Promise<TraceSummary[]> {
   let traces: JaegerTrace[];
   if (p.requestId) {
-    const range = lookbackRange(p.lookback);
+    const range = lookbackRange(p.lookback, Date.now(), p);
     const [byLogs, byTag] = await Promise.all([
       searchLogs({ request_id: p.requestId, limit: 500, ...range }, signal).catch(() => ({ data: [], total: 0 })),
       searchTraces({ ...toTraceQuery(p), tags: { 'diffscope.request_id': p.requestId } }, signal).catch(() => [] as JaegerTrace[]),

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { LOOKBACKS } from '../../components/time-range.js';
+import { TimeRangeInput } from '../../components/time-range-input.js';
 import { catalogStore, loadOperations } from '../../stores/catalog-store.js';
 import { useStore } from '../../stores/store.js';
 import type { SearchParams } from './search-params.js';
@@ -58,16 +58,7 @@ export function SearchForm({ initial, onSubmit }: { initial: SearchParams; onSub
         Tags <span class="muted small">logfmt: k=v</span>
         <input name="tags" type="search" placeholder="http.response.status_code=500" value={p.tags} onInput={(e) => set('tags', e.currentTarget.value)} />
       </label>
-      <label>
-        Lookback
-        <select name="lookback" value={p.lookback} onChange={(e) => set('lookback', e.currentTarget.value)}>
-          {LOOKBACKS.map((l) => (
-            <option key={l.value} value={l.value}>
-              {l.label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <TimeRangeInput value={p} onChange={(v) => setP((prev) => ({ ...prev, ...v }))} />
       <div class="form-row">
         <label>
           Min duration

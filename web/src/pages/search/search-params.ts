@@ -9,6 +9,8 @@ export interface SearchParams {
   maxDuration: string;
   errorsOnly: boolean;
   lookback: string;
+  from: string;
+  to: string;
   requestId: string;
   tags: string;
   limit: number;
@@ -24,6 +26,8 @@ export function readSearchParams(q: URLSearchParams): SearchParams {
     maxDuration: q.get('maxDuration') ?? '',
     errorsOnly: q.get('error') === '1',
     lookback: q.get('lookback') ?? '1h',
+    from: q.get('from') ?? '',
+    to: q.get('to') ?? '',
     requestId: q.get('request_id') ?? '',
     tags: q.get('tags') ?? '',
     limit: Number(q.get('limit')) > 0 ? Number(q.get('limit')) : 20,
@@ -39,6 +43,8 @@ export function searchParamsToQuery(p: SearchParams): Record<string, string | nu
     maxDuration: p.maxDuration,
     error: p.errorsOnly ? '1' : undefined,
     lookback: p.lookback,
+    from: p.lookback === 'custom' ? p.from : undefined,
+    to: p.lookback === 'custom' ? p.to : undefined,
     request_id: p.requestId,
     tags: p.tags,
     limit: p.limit,
@@ -63,7 +69,7 @@ export function toTraceQuery(p: SearchParams, nowMs = Date.now()): TraceQuery {
     tags,
     minDuration: p.minDuration || undefined,
     maxDuration: p.maxDuration || undefined,
-    ...lookbackRange(p.lookback, nowMs),
+    ...lookbackRange(p.lookback, nowMs, p),
     limit: p.limit,
   };
 }

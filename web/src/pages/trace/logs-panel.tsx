@@ -3,6 +3,8 @@ import { LevelBadge } from '../../components/badges.js';
 import { serviceColor } from '../../components/colors.js';
 import { formatDuration } from '../../model/format.js';
 import { useStore } from '../../stores/store.js';
+import { Link } from '../../router/link.js';
+import { queryString } from '../../router/router.js';
 import type { TimelineStore } from './store.timeline.js';
 import { revealSpan } from './store.timeline.js';
 import type { TraceData } from './use-trace-loading.js';
@@ -18,6 +20,9 @@ export function LogsPanel({ data, store }: { data: TraceData; store: TimelineSto
     <section class="logs-panel" aria-label="trace logs">
       <h2 class="panel-title">
         Logs <span class="muted">{logs.length} lines</span>
+        <Link class="small panel-link" href={`/logs${queryString({ trace_id: model.traceID, lookback: 'all' })}`}>
+          open in log search
+        </Link>
         {logsError && <span class="badge badge-error">logs unavailable: {logsError}</span>}
       </h2>
       {logs.length === 0 && !logsError && <p class="muted small pad">No log lines carry this trace id.</p>}
