@@ -29,6 +29,12 @@ export interface RabbitQueueOptions {
 
 /** Failed attempts so far; travels with the message across the delay queues. */
 const FAILURES_HEADER = 'x-diffscope-failures';
+/**
+ * Deliveries that ended without an answer (the consumer died). The broker only flags a
+ * redelivery, it does not count them, so a redelivered message is re-published once with
+ * this count raised; hand-backs are re-published too, unflagged, so they do not count.
+ */
+const LOST_HEADER = 'x-diffscope-lost';
 const ERROR_HEADER = 'x-diffscope-error';
 /** Unused delay queues disappear this long after their TTL (`x-expires`). */
 const DELAY_QUEUE_EXPIRY_MARGIN_MS = 60_000;
@@ -62,18 +68,20 @@ function stringHeaders(raw: Record<string, unknown> | undefined): MessageHeaders
   return headers;
 }
 
-function failuresOf(msg: Message): number {
-  const value = Number(msg.properties.headers?.[FAILURES_HEADER] ?? 0);
+function countHeader(msg: Message, header: string): number {
+  const value = Number(msg.properties.headers?.[header] ?? 0);
   return Number.isFinite(value) && value >= 0 ? value : 0;
 }
+
+const failuresOf = (msg: Message) => countHeader(msg, FAILURES_HEADER);
+const attemptOf = (msg: Message) => countHeader(msg, FAILURES_HEADER) + countHeader(msg, LOST_HEADER) + 1;
 
 function toDelivered(msg: Message): DeliveredMessage {
   return {
     id: String(msg.properties.messageId ?? ''),
     payload: JSON.parse(msg.content.toString('utf8')) as unknown,
     headers: stringHeaders(msg.properties.headers),
-    // A broker redelivery (dead consumer, hand-back) counts as one more delivery.
-    attempt: failuresOf(msg) + 1 + (msg.fields.redelivered ? 1 : 0),
+    attempt: attemptOf(msg),
     deliveredAt: Date.now(),
   };
 }
@@ -240,7 +248,7 @@ export class RabbitQueueBackend implements QueueBackend {
       for (;;) {
         const msg = await channel.get(name, { noAck: false });
         if (msg === false) break;
-        out.push({ ...toDelivered(msg), attempt: failuresOf(msg) });
+        out.push({ ...toDelivered(msg), attempt: attemptOf(msg) - 1 });
       }
     } finally {
       await channel.close().catch(() => undefined);
@@ -336,7 +344,32 @@ class RabbitConsumer implements QueueConsumer {
     return true;
   }
 
+  /** Re-publish to the tail of the main queue with changed headers, then ack the original. */
+  private async requeueCopy(entry: InFlight, headers: Record<string, unknown>): Promise<void> {
+    // Settled up front, so a processor finishing meanwhile does not ack as well.
+    if (!this.settle(entry, () => {})) return;
+    let published = false;
+    try {
+      await publishConfirmed(entry.channel, this.queue, entry.msg.content, { ...entry.msg.properties, persistent: true, headers });
+      published = true;
+    } catch {
+      // fall back to a plain requeue below
+    }
+    try {
+      if (published) entry.channel.ack(entry.msg);
+      else entry.channel.nack(entry.msg, false, true);
+    } catch {
+      // Channel gone: the broker requeues the original itself.
+    }
+  }
+
   private async run(entry: InFlight): Promise<void> {
+    if (entry.msg.fields.redelivered) {
+      // Its previous consumer died (or lost its connection) mid-job: count that, then let
+      // the counted copy come round again.
+      await this.requeueCopy(entry, { ...entry.msg.properties.headers, [LOST_HEADER]: countHeader(entry.msg, LOST_HEADER) + 1 });
+      return;
+    }
     let message: DeliveredMessage;
     try {
       message = toDelivered(entry.msg);
@@ -348,6 +381,11 @@ class RabbitConsumer implements QueueConsumer {
       );
       return;
     }
+    if (message.attempt > this.settings.maxAttempts) {
+      const error = new Error(`delivered ${message.attempt - 1} times without completing (consumer died)`);
+      await this.deadLetter(entry, message, error).catch(() => this.settle(entry, (ch) => ch.nack(entry.msg, false, true)));
+      return;
+    }
     try {
       await this.processor(message, entry.controller.signal);
       this.settle(entry, (ch) => ch.ack(entry.msg));
@@ -356,7 +394,7 @@ class RabbitConsumer implements QueueConsumer {
       const error = toError(raw);
       const failures = failuresOf(entry.msg) + 1;
       try {
-        if (failures >= this.settings.maxAttempts) {
+        if (message.attempt >= this.settings.maxAttempts) {
           await this.deadLetter(entry, message, error);
         } else {
           // Published on the delivering channel, then acked: a crash in between duplicates, never loses.
@@ -406,10 +444,14 @@ class RabbitConsumer implements QueueConsumer {
       return Promise.race([all, new Promise<void>((r) => setTimeout(r, limitMs).unref())]);
     };
     if (options.drain) await settle(options.timeoutMs);
-    for (const entry of this.inflight) {
-      entry.controller.abort(new Error('queue consumer closing: message handed back'));
-      this.settle(entry, (ch) => ch.nack(entry.msg, false, true));
-    }
+    // Hand back as an unflagged copy (a plain nack would mark it redelivered, which counts
+    // as a lost delivery); nack only if that publish fails.
+    await Promise.all(
+      [...this.inflight].map((entry) => {
+        entry.controller.abort(new Error('queue consumer closing: message handed back'));
+        return this.requeueCopy(entry, { ...entry.msg.properties.headers });
+      }),
+    );
     await settle(options.timeoutMs ?? 5_000);
     await channel?.close().catch(() => undefined);
     this.onClosed();

@@ -33,6 +33,8 @@ export interface RedisQueueOptions {
 interface JobData {
   /** The message id as published (the job id is an encoded form of it). */
   id?: string;
+  /** Deliveries handed back on shutdown; they do not count as attempts. */
+  handBacks?: number;
   payload: unknown;
   headers: MessageHeaders;
 }
@@ -52,7 +54,8 @@ function toDelivered(job: Job<JobData>): DeliveredMessage {
     id: job.data.id ?? String(job.id),
     payload: job.data.payload,
     headers: job.data.headers ?? {},
-    attempt: Math.max(1, job.attemptsStarted),
+    // BullMQ counts every start; hand-backs are not attempts (as on the other backends).
+    attempt: Math.max(1, job.attemptsStarted - (job.data.handBacks ?? 0)),
     deliveredAt: Date.now(),
   };
 }
@@ -147,7 +150,6 @@ class RedisConsumer implements QueueConsumer {
   private worker: Worker<JobData> | null = null;
   private closing = false;
   private closed: Promise<void> | null = null;
-  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly name: string,
@@ -169,7 +171,7 @@ class RedisConsumer implements QueueConsumer {
         concurrency: this.settings.concurrency,
         lockDuration: leaseMs,
         stalledInterval: Math.max(100, Math.floor(leaseMs / 2)),
-        // A job whose worker keeps dying is failed (dead-lettered) after as many tries.
+        // Safety net only: process() dead-letters a job whose workers keep dying first.
         maxStalledCount: this.settings.maxAttempts,
         drainDelay: 5,
         settings: {
@@ -185,13 +187,19 @@ class RedisConsumer implements QueueConsumer {
 
   private async process(job: Job<JobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
     const message = toDelivered(job);
+    if (message.attempt > this.settings.maxAttempts) {
+      // Every earlier delivery ended without an answer (its worker died): a job that keeps
+      // killing workers is dead-lettered here, before BullMQ's own stalled limit, so that
+      // onDeadLetter runs (once, in the worker that took it).
+      const error = new Error(`delivered ${message.attempt - 1} times without completing (consumer died)`);
+      await this.notifyDead(message, error);
+      throw new UnrecoverableError(error.message);
+    }
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const work = this.processor(message, controller.signal);
-    const tracked = work.catch(() => undefined);
-    this.running.add(tracked);
-    void tracked.finally(() => this.running.delete(tracked));
+    work.catch(() => undefined); // settled below or abandoned on hand-back
     // On close({drain:false}) the job goes back to `wait` at once, even if the processor
     // is slow to notice its aborted signal.
     const handedBack = new Promise<'handed-back'>((resolve) => {
@@ -202,21 +210,27 @@ class RedisConsumer implements QueueConsumer {
       if (outcome === 'handed-back') throw new WaitingError();
     } catch (raw) {
       if (this.closing && controller.signal.aborted) {
+        // Recorded so that the hand-back does not count as an attempt.
+        await job.updateData({ ...job.data, handBacks: (job.data.handBacks ?? 0) + 1 });
         await job.moveToWait(token);
         throw new WaitingError();
       }
       const error = toError(raw);
-      if (job.attemptsMade + 1 >= this.settings.maxAttempts) {
-        try {
-          await this.settings.onDeadLetter?.(message, error);
-        } catch {
-          // best effort; the job lands in the failed set regardless
-        }
+      if (message.attempt >= this.settings.maxAttempts) {
+        await this.notifyDead(message, error);
         throw new UnrecoverableError(error.message);
       }
       throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async notifyDead(message: DeliveredMessage, error: Error): Promise<void> {
+    try {
+      await this.settings.onDeadLetter?.(message, error);
+    } catch {
+      // best effort; the job lands in the failed set regardless
     }
   }
 

@@ -181,8 +181,8 @@ export function queueConformance(target: QueueTarget): void {
       expect(await backend.depth(queue)).toBe(0);
     });
 
-    it('redelivers the job of a consumer killed with SIGKILL to another consumer', async () => {
-      const queue = newQueue();
+    /** A consumer in a child process that takes one job and hangs; returns once it is ready. */
+    const hangingConsumer = async (queue: string) => {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/queue/fixtures/consume-and-hang.ts')], {
         cwd: repoRoot,
         env: { ...process.env, ...target.childEnv(), FIXTURE_QUEUE: queue, FIXTURE_LEASE_MS: String(LEASE_MS) },
@@ -195,20 +195,54 @@ export function queueConformance(target: QueueTarget): void {
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       await waitFor(() => out.includes('ready') || child.exitCode !== null, 'child consumer ready', 30_000);
       expect(child.exitCode, err).toBeNull();
+      return {
+        started: (id: string) => waitFor(() => out.includes(`started ${id}`), `child to take ${id}`, 30_000),
+        kill: async () => {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGKILL');
+          await exited;
+        },
+      };
+    };
+
+    it('redelivers the job of a consumer killed with SIGKILL to another consumer', async () => {
+      const queue = newQueue();
+      const doomed = await hangingConsumer(queue);
       const producer = await backend.producer(queue);
       await producer.publish('k-1', { survive: 'kill -9' }, { request_id: 'k-1' });
-      await waitFor(() => out.includes('started k-1'), 'child to take the job');
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
+      await doomed.started('k-1');
+      await doomed.kill();
       const got: DeliveredMessage[] = [];
       await consume(queue, async (m) => void got.push(m), { leaseMs: LEASE_MS });
       await waitFor(() => got.length === 1, 'redelivery after the kill', 30_000);
       expect(got[0].id).toBe('k-1');
       expect(got[0].payload).toEqual({ survive: 'kill -9' });
       expect(got[0].headers.request_id).toBe('k-1');
-      expect(got[0].attempt).toBeGreaterThanOrEqual(2);
+      expect(got[0].attempt).toBe(2);
       await waitFor(async () => (await backend.depth(queue)) === 0, 'queue empty');
+    });
+
+    it('dead-letters a job whose consumers keep dying, after maxAttempts deliveries', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      await producer.publish('poison', { kills: 'its consumer' }, { request_id: 'poison' });
+      for (let i = 0; i < 2; i++) {
+        const doomed = await hangingConsumer(queue);
+        await doomed.started('poison');
+        await doomed.kill();
+      }
+      let processed = 0;
+      const dead: { message: DeliveredMessage; error: Error }[] = [];
+      await consume(queue, async () => void processed++, { maxAttempts: 2, onDeadLetter: (message, error) => void dead.push({ message, error }) });
+      await waitFor(() => dead.length === 1, 'onDeadLetter for the crash loop', 30_000);
+      expect(processed).toBe(0);
+      expect(dead[0].message.id).toBe('poison');
+      expect(dead[0].error.message).toMatch(/delivered 2 times without completing/);
+      const letters = await waitFor(async () => {
+        const l = await backend.deadLetters(queue);
+        return l.length > 0 ? l : null;
+      }, 'dead letter listed');
+      expect(letters.map((l) => l.id)).toEqual(['poison']);
     });
 
     it('close({drain:false}) aborts the processor and hands the message back', async () => {
@@ -228,6 +262,31 @@ export function queueConformance(target: QueueTarget): void {
       await waitFor(() => got.length === 1, 'the handed-back message');
       expect(got[0].id).toBe('h-1');
       expect(got[0].headers.request_id).toBe('h-1');
+      expect(await backend.deadLetters(queue)).toEqual([]);
+    });
+
+    it('does not count hand-backs as attempts', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      await producer.publish('hb', {}, { request_id: 'hb' });
+      for (let i = 0; i < 3; i++) {
+        let started = false;
+        const c = await backend.consume(
+          queue,
+          async (_m, signal) => {
+            started = true;
+            await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+          },
+          options({ maxAttempts: 2 }),
+        );
+        await waitFor(() => started, `delivery ${i + 1}`);
+        await c.close({ drain: false, timeoutMs: 2_000 });
+      }
+      const seen: DeliveredMessage[] = [];
+      await consume(queue, async (m) => void seen.push(m), { maxAttempts: 2 });
+      await waitFor(() => seen.length === 1, 'final delivery');
+      expect(seen[0].attempt).toBe(1);
+      expect(seen[0].headers.request_id).toBe('hb');
       expect(await backend.deadLetters(queue)).toEqual([]);
     });
 

@@ -40,25 +40,4 @@ describe('SqliteQueueBackend specifics', () => {
     await backend.deleteQueue(queue);
     await backend.close();
   });
-
-  it('a hand-back does not count as an attempt', async () => {
-    const backend = new SqliteQueueBackend({ file });
-    const queue = 'hand-back-count';
-    await (await backend.producer(queue)).publish('h', {}, {});
-    for (let i = 0; i < 3; i++) {
-      let started = false;
-      const c = await backend.consume(queue, async (_m, signal) => {
-        started = true;
-        await new Promise((r) => signal.addEventListener('abort', r));
-      }, { concurrency: 1, maxAttempts: 2, backoffMs: 10, maxBackoffMs: 10 });
-      await waitFor(() => started, 'delivery');
-      await c.close({ drain: false });
-    }
-    const seen: number[] = [];
-    const c = await backend.consume(queue, async (m) => void seen.push(m.attempt), { concurrency: 1, maxAttempts: 2, backoffMs: 10, maxBackoffMs: 10 });
-    await waitFor(() => seen.length === 1, 'final delivery');
-    expect(seen).toEqual([1]);
-    await c.close({ drain: true });
-    await backend.close();
-  });
 });
