@@ -45,7 +45,8 @@ describe('explorer store and the canary prompt', () => {
     expect(result.code, result.stderr).toBe(0);
     hash = /PROMPT_HASH ([0-9a-f]+)/.exec(result.stderr)![1];
     ex.flush();
-  });
+    // ensureBuilt() may have to compile the whole project first (seconds to minutes on a busy machine)
+  }, 240_000);
   afterAll(async () => { await ex?.close(); });
 
   it('received the app\'s spans and logs, correlated, carrying the prompt hash', async () => {
