@@ -107,7 +107,8 @@ export function toJaegerTraces(spans: StoredSpan[], resources: Map<number, Store
     entry.trace.spans.push({
       traceID: s.trace_id,
       spanID: s.span_id,
-      flags: s.flags,
+      // OTLP keeps W3C trace flags in the low byte (bits 8–9 say whether the parent was remote)
+      flags: s.flags & 0xff,
       operationName: s.name,
       references,
       startTime: s.start_us,
