@@ -209,6 +209,7 @@ def write_variant(out, int64):
     dump("vae_decoder/config.json", {"_class_name": "AutoencoderKL", "latent_channels": LATENT_CH,
                                      "block_out_channels": [8, 8, 8, 8], "out_channels": 3,
                                      "sample_size": LATENT_SIZE * VAE_SCALE, "scaling_factor": 0.18215})
+    return te, unet, vae
 
 
 def reference_clip_ids(tok_dir, prompts):
@@ -328,11 +329,118 @@ def write_pixel_variant(out):
                    "use_clipped_model_output": True}, f, indent=2)
 
 
+class GaussianNoise:
+    """Python port of src/inference/seeded-noise.ts (xoshiro128** seeded by SplitMix32, Box-Muller)."""
+    M = 0xFFFFFFFF
+
+    @staticmethod
+    def _imul(a, b):
+        return (a * b) & GaussianNoise.M
+
+    @staticmethod
+    def _rotl(x, k):
+        return ((x << k) | (x >> (32 - k))) & GaussianNoise.M
+
+    @staticmethod
+    def _splitmix32(state):
+        nxt = (state + 0x9E3779B9) & GaussianNoise.M
+        z = nxt
+        z = GaussianNoise._imul(z ^ (z >> 16), 0x85EBCA6B)
+        z = GaussianNoise._imul(z ^ (z >> 13), 0xC2B2AE35)
+        return nxt, (z ^ (z >> 16)) & GaussianNoise.M
+
+    def __init__(self, seed):
+        lo = seed & self.M
+        hi = (seed // 4294967296) & self.M
+        st = lo ^ self._imul(hi, 0x27D4EB2D)
+        st, self.s0 = self._splitmix32(st)
+        st, self.s1 = self._splitmix32(st ^ hi)
+        st, self.s2 = self._splitmix32(st)
+        st, self.s3 = self._splitmix32(st)
+        if (self.s0 | self.s1 | self.s2 | self.s3) == 0:
+            self.s0 = 1
+        self.spare = None
+
+    def next_uint32(self):
+        result = self._imul(self._rotl(self._imul(self.s1, 5), 7), 9)
+        t = (self.s1 << 9) & self.M
+        self.s2 ^= self.s0
+        self.s3 ^= self.s1
+        self.s1 ^= self.s2
+        self.s0 ^= self.s3
+        self.s2 ^= t
+        self.s3 = self._rotl(self.s3, 11)
+        return result
+
+    def next_float64(self):
+        a = self.next_uint32() >> 5
+        b = self.next_uint32() >> 6
+        return (a * 67108864 + b) / 9007199254740992
+
+    def next_gaussian(self):
+        import math
+        if self.spare is not None:
+            v, self.spare = self.spare, None
+            return v
+        u1 = 1 - self.next_float64()
+        u2 = self.next_float64()
+        r = math.sqrt(-2 * math.log(u1))
+        theta = 2 * math.pi * u2
+        self.spare = r * math.sin(theta)
+        return r * math.cos(theta)
+
+    def sample(self, n):
+        return np.array([self.next_gaussian() for _ in range(n)], dtype=np.float32)
+
+
+def write_reference(out_path, tok_dir, te, unet, vae):
+    """A diffusers-formula DDIM run of tiny-sd in PyTorch (float32), from the same seeded noise
+    and token ids the TypeScript pipeline uses: the pipeline's PNG must match these pixels."""
+    prompt, negative, seed, steps, cfg = "a red circle on the left", "blue square", 1234, 5, 7.5
+    ids = reference_clip_ids(tok_dir, [prompt, negative])
+
+    def padded(row):
+        row = row + [row[-1]] * (MAX_LEN - len(row))  # pad token = EOS for this tokenizer
+        return row[:MAX_LEN]
+
+    input_ids = torch.tensor([padded(ids[negative]), padded(ids[prompt])], dtype=torch.int64)
+    T = 1000
+    betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, T, dtype=torch.float32) ** 2
+    alphas_cumprod = torch.cumprod(1.0 - betas, dim=0)
+    final_alpha = alphas_cumprod[0]  # set_alpha_to_one = false
+    ratio = T // steps
+    timesteps = (np.arange(0, steps) * ratio).round()[::-1].copy().astype(np.int64) + 1  # leading, steps_offset 1
+    with torch.no_grad():
+        hidden, _ = te(input_ids)
+        latents = torch.from_numpy(GaussianNoise(seed).sample(LATENT_CH * LATENT_SIZE * LATENT_SIZE)).reshape(1, LATENT_CH, LATENT_SIZE, LATENT_SIZE)
+        for t in timesteps:
+            t = int(t)
+            out = unet(torch.cat([latents, latents]), torch.tensor([t, t], dtype=torch.float32), hidden)
+            eps = out[0:1] + cfg * (out[1:2] - out[0:1])
+            a_t = alphas_cumprod[t]
+            a_prev = alphas_cumprod[t - ratio] if t - ratio >= 0 else final_alpha
+            x0 = (latents - (1 - a_t) ** 0.5 * eps) / a_t ** 0.5
+            latents = a_prev ** 0.5 * x0 + (1 - a_prev) ** 0.5 * eps
+        image = vae(latents / 0.18215)
+        pixels = ((image / 2 + 0.5).clamp(0, 1) * 255).round().to(torch.uint8)[0].permute(1, 2, 0).contiguous().numpy()
+    import base64
+    with open(out_path, "w") as f:
+        json.dump({
+            "about": "tools/tiny-sd/make_tiny_sd.py write_reference: DDIM (diffusers formulas, eta 0) on tiny-sd in PyTorch",
+            "model": "tiny-sd", "prompt": prompt, "negative_prompt": negative, "seed": seed, "steps": steps,
+            "cfg_scale": cfg, "sampler": "ddim", "width": 64, "height": 64,
+            "first_noise": [float(x) for x in GaussianNoise(42).sample(4)],
+            "rgb_base64": base64.b64encode(pixels.tobytes()).decode(),
+        }, f, indent=1)
+        f.write("\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "models"))
     args = parser.parse_args()
-    write_variant(os.path.join(args.out, "tiny-sd"), int64=False)
+    te, unet, vae = write_variant(os.path.join(args.out, "tiny-sd"), int64=False)
+    write_reference(os.path.join(args.out, "tiny-sd-reference.json"), os.path.join(args.out, "tiny-sd", "tokenizer"), te, unet, vae)
     write_variant(os.path.join(args.out, "tiny-sd-int64"), int64=True)
     write_pixel_variant(os.path.join(args.out, "tiny-pixel"))
     prompts = ["a red circle", "A Photo of the CAT on the left!", "blue  square, 42 \u00fcber-squares", ""]
