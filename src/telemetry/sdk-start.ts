@@ -23,8 +23,15 @@ import { loadConfig } from '../config/index.js';
 import { installSignalHandlers } from './lifecycle.js';
 import { telemetryState } from './state.js';
 
-/** Service names the CLI knows; the first one found in argv becomes the default service.name. */
-const KNOWN_SERVICES = ['api-server', 'inference-worker', 'notifier', 'explorer'];
+/** CLI arguments → seed service names; the first one found in argv becomes the default service.name. */
+const KNOWN_SERVICES: Record<string, string> = {
+  'api-server': 'api-server',
+  api: 'api-server',
+  'inference-worker': 'inference-worker',
+  worker: 'inference-worker',
+  notifier: 'notifier',
+  explorer: 'explorer',
+};
 
 export interface TelemetrySdkOptions {
   /** Default: OTEL_SERVICE_NAME, else a known service name in argv, else 'diffscope'. */
@@ -66,7 +73,7 @@ export function startTelemetrySdk(options: TelemetrySdkOptions = {}): boolean {
   const serviceName =
     options.serviceName ??
     (typeof envService === 'string' ? envService : undefined) ??
-    argv.slice(2).find((a) => KNOWN_SERVICES.includes(a)) ??
+    KNOWN_SERVICES[argv.slice(2).find((a) => Object.hasOwn(KNOWN_SERVICES, a)) ?? ''] ??
     'diffscope';
   const envInstance = envResource['service.instance.id'];
   const instanceId =
