@@ -1,5 +1,5 @@
 import type { SpanNode, TraceModel } from './types.js';
-import { isTruthyTag, numberArrayTag, numberTag, stringTag } from './tags.js';
+import { isTruthyTag, numberArrayTag, numberTag, stringTag, tagValue } from './tags.js';
 
 export type CacheState = 'cold' | 'warm' | 'unknown';
 
@@ -42,7 +42,7 @@ export function summarizeDiffusion(model: TraceModel): DiffusionSummary {
     switch (s.operationName) {
       case 'inference':
         if (inferenceIndex < 0) inferenceIndex = s.index;
-        if (isTruthyTag(s.tagMap.get('diffusion.model.cache_hit'))) cacheHit = true;
+        if (isTruthyTag(tagValue(s.tags, 'diffusion.model.cache_hit'))) cacheHit = true;
         break;
       case 'model.load':
         hasModelLoad = true;
@@ -59,11 +59,11 @@ export function summarizeDiffusion(model: TraceModel): DiffusionSummary {
       default:
         break;
     }
-    if (s.tagMap.has('diffusion.output_location')) outputLocations++;
-    requestId ??= stringTag(s.tagMap.get('diffscope.request_id'));
+    if (tagValue(s.tags, 'diffusion.output_location') !== undefined) outputLocations++;
+    requestId ??= stringTag(tagValue(s.tags, 'diffscope.request_id'));
   }
   const inf = inferenceIndex >= 0 ? model.spans[inferenceIndex] : undefined;
-  const tag = (k: string): unknown => inf?.tagMap.get(k);
+  const tag = (k: string): unknown => (inf ? tagValue(inf.tags, k) : undefined);
   const width = numberTag(tag('diffusion.width'));
   const height = numberTag(tag('diffusion.height'));
   return {
@@ -82,7 +82,7 @@ export function summarizeDiffusion(model: TraceModel): DiffusionSummary {
 }
 
 export function stepStrip(span: SpanNode): StepStrip | undefined {
-  const durationsMs = numberArrayTag(span.tagMap.get('diffusion.step_durations_ms'));
+  const durationsMs = numberArrayTag(tagValue(span.tags, 'diffusion.step_durations_ms'));
   if (!durationsMs || durationsMs.length === 0) return undefined;
   let maxMs = 0;
   let totalMs = 0;
@@ -90,7 +90,7 @@ export function stepStrip(span: SpanNode): StepStrip | undefined {
     if (d > maxMs) maxMs = d;
     totalMs += d;
   }
-  const tagged = numberTag(span.tagMap.get('diffusion.steps_per_second'));
+  const tagged = numberTag(tagValue(span.tags, 'diffusion.steps_per_second'));
   return {
     durationsMs,
     maxMs,

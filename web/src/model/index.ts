@@ -22,4 +22,4 @@ export type { CacheState, DiffusionSummary, StepStrip } from './diffusion.js';
 export { summarizeTrace } from './trace-summary.js';
 export type { TraceSummary } from './trace-summary.js';
 export { formatDuration, formatMs, formatTimestampUs, formatClockUs, timeTicks } from './format.js';
-export { tagMapOf, isTruthyTag, numberTag, numberArrayTag, stringTag, formatTagValue } from './tags.js';
+export { tagMapOf, tagValue, isTruthyTag, numberTag, numberArrayTag, stringTag, formatTagValue } from './tags.js';

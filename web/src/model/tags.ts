@@ -7,6 +7,12 @@ export function tagMapOf(tags: readonly JaegerTag[] | undefined): Map<string, un
   return map;
 }
 
+/** First value of `key`: a linear scan, cheaper than a Map per span for the handful of tags a span has. */
+export function tagValue(tags: readonly JaegerTag[], key: string): unknown {
+  for (let i = 0; i < tags.length; i++) if (tags[i].key === key) return tags[i].value;
+  return undefined;
+}
+
 export function isTruthyTag(value: unknown): boolean {
   return value === true || value === 'true' || value === 1 || value === '1';
 }

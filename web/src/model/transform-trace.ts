@@ -1,5 +1,5 @@
 import type { JaegerProcess, JaegerSpan, JaegerTrace, SpanNode, TraceModel } from './types.js';
-import { isTruthyTag, tagMapOf } from './tags.js';
+import { isTruthyTag } from './tags.js';
 
 const UNKNOWN_PROCESS: JaegerProcess = { serviceName: 'unknown', tags: [] };
 
@@ -100,11 +100,18 @@ export function transformTrace(trace: JaegerTrace): TraceModel {
 }
 
 function toNode(s: JaegerSpan, index: number, processes: Record<string, JaegerProcess>): SpanNode {
-  const tagMap = tagMapOf(s.tags);
+  const tags = s.tags ?? [];
+  let kind = '';
+  let isError = false;
+  for (let i = 0; i < tags.length; i++) {
+    const t = tags[i];
+    if (t.key === 'span.kind') kind = String(t.value);
+    else if (t.key === 'error') isError ||= isTruthyTag(t.value);
+    else if (t.key === 'otel.status_code') isError ||= t.value === 'ERROR' || t.value === 'STATUS_CODE_ERROR';
+  }
   const start = Number(s.startTime) || 0;
   const duration = Math.max(0, Number(s.duration) || 0);
   const process = processes?.[s.processID] ?? UNKNOWN_PROCESS;
-  const status = tagMap.get('otel.status_code');
   return {
     index,
     spanID: s.spanID,
@@ -120,13 +127,12 @@ function toNode(s: JaegerSpan, index: number, processes: Record<string, JaegerPr
     depth: 0,
     children: [],
     descendantCount: 0,
-    tags: s.tags ?? [],
-    tagMap,
+    tags,
     logs: s.logs ?? [],
     references: s.references ?? [],
     process,
-    kind: String(tagMap.get('span.kind') ?? ''),
-    isError: isTruthyTag(tagMap.get('error')) || status === 'ERROR' || status === 'STATUS_CODE_ERROR',
+    kind,
+    isError,
     warnings: s.warnings ?? [],
   };
 }

@@ -98,7 +98,6 @@ export interface SpanNode {
   /** Number of descendants, so a collapsed subtree is skipped in one step. */
   descendantCount: number;
   tags: JaegerTag[];
-  tagMap: Map<string, unknown>;
   logs: JaegerLog[];
   references: JaegerReference[];
   process: JaegerProcess;

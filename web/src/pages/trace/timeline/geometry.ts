@@ -1,5 +1,5 @@
 export const ROW_HEIGHT = 24;
-export const OVERSCAN_ROWS = 12;
+export const OVERSCAN_ROWS = 8;
 /** Indentation stops growing here so a 10k-deep chain keeps its names readable. */
 export const MAX_INDENT_LEVELS = 14;
 export const INDENT_PX = 11;
