@@ -120,6 +120,8 @@ class SqliteConsumer implements QueueConsumer {
   private readonly owner = randomUUID();
   private readonly inflight = new Map<number, InFlight>();
   private timer: NodeJS.Timeout | null = null;
+  /** A poll queued with setImmediate (no 1 ms timer floor) is pending. */
+  private immediate = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private unwatch: (() => void) | null = null;
   private pollDelayMs: number;
@@ -157,13 +159,27 @@ class SqliteConsumer implements QueueConsumer {
 
   private schedule(delayMs: number): void {
     if (this.closing) return;
+    if (delayMs <= 0) {
+      if (this.immediate) return;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.immediate = true;
+      setImmediate(() => {
+        this.immediate = false;
+        this.poll();
+      });
+      return;
+    }
+    if (this.immediate) return; // a sooner poll is already queued; it reschedules itself
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.poll(), delayMs);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.poll();
+    }, delayMs);
   }
 
   private poll(): void {
-    this.timer = null;
-    if (this.closing) return;
+    if (this.closing || this.immediate || this.timer) return; // superseded by a newer schedule
     const free = this.settings.concurrency - this.inflight.size;
     if (free <= 0) return; // a finishing processor schedules the next poll
     let rows: MessageRow[] = [];
