@@ -10,6 +10,8 @@ export default defineConfig({
   root: webRoot,
   base: '/',
   plugins: [preact()],
+  // `npx vite --config web/vite.config.ts` for UI work against a running explorer (npm start).
+  server: { proxy: { '/api': process.env.DIFFSCOPE_EXPLORER_URL ?? 'http://127.0.0.1:16686' } },
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,

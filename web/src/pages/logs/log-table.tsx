@@ -47,7 +47,7 @@ export function LogTable({ logs }: { logs: LogRecord[] }): JSX.Element {
 
 function attrs(a: Record<string, unknown> | undefined): string {
   if (!a) return '';
-  const skip = new Set(['instance_id', 'version']);
+  const skip = new Set(['instance_id', 'version', 'event', 'request_id', 'trace_id', 'span_id', 'level', 'service', 'timestamp']);
   return Object.entries(a)
     .filter(([k]) => !skip.has(k))
     .slice(0, 8)

@@ -36,7 +36,7 @@ export function LogRow(p: LogRowProps): JSX.Element {
 
 function summarizeAttributes(attrs: Record<string, unknown> | undefined): string {
   if (!attrs) return '';
-  const skip = new Set(['instance_id', 'version', 'client_id']);
+  const skip = new Set(['instance_id', 'version', 'client_id', 'event', 'request_id', 'trace_id', 'span_id', 'level', 'service', 'timestamp']);
   return Object.entries(attrs)
     .filter(([k]) => !skip.has(k))
     .slice(0, 6)
