@@ -91,9 +91,12 @@ describe('POST /v1/generations: the table of bad inputs', () => {
   });
 
   it('accepts a good request afterwards and stays healthy', async () => {
-    const res = await post({ prompt: PROMPT, steps: 4, seed: 7, webhook: { url: 'https://93.184.216.34/hook' } });
+    const res = await post({ prompt: PROMPT, steps: 4, seed: 7, webhook: { url: 'https://93.184.216.34/hook?token=tok-secret-123' } });
     expect(res.statusCode).toBe(202);
     const body = res.json();
+    const received = stack.lines.find((l) => l.event === 'request_received' && l.request_id === body.id);
+    expect(received).toMatchObject({ steps: 4, seed: 7, webhook_url: 'https://93.184.216.34/hook', prompt_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(JSON.stringify(stack.lines)).not.toContain('tok-secret-123');
     expect(body).toMatchObject({ status: 'queued', seed: 7, links: { self: `/v1/generations/${body.id}` } });
     expect(body.id).toBe(res.headers['x-request-id']);
     expect(new Date(body.created_at).toISOString()).toBe(body.created_at);

@@ -2,11 +2,11 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { DiffscopeError } from '../../errors/index.js';
 import { TERMINAL_STATUSES, type GenerationStore, type GenerationRecord } from '../../state/index.js';
-import { loggableParams } from '../../telemetry/index.js';
 import { WEBHOOK_EVENTS, checkWebhookUrl } from '../../notifier/index.js';
 import type { ApiContext } from '../api-context.js';
 import { generationLinks, generationView, publicBaseUrl } from '../generation-view.js';
 import { traced } from '../request-context.js';
+import { requestLogFields } from '../request-log-fields.js';
 import { generationBodySchema, parseBody, resolveParams } from '../validation.js';
 
 export async function loadOwned(store: GenerationStore, id: string, clientId: string): Promise<GenerationRecord> {
@@ -33,7 +33,7 @@ export function generationsPlugin(ctx: ApiContext): FastifyPluginAsync {
         logger.info('request_received', {
           method: request.method,
           route: '/v1/generations',
-          ...(typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? loggableParams(raw) : {}),
+          ...requestLogFields(raw),
         });
         const body = parseBody(schema, request.body);
         const { params } = resolveParams(body, ctx.models(), config.DIFFSCOPE_DEFAULT_MODEL);

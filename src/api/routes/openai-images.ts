@@ -6,10 +6,10 @@
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { DiffscopeError, ERRORS, type ErrorCode } from '../../errors/index.js';
-import { loggableParams } from '../../telemetry/index.js';
 import type { ApiContext } from '../api-context.js';
 import { imageUrls, publicBaseUrl } from '../generation-view.js';
 import { traced } from '../request-context.js';
+import { requestLogFields } from '../request-log-fields.js';
 import { openAiBodySchema, parseBody, parseOpenAiSize, resolveParams } from '../validation.js';
 import { waitForTerminal } from '../wait-for-terminal.js';
 
@@ -27,7 +27,7 @@ export function openAiImagesPlugin(ctx: ApiContext): FastifyPluginAsync {
         logger.info('request_received', {
           method: request.method,
           route: '/v1/images/generations',
-          ...(typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? loggableParams(raw as Record<string, unknown>) : {}),
+          ...requestLogFields(raw),
         });
         const body = parseBody(schema, request.body);
         const size = body.size ? parseOpenAiSize(body.size) : undefined;
