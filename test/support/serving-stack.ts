@@ -15,7 +15,7 @@ import { createInferencePipeline, type InferencePipeline } from '../../src/infer
 import { startNotifier, type NotifierHandle } from '../../src/notifier/index.js';
 import { SqliteQueueBackend } from '../../src/queue/index.js';
 import { SqliteGenerationStore } from '../../src/state/index.js';
-import { LocalObjectStore } from '../../src/storage/index.js';
+import { LocalObjectStore, type ObjectStore } from '../../src/storage/index.js';
 import { createLogger, type Logger } from '../../src/telemetry/index.js';
 import { startWorker, type WorkerHandle } from '../../src/worker/index.js';
 
@@ -30,6 +30,8 @@ export interface StackOptions {
   logLevel?: 'debug' | 'info';
   /** Where the local object store writes (default <dir>/outputs). */
   outputDir?: (dir: string) => string;
+  /** Another object store (e.g. S3 against s3rver) instead of the local directory. */
+  objectStore?: ObjectStore;
 }
 
 export interface Stack {
@@ -38,7 +40,7 @@ export interface Stack {
   app: FastifyInstance;
   queue: SqliteQueueBackend;
   store: SqliteGenerationStore;
-  objectStore: LocalObjectStore;
+  objectStore: ObjectStore;
   pipeline: InferencePipeline;
   worker?: WorkerHandle;
   notifier?: NotifierHandle;
@@ -67,7 +69,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     createLogger({ service, level: options.logLevel ?? 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
   const queue = new SqliteQueueBackend({ file: join(dir, 'queue.sqlite'), minPollMs: 2, maxPollMs: 20 });
   const store = new SqliteGenerationStore({ file: join(dir, 'state.sqlite'), pollMs: 10 });
-  const objectStore = new LocalObjectStore({ outputDir: options.outputDir ? options.outputDir(dir) : join(dir, 'outputs') });
+  const objectStore = options.objectStore ?? new LocalObjectStore({ outputDir: options.outputDir ? options.outputDir(dir) : join(dir, 'outputs') });
   const ownPipeline = !options.pipeline;
   const pipeline = options.pipeline ?? (await createInferencePipeline({ modelsDir: FIXTURE_MODELS, logger: logger('inference-worker') }));
   const app = await buildApiServer({
