@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef } from 'preact/hooks';
+import { Link } from '../../router/link.js';
 import { navigate, queryString } from '../../router/router.js';
 import { useStore } from '../../stores/store.js';
 import { SpanDetail } from './detail/span-detail.js';
@@ -15,7 +16,13 @@ import type { TraceData } from './use-trace-loading.js';
 export function TracePage({ traceID, spanParam }: { traceID: string; spanParam: string | null }): JSX.Element {
   const load = useTraceLoading(traceID);
   if (load.status === 'loading') return <p class="pad muted" role="status">Loading trace {traceID}…</p>;
-  if (load.status === 'missing') return <p class="pad">Trace {traceID} was not found (it may not have arrived yet, or retention removed it).</p>;
+  if (load.status === 'missing')
+    return (
+      <p class="pad">
+        Trace <span class="mono">{traceID}</span> was not found (its spans may not have arrived yet, or retention removed it).{' '}
+        <Link href={`/logs${queryString({ trace_id: traceID, lookback: 'all' })}`}>Look for its log lines</Link>
+      </p>
+    );
   if (load.status === 'error') return <p class="pad error-text">Could not load trace {traceID}: {load.error}</p>;
   return <TraceLoaded key={traceID} data={load.data} spanParam={spanParam} />;
 }
