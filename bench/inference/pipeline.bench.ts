@@ -13,15 +13,17 @@
  * both; medians are compared. Target: ratio ≤ 1.05.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { loadConfig } from '../../src/config/index.js';
 import { createInferencePipeline, inferenceOptionsFromConfig, type GenerationParams } from '../../src/inference/index.js';
 
 const env = process.env;
-const shippedDir = 'models';
-const fixtureDir = join('test', 'fixtures', 'models');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shippedDir = join(root, 'models');
+const fixtureDir = join(root, 'test', 'fixtures', 'models');
 const modelId = env.BENCH_MODEL ?? (existsSync(join(shippedDir, 'shapes-v1', 'model_index.json')) ? 'shapes-v1' : 'tiny-sd');
 const modelsDir = env.BENCH_MODELS_DIR ?? (existsSync(join(shippedDir, modelId, 'model_index.json')) ? shippedDir : fixtureDir);
 const steps = Number(env.BENCH_STEPS ?? 20);
