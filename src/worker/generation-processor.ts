@@ -109,10 +109,21 @@ export class GenerationProcessor {
       return;
     }
 
+    const startedAt = Date.now();
+    const running = await store.update(job.id, { status: 'running', startedAt, attempts: message.attempt });
+    // `update` is a blind patch: a client may have canceled the queued generation between our
+    // read and this write. Its finish left `finishedAt` behind; put the status back and stop.
+    if (running && running.finishedAt !== undefined && running.finishedAt !== record.finishedAt) {
+      await store.update(job.id, { status: 'canceled' });
+      logger.info('job_skipped', { reason: 'canceled while being dequeued', status: 'canceled', attempt: message.attempt });
+      return;
+    }
+    if (running?.cancelRequested) {
+      await this.finish(record, parent, 'canceled', { error: { code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' } });
+      return;
+    }
     const watch = new CancelWatch(store, job.id, this.o.cancelPollMs);
     const signal = AbortSignal.any([shutdown, watch.signal]);
-    const startedAt = Date.now();
-    await store.update(job.id, { status: 'running', startedAt, attempts: message.attempt });
     await store.appendEvent(job.id, 'started', { attempt: message.attempt });
 
     let progress: Promise<unknown> = Promise.resolve();
