@@ -22,7 +22,6 @@ export function useAsync<T>(key: string | undefined, load: (signal: AbortSignal)
     );
     return () => ctrl.abort();
     // load is re-created each render; key carries everything it depends on
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   return state;
 }

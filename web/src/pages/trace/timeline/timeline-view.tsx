@@ -61,7 +61,6 @@ export function TimelineView({ data, store, onRendered }: TimelineViewProps): JS
       setScrollTop(el.scrollTop);
     }
     // rows intentionally omitted: reveal once per request, not on every expand/collapse
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [revealTick]);
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN_ROWS);
