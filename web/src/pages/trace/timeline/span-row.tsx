@@ -4,6 +4,7 @@ import { serviceColor } from '../../../components/colors.js';
 import type { CriticalSection } from '../../../model/critical-path.js';
 import type { CacheState } from '../../../model/diffusion.js';
 import { isQueueWait } from '../../../model/diffusion.js';
+import { numberTag, tagValue } from '../../../model/tags.js';
 import type { SpanNode } from '../../../model/types.js';
 import { INDENT_PX, MAX_INDENT_LEVELS, ROW_HEIGHT } from './geometry.js';
 import { SpanBar } from './span-bar.js';
@@ -27,6 +28,7 @@ export function SpanRow(p: SpanRowProps): JSX.Element {
   const { span } = p;
   const levels = Math.min(span.depth, MAX_INDENT_LEVELS);
   const hasChildren = span.children.length > 0;
+  const attempt = numberTag(tagValue(span.tags, 'messaging.delivery.attempt'));
   const cls = `row span-row${p.selected ? ' selected' : ''}${p.critical ? ' on-critical' : ''}${span.isError ? ' is-error' : ''}`;
   return (
     <div
@@ -66,6 +68,11 @@ export function SpanRow(p: SpanRowProps): JSX.Element {
         <span class="op-name">{span.operationName}</span>
         {isQueueWait(span) && <span class="badge badge-queue">queue</span>}
         {p.cache && <CacheBadge cache={p.cache} />}
+        {attempt !== undefined && attempt > 1 && (
+          <span class="badge badge-muted" title="messaging.delivery.attempt: this job was delivered again (retry or redelivery)">
+            attempt {attempt}
+          </span>
+        )}
         {span.isError && <span class="badge badge-error">error</span>}
         {span.orphan && <span class="badge badge-muted" title="parent span missing from this trace">orphan</span>}
         {p.logCount > 0 && <span class="log-count" title={`${p.logCount} log lines`}>{p.logCount}</span>}
