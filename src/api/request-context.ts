@@ -137,7 +137,8 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
 
     // Auth (health and metrics endpoints stay open for probes and scrapers).
     let clientId = ANONYMOUS;
-    const protectedRoute = request.url.startsWith('/v1/');
+    // Everything but the probes needs a key (unknown paths too: no probing without one).
+    const protectedRoute = !PROBE_ROUTES.has(route);
     if (authRequired && protectedRoute) {
       const header = request.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;

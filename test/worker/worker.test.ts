@@ -111,6 +111,18 @@ describe('worker', () => {
     expect(await s.store.get(id)).toEqual(first);
   });
 
+  it('runs DIFFSCOPE_WORKER_CONCURRENCY jobs at once', async () => {
+    stack = await startStack({ worker: true, env: { DIFFSCOPE_WORKER_CONCURRENCY: '2' } });
+    const s = stack;
+    const ids = await Promise.all([1, 2].map(async () => (await create(s, { prompt: 'a white square', steps: 150, model: 'tiny-sd' })).json().id as string));
+    // Both started before either finished.
+    await eventually(async () => {
+      const records = await Promise.all(ids.map((id) => s.store.get(id)));
+      return records.every((r) => r?.status === 'running') || undefined;
+    });
+    for (const id of ids) expect((await terminal(s, id)).status).toBe('succeeded');
+  });
+
   it('on shutdown hands a running job back; another worker completes it', async () => {
     stack = await startStack({ worker: true });
     const s = stack;
