@@ -101,6 +101,8 @@ try {
   // warm-up: a few queries so first-use compilation is not in the numbers
   for (let i = 0; i < 20; i++) await (await fetch(`${explorer.queryUrl}/api/traces/${pick(QUERIES + i)}`)).arrayBuffer();
 
+  // The HTTP floor on this machine right now: same server, same client, no database work.
+  const floor = await timeIt(QUERIES, () => fetch(`${explorer.queryUrl}/api/health`).then((r) => r.arrayBuffer()));
   const httpTrace = await timeIt(QUERIES, async (i) => {
     const res = await fetch(`${explorer.queryUrl}/api/traces/${pick(i)}`);
     const body = (await res.json()) as { data: { spans: unknown[] }[] };
@@ -121,9 +123,12 @@ try {
   const logText = await timeIt(50, (i) => fetch(`${explorer.queryUrl}/api/logs?q=req-${(i * 7919) % traces}&limit=100`).then((r) => r.arrayBuffer()));
 
   const row = (name: string, xs: number[], target = '') => `| ${name} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 95).toFixed(2)} | ${pct(xs, 99).toFixed(2)} | ${target} |`;
+  const os = await import('node:os');
   console.log('');
+  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${os.cpus().length} cores`);
   console.log('| query (ms) | p50 | p95 | p99 | target |');
   console.log('|---|---|---|---|---|');
+  console.log(row('baseline: GET /api/health (HTTP, no DB work)', floor));
   console.log(row('GET /api/traces/{id} (10 spans, HTTP)', httpTrace, 'p95 < 20'));
   console.log(row('GET /api/logs?trace_id= (50 logs, HTTP)', httpLogs, 'p95 < 20'));
   console.log(row('trace by id, store only', storeTrace));
