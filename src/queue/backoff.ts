@@ -13,3 +13,10 @@ export function retryDelayMs(failedAttempt: number, options: Pick<ConsumerOption
 export function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
+
+/** The error a message is dead-lettered with when its earlier deliveries all died with their consumers. */
+export function lostDeliveriesError(lost: number, lastError?: string | null): Error {
+  return new Error(
+    `delivered ${lost} time${lost === 1 ? '' : 's'} without completing (consumer died)${lastError ? `; last error: ${lastError}` : ''}`,
+  );
+}

@@ -8,7 +8,7 @@
  */
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message, type Options } from 'amqplib';
 import { DiffscopeError } from '../errors/index.js';
-import { retryDelayMs, toError } from './backoff.js';
+import { lostDeliveriesError, retryDelayMs, toError } from './backoff.js';
 import type {
   ConsumerOptions,
   DeliveredMessage,
@@ -382,7 +382,7 @@ class RabbitConsumer implements QueueConsumer {
       return;
     }
     if (message.attempt > this.settings.maxAttempts) {
-      const error = new Error(`delivered ${message.attempt - 1} times without completing (consumer died)`);
+      const error = lostDeliveriesError(message.attempt - 1);
       await this.deadLetter(entry, message, error).catch(() => this.settle(entry, (ch) => ch.nack(entry.msg, false, true)));
       return;
     }

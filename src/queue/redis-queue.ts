@@ -11,7 +11,7 @@
  */
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { retryDelayMs, toError } from './backoff.js';
+import { lostDeliveriesError, retryDelayMs, toError } from './backoff.js';
 import type {
   ConsumerOptions,
   DeliveredMessage,
@@ -191,7 +191,7 @@ class RedisConsumer implements QueueConsumer {
       // Every earlier delivery ended without an answer (its worker died): a job that keeps
       // killing workers is dead-lettered here, before BullMQ's own stalled limit, so that
       // onDeadLetter runs (once, in the worker that took it).
-      const error = new Error(`delivered ${message.attempt - 1} times without completing (consumer died)`);
+      const error = lostDeliveriesError(message.attempt - 1);
       await this.notifyDead(message, error);
       throw new UnrecoverableError(error.message);
     }

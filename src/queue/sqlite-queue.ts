@@ -5,7 +5,7 @@
  * `maxAttempts` deliveries a message moves to `queue_dead_letters`.
  */
 import { randomUUID } from 'node:crypto';
-import { retryDelayMs, toError } from './backoff.js';
+import { lostDeliveriesError, retryDelayMs, toError } from './backoff.js';
 import { notifyLocalWrite, onFileWrite } from './file-write-signal.js';
 import type {
   ConsumerOptions,
@@ -205,9 +205,7 @@ class SqliteConsumer implements QueueConsumer {
     if (row.attempt > this.settings.maxAttempts) {
       // Every earlier delivery ended without an answer (consumer killed): a message that
       // keeps killing its workers must not circulate forever.
-      const error = new Error(
-        `delivered ${row.attempt - 1} times without completing (consumer died)${row.last_error ? `; last error: ${row.last_error}` : ''}`,
-      );
+      const error = lostDeliveriesError(row.attempt - 1, row.last_error);
       try {
         if (this.db.deadLetter(row.seq, this.owner, error.message, Date.now())) void this.notifyDead(message, error);
       } catch {
