@@ -4,8 +4,17 @@
  */
 import { TERMINAL_STATUSES, type GenerationRecord, type GenerationStore } from '../state/index.js';
 
-export async function waitForTerminal(store: GenerationStore, id: string, timeoutMs: number, pollMs: number): Promise<GenerationRecord | null> {
+/** Resolves with the terminal record, or null on timeout or when `signal` aborts (client gone). */
+export async function waitForTerminal(
+  store: GenerationStore,
+  id: string,
+  timeoutMs: number,
+  pollMs: number,
+  signal?: AbortSignal,
+): Promise<GenerationRecord | null> {
   let wake: () => void = () => {};
+  const onAbort = () => wake();
+  signal?.addEventListener('abort', onAbort, { once: true });
   const unsubscribe = await store.subscribe(id, (event) => {
     if (event.type === 'succeeded' || event.type === 'failed' || event.type === 'canceled') wake();
   });
@@ -15,7 +24,7 @@ export async function waitForTerminal(store: GenerationStore, id: string, timeou
       const record = await store.get(id);
       if (record && TERMINAL_STATUSES.includes(record.status)) return record;
       const left = deadline - Date.now();
-      if (left <= 0) return null;
+      if (left <= 0 || signal?.aborted) return null;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(pollMs, left));
         wake = () => {
@@ -25,6 +34,7 @@ export async function waitForTerminal(store: GenerationStore, id: string, timeou
       });
     }
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     await unsubscribe().catch(() => {});
   }
 }

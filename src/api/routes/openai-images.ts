@@ -22,7 +22,7 @@ export function openAiImagesPlugin(ctx: ApiContext): FastifyPluginAsync {
 
     app.post(
       '/v1/images/generations',
-      traced(async (request) => {
+      traced(async (request, reply) => {
         const raw = request.body;
         logger.info('request_received', {
           method: request.method,
@@ -51,7 +51,20 @@ export function openAiImagesPlugin(ctx: ApiContext): FastifyPluginAsync {
           prompt: body.prompt,
           params,
         });
-        const done = await waitForTerminal(store, record.id, config.DIFFSCOPE_SYNC_TIMEOUT_MS, ctx.syncPollMs);
+        // Stop waiting if the client goes away (the generation itself carries on). The
+        // response's 'close' before anything was written means the connection dropped.
+        const gone = new AbortController();
+        const onClose = () => {
+          if (!reply.raw.writableEnded) gone.abort();
+        };
+        reply.raw.once('close', onClose);
+        const done = await waitForTerminal(store, record.id, config.DIFFSCOPE_SYNC_TIMEOUT_MS, ctx.syncPollMs, gone.signal).finally(() =>
+          reply.raw.off('close', onClose),
+        );
+        if (!done && gone.signal.aborted) {
+          logger.info('client_gone', { status: 'waiting', note: 'the generation continues; follow it by id' });
+          return reply;
+        }
         if (!done) {
           logger.warn('request_timeout', { status: 'timeout', timeout_ms: config.DIFFSCOPE_SYNC_TIMEOUT_MS });
           throw new DiffscopeError('DSC_ERR_API_TIMEOUT', `generation ${record.id} did not finish within ${config.DIFFSCOPE_SYNC_TIMEOUT_MS} ms; follow it at /v1/generations/${record.id}`);
