@@ -13,7 +13,11 @@ import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './
 export interface RedisGenerationStoreOptions {
   url: string;
   keyPrefix?: string;
+  /** A finished generation (record and events) expires this long after finishing; default 7 days. 0 keeps it forever. */
+  retentionMs?: number;
 }
+
+const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
 
 const SEQ_FIELD = '__seq';
 
@@ -30,11 +34,17 @@ const SCRIPTS = {
           return redis.call('HGETALL', KEYS[1])`,
   },
   dscFinish: {
-    numberOfKeys: 1,
+    numberOfKeys: 2,
     lua: `local s = redis.call('HGET', KEYS[1], 'status')
           if not s then return 0 end
           if s == '"succeeded"' or s == '"failed"' or s == '"canceled"' then return 0 end
-          redis.call('HSET', KEYS[1], unpack(ARGV)) return 1`,
+          local ttl = tonumber(ARGV[1])
+          redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+          if ttl > 0 then
+            redis.call('PEXPIRE', KEYS[1], ttl)
+            redis.call('PEXPIRE', KEYS[2], ttl)
+          end
+          return 1`,
   },
   // The event JSON is assembled by concatenation: decoding and re-encoding \`data\` with
   // cjson would turn empty arrays into objects.
@@ -44,6 +54,8 @@ const SCRIPTS = {
           local seq = redis.call('HINCRBY', KEYS[1], '${SEQ_FIELD}', 1)
           local e = '{"seq":' .. seq .. ',"type":' .. cjson.encode(ARGV[1]) .. ',"data":' .. ARGV[2] .. ',"at":' .. ARGV[3] .. '}'
           redis.call('RPUSH', KEYS[2], e)
+          local ttl = redis.call('PTTL', KEYS[1])
+          if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
           redis.call('PUBLISH', ARGV[4], e)
           return seq`,
   },
@@ -52,7 +64,7 @@ const SCRIPTS = {
 interface ScriptedRedis extends Redis {
   dscCreate(key: string, ...fieldValues: string[]): Promise<number>;
   dscUpdate(key: string, ...fieldValues: string[]): Promise<string[] | null>;
-  dscFinish(key: string, ...fieldValues: string[]): Promise<number>;
+  dscFinish(key: string, eventsKey: string, retentionMs: string, ...fieldValues: string[]): Promise<number>;
   dscAppend(key: string, listKey: string, type: string, data: string, at: string, channel: string): Promise<number>;
 }
 
@@ -76,12 +88,14 @@ export class RedisGenerationStore implements GenerationStore {
   private readonly hub: EventHub;
   private subscriber: Redis | null = null;
   private readonly prefix: string;
+  private readonly retentionMs: number;
 
   private constructor(
     private readonly redis: ScriptedRedis,
     options: RedisGenerationStoreOptions,
   ) {
     this.prefix = options.keyPrefix ?? 'diffscope:';
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.hub = new EventHub({ events: (id, after) => this.events(id, after), latestSeq: (id) => this.latestSeq(id) });
   }
 
@@ -125,7 +139,8 @@ export class RedisGenerationStore implements GenerationStore {
   }
 
   async finish(id: string, status: 'succeeded' | 'failed' | 'canceled', patch: Partial<GenerationRecord>): Promise<boolean> {
-    return (await this.redis.dscFinish(this.key(id), ...fieldValues({ ...cleanPatch(patch), status }))) === 1;
+    const fields = fieldValues({ ...cleanPatch(patch), status });
+    return (await this.redis.dscFinish(this.key(id), this.eventsKey(id), String(this.retentionMs), ...fields)) === 1;
   }
 
   async appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent> {
