@@ -48,6 +48,7 @@ const BACKOFF_TYPE = 'diffscope';
 /** The consumer decides when to stop; this only has to exceed any sane `maxAttempts`. */
 const ATTEMPTS_CEILING = 1_000;
 const DEFAULT_LEASE_MS = 10_000;
+const DEAD_LETTER_RETENTION_S = 7 * 24 * 3_600;
 
 function toDelivered(job: Job<JobData>): DeliveredMessage {
   return {
@@ -100,7 +101,8 @@ export class RedisQueueBackend implements QueueBackend {
           attempts: ATTEMPTS_CEILING,
           backoff: { type: BACKOFF_TYPE },
           removeOnComplete: true,
-          removeOnFail: false,
+          // Dead letters stay a week for operators, then go, so Redis memory stays bounded.
+          removeOnFail: { age: DEAD_LETTER_RETENTION_S },
         });
       },
     };
