@@ -106,4 +106,29 @@ console.log(
   `ratio diffscope/pino: ${ratio.toFixed(3)} (median of per-round ratios; p25 ${quantile(ratios, 0.25).toFixed(3)}, p75 ${quantile(ratios, 0.75).toFixed(3)}) ` +
     `target >= 0.8: ${ratio >= 0.8 ? 'OK' : 'BELOW TARGET'}`,
 );
+
+// Secondary figure (not the target): the same diffscope logger with OTLP log mirroring on, i.e.
+// each line also parsed back and emitted as an OTel log record into a batch processor whose
+// exporter discards. This is the cost a deployment pays for OTEL_LOGS_EXPORTER=otlp.
+{
+  const { logs } = await import('@opentelemetry/api-logs');
+  const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
+  const { telemetryState } = await import('../../src/telemetry/state.js');
+  const discard = { export: (_r: unknown[], cb: (r: { code: number }) => void) => cb({ code: 0 }), shutdown: async () => {} };
+  logs.setGlobalLoggerProvider(
+    new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: discard, maxQueueSize: 1_000_000, maxExportBatchSize: 4096 })] }),
+  );
+  telemetryState().otelLogsEnabled = true;
+  runOurs(10_000);
+  const mirrored: number[] = [];
+  const plain: number[] = [];
+  for (let r = 0; r < 10; r++) {
+    mirrored.push(LINES / runOurs(LINES));
+    telemetryState().otelLogsEnabled = false;
+    plain.push(LINES / runBare(LINES));
+    telemetryState().otelLogsEnabled = true;
+  }
+  const m = median(mirrored.map((x, i) => x / plain[i]));
+  console.log(`with OTLP log mirroring: ${Math.round(median(mirrored)).toLocaleString('en')} lines/s, ratio to bare pino ${m.toFixed(3)} (informational)`);
+}
 span.end();

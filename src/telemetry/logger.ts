@@ -9,7 +9,7 @@
  */
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 import { contextFragment, SKIP_CLIENT_ID, SKIP_REQUEST_ID, SKIP_TRACE } from './log-context.js';
-import { emitOtelLogRecord } from './otel-log-bridge.js';
+import { addAttributes, emitOtelLogRecord } from './otel-log-bridge.js';
 import { pinoRedactPaths, REDACTED, redactSecrets } from './redaction.js';
 import { defaultInstanceId, serviceVersion, telemetryState } from './state.js';
 
@@ -65,8 +65,12 @@ function streamWrite(line: string): string {
     // pino lines end with `}\n`.
     line = line.slice(0, -2) + fragment + '}\n';
   }
-  if (telemetryState().otelLogsEnabled) emitOtelLogRecord(line);
   return line;
+}
+
+/** The millisecond of the last line's timestamp (so the OTel record carries the same instant). */
+function lastTimestampMs(): number {
+  return lastMs;
 }
 
 function skipMaskOf(fields: LogFields): number {
@@ -124,17 +128,21 @@ function sanitize(fields: LogFields): LogFields {
 }
 
 const EMPTY: LogFields = Object.freeze({}) as LogFields;
+const LABEL_BY_NUM: Record<number, string> = { 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR' };
 
 class DiffscopeLogger implements Logger {
   readonly #pino: PinoLogger;
   readonly #minLevel: number;
   /** Context keys fixed by child bindings, never injected again. */
   readonly #boundMask: number;
+  /** Base + child bindings as OTel attributes (masked), for log-record mirroring. */
+  readonly #otelBindings: Record<string, unknown>;
 
-  constructor(p: PinoLogger, minLevel: number, boundMask: number) {
+  constructor(p: PinoLogger, minLevel: number, boundMask: number, otelBindings: Record<string, unknown>) {
     this.#pino = p;
     this.#minLevel = minLevel;
     this.#boundMask = boundMask;
+    this.#otelBindings = otelBindings;
   }
 
   #write(num: number, method: 'debug' | 'info' | 'warn' | 'error', event: string, fields: LogFields | undefined): void {
@@ -152,6 +160,7 @@ class DiffscopeLogger implements Logger {
     } finally {
       pendingFragment = '';
     }
+    if (telemetryState().otelLogsEnabled) emitOtelLogRecord(LABEL_BY_NUM[num], lastTimestampMs(), event, this.#otelBindings, obj);
   }
 
   debug(event: string, fields?: LogFields): void {
@@ -171,7 +180,9 @@ class DiffscopeLogger implements Logger {
     let b = bindings;
     if (b.err !== undefined || b.error instanceof Error) b = withErrorFields(b);
     b = sanitize(b);
-    return new DiffscopeLogger(this.#pino.child(b), this.#minLevel, this.#boundMask | skipMaskOf(b));
+    const otelBindings = { ...this.#otelBindings };
+    addAttributes(otelBindings, b);
+    return new DiffscopeLogger(this.#pino.child(b), this.#minLevel, this.#boundMask | skipMaskOf(b), otelBindings);
   }
 
   isLevelEnabled(level: LogLevel): boolean {
@@ -179,20 +190,29 @@ class DiffscopeLogger implements Logger {
   }
 }
 
+let stdoutDestination: DestinationStream | undefined;
+
+/** One synchronous stdout stream shared by every logger of the process (lines never interleave mid-line). */
+function defaultDestination(): DestinationStream {
+  stdoutDestination ??= pino.destination({ fd: 1, sync: true });
+  return stdoutDestination;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const level = options.level ?? 'info';
   if (LEVEL_NUM[level] === undefined) throw new TypeError(`createLogger: unknown level "${String(level)}"`);
   if (typeof options.service !== 'string' || options.service === '') throw new TypeError('createLogger: service is required');
-  const destination = (options.destination ?? pino.destination({ fd: 1, sync: true })) as DestinationStream;
+  const destination = (options.destination ?? defaultDestination()) as DestinationStream;
+  const base = {
+    service: options.service,
+    instance_id: options.instanceId ?? defaultInstanceId(),
+    version: options.version ?? serviceVersion(),
+  };
   const p = pino(
     {
       level,
       messageKey: 'event',
-      base: {
-        service: options.service,
-        instance_id: options.instanceId ?? defaultInstanceId(),
-        version: options.version ?? serviceVersion(),
-      },
+      base,
       timestamp: isoTimestamp,
       formatters: {
         level: (label: string) => ({ level: LEVEL_LABEL[label] ?? label.toUpperCase() }),
@@ -202,7 +222,7 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     destination,
   );
-  return new DiffscopeLogger(p, LEVEL_NUM[level], 0);
+  return new DiffscopeLogger(p, LEVEL_NUM[level], 0, { ...base });
 }
 
 /** A logger that drops everything (default for libraries given no logger). */

@@ -58,4 +58,22 @@ describe('OTel log records', () => {
     expect(info.hrTime[0] * 1000 + Math.round(info.hrTime[1] / 1e6)).toBe(ts);
     expect(records[3].attributes).toMatchObject({ 'error.type': 'Error', 'error.message': 'x' });
   });
+
+  it('mask the same secrets and prompts as the stdout line, top-level and nested, fields and child bindings', () => {
+    telemetryState().otelLogsEnabled = true;
+    exporter.reset();
+    const cap = captureLogger();
+    cap.logger
+      .child({ api_key: 'bound-secret' })
+      .info('request_received', { authorization: 'Bearer zzz', prompt: 'raw prompt', headers: { cookie: 'c=1', accept: 'x' } });
+    const [record] = exporter.getFinishedLogRecords();
+    expect(record.attributes).toMatchObject({
+      api_key: '[REDACTED]',
+      authorization: '[REDACTED]',
+      prompt: '[REDACTED]',
+      headers: { cookie: '[REDACTED]', accept: 'x' },
+    });
+    const text = JSON.stringify(record.attributes) + cap.raw.join('');
+    for (const secret of ['bound-secret', 'Bearer zzz', 'raw prompt', 'c=1']) expect(text).not.toContain(secret);
+  });
 });
