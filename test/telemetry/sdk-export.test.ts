@@ -177,4 +177,18 @@ describe('NodeSDK under ESM (child process)', () => {
       expect(r.jsonLogs().some((l) => l.eventName === 'request_complete')).toBe(true);
     });
   });
+
+  it('OTEL_TRACES_EXPORTER=none: no spans and no trace ids, but OTLP log records still go out', async () => {
+    await withReceiver(async (r) => {
+      const result = await runFixture({
+        signal: 'parent',
+        env: { OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(r.requests.some((q) => q.path === '/v1/traces')).toBe(false);
+      const complete = r.jsonLogs().find((l) => l.eventName === 'request_complete');
+      expect(complete?.attributes).toMatchObject({ request_id: 'req_fixture' });
+      expect(result.logLines.find((l) => l.event === 'request_complete')).not.toHaveProperty('trace_id');
+    });
+  });
 });
