@@ -11,6 +11,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DiffscopeError } from '../errors/index.js';
+import { parsePythonJson } from './schedulers/index.js';
 
 export interface ModelFileEntry {
   /** Path relative to the model folder, `/`-separated. */
@@ -50,7 +51,8 @@ async function readJsonFile(path: string, required: boolean): Promise<Json | und
     return undefined;
   }
   try {
-    const value: unknown = JSON.parse(await readFile(path, 'utf8'));
+    // diffusers' configs are written by Python and may hold -Infinity (e.g. lambda_min_clipped).
+    const value: unknown = parsePythonJson(await readFile(path, 'utf8'));
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
     return value as Json;
   } catch (err) {

@@ -106,7 +106,7 @@ export async function runGeneration(model: LoadedModel, request: GenerateRequest
 
   let scheduler: Scheduler;
   try {
-    scheduler = createScheduler(params.sampler, model.schedulerConfig, params.steps, { karrasSigmas: params.karrasSigmas ?? false });
+    scheduler = createScheduler(params.sampler, model.schedulerConfig, params.steps, { karrasSigmas: params.karrasSigmas });
   } catch (err) {
     if (err instanceof DiffscopeError) throw err;
     throw new DiffscopeError('DSC_ERR_INFER_FAILED', `sampler ${params.sampler}: ${(err as Error).message}`, { cause: err });

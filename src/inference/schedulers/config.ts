@@ -134,14 +134,18 @@ function check(key: string, value: unknown, T: number): unknown {
  * read as null, i.e. "the default", which is what -Infinity means there.
  */
 export function parseSchedulerConfigText(text: string): SchedulerConfig {
-  const cleaned = text.replace(/"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g, (m) => (m.startsWith('"') ? m : 'null'));
   let json: unknown;
   try {
-    json = JSON.parse(cleaned);
+    json = parsePythonJson(text);
   } catch (err) {
     throw new DiffscopeError('DSC_ERR_MODEL_INVALID', `scheduler_config.json: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   return parseSchedulerConfig(json);
+}
+
+/** JSON as Python's json.dumps writes it: bare `Infinity`, `-Infinity` and `NaN` become null. */
+export function parsePythonJson(text: string): unknown {
+  return JSON.parse(text.replace(/"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g, (m) => (m.startsWith('"') ? m : 'null')));
 }
 
 export function parseSchedulerConfig(json: unknown): SchedulerConfig {
