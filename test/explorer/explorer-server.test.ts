@@ -111,8 +111,12 @@ describe('GET /api/traces/{traceID}/image/{k}', () => {
   });
 
   it('refuses files outside the output dir, also through a symlink; 404 for s3 and missing', async () => {
-    expect((await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/1`)).status).toBe(403);
-    expect((await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/2`)).status).toBe(403);
+    const outsideRes = await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/1`);
+    expect(outsideRes.status).toBe(404);
+    expect(await outsideRes.text()).toMatch(/not under the output directory/);
+    const linkRes = await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/2`);
+    expect(linkRes.status).toBe(404);
+    expect(await linkRes.text()).toMatch(/not under the output directory/);
     expect((await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/3`)).status).toBe(404);
     expect((await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/9`)).status).toBe(404);
     expect((await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/x`)).status).toBe(400);

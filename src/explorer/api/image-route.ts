@@ -50,7 +50,8 @@ export function registerImageRoute(app: FastifyInstance, store: ExplorerStore, o
       return reply.code(404).send({ error: { code: 'DSC_ERR_API_NOT_FOUND', message: 'image file not found' } });
     }
     if (!file.startsWith(root + path.sep)) {
-      return reply.code(403).send({ error: { code: 'DSC_ERR_API_NOT_FOUND', message: 'image is outside the output directory' } });
+      // 404, not 403: the explorer does not confirm that files exist outside its output directory
+      return reply.code(404).send({ error: { code: 'DSC_ERR_API_NOT_FOUND', message: 'image is not under the output directory' } });
     }
     const type = TYPES[path.extname(file).toLowerCase()];
     const info = await stat(file);
