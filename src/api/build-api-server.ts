@@ -3,7 +3,8 @@
  * `listen`. One plugin per resource; the shared concerns (request id, span A, auth,
  * metrics, error mapping) are registered on the root so they apply to every route.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { DiffscopeError } from '../errors/index.js';
 import { completionQueueName } from '../notifier/index.js';
 import { metricsRegistry } from '../telemetry/index.js';
@@ -32,6 +33,20 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     requestIdHeader: false, // the id is also the generation id: never taken from the client
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors Fastify raises before routing (undecodable URL, over-long path parameter) skip the
+    // hooks: answer them in our error shape, with the headers every response carries.
+    frameworkErrors: (error, request, reply) => {
+      const err =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new DiffscopeError('DSC_ERR_API_NOT_FOUND')
+          : new DiffscopeError('DSC_ERR_API_VALIDATION', 'malformed URL (bad percent-encoding)');
+      logger.info('request_rejected', { code: err.code, status: err.status, reason: err.message, method: request.method });
+      (reply as unknown as FastifyReply)
+        .code(err.status)
+        .header('x-request-id', request.id)
+        .header('traceresponse', `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`)
+        .send({ error: err.toJSON() });
+    },
   });
 
   // Only JSON bodies; anything else is 415. An empty JSON body is "no body" (e.g. cancel).

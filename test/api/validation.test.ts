@@ -106,12 +106,27 @@ describe('POST /v1/generations: the table of bad inputs', () => {
     expect((await stack.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', checks: { queue: 'ok', store: 'ok' } });
   });
 
-  it('unknown routes and ids are 404 with the error shape', async () => {
-    for (const url of ['/v1/nope', '/v1/generations/req_does_not_exist', '/v1/generations/..%2F..%2Fetc', '/v1/generations/req_x/images/0']) {
-      const res = await stack.app.inject({ url });
-      expect(res.statusCode).toBe(404);
+  it('unknown routes, methods and ids are 404 with the error shape', async () => {
+    for (const [method, url] of [
+      ['GET', '/v1/nope'],
+      ['GET', '/v1/generations/req_does_not_exist'],
+      ['GET', '/v1/generations/..%2F..%2Fetc'],
+      ['GET', '/v1/generations/req_x/images/0'],
+      ['GET', `/v1/generations/${'a'.repeat(5000)}`],
+      ['DELETE', '/v1/generations'],
+      ['POST', '/v1/generations/req_x/cancel'],
+    ] as const) {
+      const res = await stack.app.inject({ method, url });
+      expect(res.statusCode, url).toBe(404);
       expect(res.json().error.code).toBe('DSC_ERR_API_NOT_FOUND');
+      expect(res.headers['x-request-id']).toBeDefined();
+      expect(res.headers.traceresponse).toBeDefined();
     }
+    const bad = await stack.app.inject({ url: '/v1/generations/%zz' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('DSC_ERR_API_VALIDATION');
+    expect(bad.headers['x-request-id']).toBeDefined();
+    expect(bad.headers.traceresponse).toBeDefined();
   });
 });
 
