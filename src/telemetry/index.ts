@@ -11,6 +11,14 @@ export {
   type LoggerOptions,
   type LogLevel,
 } from './logger.js';
+import { ensureContextManager } from './request-scope.js';
+
+// Without the SDK (tests, libraries, OTEL_SDK_DISABLED) the API's default context manager drops
+// everything passed to context.with(), so request scopes and extracted message contexts would
+// vanish in code that calls context.with() directly. Register an AsyncLocalStorage manager then;
+// with register.js the SDK's own manager is already in place and this is a no-op.
+ensureContextManager();
+
 export { currentRequestScope, runWithRequestScope, type RequestScope } from './request-scope.js';
 export { configurePromptHashing, loggableParams, promptHash, promptHashKeyIsRandom } from './privacy.js';
 export { generationAttributes, type GenerationAttributeInput } from './generation-attributes.js';

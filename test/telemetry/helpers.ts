@@ -1,6 +1,5 @@
 /** Shared helpers for the telemetry tests (not a test file itself). */
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createLogger, type Logger, type LoggerOptions } from '../../src/telemetry/index.js';
 
@@ -27,11 +26,10 @@ export function captureLogger(options: Partial<LoggerOptions> = {}): CapturedLog
 
 let exporter: InMemorySpanExporter | undefined;
 
-/** A real in-process tracer provider (in-memory exporter) + AsyncLocalStorage context manager, once per worker. */
+/** A real in-process tracer provider (in-memory exporter), once per worker; the library itself registers the context manager. */
 export function setupTracing(): InMemorySpanExporter {
   if (exporter === undefined) {
     exporter = new InMemorySpanExporter();
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
   }
   return exporter;
