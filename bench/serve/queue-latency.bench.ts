@@ -17,8 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import type { QueueBackend } from '../../src/queue/index.js';
-import { SqliteQueueBackend } from '../../src/queue/sqlite-queue.js';
+import { SqliteQueueBackend, type QueueBackend } from '../../src/queue/index.js';
 
 const REDIS_URL = process.env.DIFFSCOPE_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const AMQP_URL = process.env.DIFFSCOPE_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
