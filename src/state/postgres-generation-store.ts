@@ -13,7 +13,7 @@ import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './
 
 export interface PostgresGenerationStoreOptions {
   connectionString: string;
-  /** Prefix of table and channel names (lowercase letters, digits, `_`), for several deployments or tests in one database. */
+  /** Prefix of table and channel names (lowercase letters, digits, `_`), default `diffscope_`; one per deployment sharing a database. */
   tablePrefix?: string;
   maxConnections?: number;
 }
@@ -40,7 +40,8 @@ export class PostgresGenerationStore implements GenerationStore {
   private closed = false;
 
   private constructor(private readonly options: PostgresGenerationStoreOptions) {
-    const prefix = options.tablePrefix ?? '';
+    // Prefixed by default so that a database shared with other applications has no clash.
+    const prefix = options.tablePrefix ?? 'diffscope_';
     if (!/^[a-z0-9_]*$/.test(prefix)) throw new Error(`invalid table prefix "${prefix}" (use lowercase letters, digits, _)`);
     this.t = { generations: `${prefix}generations`, events: `${prefix}generation_events`, channel: `${prefix}generation_events` };
     this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
