@@ -40,7 +40,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? new DiffscopeError('DSC_ERR_API_NOT_FOUND')
           : new DiffscopeError('DSC_ERR_API_VALIDATION', 'malformed URL (bad percent-encoding)');
-      logger.info('request_rejected', { code: err.code, status: err.status, reason: err.message, method: request.method });
+      logger.warn('request_rejected', { code: err.code, status: err.status, reason: err.message, method: request.method });
       (reply as unknown as FastifyReply)
         .code(err.status)
         .header('x-request-id', request.id)

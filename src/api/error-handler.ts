@@ -37,7 +37,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: Dif
   inRequest(request, () => {
     const fields = { code: err.code, status: err.status, field: err.field, method: request.method, route: request.routeOptions.url };
     if (err.status >= 500) logger.error('request_error', { ...fields, err: (err.cause as Error) ?? err });
-    else logger.info('request_rejected', { ...fields, reason: err.message });
+    else logger.warn('request_rejected', { ...fields, reason: err.message });
     if (err.status >= 500) request.serverSpan?.recordException((err.cause as Error) ?? err);
   });
   if (err.code === 'DSC_ERR_API_QUEUE_FULL' && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { DiffscopeError } from '../errors/index.js';
-import { ATTR, noopLogger, trace, withSpan, type Logger } from '../telemetry/index.js';
+import { ATTR, noopLogger, promptHash, trace, withSpan, type Logger } from '../telemetry/index.js';
 import {
   SAMPLER_NAMES,
   type GenerateRequest,
@@ -195,6 +195,8 @@ class OnnxInferencePipeline implements InferencePipelineExt {
         steps_per_second: out.samplingMs > 0 ? Math.round((out.stepMs.length * 1e5) / out.samplingMs) / 100 : 0,
         peak_memory_mb: peakMemoryMb,
         cache_hit: lease.hit,
+        prompt_hash: promptHash(request.prompt),
+        status: 'success',
       });
       return {
         images: out.images,

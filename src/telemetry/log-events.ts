@@ -30,7 +30,7 @@ export const LOG_EVENTS = {
     optional: ['sync', 'user_agent'], description: 'A generation request was accepted for validation.',
   },
   request_rejected: {
-    level: 'INFO', service: 'api-server', inRequest: true, fields: ['code', 'status', 'reason'],
+    level: 'WARN', service: 'api-server', inRequest: true, fields: ['code', 'status', 'reason'],
     optional: ['field', 'method', 'route'],
     description: 'A 4xx answer (validation, auth, size, queue full): `code` = DSC_ERR_*, `status` = HTTP status. 5xx is `request_error` (ERROR, with error.*).',
   },
@@ -56,9 +56,9 @@ export const LOG_EVENTS = {
   },
   inference_complete: {
     level: 'INFO', service: 'inference-worker', inRequest: true,
-    fields: [...PARAMS, 'model_version', 'inference_time_ms'],
+    fields: [...PARAMS, 'model_version', 'inference_time_ms', 'prompt_hash', 'status'],
     optional: [
-      'prompt_hash', 'status', 'peak_gpu_memory_mb', 'peak_memory_mb', 'device', 'output_location', 'steps_per_second',
+      'peak_gpu_memory_mb', 'peak_memory_mb', 'device', 'output_location', 'steps_per_second',
       'cache_hit', 'model_load_ms', 'text_encode_ms', 'sampling_ms', 'decode_ms', 'n',
     ],
     description: 'Images generated. peak_gpu_memory_mb only when measured on a GPU, else peak_memory_mb + device.',
@@ -78,8 +78,8 @@ export const LOG_EVENTS = {
   },
   request_failed: {
     level: 'ERROR', service: 'any', inRequest: true, fields: ['status'],
-    optional: ['error.type', 'error.message', 'error.code', 'error.stack', 'error_code', 'error_message', ...DIFFUSION],
-    description: 'The generation failed for good (no retry left). With an Error at hand: error.*; from a stored record: error_code/error_message.',
+    optional: ['error.type', 'error.message', 'error.code', 'error.stack', ...DIFFUSION],
+    description: 'The generation failed for good (no retry left): error.type = the DSC_ERR_* code, error.message; error.stack when an Error is at hand.',
   },
   job_retry: {
     level: 'WARN', service: 'inference-worker, notifier', inRequest: true, fields: ['attempt', 'error.type', 'error.message'],

@@ -271,7 +271,7 @@ export class GenerationProcessor {
       peak_memory_mb: extra.result?.peakMemoryMb,
       peak_gpu_memory_mb: extra.result?.peakGpuMemoryMb,
     };
-    if (status === 'failed') logger.error('request_failed', { ...fields, error_code: extra.error?.code, error_message: extra.error?.message });
+    if (status === 'failed') logger.error('request_failed', { ...fields, 'error.type': extra.error?.code, 'error.message': extra.error?.message });
     else logger.info(status === 'succeeded' ? 'request_complete' : 'request_canceled', fields);
     await this.publishCompletion(parent, { id: record.id, status, finishedAt });
   }
