@@ -149,7 +149,8 @@ export function allInOneServices(config: Config): ServiceSpec[] {
     // The explorer does not trace itself: its own spans would flow back into it on every export.
     { command: 'explorer', serviceName: 'explorer', env: { OTEL_SDK_DISABLED: 'true' }, readyPort: config.DIFFSCOPE_OTLP_PORT },
     { command: 'api', serviceName: 'api-server', env: telemetryEnv },
-    { command: 'worker', serviceName: 'inference-worker', env: telemetryEnv },
-    { command: 'notifier', serviceName: 'notifier', env: telemetryEnv },
+    // Prometheus' exporter ports, unless the user chose one (it would then clash between the two).
+    { command: 'worker', serviceName: 'inference-worker', env: { ...telemetryEnv, DIFFSCOPE_METRICS_PORT: process.env.DIFFSCOPE_METRICS_PORT ?? '9464' } },
+    { command: 'notifier', serviceName: 'notifier', env: { ...telemetryEnv, DIFFSCOPE_METRICS_PORT: '9465' } },
   ];
 }

@@ -66,6 +66,10 @@ export const configSchema = z.object({
   DIFFSCOPE_GRAPH_OPTIMIZATION: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
   DIFFSCOPE_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
 
+  /** Worker and notifier: serve OpenMetrics at http://<DIFFSCOPE_METRICS_HOST>:<port>/metrics (off when unset). */
+  DIFFSCOPE_METRICS_PORT: port.optional(),
+  DIFFSCOPE_METRICS_HOST: z.string().default('127.0.0.1'),
+
   // worker
   DIFFSCOPE_WORKER_CONCURRENCY: positiveInt.default(1),
   DIFFSCOPE_SHUTDOWN_GRACE_MS: positiveInt.default(10_000),

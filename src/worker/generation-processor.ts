@@ -24,6 +24,7 @@ import {
   type Logger,
 } from '../telemetry/index.js';
 import { CancelWatch } from './cancel-watch.js';
+import { createWorkerMetrics } from './worker-metrics.js';
 import type { GenerationJob } from './generation-job.js';
 
 export interface GenerationProcessorOptions {
@@ -51,12 +52,19 @@ function toPublicError(err: unknown): { code: string; message: string } {
 }
 
 export class GenerationProcessor {
+  private readonly metrics = createWorkerMetrics();
+
   constructor(private readonly o: GenerationProcessorOptions) {}
 
   /** The queue Processor. Throws to ask for a retry (or a hand-back on shutdown). */
   async process(message: DeliveredMessage<GenerationJob>, shutdown: AbortSignal): Promise<void> {
     const { context: parent, enqueuedAt } = extractMessageHeaders(message.headers);
-    return context.with(parent, () => this.run(message, shutdown, parent, enqueuedAt));
+    this.metrics.jobStarted();
+    try {
+      return await context.with(parent, () => this.run(message, shutdown, parent, enqueuedAt));
+    } finally {
+      this.metrics.jobEnded();
+    }
   }
 
   private messagingAttributes(message: DeliveredMessage) {
@@ -271,6 +279,7 @@ export class GenerationProcessor {
       peak_memory_mb: extra.result?.peakMemoryMb,
       peak_gpu_memory_mb: extra.result?.peakGpuMemoryMb,
     };
+    this.metrics.finished(status, p.model, p.sampler, queueMs, inferenceMs);
     if (status === 'failed') logger.error('request_failed', { ...fields, 'error.type': extra.error?.code, 'error.message': extra.error?.message });
     else logger.info(status === 'succeeded' ? 'request_complete' : 'request_canceled', fields);
     await this.publishCompletion(parent, { id: record.id, status, finishedAt });

@@ -42,6 +42,7 @@ export class Stack {
   notifier?: ServiceProcess;
   explorer?: ServiceProcess;
   readonly apiPorts: number[] = [];
+  readonly workerMetricsPorts: number[] = [];
   explorerPort = 0;
   otlpPort = 0;
   readonly dataDir = tempDir('diffscope-e2e-');
@@ -100,7 +101,14 @@ export class Stack {
   }
 
   async addWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
-    const worker = new ServiceProcess('worker', { ...this.baseEnv, OTEL_SERVICE_NAME: 'inference-worker', ...env });
+    const metricsPort = await freePort();
+    this.workerMetricsPorts.push(metricsPort);
+    const worker = new ServiceProcess('worker', {
+      ...this.baseEnv,
+      OTEL_SERVICE_NAME: 'inference-worker',
+      DIFFSCOPE_METRICS_PORT: String(metricsPort),
+      ...env,
+    });
     this.workers.push(worker);
     await worker.waitForEvent('worker_started', 90_000);
     return worker;

@@ -2,6 +2,7 @@ import type { Config } from '../../config/index.js';
 import { startNotifier } from '../../notifier/index.js';
 import { createQueueBackend } from '../../queue/index.js';
 import { createGenerationStore } from '../../state/index.js';
+import { serveMetricsIfConfigured } from './metrics-endpoint.js';
 import { startServiceRuntime } from './service-runtime.js';
 
 /** `diffscope notifier`: webhook delivery alone. */
@@ -12,4 +13,5 @@ export async function runNotifier(config: Config): Promise<void> {
   const store = await createGenerationStore(config);
   closeOnShutdown('state', () => store.close());
   await startNotifier({ config, logger, queue, store });
+  await serveMetricsIfConfigured(config, logger);
 }

@@ -4,6 +4,7 @@ import { createQueueBackend } from '../../queue/index.js';
 import { createGenerationStore } from '../../state/index.js';
 import { createObjectStore } from '../../storage/index.js';
 import { startWorker } from '../../worker/index.js';
+import { serveMetricsIfConfigured } from './metrics-endpoint.js';
 import { startServiceRuntime } from './service-runtime.js';
 
 /** `diffscope worker`: one inference worker. */
@@ -18,4 +19,5 @@ export async function runWorker(config: Config): Promise<void> {
   const pipeline = await createInferencePipeline(inferenceOptionsFromConfig(config, logger));
   closeOnShutdown('pipeline', () => pipeline.close());
   await startWorker({ config, logger, queue, store, objectStore, pipeline });
+  await serveMetricsIfConfigured(config, logger);
 }
