@@ -33,6 +33,8 @@ const KNOWN_SERVICES: Record<string, string> = {
   explorer: 'explorer',
 };
 
+const IGNORED_INCOMING_PATHS = new Set(['/metrics', '/healthz', '/readyz', '/v1/traces', '/v1/logs', '/v1/metrics']);
+
 export interface TelemetrySdkOptions {
   /** Default: OTEL_SERVICE_NAME, else a known service name in argv, else 'diffscope'. */
   serviceName?: string;
@@ -100,7 +102,8 @@ export function startTelemetrySdk(options: TelemetrySdkOptions = {}): boolean {
       new HttpInstrumentation({
         disableIncomingRequestInstrumentation: ownServerSpans,
         // Scrapes and health checks would otherwise make one trace each.
-        ignoreIncomingRequestHook: (req) => req.url === '/metrics' || req.url === '/healthz' || req.url === '/readyz',
+        // OTLP exports arriving at an explorer traced by this SDK would be exported back to it, in a loop.
+        ignoreIncomingRequestHook: (req) => IGNORED_INCOMING_PATHS.has((req.url ?? '').split('?')[0]),
       }),
     ],
     ...(metricsExporters === undefined || metricsExporters.length === 0 ? { metricReaders: [] } : {}),

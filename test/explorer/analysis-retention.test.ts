@@ -22,6 +22,8 @@ function request(i: number): FixtureSpan[] {
     { traceId, service: 'worker', name: 'storage.put', kind: 3, startMs: t + 1016, durationMs: 5 },
   ];
   if (i < 4) spans.push({ traceId, parentSpanId: inference, service: 'worker', name: 'model.load', startMs: t + 4 + i, durationMs: 100 + i });
+  // Every third request comes from a pixel-space model, whose decode span is `image.decode`.
+  if (i % 3 === 0) spans.push({ traceId, parentSpanId: inference, service: 'worker', name: 'image.decode', startMs: t + 950, durationMs: 7 });
   return spans;
 }
 
@@ -47,7 +49,8 @@ describe('GET /api/analysis/stages', () => {
     expect(stage(a.stages, 'model.load')).toEqual({ stage: 'model.load', count: 4, p50_ms: 101, p95_ms: 103 });
     expect(stage(a.stages, 'sampling')).toMatchObject({ count: 20, p50_ms: 609, p95_ms: 618 });
     expect(stage(a.stages, 'storage.put')).toMatchObject({ count: 20, p50_ms: 10, p95_ms: 10 });
-    expect(stage(a.stages, 'vae.decode')).toEqual({ stage: 'vae.decode', count: 0, p50_ms: 0, p95_ms: 0 });
+    // image.decode (pixel models) counts as the decode stage: requests 0, 3, …, 18.
+    expect(stage(a.stages, 'vae.decode')).toEqual({ stage: 'vae.decode', count: 7, p50_ms: 7, p95_ms: 7 });
     expect(stage(a.stages, 'total')).toMatchObject({ count: 20, p50_ms: 1021, p95_ms: 1021 });
   });
 

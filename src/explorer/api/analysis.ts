@@ -61,6 +61,8 @@ function stats(requests: RequestTiming[]): StageStats[] {
 }
 
 const STAGE_SET = new Set<string>(STAGES);
+/** Pixel-space models have no VAE: their decode step is `image.decode`, the same stage to a reader. */
+const STAGE_ALIASES: Record<string, StageName> = { 'image.decode': 'vae.decode' };
 
 function attrString(v: unknown): string | null {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
@@ -88,8 +90,8 @@ export function analyzeStages(db: Database.Database, limit: number, service?: st
     for (const s of spans) {
       first = Math.min(first, s.start_us);
       last = Math.max(last, s.start_us + s.duration_us);
-      if (STAGE_SET.has(s.name)) {
-        const stage = s.name as StageName;
+      const stage = STAGE_ALIASES[s.name] ?? (STAGE_SET.has(s.name) ? (s.name as StageName) : undefined);
+      if (stage !== undefined) {
         stagesUs.set(stage, (stagesUs.get(stage) ?? 0) + s.duration_us);
         if (stage === 'inference') attrs = { ...(JSON.parse(s.attributes) as Record<string, unknown>), ...attrs };
         else if (stage === 'sampling') attrs = { ...attrs, ...(JSON.parse(s.attributes) as Record<string, unknown>) };
