@@ -1,21 +1,14 @@
 import type { Config } from '../../config/index.js';
 import { buildApiServer } from '../../api/index.js';
 import { createInferencePipeline, inferenceOptionsFromConfig } from '../../inference/index.js';
-import { createQueueBackend } from '../../queue/index.js';
-import { createGenerationStore } from '../../state/index.js';
-import { createObjectStore } from '../../storage/index.js';
 import { onShutdown } from '../../telemetry/index.js';
-import { startServiceRuntime } from './service-runtime.js';
+import { openSharedResources, startServiceRuntime } from './service-runtime.js';
 
 /** `diffscope api`: the HTTP API alone. */
 export async function runApi(config: Config): Promise<void> {
-  const { logger, closeOnShutdown } = startServiceRuntime(config, 'api-server');
-  const queue = await createQueueBackend(config);
-  closeOnShutdown('queue', () => queue.close());
-  const store = await createGenerationStore(config);
-  closeOnShutdown('state', () => store.close());
-  const objectStore = createObjectStore(config);
-  closeOnShutdown('storage', () => objectStore.close());
+  const runtime = startServiceRuntime(config, 'api-server');
+  const { logger } = runtime;
+  const { queue, store, objectStore } = await openSharedResources(config, runtime);
   // The API only reads the model registry (ids, sizes) to validate requests; sessions are
   // never loaded in this process.
   const models = await createInferencePipeline(inferenceOptionsFromConfig(config, logger));

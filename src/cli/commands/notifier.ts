@@ -1,17 +1,12 @@
 import type { Config } from '../../config/index.js';
 import { startNotifier } from '../../notifier/index.js';
-import { createQueueBackend } from '../../queue/index.js';
-import { createGenerationStore } from '../../state/index.js';
 import { serveMetricsIfConfigured } from './metrics-endpoint.js';
-import { startServiceRuntime } from './service-runtime.js';
+import { openSharedResources, startServiceRuntime } from './service-runtime.js';
 
 /** `diffscope notifier`: webhook delivery alone. */
 export async function runNotifier(config: Config): Promise<void> {
-  const { logger, closeOnShutdown } = startServiceRuntime(config, 'notifier');
-  const queue = await createQueueBackend(config);
-  closeOnShutdown('queue', () => queue.close());
-  const store = await createGenerationStore(config);
-  closeOnShutdown('state', () => store.close());
-  await startNotifier({ config, logger, queue, store });
-  await serveMetricsIfConfigured(config, logger);
+  const runtime = startServiceRuntime(config, 'notifier');
+  const { queue, store } = await openSharedResources(config, runtime, { objectStore: false });
+  await startNotifier({ config, logger: runtime.logger, queue, store });
+  await serveMetricsIfConfigured(config, runtime.logger);
 }

@@ -5,6 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../../config/index.js';
+import { createQueueBackend, type QueueBackend } from '../../queue/index.js';
+import { createGenerationStore, type GenerationStore } from '../../state/index.js';
+import { createObjectStore, type ObjectStore } from '../../storage/index.js';
 import {
   configurePromptHashing,
   configureShutdown,
@@ -46,4 +49,24 @@ export function startServiceRuntime(config: Config, service: string): ServiceRun
       });
     },
   };
+}
+
+export interface SharedResources {
+  queue: QueueBackend;
+  store: GenerationStore;
+  objectStore: ObjectStore;
+}
+
+/** The queue, the generation store and (when asked) the object store, each closed on shutdown. */
+export async function openSharedResources(config: Config, runtime: ServiceRuntime, options: { objectStore: false }): Promise<Omit<SharedResources, 'objectStore'>>;
+export async function openSharedResources(config: Config, runtime: ServiceRuntime, options?: { objectStore: true }): Promise<SharedResources>;
+export async function openSharedResources(config: Config, runtime: ServiceRuntime, options = { objectStore: true }): Promise<Partial<SharedResources>> {
+  const queue = await createQueueBackend(config);
+  runtime.closeOnShutdown('queue', () => queue.close());
+  const store = await createGenerationStore(config);
+  runtime.closeOnShutdown('state', () => store.close());
+  if (!options.objectStore) return { queue, store };
+  const objectStore = createObjectStore(config);
+  runtime.closeOnShutdown('storage', () => objectStore.close());
+  return { queue, store, objectStore };
 }
