@@ -34,6 +34,8 @@ const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const REGISTER = fileURLToPath(new URL('../telemetry/register.js', import.meta.url));
 const MAX_RESTART_DELAY_MS = 30_000;
 const STABLE_AFTER_MS = 60_000;
+/** sysexits' EX_CONFIG, what `diffscope <service>` exits with on an invalid configuration. */
+const EX_CONFIG = 78;
 
 interface Running {
   spec: ServiceSpec;
@@ -81,6 +83,11 @@ export class Supervisor {
     child.on('exit', (code, signal) => {
       entry.child = undefined;
       if (this.stopping) return;
+      if (code === EX_CONFIG) {
+        // Restarting cannot fix a bad setting: say so once instead of crash-looping.
+        logger.error('service_config_invalid', { child_service: spec.serviceName, exit_code: code });
+        return;
+      }
       if (Date.now() - entry.startedAt > STABLE_AFTER_MS) entry.restarts = 0;
       const delayMs = Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** entry.restarts);
       entry.restarts++;
@@ -145,12 +152,14 @@ export function allInOneServices(config: Config): ServiceSpec[] {
     OTEL_LOGS_EXPORTER: process.env.OTEL_LOGS_EXPORTER ?? 'otlp',
     OTEL_METRICS_EXPORTER: process.env.OTEL_METRICS_EXPORTER ?? 'none',
   };
+  const metricsPort = config.DIFFSCOPE_METRICS_PORT ?? 9464;
   return [
     // The explorer does not trace itself: its own spans would flow back into it on every export.
     { command: 'explorer', serviceName: 'explorer', env: { OTEL_SDK_DISABLED: 'true' }, readyPort: config.DIFFSCOPE_OTLP_PORT },
     { command: 'api', serviceName: 'api-server', env: telemetryEnv },
-    // Prometheus' exporter ports, unless the user chose one (it would then clash between the two).
-    { command: 'worker', serviceName: 'inference-worker', env: { ...telemetryEnv, DIFFSCOPE_METRICS_PORT: process.env.DIFFSCOPE_METRICS_PORT ?? '9464' } },
-    { command: 'notifier', serviceName: 'notifier', env: { ...telemetryEnv, DIFFSCOPE_METRICS_PORT: '9465' } },
+    // Worker and notifier each need a port: Prometheus' exporter port 9464 and the next one,
+    // or the port the user chose and the next one.
+    { command: 'worker', serviceName: 'inference-worker', env: { ...telemetryEnv, DIFFSCOPE_METRICS_PORT: String(metricsPort) } },
+    { command: 'notifier', serviceName: 'notifier', env: { ...telemetryEnv, DIFFSCOPE_METRICS_PORT: String(metricsPort + 1) } },
   ];
 }

@@ -41,11 +41,13 @@ export class ServiceProcess {
   readonly child: ChildProcess;
   private readonly exited: Promise<number | null>;
 
+  /** `argv` replaces the default `--import register.js main.js <command>` (e.g. to run bin/diffscope.mjs). */
   constructor(
     readonly command: string,
     env: Record<string, string>,
+    argv: string[] = ['--import', REGISTER, MAIN, command],
   ) {
-    this.child = spawn(process.execPath, ['--import', REGISTER, MAIN, command], {
+    this.child = spawn(process.execPath, argv, {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
