@@ -13,7 +13,10 @@ interface FixtureRow {
   attributes: { colour: string; shape: string; size: string | null; position: string | null };
   python_read: { colour: string; shape: string; size: string; position: string };
 }
-const fixtures = JSON.parse(readFileSync(join(fixtureDir, 'scenes.json'), 'utf8')) as { scenes: FixtureRow[] };
+const fixtures = JSON.parse(readFileSync(join(fixtureDir, 'scenes.json'), 'utf8')) as {
+  scenes: FixtureRow[];
+  generated: Pick<FixtureRow, 'file' | 'python_read'>[];
+};
 
 function blank(width: number, height: number, rgb: [number, number, number]): ScenePixels {
   const data = new Uint8Array(width * height * 3);
@@ -37,6 +40,14 @@ describe('readScene on scenes drawn by the training data generator', () => {
     expect(read.position).toBe(want.position ?? 'center');
     // The TypeScript port must agree with the Python reader used during training.
     expect({ colour: read.colour, shape: read.shape, size: read.size, position: read.position }).toEqual(scene.python_read);
+  });
+});
+
+describe('readScene on noisy samples of an early shapes-v1 checkpoint', () => {
+  // No ground truth here: these pin the TypeScript port to reader.py on lumpy, speckled images.
+  it.each(fixtures.generated.map((g) => [g.file, g] as const))('%s reads like reader.py', (_file, g) => {
+    const read = readScene(decodePng(readFileSync(join(fixtureDir, g.file))));
+    expect({ colour: read.colour, shape: read.shape, size: read.size, position: read.position }).toEqual(g.python_read);
   });
 });
 

@@ -1,6 +1,6 @@
 """Write a few drawn scenes as PNG + JSON fixtures for the TypeScript scene-reader test.
 
-    /usr/bin/python3 tools/default-model/make-fixtures.py test/fixtures/scenes
+    /usr/bin/python3 tools/default-model/make-fixtures.py test/fixtures/scenes [samples.npy]
 
 Each scenes.json row: file, prompt, the drawn attributes, and what reader.py reads back,
 so the test can check the TypeScript reader against both the truth and the Python reader.
@@ -46,8 +46,18 @@ def main() -> None:
         read = reader.read_scene(img)
         rows.append({"file": name, "prompt": data.make_prompt(**attrs), "attributes": attrs,
                      "python_read": {k: read[k] for k in ("colour", "shape", "size", "position")}})
+    # Optional: samples from a checkpoint (uint8 [N,32,32,3] .npy), to pin the TypeScript reader to
+    # the Python one on noisy, lumpy generated images too (no ground truth, only agreement).
+    generated = []
+    if len(sys.argv) > 2:
+        for i, img in enumerate(np.load(sys.argv[2])):
+            name = f"generated-{i:02d}.png"
+            write_png(os.path.join(out, name), img)
+            read = reader.read_scene(img)
+            generated.append({"file": name, "python_read": {k: read[k] for k in ("colour", "shape", "size", "position")}})
     with open(os.path.join(out, "scenes.json"), "w") as f:
-        json.dump({"generator": "tools/default-model/make-fixtures.py (data.render, seed 2024)", "scenes": rows}, f, indent=2)
+        json.dump({"generator": "tools/default-model/make-fixtures.py (data.render, seed 2024)", "scenes": rows,
+                   "generated": generated}, f, indent=2)
         f.write("\n")
     for r in rows:
         print(r["prompt"], r["python_read"])

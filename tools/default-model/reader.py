@@ -8,7 +8,8 @@ keep the two in step (constants included).
      d > max(MIN_DIST, 0.5 * 99th percentile of d) (half coverage = the true edge);
   3. keep the largest 4-connected component (stray specks are ignored);
   4. colour = mean RGB of the component's pixels with d >= their median d, nearest palette entry;
-  5. shape: a triangle if its bounding box's top half holds under TRIANGLE_TAPER of what the
+  5. bounding box = 1st..99th percentile of the blob's x and y (stray attached pixels ignored);
+     shape: a triangle if its bounding box's top half holds under TRIANGLE_TAPER of what the
      bottom half holds (or the box is under TRIANGLE_FILL full); else a square if the box is over
      SQUARE_FILL full or at least 3 of its corner pixels are set; else a circle;
   6. size = longest bounding-box side turned into the generator's radius (per shape);
@@ -29,6 +30,7 @@ PALETTE = {
     "white": (240, 240, 240),
 }
 MIN_DIST = 48.0
+BOX_TRIM = 0.01
 SQUARE_FILL = 0.86
 TRIANGLE_FILL = 0.56
 TRIANGLE_TAPER = 0.6
@@ -88,10 +90,13 @@ def read_scene(img: np.ndarray) -> dict:
     mean = px[core].mean(axis=0)
     colour = min(PALETTE, key=lambda k: float(((mean - np.array(PALETTE[k])) ** 2).sum()))
     ys, xs = np.nonzero(comp)
-    bw, bh = xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
-    fill = area / float(bw * bh)
-    x0, y0, x1, y1 = xs.min(), ys.min(), xs.max(), ys.max()
+    # Bounding box from the 1st..99th percentile of the blob's coordinates: a stray row or
+    # column of noise stuck to the shape must not stretch the box (undertrained samples).
+    x0, x1 = int(_quantile(xs, BOX_TRIM)), int(_quantile(xs, 1 - BOX_TRIM))
+    y0, y1 = int(_quantile(ys, BOX_TRIM)), int(_quantile(ys, 1 - BOX_TRIM))
+    bw, bh = x1 - x0 + 1, y1 - y0 + 1
     box = comp[y0:y1 + 1, x0:x1 + 1]
+    fill = box.sum() / float(bw * bh)
     half = bh // 2  # rows in each half; the middle row of an odd height counts for neither
     top_fill, bottom_fill = box[:half].sum(), box[bh - half:].sum()
     taper = top_fill / max(1.0, float(bottom_fill))
@@ -105,8 +110,8 @@ def read_scene(img: np.ndarray) -> dict:
     radius = max(bw, bh) / RADIUS_PER_SIDE[shape]
     size = "small" if radius < SMALL_MAX_RADIUS else "large" if radius > LARGE_MIN_RADIUS else "medium"
     # Bounding-box centre, not the centroid: a triangle's centroid sits low in its box.
-    dx = (xs.min() + xs.max() + 1) / 2.0 - w / 2.0
-    dy = (ys.min() + ys.max() + 1) / 2.0 - h / 2.0
+    dx = (x0 + x1 + 1) / 2.0 - w / 2.0
+    dy = (y0 + y1 + 1) / 2.0 - h / 2.0
     if max(abs(dx), abs(dy)) < CENTER_TOLERANCE * w:
         position = "center"
     elif abs(dx) >= abs(dy):

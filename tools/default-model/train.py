@@ -46,6 +46,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--decay-minutes", type=float, default=0.0, help="linear lr decay to 10%% over the run's last N minutes")
     ap.add_argument("--ema", type=float, default=0.995)
     ap.add_argument("--uncond", type=float, default=0.1, help="fraction of empty prompts (CFG)")
     ap.add_argument("--seed", type=int, default=1)
@@ -98,8 +99,12 @@ def main() -> None:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        # Warm-up by step; then, in the last --decay-minutes of this run's budget, a linear
+        # decay to 10 % (the budget is wall-clock, so the schedule is too).
+        left_min = args.minutes - (time.time() - t0) / 60
+        decay = 1.0 if left_min >= args.decay_minutes else 0.1 + 0.9 * max(0.0, left_min) / args.decay_minutes
         for g in opt.param_groups:
-            g["lr"] = args.lr * min(1.0, (step + 1) / args.warmup)
+            g["lr"] = args.lr * min(1.0, (step + 1) / args.warmup) * decay
         opt.step()
         with torch.no_grad():
             d = args.ema if step >= args.warmup else min(args.ema, (1 + step) / (10 + step))
@@ -113,7 +118,7 @@ def main() -> None:
             avg = loss_acc / n_acc
             losses.append(avg)
             left = args.minutes * 60 - (now - t0)
-            print(f"step {step} loss {avg:.5f} s/step {(now - last_log) / n_acc:.2f} "
+            print(f"step {step} loss {avg:.5f} lr {opt.param_groups[0]['lr']:.2e} s/step {(now - last_log) / n_acc:.2f} "
                   f"run {(now - t0) / 60:.1f}m left {left / 60:.1f}m total {(elapsed_before + now - t0) / 60:.1f}m",
                   flush=True)
             last_log, loss_acc, n_acc = now, 0.0, 0

@@ -28,6 +28,7 @@ export const SCENE_PALETTE: Readonly<Record<SceneColour, readonly [number, numbe
 };
 
 const MIN_DIST = 48;
+const BOX_TRIM = 0.01;
 const SQUARE_FILL = 0.86;
 const TRIANGLE_FILL = 0.56;
 const TRIANGLE_TAPER = 0.6;
@@ -152,21 +153,23 @@ export function readScene(pixels: ScenePixels): SceneReading {
     }
   }
 
-  let x0 = w;
-  let y0 = h;
-  let x1 = -1;
-  let y1 = -1;
-  for (const i of members) {
-    const x = i % w;
-    const y = (i - x) / w;
-    x0 = Math.min(x0, x);
-    x1 = Math.max(x1, x);
-    y0 = Math.min(y0, y);
-    y1 = Math.max(y1, y);
-  }
+  // Bounding box from the 1st..99th percentile of the blob's coordinates: a stray row or
+  // column of noise stuck to the shape must not stretch the box (undertrained samples).
+  const xs = sortedCopy(members.map((i) => i % w));
+  const ys = sortedCopy(members.map((i) => Math.floor(i / w)));
+  const x0 = quantile(xs, BOX_TRIM);
+  const x1 = quantile(xs, 1 - BOX_TRIM);
+  const y0 = quantile(ys, BOX_TRIM);
+  const y1 = quantile(ys, 1 - BOX_TRIM);
   const bw = x1 - x0 + 1;
   const bh = y1 - y0 + 1;
-  const fill = area / (bw * bh);
+  let inBox = 0;
+  for (const i of members) {
+    const x = i % w;
+    const y = Math.floor(i / w);
+    if (x >= x0 && x <= x1 && y >= y0 && y <= y1) inBox++;
+  }
+  const fill = inBox / (bw * bh);
   const at = (x: number, y: number): number => comp[y * w + x];
   const half = Math.floor(bh / 2);
   let topFill = 0;
