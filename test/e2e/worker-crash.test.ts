@@ -2,12 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { eventually } from './harness.js';
+import { fileURLToPath } from 'node:url';
 import { Stack } from './stack.js';
+
+// The shipped model: its sampling takes seconds for 150 steps × 2 images, so the kill lands
+// mid-sampling on a quiet machine too (the tiny test models finish in well under a second).
+const SHIPPED_MODELS_DIR = fileURLToPath(new URL('../../models', import.meta.url));
 
 describe('a worker killed with SIGKILL mid-sampling (embedded queue)', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await new Stack({ queue: 'sqlite', state: 'sqlite', notifier: false }).start();
+    stack = await new Stack({
+      queue: 'sqlite',
+      state: 'sqlite',
+      notifier: false,
+      env: { DIFFSCOPE_MODELS_DIR: SHIPPED_MODELS_DIR, DIFFSCOPE_DEFAULT_MODEL: 'shapes-v1' },
+    }).start();
   }, 180_000);
   afterAll(async () => stack?.stop(), 60_000);
 
