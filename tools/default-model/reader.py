@@ -20,15 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
-PALETTE = {
-    "red": (220, 40, 40),
-    "green": (40, 190, 60),
-    "blue": (50, 90, 235),
-    "yellow": (235, 220, 50),
-    "purple": (155, 60, 205),
-    "orange": (245, 140, 30),
-    "white": (240, 240, 240),
-}
+from data import COLOURS
+
+# The generator's palette, so reader and generator cannot drift apart.
+PALETTE = COLOURS
 MIN_DIST = 48.0
 BOX_TRIM = 0.01
 SQUARE_FILL = 0.86

@@ -6,19 +6,8 @@ import { BadParamError, firstString, normalizeTraceId, parseLimit, parseTimeUs }
 
 type Query = Record<string, string | string[] | undefined>;
 
-export interface LogEntry {
-  id: number;
-  timestamp: string;
-  time_us: number;
-  level: string;
-  service: string;
-  event: string | null;
-  trace_id: string | null;
-  span_id: string | null;
-  request_id: string | null;
-  body: string | null;
-  attributes: Record<string, unknown>;
-}
+/** A stored log row as the API shows it: ISO timestamp added, attributes parsed. */
+export type LogEntry = Omit<StoredLog, 'attributes'> & { timestamp: string; attributes: Record<string, unknown> };
 
 export function toLogEntry(row: StoredLog): LogEntry {
   return {
