@@ -1,6 +1,7 @@
 /** The JSON a client sees for a generation: parameters and the prompt's hash, never the prompt. */
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
+import { paramsToWire } from '../contract/generation-params.js';
 import type { GenerationRecord } from '../state/index.js';
 
 export function publicBaseUrl(config: Config, request?: FastifyRequest): string {
@@ -21,21 +22,6 @@ export function imageUrls(base: string, record: Pick<GenerationRecord, 'id' | 'o
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
-export function paramsView(record: GenerationRecord) {
-  const p = record.params;
-  return {
-    model: p.model,
-    sampler: p.sampler,
-    steps: p.steps,
-    cfg_scale: p.cfgScale,
-    seed: p.seed,
-    width: p.width,
-    height: p.height,
-    n: p.n,
-    ...(p.karrasSigmas !== undefined ? { karras_sigmas: p.karrasSigmas } : {}),
-  };
-}
-
 export function generationView(record: GenerationRecord, base: string) {
   return {
     id: record.id,
@@ -44,7 +30,7 @@ export function generationView(record: GenerationRecord, base: string) {
     created_at: iso(record.createdAt),
     started_at: iso(record.startedAt),
     finished_at: iso(record.finishedAt),
-    params: paramsView(record),
+    params: paramsToWire(record.params),
     prompt_hash: record.promptHash,
     model_version: record.modelVersion ?? null,
     timings: {

@@ -4,16 +4,21 @@
  */
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
+import { paramsFromWire, type WireParams } from '../contract/generation-params.js';
+import { GENERATION_LIMITS, type NumericLimit } from '../contract/limits.js';
 import { DiffscopeError, type ErrorCode } from '../errors/index.js';
 import { SAMPLER_NAMES, type GenerationParams, type ModelInfo } from '../inference/types.js';
 import { WEBHOOK_EVENTS } from '../notifier/index.js';
 
-export const DEFAULT_SAMPLER = 'ddim';
-export const DEFAULT_STEPS = 25;
-export const DEFAULT_CFG_SCALE = 6;
-export const MAX_STEPS = 150;
-export const MAX_N = 8;
-export const MAX_SEED = 2 ** 32 - 1;
+const DEFAULT_SAMPLER = 'ddim';
+const { steps: STEPS, n: N, cfgScale: CFG_SCALE, seed: SEED } = GENERATION_LIMITS;
+
+/** A number field checked against its row of the limits table, with messages naming the wire field. */
+function limited(field: string, limit: NumericLimit) {
+  let schema = z.number();
+  if (limit.integer) schema = schema.int(`${field} must be an integer`);
+  return schema.min(limit.min, `${field} must be at least ${limit.min}`).max(limit.max, `${field} must be at most ${limit.max}`);
+}
 
 const requiredString = (name: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`) });
@@ -28,12 +33,12 @@ export function generationBodySchema(maxPromptChars: number) {
       negative_prompt: z.string().max(maxPromptChars, `negative_prompt must be at most ${maxPromptChars} characters`).optional(),
       model: z.string().min(1).max(200).optional(),
       sampler: z.enum(SAMPLER_NAMES, { error: `sampler must be one of ${SAMPLER_NAMES.join(', ')}` }).optional(),
-      steps: z.number().int('steps must be an integer').min(1, 'steps must be at least 1').max(MAX_STEPS, `steps must be at most ${MAX_STEPS}`).optional(),
-      cfg_scale: z.number().min(0, 'cfg_scale must be at least 0').max(30, 'cfg_scale must be at most 30').optional(),
-      seed: z.number().int('seed must be an integer').min(0, 'seed must be at least 0').max(MAX_SEED, `seed must be at most ${MAX_SEED}`).optional(),
+      steps: limited('steps', STEPS).optional(),
+      cfg_scale: limited('cfg_scale', CFG_SCALE).optional(),
+      seed: limited('seed', SEED).optional(),
       width: z.number().int('width must be an integer').positive().optional(),
       height: z.number().int('height must be an integer').positive().optional(),
-      n: z.number().int('n must be an integer').min(1, 'n must be at least 1').max(MAX_N, `n must be at most ${MAX_N}`).optional(),
+      n: limited('n', N).optional(),
       karras_sigmas: z.boolean().optional(),
       webhook: z
         .strictObject({
@@ -62,7 +67,7 @@ export function openAiBodySchema(maxPromptChars: number) {
         .min(1, 'prompt must not be empty')
         .max(maxPromptChars, `prompt must be at most ${maxPromptChars} characters`),
       model: z.string().min(1).max(200).nullish(),
-      n: z.number().int('n must be an integer').min(1, 'n must be at least 1').max(MAX_N, `n must be at most ${MAX_N}`).nullish(),
+      n: limited('n', N).nullish(),
       size: z.string().regex(OPENAI_SIZE, 'size must look like "WIDTHxHEIGHT", e.g. "32x32"').nullish(),
       response_format: z.enum(['url', 'b64_json'], { error: 'response_format must be url or b64_json' }).nullish(),
     },
@@ -87,29 +92,21 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new DiffscopeError(code, message, { field });
 }
 
-export interface ResolveParamsInput {
-  model?: string | null;
-  sampler?: GenerationParams['sampler'];
-  steps?: number;
-  cfg_scale?: number;
-  seed?: number;
-  width?: number;
-  height?: number;
-  n?: number | null;
-  karras_sigmas?: boolean;
-}
+/** Parameters as a request body carries them (snake_case; OpenAI bodies send null for absent). */
+export type ResolveParamsInput = { [K in keyof WireParams]?: WireParams[K] | null };
 
 /** Fill defaults (model's size, random seed) and check the model's size rules. */
 export function resolveParams(input: ResolveParamsInput, models: readonly ModelInfo[], defaultModel: string): { params: GenerationParams; model: ModelInfo } {
-  const modelId = input.model ?? defaultModel;
+  const given = paramsFromWire(input);
+  const modelId = given.model ?? defaultModel;
   const model = models.find((m) => m.id === modelId);
   if (!model) {
     throw new DiffscopeError('DSC_ERR_MODEL_NOT_FOUND', `unknown model "${modelId}"; known: ${models.map((m) => m.id).join(', ') || '(none)'}`, {
       field: 'model',
     });
   }
-  const width = input.width ?? model.defaultWidth;
-  const height = input.height ?? model.defaultHeight;
+  const width = given.width ?? model.defaultWidth;
+  const height = given.height ?? model.defaultHeight;
   for (const [field, value] of [['width', width], ['height', height]] as const) {
     const { min, max, multipleOf } = model.sizes;
     if (value < min || value > max || value % multipleOf !== 0) {
@@ -120,15 +117,15 @@ export function resolveParams(input: ResolveParamsInput, models: readonly ModelI
   }
   const params: GenerationParams = {
     model: model.id,
-    sampler: input.sampler ?? DEFAULT_SAMPLER,
-    steps: input.steps ?? DEFAULT_STEPS,
-    cfgScale: input.cfg_scale ?? DEFAULT_CFG_SCALE,
-    seed: input.seed ?? randomInt(0, MAX_SEED + 1),
+    sampler: given.sampler ?? DEFAULT_SAMPLER,
+    steps: given.steps ?? STEPS.default,
+    cfgScale: given.cfgScale ?? CFG_SCALE.default,
+    seed: given.seed ?? randomInt(SEED.min, SEED.max + 1),
     width,
     height,
-    n: input.n ?? 1,
+    n: given.n ?? N.default,
   };
-  if (input.karras_sigmas !== undefined) params.karrasSigmas = input.karras_sigmas;
+  if (given.karrasSigmas !== undefined) params.karrasSigmas = given.karrasSigmas;
   return { params, model };
 }
 

@@ -32,15 +32,12 @@ export const ERRORS = define({
   DSC_ERR_MODEL_INVALID: { code: 'DSC_ERR_MODEL_INVALID', status: 500, retryable: false, message: 'Model files are missing or corrupt' },
   DSC_ERR_MODEL_SHAPE_MISMATCH: { code: 'DSC_ERR_MODEL_SHAPE_MISMATCH', status: 500, retryable: false, message: 'Model inputs or outputs have unexpected shapes' },
   DSC_ERR_INFER_UNKNOWN_SAMPLER: { code: 'DSC_ERR_INFER_UNKNOWN_SAMPLER', status: 400, retryable: false, message: 'Unknown sampler' },
+  DSC_ERR_INFER_BAD_PARAMS: { code: 'DSC_ERR_INFER_BAD_PARAMS', status: 400, retryable: false, message: 'Generation parameters outside what the pipeline accepts' },
   DSC_ERR_INFER_BAD_SIZE: { code: 'DSC_ERR_INFER_BAD_SIZE', status: 400, retryable: false, message: 'Image size not supported by this model' },
   DSC_ERR_INFER_CANCELED: { code: 'DSC_ERR_INFER_CANCELED', status: 409, retryable: false, message: 'Generation was canceled' },
   DSC_ERR_INFER_FAILED: { code: 'DSC_ERR_INFER_FAILED', status: 500, retryable: true, message: 'Inference failed' },
   DSC_ERR_STORAGE_FAILED: { code: 'DSC_ERR_STORAGE_FAILED', status: 502, retryable: true, message: 'Could not store the result' },
   DSC_ERR_NOTIFY_URL_REFUSED: { code: 'DSC_ERR_NOTIFY_URL_REFUSED', status: 400, retryable: false, message: 'Webhook URL is not allowed' },
-  DSC_ERR_NOTIFY_FAILED: { code: 'DSC_ERR_NOTIFY_FAILED', status: 502, retryable: true, message: 'Webhook delivery failed' },
-  DSC_ERR_OTLP_MALFORMED: { code: 'DSC_ERR_OTLP_MALFORMED', status: 400, retryable: false, message: 'Malformed OTLP payload' },
-  DSC_ERR_OTLP_TOO_LARGE: { code: 'DSC_ERR_OTLP_TOO_LARGE', status: 413, retryable: false, message: 'OTLP payload too large' },
-  DSC_ERR_EXPLORER_UNAUTHORIZED: { code: 'DSC_ERR_EXPLORER_UNAUTHORIZED', status: 401, retryable: false, message: 'Explorer token required' },
   DSC_ERR_CONFIG_INVALID: { code: 'DSC_ERR_CONFIG_INVALID', status: 500, retryable: false, message: 'Invalid configuration' },
 });
 

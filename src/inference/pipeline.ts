@@ -5,7 +5,9 @@
  * peak memory to it. The prompt never reaches a log or span here.
  */
 import { performance } from 'node:perf_hooks';
-import { DiffscopeError } from '../errors/index.js';
+import { paramLogFields } from '../contract/generation-params.js';
+import { GENERATION_LIMITS, withinLimit, type LimitedParam } from '../contract/limits.js';
+import { asDiffscopeError, DiffscopeError } from '../errors/index.js';
 import { ATTR, noopLogger, promptHash, trace, withSpan, type Logger } from '../telemetry/index.js';
 import {
   SAMPLER_NAMES,
@@ -33,9 +35,6 @@ export interface InferencePipelineOptions {
   logger?: Logger;
   /** RSS sampling period during a request; default 25 ms. */
   memorySampleIntervalMs?: number;
-  /** Limits checked before any work; defaults 16 images and 500 steps. */
-  maxImages?: number;
-  maxSteps?: number;
 }
 
 export interface InferencePipelineExt extends InferencePipeline {
@@ -47,22 +46,26 @@ export interface InferencePipelineExt extends InferencePipeline {
   loadedModels(): string[];
 }
 
-function validationError(field: string, message: string): DiffscopeError {
-  return new DiffscopeError('DSC_ERR_API_VALIDATION', message, { field });
-}
+/** The limited parameters with the field name a client knows them by. */
+const LIMITED: readonly [LimitedParam, string][] = [
+  ['steps', 'steps'],
+  ['n', 'n'],
+  ['seed', 'seed'],
+  ['cfgScale', 'cfg_scale'],
+];
 
-function checkParams(params: GenerationParams, maxImages: number, maxSteps: number): void {
+/** The same limits as the API (src/contract/limits.ts), for callers that reach the pipeline directly. */
+function checkParams(params: GenerationParams): void {
   if (!(SAMPLER_NAMES as readonly string[]).includes(params.sampler)) {
     throw new DiffscopeError('DSC_ERR_INFER_UNKNOWN_SAMPLER', `unknown sampler '${String(params.sampler)}' (known: ${SAMPLER_NAMES.join(', ')})`, {
       field: 'sampler',
     });
   }
-  if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > maxSteps) {
-    throw validationError('steps', `steps must be an integer in [1, ${maxSteps}]`);
+  for (const [param, field] of LIMITED) {
+    if (withinLimit(param, params[param])) continue;
+    const { min, max, integer } = GENERATION_LIMITS[param];
+    throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `${field} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`, { field });
   }
-  if (!Number.isInteger(params.n) || params.n < 1 || params.n > maxImages) throw validationError('n', `n must be an integer in [1, ${maxImages}]`);
-  if (!Number.isSafeInteger(params.seed) || params.seed < 0) throw validationError('seed', 'seed must be an integer in [0, 2^53)');
-  if (!Number.isFinite(params.cfgScale) || params.cfgScale < 0) throw validationError('cfg_scale', 'cfg_scale must be a number ≥ 0');
 }
 
 function checkSize(params: GenerationParams, info: ModelInfo, model?: LoadedModel): void {
@@ -101,8 +104,6 @@ class OnnxInferencePipeline implements InferencePipelineExt {
   private readonly session: SessionRuntimeOptions;
   private readonly device: 'cpu' | 'cuda';
   private readonly memoryIntervalMs: number;
-  private readonly maxImages: number;
-  private readonly maxSteps: number;
   private closed = false;
 
   constructor(options: InferencePipelineOptions) {
@@ -116,8 +117,6 @@ class OnnxInferencePipeline implements InferencePipelineExt {
     this.session = options.session ?? {};
     this.device = this.session.executionProviders?.[0] === 'cuda' ? 'cuda' : 'cpu';
     this.memoryIntervalMs = options.memorySampleIntervalMs ?? 25;
-    this.maxImages = options.maxImages ?? 16;
-    this.maxSteps = options.maxSteps ?? 500;
   }
 
   listModels(): ModelInfo[] {
@@ -147,22 +146,11 @@ class OnnxInferencePipeline implements InferencePipelineExt {
     if (this.closed) throw new DiffscopeError('DSC_ERR_INFER_FAILED', 'inference pipeline is closed');
     const started = performance.now();
     const params = request.params;
-    checkParams(params, this.maxImages, this.maxSteps);
+    checkParams(params);
     const resolved = await this.registry.resolve(params.model);
     checkSize(params, resolved.info);
     const activeSpan = trace.getActiveSpan();
-    const fields = {
-      model_id: resolved.info.id,
-      model_version: resolved.version,
-      sampler: params.sampler,
-      steps: params.steps,
-      cfg_scale: params.cfgScale,
-      seed: params.seed,
-      width: params.width,
-      height: params.height,
-      n: params.n,
-      device: this.device,
-    };
+    const fields = { ...paramLogFields(params), model_id: resolved.info.id, model_version: resolved.version, device: this.device };
     activeSpan?.setAttributes({
       [ATTR.DIFFUSION_MODEL_ID]: resolved.info.id,
       [ATTR.DIFFUSION_MODEL_VERSION]: resolved.version,
@@ -216,7 +204,7 @@ class OnnxInferencePipeline implements InferencePipelineExt {
       };
     } catch (err) {
       memory.stop();
-      const error = err instanceof DiffscopeError ? err : new DiffscopeError('DSC_ERR_INFER_FAILED', (err as Error)?.message ?? String(err), { cause: err });
+      const error = asDiffscopeError(err, 'DSC_ERR_INFER_FAILED');
       if (error.code === 'DSC_ERR_INFER_CANCELED') this.logger.info('inference_canceled', fields);
       else this.logger.error('inference_failed', { ...fields, code: error.code, err: error });
       throw error;

@@ -7,6 +7,7 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInferencePipeline, type InferencePipelineExt } from '../../src/inference/index.js';
 import { DiffscopeError } from '../../src/errors/index.js';
+import { GENERATION_LIMITS } from '../../src/contract/limits.js';
 import { FIXTURE_MODELS, params, tempModels } from './pipeline-helpers.js';
 
 let pipeline: InferencePipelineExt;
@@ -110,13 +111,19 @@ describe('bad requests', () => {
     expect(result.images[0]!.width).toBe(128);
   });
 
+  // The pipeline enforces the API's limits (src/contract/limits.ts), with its own error code.
   it.each([
     [{ steps: 0 }, 'steps'],
+    [{ steps: GENERATION_LIMITS.steps.max + 1 }, 'steps'],
     [{ n: 0 }, 'n'],
+    [{ n: GENERATION_LIMITS.n.max + 1 }, 'n'],
     [{ seed: -1 }, 'seed'],
-  ])('invalid %o → validation error on %s', async (override, field) => {
+    [{ seed: GENERATION_LIMITS.seed.max + 1 }, 'seed'],
+    [{ cfgScale: GENERATION_LIMITS.cfgScale.max + 0.5 }, 'cfg_scale'],
+  ])('invalid %o → DSC_ERR_INFER_BAD_PARAMS on %s', async (override, field) => {
     const err = await failure(pipeline.generate({ prompt: 'x', params: params({ model: 'good', ...override }) }));
-    expect(err.code).toBe('DSC_ERR_API_VALIDATION');
+    expect(err.code).toBe('DSC_ERR_INFER_BAD_PARAMS');
+    expect(err.status).toBe(400);
     expect(err.field).toBe(field);
   });
 });

@@ -266,10 +266,10 @@ describe('createScheduler', () => {
   });
 
   it('rejects bad step counts', () => {
-    expect(() => createScheduler('ddim', cfg, 0)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_API_VALIDATION' }));
-    expect(() => createScheduler('ddim', cfg, 2.5)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_API_VALIDATION' }));
-    expect(() => createScheduler('ddim', cfg, 1001)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_API_VALIDATION' }));
-    expect(() => createScheduler('lcm', cfg, 51)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_API_VALIDATION' }));
+    expect(() => createScheduler('ddim', cfg, 0)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
+    expect(() => createScheduler('ddim', cfg, 2.5)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
+    expect(() => createScheduler('ddim', cfg, 1001)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
+    expect(() => createScheduler('lcm', cfg, 51)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
   });
 
   it('refuses diffusers options it does not implement, only for the samplers they affect', () => {

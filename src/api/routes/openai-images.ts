@@ -5,7 +5,7 @@
  * DIFFSCOPE_DEFAULT_MODEL.
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { DiffscopeError, ERRORS, type ErrorCode } from '../../errors/index.js';
+import { DiffscopeError, errorFromRecord } from '../../errors/index.js';
 import type { ApiContext } from '../api-context.js';
 import { imageUrls, publicBaseUrl } from '../generation-view.js';
 import { traced } from '../request-context.js';
@@ -70,9 +70,9 @@ export function openAiImagesPlugin(ctx: ApiContext): FastifyPluginAsync {
           throw new DiffscopeError('DSC_ERR_API_TIMEOUT', `generation ${record.id} did not finish within ${config.DIFFSCOPE_SYNC_TIMEOUT_MS} ms; follow it at /v1/generations/${record.id}`);
         }
         if (done.status !== 'succeeded') {
-          const code = (done.error?.code && done.error.code in ERRORS ? done.error.code : 'DSC_ERR_INFER_FAILED') as ErrorCode;
-          logger.info('request_complete', { status: done.status, error_code: code, total_ms: Date.now() - started });
-          throw new DiffscopeError(code, done.error?.message ?? `generation ${done.status}`);
+          const error = errorFromRecord(done.error, `generation ${done.status}`);
+          logger.info('request_complete', { status: done.status, error_code: error.code, total_ms: Date.now() - started });
+          throw error;
         }
         let data: Array<{ url: string } | { b64_json: string }>;
         if (body.response_format === 'b64_json') {

@@ -23,7 +23,7 @@ export function createScheduler(name: SamplerName, config: SchedulerConfig, numI
     throw new DiffscopeError('DSC_ERR_INFER_UNKNOWN_SAMPLER', `Unknown sampler "${String(name)}"; expected one of ${SAMPLER_NAMES.join(', ')}`, { field: 'sampler' });
   }
   if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) {
-    throw new DiffscopeError('DSC_ERR_API_VALIDATION', `steps must be a positive integer, got ${numInferenceSteps}`, { field: 'steps' });
+    throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `steps must be a positive integer, got ${numInferenceSteps}`, { field: 'steps' });
   }
   const cfg = resolveForSampler(config, name);
   const karras = options.karrasSigmas ?? cfg.use_karras_sigmas;

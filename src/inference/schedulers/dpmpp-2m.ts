@@ -48,7 +48,7 @@ export class DpmSolver2mScheduler implements Scheduler {
     this.config = config;
     const T = config.num_train_timesteps;
     if (numInferenceSteps > T) {
-      throw new DiffscopeError('DSC_ERR_API_VALIDATION', `steps (${numInferenceSteps}) cannot exceed num_train_timesteps (${T})`, { field: 'steps' });
+      throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `steps (${numInferenceSteps}) cannot exceed num_train_timesteps (${T})`, { field: 'steps' });
     }
     const trainSigmas = discreteSigmas(sigmaAlphasCumprod(config));
     let timesteps = dpmTimesteps(config, numInferenceSteps);

@@ -21,7 +21,7 @@ export class LcmScheduler implements Scheduler {
     const T = config.num_train_timesteps;
     const original = config.original_inference_steps;
     if (numInferenceSteps > T || numInferenceSteps > original) {
-      throw new DiffscopeError('DSC_ERR_API_VALIDATION', `lcm supports at most ${Math.min(T, original)} steps (original_inference_steps), got ${numInferenceSteps}`, { field: 'steps' });
+      throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `lcm supports at most ${Math.min(T, original)} steps (original_inference_steps), got ${numInferenceSteps}`, { field: 'steps' });
     }
     this.alphasCumprod = makeAlphasCumprod(makeBetas(config));
     this.finalAlphaCumprod = config.set_alpha_to_one ? 1 : this.alphasCumprod[0];

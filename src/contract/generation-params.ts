@@ -1,0 +1,51 @@
+/**
+ * Generation parameters are camelCase inside the services (`GenerationParams`) and snake_case
+ * on the wire and in logs (`cfg_scale`, `karras_sigmas`). The mapping is this table; the API
+ * view, request parsing and every log line that carries the parameters go through it.
+ */
+import type { GenerationParams } from '../inference/types.js';
+
+const WIRE_NAMES = {
+  model: 'model',
+  sampler: 'sampler',
+  steps: 'steps',
+  cfgScale: 'cfg_scale',
+  seed: 'seed',
+  width: 'width',
+  height: 'height',
+  n: 'n',
+  karrasSigmas: 'karras_sigmas',
+} as const satisfies { [K in keyof Required<GenerationParams>]: string };
+
+type WireNames = typeof WIRE_NAMES;
+
+/** The parameters as a client sends and reads them. */
+export type WireParams = { [K in keyof GenerationParams as WireNames[K]]: GenerationParams[K] };
+
+const INTERNAL_KEYS = Object.keys(WIRE_NAMES) as (keyof GenerationParams)[];
+
+/** camelCase → snake_case, in the table's order; absent optional parameters stay absent. */
+export function paramsToWire(params: GenerationParams): WireParams {
+  const out: Record<string, unknown> = {};
+  for (const key of INTERNAL_KEYS) if (params[key] !== undefined) out[WIRE_NAMES[key]] = params[key];
+  return out as WireParams;
+}
+
+/** snake_case → camelCase for the parameters present (null counts as absent); defaults are the caller's. */
+export function paramsFromWire(wire: { [K in keyof WireParams]?: WireParams[K] | null }): Partial<GenerationParams> {
+  const out: Record<string, unknown> = {};
+  for (const key of INTERNAL_KEYS) {
+    const value = (wire as Record<string, unknown>)[WIRE_NAMES[key]];
+    if (value !== undefined && value !== null) out[key] = value;
+  }
+  return out as Partial<GenerationParams>;
+}
+
+/**
+ * The parameters as log fields (the log-event catalogue's names): the model as `model_id`,
+ * Karras sigmas left out (a sampler option, not a dimension anyone filters logs by).
+ */
+export function paramLogFields(params: GenerationParams) {
+  const { model, karras_sigmas: _karras, ...rest } = paramsToWire(params);
+  return { model_id: model, ...rest };
+}
