@@ -8,6 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DiffscopeError } from '../errors/index.js';
+import type { Logger } from '../telemetry/index.js';
 import type { ModelInfo } from './types.js';
 import { readModelLayout, type ModelLayout } from './model-layout.js';
 import { modelVersion } from './model-version.js';
@@ -22,6 +23,11 @@ export interface ResolvedModel {
   layout: ModelLayout;
   version: string;
   info: ModelInfo;
+}
+
+/** `onSkip` for refresh(): a folder that fails to read is a `model_skipped` WARN line. */
+export function logSkippedModel(logger: Logger): (id: string, err: unknown) => void {
+  return (id, err) => logger.warn('model_skipped', { model_id: id, err: err instanceof Error ? err : new Error(String(err)) });
 }
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -17,7 +17,7 @@ import {
   type InferencePipeline,
   type ModelInfo,
 } from './types.js';
-import { ModelRegistry, type ResolvedModel } from './model-registry.js';
+import { logSkippedModel, ModelRegistry, type ResolvedModel } from './model-registry.js';
 import { ModelCache, type CacheLease } from './model-cache.js';
 import { loadModel, type LoadedModel } from './loaded-model.js';
 import type { SessionRuntimeOptions } from './onnx-session.js';
@@ -124,9 +124,7 @@ class OnnxInferencePipeline implements InferencePipelineExt {
   }
 
   refreshModels(): Promise<ModelInfo[]> {
-    return this.registry.refresh((id, err) =>
-      this.logger.warn('model_skipped', { model_id: id, err: err instanceof Error ? err : new Error(String(err)) }),
-    );
+    return this.registry.refresh(logSkippedModel(this.logger));
   }
 
   async describeModel(id: string): Promise<ModelInfo> {

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/index.js';
 import { buildApiServer } from '../../api/index.js';
-import { createInferencePipeline, inferenceOptionsFromConfig } from '../../inference/index.js';
 import { onShutdown } from '../../telemetry/index.js';
+import { scanModels } from './model-catalog.js';
 import { openSharedResources, startServiceRuntime } from './service-runtime.js';
 
 /** `diffscope api`: the HTTP API alone. */
@@ -9,10 +9,10 @@ export async function runApi(config: Config): Promise<void> {
   const runtime = startServiceRuntime(config, 'api-server');
   const { logger } = runtime;
   const { queue, store, objectStore } = await openSharedResources(config, runtime);
-  // The API only reads the model registry (ids, sizes) to validate requests; sessions are
+  // The API only reads the model registry (ids, sizes) to validate requests: ONNX Runtime is
   // never loaded in this process.
-  const models = await createInferencePipeline(inferenceOptionsFromConfig(config, logger));
-  const app = await buildApiServer({ config, logger, queue, store, objectStore, models: () => models.listModels() });
+  const models = await scanModels(config, logger);
+  const app = await buildApiServer({ config, logger, queue, store, objectStore, models: () => models.list() });
   await app.listen({ host: config.DIFFSCOPE_API_HOST, port: config.DIFFSCOPE_API_PORT });
   onShutdown(() => app.close());
   logger.info('api_listening', {
@@ -20,6 +20,6 @@ export async function runApi(config: Config): Promise<void> {
     queue_backend: queue.kind,
     state_backend: store.kind,
     storage_backend: objectStore.kind,
-    models: models.listModels().map((m) => m.id),
+    models: models.list().map((m) => m.id),
   });
 }

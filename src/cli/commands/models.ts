@@ -1,10 +1,9 @@
 import type { Config } from '../../config/index.js';
-import { createInferencePipeline, inferenceOptionsFromConfig } from '../../inference/index.js';
+import { scanModels } from './model-catalog.js';
 
 /** `diffscope models`: what the worker would serve, as a table on stdout. */
 export async function runModels(config: Config): Promise<void> {
-  const pipeline = await createInferencePipeline(inferenceOptionsFromConfig(config));
-  const models = pipeline.listModels();
+  const models = (await scanModels(config)).list();
   if (models.length === 0) {
     process.stdout.write(`no models in ${config.DIFFSCOPE_MODELS_DIR}\n`);
     return;
@@ -14,5 +13,4 @@ export async function runModels(config: Config): Promise<void> {
     const mark = m.id === config.DIFFSCOPE_DEFAULT_MODEL ? '*' : ' ';
     process.stdout.write(`${mark} ${m.id.padEnd(20)} ${m.version.padEnd(14)} ${m.kind.padEnd(6)} size ${size.padEnd(12)} ${m.path}\n`);
   }
-  await pipeline.close();
 }
