@@ -26,7 +26,15 @@ export { redactSecrets, REDACTED, isSecretKey, isPromptKey } from './redaction.j
 
 export { trace, context, propagation, SpanKind, SpanStatusCode, ROOT_CONTEXT } from '@opentelemetry/api';
 export type { Span, Context, Tracer, Attributes, Link } from '@opentelemetry/api';
-export { currentSpanId, currentTraceId, getTracer, setServerRoute, withSpan, type WithSpanOptions } from './tracing.js';
+export {
+  currentSpanId,
+  currentTraceId,
+  getTracer,
+  setServerRoute,
+  withSpan,
+  withTracingSuppressed,
+  type WithSpanOptions,
+} from './tracing.js';
 
 export {
   extractHttpContext,
