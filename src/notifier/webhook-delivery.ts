@@ -6,17 +6,11 @@
 import type { Config } from '../config/index.js';
 import { DiffscopeError } from '../errors/index.js';
 import type { GenerationRecord } from '../state/index.js';
-import { ATTR, SpanKind, context, injectMessageHeaders, withSpan, type Context, type Logger } from '../telemetry/index.js';
+import { ATTR, SpanKind, injectMessageHeaders, withSpan, withTracingSuppressed, type Context, type Logger } from '../telemetry/index.js';
 import { checkWebhookUrl } from './address-guard.js';
 import type { CompletionEvent } from './completion-event.js';
 import { sendWebhook } from './webhook-sender.js';
 import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.js';
-
-/**
- * @opentelemetry/core's suppressTracing key (createContextKey is Symbol.for(description));
- * spelled out here because only src/telemetry may import OpenTelemetry packages.
- */
-const SUPPRESS_TRACING_KEY = Symbol.for('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 
 export interface WebhookDeliveryOptions {
   config: Config;
@@ -120,7 +114,7 @@ export async function deliverWebhook(
           if (config.DIFFSCOPE_WEBHOOK_SECRET) headers[SIGNATURE_HEADER] = signWebhookPayload(config.DIFFSCOPE_WEBHOOK_SECRET, body);
           // notify.webhook is the CLIENT span: keep the http instrumentation from adding a second one
           // (and from replacing our traceparent with its own).
-          const res = await context.with(context.active().setValue(SUPPRESS_TRACING_KEY, true), () =>
+          const res = await withTracingSuppressed(() =>
             sendWebhook({ url, body, headers, timeoutMs: config.DIFFSCOPE_WEBHOOK_TIMEOUT_MS, allowPrivate, signal }),
           );
           span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, res.status);

@@ -15,6 +15,7 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { ensureContextManager } from './request-scope.js';
 import { serviceVersion } from './state.js';
 
@@ -90,4 +91,14 @@ export function setServerRoute(method: string, route: string): boolean {
   span.updateName(`${method.toUpperCase()} ${route}`);
   span.setAttribute('http.route', route);
   return true;
+}
+
+/**
+ * Runs fn with tracing suppressed (OpenTelemetry's own suppressTracing context flag): spans the
+ * instrumentations would start inside are not recorded, and they leave outgoing headers alone.
+ * For a call whose CLIENT span and `traceparent` the caller already made itself.
+ */
+export function withTracingSuppressed<T>(fn: () => T): T {
+  ensureContextManager();
+  return context.with(suppressTracing(context.active()), fn);
 }
