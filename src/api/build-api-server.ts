@@ -17,7 +17,9 @@ import { newRequestId, registerRequestContext } from './request-context.js';
 import { generationEventsPlugin } from './routes/generation-events.js';
 import { generationsPlugin } from './routes/generations.js';
 import { healthPlugin } from './routes/health.js';
+import { modelsPlugin } from './routes/models.js';
 import { openAiImagesPlugin } from './routes/openai-images.js';
+import { collectRoutes, openApiPlugin } from './routes/openapi.js';
 
 export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstance> {
   const { config, logger } = deps;
@@ -84,11 +86,14 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     syncPollMs: deps.syncPollMs ?? 1_000,
   };
 
+  const routes = collectRoutes(app); // before any route: /openapi.json lists exactly what is registered
   registerRequestContext(app, { apiKeys: config.DIFFSCOPE_API_KEYS, logger, metrics });
   registerErrorHandling(app, logger);
   await app.register(healthPlugin(ctx));
   await app.register(generationsPlugin(ctx));
   await app.register(generationEventsPlugin(ctx));
   await app.register(openAiImagesPlugin(ctx));
+  await app.register(modelsPlugin(ctx));
+  await app.register(openApiPlugin(ctx, routes));
   return app;
 }
