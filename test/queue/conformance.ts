@@ -198,6 +198,7 @@ export function queueConformance(target: QueueTarget): void {
       return {
         started: (id: string) => waitFor(() => out.includes(`started ${id}`), `child to take ${id}`, 30_000),
         kill: async () => {
+          expect(child.exitCode, `child exited on its own before the kill: ${err}`).toBeNull();
           const exited = new Promise((r) => child.once('exit', r));
           child.kill('SIGKILL');
           await exited;
