@@ -1,13 +1,23 @@
 /**
  * Accepting a generation: record it in the shared store, then publish the job with the
  * trace context (span `queue.publish`, PRODUCER). Shared by the native and the OpenAI
- * endpoints. The record is written first so a fast worker always finds it.
+ * endpoints. The record is written first so a fast worker always finds it. The generations
+ * that end here (a failed enqueue, a client's cancel while queued) end through the same
+ * GenerationLifecycle as the worker's.
  */
 import { DiffscopeError } from '../errors/index.js';
-import type { GenerationParams } from '../inference/types.js';
-import { completionQueueName, type CompletionEvent } from '../notifier/index.js';
+import {
+  CANCELED_BY_CLIENT,
+  CompletionPublisher,
+  ENQUEUE_FAILED,
+  GenerationLifecycle,
+  type GenerationJob,
+  type GenerationParams,
+  type GenerationRecord,
+  type GenerationStore,
+  type WebhookSpec,
+} from '../generation/index.js';
 import type { QueueBackend, QueueProducer } from '../queue/index.js';
-import type { GenerationRecord, GenerationStore, WebhookSpec } from '../state/index.js';
 import {
   ATTR,
   SpanKind,
@@ -16,7 +26,6 @@ import {
   withSpan,
   type Logger,
 } from '../telemetry/index.js';
-import type { GenerationJob } from '../worker/index.js';
 
 export interface EnqueueInput {
   id: string;
@@ -39,9 +48,13 @@ export interface GenerationServiceOptions {
 }
 
 export class GenerationService {
-  private completionProducer?: Promise<QueueProducer>;
+  private readonly lifecycle: GenerationLifecycle;
 
-  constructor(private readonly options: GenerationServiceOptions) {}
+  constructor(private readonly options: GenerationServiceOptions) {
+    const { queue, completionQueue, store, logger } = options;
+    const completions = new CompletionPublisher({ open: () => queue.producer(completionQueue), logger });
+    this.lifecycle = new GenerationLifecycle({ store, logger, completions });
+  }
 
   /** Throws DSC_ERR_API_QUEUE_FULL (429) when the queue is at its depth limit. */
   async checkBackpressure(): Promise<void> {
@@ -107,7 +120,7 @@ export class GenerationService {
       );
     } catch (err) {
       logger.error('enqueue_failed', { err: err as Error });
-      await store.finish(input.id, 'failed', { error: { code: 'DSC_ERR_QUEUE_UNAVAILABLE', message: 'could not enqueue' }, finishedAt: Date.now() }).catch(() => {});
+      await this.lifecycle.complete({ record, status: 'failed', error: ENQUEUE_FAILED }).catch(() => false);
       throw new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', undefined, { cause: err });
     }
     logger.info('job_enqueued', {
@@ -125,13 +138,12 @@ export class GenerationService {
     return record;
   }
 
-  /** Tell the notifier about a terminal status reached here (a queued generation canceled). */
-  async publishCompletion(event: CompletionEvent): Promise<void> {
-    this.completionProducer ??= this.options.queue.producer(this.options.completionQueue);
-    const producer = await this.completionProducer;
-    const headers = injectMessageHeaders({ requestId: event.id, enqueuedAt: Date.now() });
-    await producer.publish(`${event.id}:${event.status}`, event, headers);
+  /**
+   * A client's cancel of a generation it saw queued. Only from `queued`: once a worker has
+   * started it, the worker notices the cancel request between two steps and ends it itself.
+   * False when the record had moved on.
+   */
+  async cancelQueued(record: GenerationRecord): Promise<boolean> {
+    return this.lifecycle.complete({ record, status: 'canceled', error: CANCELED_BY_CLIENT, from: ['queued'], logFields: { while: 'queued' } });
   }
 }
-
-export { completionQueueName };

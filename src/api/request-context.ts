@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseApiKeys } from '../config/index.js';
+import { httpServerSpanName } from '../contract/index.js';
 import { DiffscopeError } from '../errors/index.js';
 import {
   ATTR,
@@ -88,7 +89,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   app.addHook('onRequest', async (request, reply) => {
     startTimes.set(request, process.hrtime.bigint());
     const route = request.routeOptions.url ?? 'unmatched';
-    const name = `${request.method} ${route}`;
+    const name = httpServerSpanName(request.method, route);
     const active = trace.getActiveSpan();
     let span: Span;
     let base: Context;
@@ -99,7 +100,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     } else if (isServerSpan(active)) {
       span = active;
       span.updateName(name);
-      span.setAttribute('http.route', route);
+      span.setAttribute(ATTR.HTTP_ROUTE, route);
       base = context.active();
     } else {
       const parent = callerContext(request.headers);
@@ -108,12 +109,12 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
         {
           kind: SpanKind.SERVER,
           attributes: {
-            'http.request.method': request.method,
-            'http.route': route,
-            'url.path': request.url.split('?')[0],
-            'url.scheme': request.protocol,
-            'client.address': request.ip,
-            'user_agent.original': request.headers['user-agent'] ?? '',
+            [ATTR.HTTP_REQUEST_METHOD]: request.method,
+            [ATTR.HTTP_ROUTE]: route,
+            [ATTR.URL_PATH]: request.url.split('?')[0],
+            [ATTR.URL_SCHEME]: request.protocol,
+            [ATTR.CLIENT_ADDRESS]: request.ip,
+            [ATTR.USER_AGENT_ORIGINAL]: request.headers['user-agent'] ?? '',
           },
         },
         parent,
@@ -178,7 +179,7 @@ export function finishRequest(request: FastifyRequest, statusCode: number, metri
   metrics.observe(request.method, route, statusCode, Number(process.hrtime.bigint() - started) / 1e9);
   const span = request.serverSpan;
   if (span) {
-    span.setAttribute('http.response.status_code', statusCode);
+    span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, statusCode);
     if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
   }
   const own = ownSpans.get(request);

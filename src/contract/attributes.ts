@@ -22,6 +22,7 @@ export const ATTR = {
   DIFFUSION_COLD_START: 'diffusion.cold_start',
   DIFFUSION_DEVICE: 'diffusion.device',
   DIFFUSION_PEAK_MEMORY_MB: 'diffusion.peak_memory_mb',
+  /** Set only when the pipeline measured device memory on a GPU (see `peak_gpu_memory_mb`). */
   DIFFUSION_PEAK_GPU_MEMORY_MB: 'diffusion.peak_gpu_memory_mb',
   DIFFUSION_OUTPUT_LOCATION: 'diffusion.output_location',
   DIFFUSION_IMAGE_INDEX: 'diffusion.image.index',
@@ -47,6 +48,10 @@ export const ATTR = {
   HTTP_RESPONSE_STATUS_CODE: 'http.response.status_code',
   HTTP_ROUTE: 'http.route',
   URL_FULL: 'url.full',
+  URL_PATH: 'url.path',
+  URL_SCHEME: 'url.scheme',
+  CLIENT_ADDRESS: 'client.address',
+  USER_AGENT_ORIGINAL: 'user_agent.original',
   SERVER_ADDRESS: 'server.address',
   SERVER_PORT: 'server.port',
   ERROR_TYPE: 'error.type',

@@ -1,19 +1,10 @@
 /**
- * Published on `<DIFFSCOPE_QUEUE_NAME>-completions` (same backend as the generation queue)
- * when a generation reaches a terminal status, with the trace context in the message
- * headers. Small on purpose: the notifier reads the rest (webhook, outputs, timings) from
- * the shared generation store, which stays the one source of truth.
+ * Where completion events travel. The event itself (what a finished generation publishes for
+ * the notifier) is defined with the lifecycle that publishes it, in src/generation.
  */
 import type { Config } from '../config/index.js';
 
-export type CompletionStatus = 'succeeded' | 'failed' | 'canceled';
-
-export interface CompletionEvent {
-  id: string;
-  status: CompletionStatus;
-  /** ms since epoch */
-  finishedAt: number;
-}
+export type { CompletionEvent, CompletionStatus } from '../generation/index.js';
 
 export function completionQueueName(config: Config): string {
   return `${config.DIFFSCOPE_QUEUE_NAME}-completions`;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import type { GenerationStore } from './generation-store.js';
+import type { GenerationStore } from '../generation/index.js';
 import { SqliteGenerationStore } from './sqlite-generation-store.js';
 
 export interface CreateGenerationStoreOptions {

@@ -4,7 +4,7 @@
  * gets every event with a higher seq than the latest at subscription time, in order, once.
  * Gaps (a lost or out-of-order notification) are filled from the store itself.
  */
-import type { GenerationEvent } from './generation-store.js';
+import type { GenerationEvent } from '../generation/index.js';
 
 export interface EventSource {
   events(id: string, afterSeq?: number): Promise<GenerationEvent[]>;

@@ -1,14 +1,14 @@
 /**
  * Generation state in PostgreSQL, for api-servers and workers on several machines. Tables
  * are created on start. Patches are one `UPDATE ... SET record = record || $patch` each
- * (atomic); `finish` adds `WHERE status NOT IN (terminal)`, which PostgreSQL re-checks after
- * waiting for a concurrent writer's row lock, so exactly one concurrent finisher wins.
+ * (atomic); a transition adds `WHERE status = ANY($from)`, which PostgreSQL re-checks after
+ * waiting for a concurrent writer's row lock, so exactly one concurrent caller wins.
  * Fan-out: `pg_notify` in the same statement as the event insert, one LISTEN connection
  * per store instance.
  */
 import pg from 'pg';
 import { EventHub } from './event-hub.js';
-import { TERMINAL_STATUSES, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore } from './generation-store.js';
+import type { GenerationEvent, GenerationEventType, GenerationRecord, GenerationStore, Move, RecordPatch } from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface PostgresGenerationStoreOptions {
@@ -101,25 +101,23 @@ export class PostgresGenerationStore implements GenerationStore {
     return result.rows[0]?.record ?? null;
   }
 
-  async update(id: string, patch: Partial<Omit<GenerationRecord, 'id'>>): Promise<GenerationRecord | null> {
-    const clean = cleanPatch(patch);
+  async update(id: string, patch: RecordPatch): Promise<GenerationRecord | null> {
     const result = await this.pool.query<{ record: GenerationRecord }>(
-      `UPDATE ${this.t.generations} SET record = record || $2::jsonb,
-         status = COALESCE($2::jsonb ->> 'status', status), updated_at = now()
-       WHERE id = $1 RETURNING record`,
-      [id, JSON.stringify(clean)],
+      `UPDATE ${this.t.generations} SET record = record || $2::jsonb, updated_at = now() WHERE id = $1 RETURNING record`,
+      [id, JSON.stringify(cleanPatch(patch))],
     );
     return result.rows[0]?.record ?? null;
   }
 
-  async finish(id: string, status: 'succeeded' | 'failed' | 'canceled', patch: Partial<GenerationRecord>): Promise<boolean> {
-    const clean = { ...cleanPatch(patch), status };
-    const result = await this.pool.query(
+  async transition(id: string, move: Move, patch: RecordPatch = {}): Promise<GenerationRecord | null> {
+    const result = await this.pool.query<{ record: GenerationRecord }>(
       `UPDATE ${this.t.generations} SET record = record || $2::jsonb, status = $3, updated_at = now()
-       WHERE id = $1 AND status <> ALL($4::text[])`,
-      [id, JSON.stringify(clean), status, TERMINAL_STATUSES],
+       WHERE id = $1 AND status = ANY($4::text[])
+         AND ($5::numeric IS NULL OR (record ->> 'startedAt')::numeric = $5::numeric)
+       RETURNING record`,
+      [id, JSON.stringify({ ...cleanPatch(patch), status: move.to }), move.to, move.from, move.runStartedAt ?? null],
     );
-    return result.rowCount === 1;
+    return result.rows[0]?.record ?? null;
   }
 
   async appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent> {

@@ -1,16 +1,20 @@
-import { TERMINAL_STATUSES, type GenerationRecord, type GenerationStatus } from './generation-store.js';
+import type { GenerationRecord, RecordPatch } from '../generation/index.js';
 
-export function isTerminal(status: string | undefined): boolean {
-  return TERMINAL_STATUSES.includes(status as GenerationStatus);
+/** Drop undefined values: a stored record only has the properties it names. */
+export function definedFields<T extends object>(value: T): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (v !== undefined) out[key] = v;
+  return out as Partial<T>;
 }
 
-/** Drop `id` and undefined values: a patch only sets what it names (shallow merge). */
-export function cleanPatch(patch: Partial<GenerationRecord>): Partial<GenerationRecord> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (key !== 'id' && value !== undefined) out[key] = value;
-  }
-  return out as Partial<GenerationRecord>;
+/**
+ * What a patch may change (shallow merge): never the id, and never the status, which moves
+ * only through a guarded `transition` (src/generation/lifecycle.ts). Dropped at run time too,
+ * for callers that reach here around the types.
+ */
+export function cleanPatch(patch: RecordPatch): Partial<GenerationRecord> {
+  const { id: _id, status: _status, ...rest } = definedFields(patch as Partial<GenerationRecord>);
+  return rest;
 }
 
 export class DuplicateGenerationError extends Error {

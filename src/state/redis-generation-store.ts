@@ -2,13 +2,14 @@
  * Generation state in Redis: a hash per generation (one field per record property, each
  * JSON-encoded, so patches are HSETs and never re-encode the whole record), a list of
  * events, and pub/sub on a channel per generation for fan-out. Every write that must be
- * atomic (create-if-absent, patch-if-present, finish-once, append-with-seq) is a Lua script.
+ * atomic (create-if-absent, patch-if-present, compare-and-set transition, append-with-seq)
+ * is a Lua script.
  * Keys carry a `{id}` hash tag so one generation's keys share a Redis Cluster slot.
  */
 import { Redis } from 'ioredis';
 import { EventHub } from './event-hub.js';
-import type { GenerationEvent, GenerationEventType, GenerationRecord, GenerationStore } from './generation-store.js';
-import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
+import { isTerminal, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore, type Move, type RecordPatch } from '../generation/index.js';
+import { cleanPatch, definedFields, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface RedisGenerationStoreOptions {
   url: string;
@@ -33,18 +34,26 @@ const SCRIPTS = {
           if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
           return redis.call('HGETALL', KEYS[1])`,
   },
-  dscFinish: {
+  // ARGV: n, the n allowed statuses, the run's startedAt ('' = any run), the retention in
+  // ms (> 0 only when the move ends the generation), then field/value pairs. Values are
+  // compared as stored: JSON-encoded.
+  dscTransition: {
     numberOfKeys: 2,
     lua: `local s = redis.call('HGET', KEYS[1], 'status')
-          if not s then return 0 end
-          if s == '"succeeded"' or s == '"failed"' or s == '"canceled"' then return 0 end
-          local ttl = tonumber(ARGV[1])
-          redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+          if not s then return false end
+          local n = tonumber(ARGV[1])
+          local allowed = false
+          for i = 2, n + 1 do if ARGV[i] == s then allowed = true end end
+          if not allowed then return false end
+          local run = ARGV[n + 2]
+          if run ~= '' and redis.call('HGET', KEYS[1], 'startedAt') ~= run then return false end
+          redis.call('HSET', KEYS[1], unpack(ARGV, n + 4))
+          local ttl = tonumber(ARGV[n + 3])
           if ttl > 0 then
             redis.call('PEXPIRE', KEYS[1], ttl)
             redis.call('PEXPIRE', KEYS[2], ttl)
           end
-          return 1`,
+          return redis.call('HGETALL', KEYS[1])`,
   },
   // The event JSON is assembled by concatenation: decoding and re-encoding \`data\` with
   // cjson would turn empty arrays into objects.
@@ -64,7 +73,7 @@ const SCRIPTS = {
 interface ScriptedRedis extends Redis {
   dscCreate(key: string, ...fieldValues: string[]): Promise<number>;
   dscUpdate(key: string, ...fieldValues: string[]): Promise<string[] | null>;
-  dscFinish(key: string, eventsKey: string, retentionMs: string, ...fieldValues: string[]): Promise<number>;
+  dscTransition(key: string, eventsKey: string, ...args: string[]): Promise<string[] | null>;
   dscAppend(key: string, listKey: string, type: string, data: string, at: string, channel: string): Promise<number>;
 }
 
@@ -124,7 +133,7 @@ export class RedisGenerationStore implements GenerationStore {
   }
 
   async create(record: GenerationRecord): Promise<void> {
-    const created = await this.redis.dscCreate(this.key(record.id), ...fieldValues(cleanPatch(record)), 'id', JSON.stringify(record.id));
+    const created = await this.redis.dscCreate(this.key(record.id), ...fieldValues(definedFields(record)));
     if (created !== 1) throw new DuplicateGenerationError(record.id);
   }
 
@@ -133,14 +142,22 @@ export class RedisGenerationStore implements GenerationStore {
     return Object.keys(hash).length === 0 ? null : decodeHash(hash);
   }
 
-  async update(id: string, patch: Partial<Omit<GenerationRecord, 'id'>>): Promise<GenerationRecord | null> {
+  async update(id: string, patch: RecordPatch): Promise<GenerationRecord | null> {
     const flat = await this.redis.dscUpdate(this.key(id), ...fieldValues(cleanPatch(patch)));
     return flat ? decodeHash(flat) : null;
   }
 
-  async finish(id: string, status: 'succeeded' | 'failed' | 'canceled', patch: Partial<GenerationRecord>): Promise<boolean> {
-    const fields = fieldValues({ ...cleanPatch(patch), status });
-    return (await this.redis.dscFinish(this.key(id), this.eventsKey(id), String(this.retentionMs), ...fields)) === 1;
+  async transition(id: string, move: Move, patch: RecordPatch = {}): Promise<GenerationRecord | null> {
+    const flat = await this.redis.dscTransition(
+      this.key(id),
+      this.eventsKey(id),
+      String(move.from.length),
+      ...move.from.map((status) => JSON.stringify(status)),
+      move.runStartedAt !== undefined ? JSON.stringify(move.runStartedAt) : '',
+      String(isTerminal(move.to) ? this.retentionMs : 0),
+      ...fieldValues({ ...cleanPatch(patch), status: move.to }),
+    );
+    return flat ? decodeHash(flat) : null;
   }
 
   async appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent> {

@@ -1,14 +1,16 @@
 /**
  * Generation state in a SQLite file (WAL) shared by every process on one machine. Updates
  * are read-modify-write inside `BEGIN IMMEDIATE` transactions, which SQLite serialises
- * across processes; fan-out polls the events table by its global rowid at a short interval.
+ * across processes; a transition's write is a compare-and-set (`UPDATE ... WHERE status IN
+ * (...)`) whose changed-row count says who won. Fan-out polls the events table by its global
+ * rowid at a short interval.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { EventHub } from './event-hub.js';
-import type { GenerationEvent, GenerationEventType, GenerationRecord, GenerationStore } from './generation-store.js';
-import { cleanPatch, DuplicateGenerationError, isTerminal, MissingGenerationError } from './record-patch.js';
+import type { GenerationEvent, GenerationEventType, GenerationRecord, GenerationStore, Move, RecordPatch } from '../generation/index.js';
+import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface SqliteGenerationStoreOptions {
   file: string;
@@ -77,7 +79,12 @@ export class SqliteGenerationStore implements GenerationStore {
         `INSERT INTO generations (id, status, record, updated_at) VALUES (@id, @status, @record, @now) ON CONFLICT (id) DO NOTHING`,
       ),
       get: db.prepare(`SELECT record FROM generations WHERE id = ?`),
-      write: db.prepare(`UPDATE generations SET status = @status, record = @record, updated_at = @now WHERE id = @id`),
+      write: db.prepare(`UPDATE generations SET record = @record, updated_at = @now WHERE id = @id`),
+      compareAndSet: db.prepare(
+        `UPDATE generations SET status = @to, record = @record, updated_at = @now
+         WHERE id = @id AND status IN (SELECT value FROM json_each(@from))
+           AND (@runStartedAt IS NULL OR json_extract(record, '$.startedAt') = @runStartedAt)`,
+      ),
       bumpSeq: db.prepare(`UPDATE generations SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`),
       latestSeq: db.prepare(`SELECT event_seq FROM generations WHERE id = ?`),
       insertEvent: db.prepare(`INSERT INTO generation_events (id, seq, type, data, at) VALUES (@id, @seq, @type, @data, @at)`),
@@ -98,26 +105,37 @@ export class SqliteGenerationStore implements GenerationStore {
     return row ? (JSON.parse(row.record) as GenerationRecord) : null;
   }
 
-  private modify(id: string, change: (current: GenerationRecord) => GenerationRecord | null): GenerationRecord | null {
+  /** Read, merge and write in one IMMEDIATE transaction: no other process writes in between. */
+  private modify<T>(id: string, change: (current: GenerationRecord) => T): T | null {
     return this.db
       .transaction(() => {
         const row = this.stmts.get.get(id) as { record: string } | undefined;
-        if (!row) return null;
-        const next = change(JSON.parse(row.record) as GenerationRecord);
-        if (!next) return null;
-        this.stmts.write.run({ id, status: next.status, record: JSON.stringify(next), now: Date.now() });
-        return next;
+        return row ? change(JSON.parse(row.record) as GenerationRecord) : null;
       })
       .immediate();
   }
 
-  async update(id: string, patch: Partial<Omit<GenerationRecord, 'id'>>): Promise<GenerationRecord | null> {
-    return this.modify(id, (current) => ({ ...current, ...cleanPatch(patch) }));
+  async update(id: string, patch: RecordPatch): Promise<GenerationRecord | null> {
+    return this.modify(id, (current) => {
+      const next = { ...current, ...cleanPatch(patch) };
+      this.stmts.write.run({ id, record: JSON.stringify(next), now: Date.now() });
+      return next;
+    });
   }
 
-  async finish(id: string, status: 'succeeded' | 'failed' | 'canceled', patch: Partial<GenerationRecord>): Promise<boolean> {
-    const done = this.modify(id, (current) => (isTerminal(current.status) ? null : { ...current, ...cleanPatch(patch), status }));
-    return done !== null;
+  async transition(id: string, move: Move, patch: RecordPatch = {}): Promise<GenerationRecord | null> {
+    return this.modify(id, (current) => {
+      const next: GenerationRecord = { ...current, ...cleanPatch(patch), status: move.to };
+      const written = this.stmts.compareAndSet.run({
+        id,
+        to: move.to,
+        record: JSON.stringify(next),
+        from: JSON.stringify(move.from),
+        runStartedAt: move.runStartedAt ?? null,
+        now: Date.now(),
+      });
+      return written.changes === 1 ? next : null;
+    });
   }
 
   async appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent> {

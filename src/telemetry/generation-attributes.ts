@@ -3,7 +3,7 @@
  * parameter objects. Only allow-listed keys are read, so a prompt can never become an attribute.
  */
 import type { Attributes } from '@opentelemetry/api';
-import { ATTR } from './attributes.js';
+import { ATTR } from '../contract/index.js';
 import { promptHash } from './privacy.js';
 
 export interface GenerationAttributeInput {

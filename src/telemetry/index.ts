@@ -45,7 +45,8 @@ export {
   type InjectMessageHeadersOptions,
 } from './propagation.js';
 
-export { ATTR, type AttributeKey } from './attributes.js';
+// The contract's names, re-exported so services keep one import for everything telemetry.
+export { ATTR, type AttributeKey } from '../contract/index.js';
 
 export {
   metricsContentType,
@@ -65,11 +66,4 @@ export {
   type ShutdownOptions,
 } from './lifecycle.js';
 export { defaultInstanceId, serviceVersion } from './state.js';
-export {
-  BASE_LOG_FIELDS,
-  LOG_EVENTS,
-  REQUEST_LOG_FIELDS,
-  validateLogRecord,
-  type LogEventName,
-  type LogEventSpec,
-} from './log-events.js';
+export type { LogEventName } from '../contract/index.js';

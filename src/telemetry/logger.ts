@@ -8,6 +8,7 @@
  *   hook instead of a mixin object that pino would have to merge and walk on every line.
  */
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
+import type { LogEventName } from '../contract/index.js';
 import { contextFragment, SKIP_CLIENT_ID, SKIP_REQUEST_ID, SKIP_TRACE } from './log-context.js';
 import { addAttributes, emitOtelLogRecord } from './otel-log-bridge.js';
 import { pinoRedactPaths, REDACTED, redactSecrets } from './redaction.js';
@@ -16,12 +17,16 @@ import { defaultInstanceId, serviceVersion, telemetryState } from './state.js';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
+/**
+ * Event names are the catalogue's (src/contract/log-events.ts): a name that is not catalogued
+ * does not compile. Catalogue a new event there, with its fields, before logging it.
+ */
 export interface Logger {
-  debug(event: string, fields?: LogFields): void;
-  info(event: string, fields?: LogFields): void;
-  warn(event: string, fields?: LogFields): void;
+  debug(event: LogEventName, fields?: LogFields): void;
+  info(event: LogEventName, fields?: LogFields): void;
+  warn(event: LogEventName, fields?: LogFields): void;
   /** `fields.err` (an Error) becomes `error.type` / `error.message` / `error.stack` (+ `error.code`). */
-  error(event: string, fields?: LogFields): void;
+  error(event: LogEventName, fields?: LogFields): void;
   child(bindings: LogFields): Logger;
   isLevelEnabled(level: LogLevel): boolean;
 }
@@ -163,16 +168,16 @@ class DiffscopeLogger implements Logger {
     if (telemetryState().otelLogsEnabled) emitOtelLogRecord(LABEL_BY_NUM[num], lastTimestampMs(), event, this.#otelBindings, obj);
   }
 
-  debug(event: string, fields?: LogFields): void {
+  debug(event: LogEventName, fields?: LogFields): void {
     this.#write(20, 'debug', event, fields);
   }
-  info(event: string, fields?: LogFields): void {
+  info(event: LogEventName, fields?: LogFields): void {
     this.#write(30, 'info', event, fields);
   }
-  warn(event: string, fields?: LogFields): void {
+  warn(event: LogEventName, fields?: LogFields): void {
     this.#write(40, 'warn', event, fields);
   }
-  error(event: string, fields?: LogFields): void {
+  error(event: LogEventName, fields?: LogFields): void {
     this.#write(50, 'error', event, fields);
   }
 

@@ -3,7 +3,7 @@
  * an AbortSignal for the running pipeline. Polling the record is cheap next to a diffusion
  * step and works the same on every store.
  */
-import { TERMINAL_STATUSES, type GenerationStore } from '../state/index.js';
+import { isTerminal, type GenerationStore } from '../generation/index.js';
 
 export class CancelWatch {
   readonly controller = new AbortController();
@@ -29,7 +29,7 @@ export class CancelWatch {
     this.checking = true;
     try {
       const record = await this.store.get(this.id);
-      if (record && (record.cancelRequested || TERMINAL_STATUSES.includes(record.status))) {
+      if (record && (record.cancelRequested || isTerminal(record.status))) {
         this.canceled = true;
         this.controller.abort(new Error('generation canceled'));
       }

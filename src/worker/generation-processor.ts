@@ -2,14 +2,25 @@
  * One generation job, from dequeue to completion event, as spans B (`queue.wait`), C
  * (`inference`, the pipeline adds model.load / text.encode / sampling / vae.decode under it)
  * and D (`storage.put`, one per image), all children of the producer's context so the
- * trace reads like the architecture picture. Completion is idempotent: a terminal record
- * is never processed again and `store.finish` decides once which delivery wins.
+ * trace reads like the architecture picture. Every move of the record goes through the
+ * GenerationLifecycle (src/generation): a delivery starts only a queued generation, gives
+ * back only its own run, and of all the callers that try to finish one, exactly one wins.
  */
 import { DiffscopeError } from '../errors/index.js';
+import {
+  CANCELED_BY_CLIENT,
+  CompletionPublisher,
+  GenerationLifecycle,
+  deadLetteredError,
+  isTerminal,
+  toPublicError,
+  type CompleteInput,
+  type GenerationJob,
+  type GenerationRecord,
+  type GenerationStore,
+} from '../generation/index.js';
 import type { GenerateResult, InferencePipeline } from '../inference/types.js';
-import type { CompletionEvent } from '../notifier/index.js';
 import type { DeliveredMessage, QueueProducer } from '../queue/index.js';
-import { TERMINAL_STATUSES, type GenerationRecord, type GenerationStore } from '../state/index.js';
 import { imageKey, type ObjectStore } from '../storage/index.js';
 import {
   ATTR,
@@ -18,14 +29,12 @@ import {
   extractMessageHeaders,
   generationAttributes,
   getTracer,
-  injectMessageHeaders,
   withSpan,
   type Context,
   type Logger,
 } from '../telemetry/index.js';
 import { CancelWatch } from './cancel-watch.js';
 import { createWorkerMetrics } from './worker-metrics.js';
-import type { GenerationJob } from './generation-job.js';
 
 export interface GenerationProcessorOptions {
   queueName: string;
@@ -39,22 +48,30 @@ export interface GenerationProcessorOptions {
   completions: () => Promise<QueueProducer>;
 }
 
-type Terminal = 'succeeded' | 'failed' | 'canceled';
-
 function isRetryable(err: unknown): boolean {
   // Unknown errors (a crashed session, a full disk) may pass; our own codes say.
   return err instanceof DiffscopeError ? err.retryable : true;
 }
 
-function toPublicError(err: unknown): { code: string; message: string } {
-  if (err instanceof DiffscopeError) return { code: err.code, message: err.message };
-  return { code: 'DSC_ERR_INFER_FAILED', message: err instanceof Error ? err.message : String(err) };
+/** Why a delivery found its generation taken when it tried to start it. */
+function skipReason(current: GenerationRecord | null): string {
+  if (current?.status === 'canceled') return 'canceled while being dequeued';
+  if (current?.status === 'running') return 'another delivery is running it';
+  return 'already terminal';
 }
 
 export class GenerationProcessor {
   private readonly metrics = createWorkerMetrics();
+  private readonly lifecycle: GenerationLifecycle;
 
-  constructor(private readonly o: GenerationProcessorOptions) {}
+  constructor(private readonly o: GenerationProcessorOptions) {
+    this.lifecycle = new GenerationLifecycle({
+      store: o.store,
+      logger: o.logger,
+      metrics: this.metrics,
+      completions: new CompletionPublisher({ open: o.completions, logger: o.logger }),
+    });
+  }
 
   /** The queue Processor. Throws to ask for a retry (or a hand-back on shutdown). */
   async process(message: DeliveredMessage<GenerationJob>, shutdown: AbortSignal): Promise<void> {
@@ -108,26 +125,24 @@ export class GenerationProcessor {
       logger.warn('job_orphaned', { reason: 'no generation record', attempt: message.attempt });
       return;
     }
-    if (TERMINAL_STATUSES.includes(record.status)) {
+    if (isTerminal(record.status)) {
       logger.info('job_skipped', { reason: 'already terminal', status: record.status, attempt: message.attempt });
       return;
     }
     if (record.cancelRequested) {
-      await this.finish(record, parent, 'canceled', { error: { code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' } });
+      await this.finish({ record, parent, status: 'canceled', error: CANCELED_BY_CLIENT });
       return;
     }
 
     const startedAt = Date.now();
-    const running = await store.update(job.id, { status: 'running', startedAt, attempts: message.attempt });
-    // `update` is a blind patch: a client may have canceled the queued generation between our
-    // read and this write. Its finish left `finishedAt` behind; put the status back and stop.
-    if (running && running.finishedAt !== undefined && running.finishedAt !== record.finishedAt) {
-      await store.update(job.id, { status: 'canceled' });
-      logger.info('job_skipped', { reason: 'canceled while being dequeued', status: 'canceled', attempt: message.attempt });
+    const running = await this.lifecycle.start(record, { startedAt, attempts: message.attempt });
+    if (!running) {
+      const current = await store.get(job.id);
+      logger.info('job_skipped', { reason: skipReason(current), status: current?.status, attempt: message.attempt });
       return;
     }
-    if (running?.cancelRequested) {
-      await this.finish(record, parent, 'canceled', { error: { code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' } });
+    if (running.cancelRequested) {
+      await this.finish({ record, parent, status: 'canceled', error: CANCELED_BY_CLIENT });
       return;
     }
     const watch = new CancelWatch(store, job.id, this.o.cancelPollMs);
@@ -165,31 +180,45 @@ export class GenerationProcessor {
       watch.stop();
       await progress;
       if (watch.canceled) {
-        await this.finish(record, parent, 'canceled', { error: { code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' }, startedAt });
+        await this.finish({ record, parent, status: 'canceled', error: CANCELED_BY_CLIENT, startedAt });
         return;
       }
       if (shutdown.aborted) {
-        // Handed back to the queue; another worker (or this one, restarted) takes it.
-        // Only if no other worker took it over meanwhile.
-        const current = await store.get(job.id).catch(() => null);
-        if (current?.status === 'running' && current.startedAt === startedAt) await store.update(job.id, { status: 'queued' }).catch(() => {});
+        // Handed back to the queue; another worker (or this one, restarted) takes it. The
+        // requeue is this run's only: if another delivery took over meanwhile, it stays.
+        await this.lifecycle.requeue(job.id, startedAt).catch(() => false);
         logger.info('job_handed_back', { attempt: message.attempt });
         throw err;
       }
       if (!isRetryable(err)) {
-        await this.finish(record, parent, 'failed', { error: toPublicError(err), startedAt });
+        await this.finish({ record, parent, status: 'failed', error: toPublicError(err), startedAt });
         return;
       }
       if (message.attempt < this.o.maxAttempts) {
         logger.warn('job_retry', { attempt: message.attempt, max_attempts: this.o.maxAttempts, err: err as Error });
-        await store.update(job.id, { status: 'queued' }).catch(() => {});
-        await store.appendEvent(job.id, 'queued', { retry: true, attempt: message.attempt, error: toPublicError(err) }).catch(() => {});
+        // No `queued` event when the run was no longer ours to requeue (canceled, finished, taken over).
+        if (await this.lifecycle.requeue(job.id, startedAt).catch(() => false)) {
+          await store.appendEvent(job.id, 'queued', { retry: true, attempt: message.attempt, error: toPublicError(err) }).catch(() => {});
+        }
       }
       // Last attempt: the queue dead-letters it and onDeadLetter marks it failed.
       throw err;
     }
     watch.stop();
-    await this.finish(record, parent, 'succeeded', { outputs, startedAt, result });
+    await this.finish({
+      record,
+      parent,
+      status: 'succeeded',
+      outputs,
+      startedAt,
+      inference: {
+        inferenceMs: Math.round(result.timings.totalMs),
+        modelVersion: result.modelVersion,
+        device: result.device,
+        peakMemoryMb: result.peakMemoryMb,
+        peakGpuMemoryMb: result.peakGpuMemoryMb,
+      },
+    });
   }
 
   private async storeImages(id: string, result: GenerateResult, parent: Context): Promise<string[]> {
@@ -222,76 +251,10 @@ export class GenerationProcessor {
     return outputs;
   }
 
-  /** Terminal status once (store.finish decides), then the event, the log line and the completion message. */
-  private async finish(
-    record: GenerationRecord,
-    parent: Context,
-    status: Terminal,
-    extra: { error?: { code: string; message: string }; outputs?: string[]; startedAt?: number; result?: GenerateResult },
-  ): Promise<void> {
-    const { store, logger } = this.o;
-    const finishedAt = Date.now();
-    const queueMs = extra.startedAt !== undefined ? Math.max(0, extra.startedAt - record.createdAt) : undefined;
-    const inferenceMs = extra.result
-      ? Math.round(extra.result.timings.totalMs)
-      : extra.startedAt !== undefined
-        ? finishedAt - extra.startedAt
-        : undefined;
-    const totalMs = finishedAt - record.createdAt;
-    const patch: Partial<GenerationRecord> = {
-      finishedAt,
-      totalMs,
-      ...(queueMs !== undefined ? { queueMs } : {}),
-      ...(inferenceMs !== undefined ? { inferenceMs } : {}),
-      ...(extra.outputs ? { outputs: extra.outputs } : {}),
-      ...(extra.error ? { error: extra.error } : {}),
-      ...(extra.result ? { modelVersion: extra.result.modelVersion } : {}),
-    };
-    const won = await store.finish(record.id, status, patch);
-    if (!won) {
-      logger.info('job_duplicate', { reason: 'another delivery finished this generation first', status });
-      return;
-    }
-    await store.appendEvent(record.id, status, {
-      status,
-      ...(extra.outputs ? { output_locations: extra.outputs } : {}),
-      ...(extra.error ? { error: extra.error } : {}),
-      timings: { queue_ms: queueMs ?? null, inference_ms: inferenceMs ?? null, total_ms: totalMs },
-    });
-    const p = record.params;
-    const fields = {
-      status,
-      model_id: p.model,
-      model_version: extra.result?.modelVersion,
-      prompt_hash: record.promptHash,
-      sampler: p.sampler,
-      steps: p.steps,
-      cfg_scale: p.cfgScale,
-      seed: p.seed,
-      width: p.width,
-      height: p.height,
-      n: p.n,
-      queue_ms: queueMs,
-      inference_time_ms: inferenceMs,
-      total_ms: totalMs,
-      output_location: extra.outputs?.[0],
-      device: extra.result?.device,
-      peak_memory_mb: extra.result?.peakMemoryMb,
-      peak_gpu_memory_mb: extra.result?.peakGpuMemoryMb,
-    };
-    this.metrics.finished(status, p.model, p.sampler, queueMs, inferenceMs);
-    if (status === 'failed') logger.error('request_failed', { ...fields, 'error.type': extra.error?.code, 'error.message': extra.error?.message });
-    else logger.info(status === 'succeeded' ? 'request_complete' : 'request_canceled', fields);
-    await this.publishCompletion(parent, { id: record.id, status, finishedAt });
-  }
-
-  private async publishCompletion(parent: Context, event: CompletionEvent): Promise<void> {
-    try {
-      const producer = await this.o.completions();
-      await producer.publish(`${event.id}:${event.status}`, event, injectMessageHeaders({ context: parent, requestId: event.id }));
-    } catch (err) {
-      // The generation is done either way; only its webhook is at stake.
-      this.o.logger.error('completion_publish_failed', { err: err as Error });
+  /** Ends the generation through the lifecycle; a delivery that lost the race only says so. */
+  private async finish(input: CompleteInput): Promise<void> {
+    if (!(await this.lifecycle.complete(input))) {
+      this.o.logger.info('job_duplicate', { reason: 'another delivery finished this generation first', status: input.status });
     }
   }
 
@@ -300,12 +263,9 @@ export class GenerationProcessor {
     const { context: parent } = extractMessageHeaders(message.headers);
     await context.with(parent, async () => {
       const record = await this.o.store.get(message.id);
-      if (!record || TERMINAL_STATUSES.includes(record.status)) return;
+      if (!record || isTerminal(record.status)) return;
       this.o.logger.warn('job_dead_lettered', { attempt: message.attempt, max_attempts: this.o.maxAttempts, reason: error.message });
-      await this.finish(record, parent, 'failed', {
-        error: { code: 'DSC_ERR_INFER_FAILED', message: `failed after ${message.attempt} attempts: ${error.message}` },
-        startedAt: record.startedAt,
-      });
+      await this.finish({ record, parent, status: 'failed', error: deadLetteredError(message.attempt, error.message), startedAt: record.startedAt });
     });
   }
 }

@@ -1,4 +1,3 @@
-export { generationQueueName, type GenerationJob } from './generation-job.js';
 export { startWorker } from './start-worker.js';
 export type { WorkerDeps, WorkerHandle } from './worker-deps.js';
 export { GenerationProcessor, type GenerationProcessorOptions } from './generation-processor.js';

@@ -4,11 +4,9 @@
  * notifier. On SIGTERM it stops taking jobs, lets running ones finish within the grace
  * period and hands the rest back to the queue.
  */
+import { generationQueueName, type GenerationJob } from '../generation/index.js';
 import { completionQueueName } from '../notifier/index.js';
-import type { QueueProducer } from '../queue/index.js';
-import { onShutdown } from '../telemetry/index.js';
 import { GenerationProcessor } from './generation-processor.js';
-import { generationQueueName, type GenerationJob } from './generation-job.js';
 import type { WorkerDeps, WorkerHandle } from './worker-deps.js';
 
 /** Time kept from the shutdown grace for flushing spans and logs after the jobs. */
@@ -18,7 +16,6 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
   const { config, logger, queue } = deps;
   const queueName = generationQueueName(config);
   const concurrency = deps.concurrency ?? config.DIFFSCOPE_WORKER_CONCURRENCY;
-  let completions: Promise<QueueProducer> | undefined;
   const processor = new GenerationProcessor({
     queueName,
     queueKind: queue.kind,
@@ -28,7 +25,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
     store: deps.store,
     objectStore: deps.objectStore,
     pipeline: deps.pipeline,
-    completions: () => (completions ??= queue.producer(completionQueueName(config))),
+    completions: () => queue.producer(completionQueueName(config)),
   });
   const consumer = await queue.consume<GenerationJob>(queueName, (message, signal) => processor.process(message, signal), {
     concurrency,
@@ -52,6 +49,5 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
       return closing;
     },
   };
-  if (deps.registerShutdown !== false) onShutdown(() => handle.close());
   return handle;
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { InferencePipeline } from '../inference/types.js';
 import type { QueueBackend } from '../queue/index.js';
-import type { GenerationStore } from '../state/index.js';
+import type { GenerationStore } from '../generation/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 
@@ -17,8 +17,6 @@ export interface WorkerDeps {
   concurrency?: number;
   /** How often a running job re-reads its record for a cancel request (default 200 ms). */
   cancelPollMs?: number;
-  /** Register the SIGTERM/SIGINT hook with telemetry's onShutdown (default true; tests pass false). */
-  registerShutdown?: boolean;
 }
 
 export interface WorkerHandle {

@@ -1,6 +1,7 @@
 /** SSE over a real socket: replay, heartbeats, live events from the store, terminal close, server close. */
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moves } from '../../src/generation/index.js';
 import { startStack, type Stack } from '../support/serving-stack.js';
 import { installTestTracing } from '../support/tracing.js';
 
@@ -62,7 +63,7 @@ describe('SSE over a real connection', () => {
     await stack.store.appendEvent(id, 'progress', { step: 1, total_steps: 3 });
     const live = await sse.until((t) => t.includes('event: progress'));
     expect(live).toMatch(/id: 3\nevent: progress\ndata: \{"step":1,"total_steps":3,"seq":3,"at":"[^"]+"\}/);
-    await stack.store.finish(id, 'failed', { error: { code: 'DSC_ERR_INFER_FAILED', message: 'boom' } });
+    await stack.store.transition(id, moves.finish('failed'), { error: { code: 'DSC_ERR_INFER_FAILED', message: 'boom' } });
     await stack.store.appendEvent(id, 'failed', { status: 'failed' });
     expect(await sse.ended()).toBe(true);
   });
@@ -70,7 +71,7 @@ describe('SSE over a real connection', () => {
   it('resumes after Last-Event-ID and ends at once when the terminal event was already seen', async () => {
     const id = await create();
     await stack.store.appendEvent(id, 'started', { attempt: 1 });
-    await stack.store.finish(id, 'canceled', {});
+    await stack.store.transition(id, moves.finish('canceled'));
     await stack.store.appendEvent(id, 'canceled', { status: 'canceled' });
     const resumed = await (await fetch(`${base}/v1/generations/${id}/events`, { headers: { 'last-event-id': '1' } })).text();
     expect(resumed).not.toContain('event: queued');

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { deliverWebhook, sendWebhook, signWebhookPayload, verifyWebhookSignature } from '../../src/notifier/index.js';
-import type { GenerationRecord } from '../../src/state/generation-store.js';
+import type { GenerationRecord } from '../../src/generation/index.js';
 import { createLogger, getTracer, trace, context } from '../../src/telemetry/index.js';
 import { installTestTracing } from '../support/tracing.js';
 

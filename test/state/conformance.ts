@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerationEvent, GenerationRecord, GenerationStore } from '../../src/state/index.js';
+import { moves, type GenerationEvent, type GenerationRecord, type GenerationStore } from '../../src/generation/index.js';
 import { waitFor } from '../queue/conformance.js';
 
 export interface StoreTarget {
@@ -62,34 +62,39 @@ export function storeConformance(target: StoreTarget): void {
       await expect(b.create(r)).rejects.toThrow(/exists/);
     });
 
-    it('patches shallowly, skips undefined, keeps id, answers null for a missing id', async () => {
+    it('patches shallowly, skips undefined, keeps id and status, answers null for a missing id', async () => {
       const r = record();
       await a.create(r);
-      const updated = await b.update(r.id, { status: 'running', startedAt: 123, queueMs: 7, modelVersion: undefined });
-      expect(updated).toEqual({ ...r, status: 'running', startedAt: 123, queueMs: 7 });
+      const updated = await b.update(r.id, { startedAt: 123, queueMs: 7, modelVersion: undefined });
+      expect(updated).toEqual({ ...r, startedAt: 123, queueMs: 7 });
       expect(await a.get(r.id)).toEqual(updated);
       const again = await a.update(r.id, { outputs: ['file:///x/0.png'], attempts: 2, error: { code: 'E', message: 'm' } });
       expect(again?.outputs).toEqual(['file:///x/0.png']);
-      expect(again?.status).toBe('running');
+      expect(again?.status).toBe('queued');
       expect(again?.error).toEqual({ code: 'E', message: 'm' });
-      expect(await a.update('gen-missing', { status: 'running' })).toBeNull();
+      // The status moves only through transition(): a patch that smuggles one in leaves it.
+      const smuggled = { status: 'succeeded', id: 'other' } as unknown as Parameters<GenerationStore['update']>[1];
+      expect((await b.update(r.id, smuggled))?.status).toBe('queued');
+      expect(await a.get(r.id)).toEqual(again);
+      expect(await a.update('gen-missing', { attempts: 1 })).toBeNull();
     });
 
-    it('finish() succeeds exactly once under concurrent redeliveries on two replicas', async () => {
+    it('finishes exactly once under concurrent redeliveries on two replicas', async () => {
       const r = record({ status: 'running' });
       await a.create(r);
       const attempts = Array.from({ length: 12 }, (_, i) =>
-        (i % 2 ? a : b).finish(r.id, 'succeeded', { outputs: [`file:///out/${i}.png`], finishedAt: 1000 + i }),
+        (i % 2 ? a : b).transition(r.id, moves.finish('succeeded'), { outputs: [`file:///out/${i}.png`], finishedAt: 1000 + i }),
       );
       const results = await Promise.all(attempts);
-      expect(results.filter(Boolean)).toHaveLength(1);
-      const winner = results.indexOf(true);
+      expect(results.filter((x) => x !== null)).toHaveLength(1);
+      const winner = results.findIndex((x) => x !== null);
       const final = await b.get(r.id);
+      expect(final).toEqual(results[winner]);
       expect(final?.status).toBe('succeeded');
       expect(final?.outputs).toEqual([`file:///out/${winner}.png`]);
-      expect(await a.finish(r.id, 'failed', { error: { code: 'X', message: 'late' } })).toBe(false);
+      expect(await a.transition(r.id, moves.finish('failed'), { error: { code: 'X', message: 'late' } })).toBeNull();
       expect((await a.get(r.id))?.status).toBe('succeeded');
-      expect(await a.finish('gen-missing', 'failed', {})).toBe(false);
+      expect(await a.transition('gen-missing', moves.finish('failed'))).toBeNull();
     });
 
     it('numbers events 1..N in order under concurrent appends from two replicas', async () => {
@@ -137,7 +142,7 @@ export function storeConformance(target: StoreTarget): void {
       const r = record();
       await a.create(r);
       await a.appendEvent(r.id, 'queued', { position: 1 });
-      await a.finish(r.id, 'failed', { error: { code: 'DSC_ERR_INFER_FAILED', message: 'x' }, finishedAt: 5 });
+      await a.transition(r.id, moves.finish('failed'), { error: { code: 'DSC_ERR_INFER_FAILED', message: 'x' }, finishedAt: 5 });
       await a.close();
       a = await target.open();
       const back = await a.get(r.id);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { moves } from '../../src/generation/index.js';
 import { RedisGenerationStore } from '../../src/state/redis-generation-store.js';
 import { probeTcp, REDIS_URL } from '../queue/servers.js';
 import { record, storeConformance } from './conformance.js';
@@ -31,7 +32,7 @@ describe.skipIf(unavailable !== null)('RedisGenerationStore retention', () => {
       await store.create(r);
       await store.appendEvent(r.id, 'queued', {});
       expect(await raw.pttl(`${prefix}gen:{${r.id}}`)).toBe(-1); // running generations never expire
-      await store.finish(r.id, 'succeeded', { outputs: [] });
+      await store.transition(r.id, moves.finish('succeeded'), { outputs: [] });
       await store.appendEvent(r.id, 'succeeded', {});
       for (const key of [`${prefix}gen:{${r.id}}`, `${prefix}gen:{${r.id}}:events`]) {
         const ttl = await raw.pttl(key);

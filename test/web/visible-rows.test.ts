@@ -6,10 +6,10 @@ import { summarizeTrace } from '../../web/src/model/trace-summary.js';
 import { timeTicks, formatDuration } from '../../web/src/model/format.js';
 import { numberArrayTag } from '../../web/src/model/tags.js';
 import { transformTrace } from '../../web/src/model/transform-trace.js';
-import type { JaegerTrace, LogRecord } from '../../web/src/model/types.js';
+import type { JaegerTrace, LogEntry } from '../../web/src/model/types.js';
 
 const traces = JSON.parse(readFileSync(new URL('../fixtures/explorer/traces.json', import.meta.url), 'utf8')) as { data: JaegerTrace[] };
-const logs = JSON.parse(readFileSync(new URL('../fixtures/explorer/logs.json', import.meta.url), 'utf8')) as { data: LogRecord[] };
+const logs = JSON.parse(readFileSync(new URL('../fixtures/explorer/logs.json', import.meta.url), 'utf8')) as { data: LogEntry[] };
 
 describe('visibleRows', () => {
   const model = transformTrace(traces.data[0]);

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { promptHash } from '../../src/telemetry/index.js';
 import { injectMessageHeaders } from '../../src/telemetry/index.js';
 import { startWorker } from '../../src/worker/index.js';
-import type { GenerationJob } from '../../src/worker/index.js';
+import type { GenerationJob } from '../../src/generation/index.js';
 import { eventually, startStack, type Stack } from '../support/serving-stack.js';
 import { installTestTracing, spansOfTrace } from '../support/tracing.js';
 
@@ -133,7 +133,7 @@ describe('worker', () => {
     expect((await s.store.get(id))?.status).toBe('queued');
     const second = await startWorker({
       config: s.config, logger: s.logger('inference-worker'), queue: s.queue, store: s.store, objectStore: s.objectStore,
-      pipeline: s.pipeline, registerShutdown: false,
+      pipeline: s.pipeline,
     });
     try {
       const record = await terminal(s, id);

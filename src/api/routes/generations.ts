@@ -1,7 +1,7 @@
 /** `/v1/generations`: create, read, cancel, images. */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { DiffscopeError } from '../../errors/index.js';
-import { TERMINAL_STATUSES, type GenerationStore, type GenerationRecord } from '../../state/index.js';
+import { isTerminal, type GenerationRecord, type GenerationStore } from '../../generation/index.js';
 import { WEBHOOK_EVENTS, checkWebhookUrl } from '../../notifier/index.js';
 import type { ApiContext } from '../api-context.js';
 import { generationLinks, generationView, publicBaseUrl } from '../generation-view.js';
@@ -77,31 +77,14 @@ export function generationsPlugin(ctx: ApiContext): FastifyPluginAsync {
       '/v1/generations/:id/cancel',
       traced(async (request, reply) => {
         const record = await loadOwned(store, request.params.id, request.clientId);
-        if (TERMINAL_STATUSES.includes(record.status)) {
+        if (isTerminal(record.status)) {
           throw new DiffscopeError('DSC_ERR_API_CONFLICT', `generation ${record.id} is already ${record.status}`);
         }
         await store.update(record.id, { cancelRequested: true });
-        if (record.status === 'queued') {
-          const finishedAt = Date.now();
-          const finished = await store.finish(record.id, 'canceled', {
-            finishedAt,
-            totalMs: finishedAt - record.createdAt,
-            error: { code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' },
-          });
-          if (finished) {
-            await store.appendEvent(record.id, 'canceled', {
-              status: 'canceled',
-              error: { code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' },
-              timings: { queue_ms: null, inference_ms: null, total_ms: finishedAt - record.createdAt },
-            });
-            logger.info('request_canceled', { status: 'canceled', while: 'queued' });
-            await service.publishCompletion({ id: record.id, status: 'canceled', finishedAt }).catch((err) =>
-              logger.warn('completion_publish_failed', { err: err as Error }),
-            );
-            return { id: record.id, status: 'canceled', cancel_requested: true };
-          }
-          // A worker picked it up in between: it sees cancelRequested between steps.
+        if (record.status === 'queued' && (await service.cancelQueued(record))) {
+          return { id: record.id, status: 'canceled', cancel_requested: true };
         }
+        // Running (or a worker took it in between): the worker sees cancelRequested between steps.
         logger.info('cancel_requested', { status: 'running' });
         reply.code(202);
         const current = await store.get(record.id);

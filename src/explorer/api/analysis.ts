@@ -1,42 +1,31 @@
 /**
  * "Where the time goes": for the last N requests (traces with an `inference` span), the
- * p50/p95 of each pipeline stage, split cold (the trace loaded a model) vs warm, and
- * grouped by model, sampler, steps and size.
+ * p50/p95 of each pipeline stage, split cold vs warm, and grouped by model, sampler, steps and
+ * size. The stage list, the span → stage mapping and the cold/warm rule are the contract's
+ * (src/contract/stages.ts), shared with the UI.
  */
 import type Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
+import {
+  ATTR,
+  SPAN,
+  STAGES,
+  cacheStateOf,
+  stageOfSpan,
+  type ApiErrorBody,
+  type StageAnalysis,
+  type StageAnalysisResponse,
+  type StageGroupKey,
+  type StageName,
+  type StageStats,
+} from '../../contract/index.js';
 import type { ExplorerStore } from '../store/explorer-store.js';
 import { firstString, parseLimit } from './params.js';
-
-export const STAGES = ['queue.wait', 'model.load', 'text.encode', 'sampling', 'vae.decode', 'storage.put', 'notify.webhook', 'inference', 'total'] as const;
-export type StageName = (typeof STAGES)[number];
-
-export interface StageStats {
-  stage: StageName;
-  count: number;
-  p50_ms: number;
-  p95_ms: number;
-}
-
-export interface GroupKey {
-  model: string | null;
-  sampler: string | null;
-  steps: number | null;
-  size: string | null;
-}
-
-export interface StageAnalysis {
-  requests: number;
-  stages: StageStats[];
-  cold: { requests: number; stages: StageStats[] };
-  warm: { requests: number; stages: StageStats[] };
-  groups: { key: GroupKey; requests: number; stages: StageStats[] }[];
-}
 
 interface RequestTiming {
   stagesUs: Map<StageName, number>;
   cold: boolean;
-  key: GroupKey;
+  key: StageGroupKey;
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -60,19 +49,19 @@ function stats(requests: RequestTiming[]): StageStats[] {
   return out;
 }
 
-const STAGE_SET = new Set<string>(STAGES);
-/** Pixel-space models have no VAE: their decode step is `image.decode`, the same stage to a reader. */
-const STAGE_ALIASES: Record<string, StageName> = { 'image.decode': 'vae.decode' };
-
 function attrString(v: unknown): string | null {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
+}
+
+function attrBoolean(v: unknown): boolean | undefined {
+  return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : undefined;
 }
 
 export function analyzeStages(db: Database.Database, limit: number, service?: string): StageAnalysis {
   // Newest inference spans first; a retried job has several, so dedupe by trace.
   const recent = service
-    ? db.prepare("SELECT trace_id FROM spans WHERE name = 'inference' AND service = ? ORDER BY start_us DESC").pluck().iterate(service)
-    : db.prepare("SELECT trace_id FROM spans WHERE name = 'inference' ORDER BY start_us DESC").pluck().iterate();
+    ? db.prepare('SELECT trace_id FROM spans WHERE name = ? AND service = ? ORDER BY start_us DESC').pluck().iterate(SPAN.INFERENCE, service)
+    : db.prepare('SELECT trace_id FROM spans WHERE name = ? ORDER BY start_us DESC').pluck().iterate(SPAN.INFERENCE);
   const idSet = new Set<string>();
   for (const id of recent as IterableIterator<string>) {
     if (idSet.size >= limit) break;
@@ -87,26 +76,34 @@ export function analyzeStages(db: Database.Database, limit: number, service?: st
     let first = Infinity;
     let last = -Infinity;
     let attrs: Record<string, unknown> = {};
+    let inferenceAttrs: Record<string, unknown> = {};
     for (const s of spans) {
       first = Math.min(first, s.start_us);
       last = Math.max(last, s.start_us + s.duration_us);
-      const stage = STAGE_ALIASES[s.name] ?? (STAGE_SET.has(s.name) ? (s.name as StageName) : undefined);
+      const stage = stageOfSpan(s.name);
       if (stage !== undefined) {
         stagesUs.set(stage, (stagesUs.get(stage) ?? 0) + s.duration_us);
-        if (stage === 'inference') attrs = { ...(JSON.parse(s.attributes) as Record<string, unknown>), ...attrs };
-        else if (stage === 'sampling') attrs = { ...attrs, ...(JSON.parse(s.attributes) as Record<string, unknown>) };
+        if (stage === SPAN.INFERENCE) {
+          inferenceAttrs = JSON.parse(s.attributes) as Record<string, unknown>;
+          attrs = { ...inferenceAttrs, ...attrs };
+        } else if (stage === SPAN.SAMPLING) attrs = { ...attrs, ...(JSON.parse(s.attributes) as Record<string, unknown>) };
       }
     }
     if (spans.length) stagesUs.set('total', last - first);
-    const width = attrString(attrs['diffusion.width']);
-    const height = attrString(attrs['diffusion.height']);
-    const steps = attrs['diffusion.steps'];
+    const width = attrString(attrs[ATTR.DIFFUSION_WIDTH]);
+    const height = attrString(attrs[ATTR.DIFFUSION_HEIGHT]);
+    const steps = attrs[ATTR.DIFFUSION_STEPS];
+    const cache = cacheStateOf({
+      modelLoadSpan: stagesUs.has(SPAN.MODEL_LOAD),
+      cacheHit: attrBoolean(inferenceAttrs[ATTR.DIFFUSION_CACHE_HIT]),
+      coldStart: attrBoolean(inferenceAttrs[ATTR.DIFFUSION_COLD_START]),
+    });
     requests.push({
       stagesUs,
-      cold: stagesUs.has('model.load'),
+      cold: cache === 'cold',
       key: {
-        model: attrString(attrs['diffusion.model.id'] ?? attrs['gen_ai.request.model']),
-        sampler: attrString(attrs['diffusion.sampler']),
+        model: attrString(attrs[ATTR.DIFFUSION_MODEL_ID] ?? attrs[ATTR.GEN_AI_REQUEST_MODEL]),
+        sampler: attrString(attrs[ATTR.DIFFUSION_SAMPLER]),
         steps: typeof steps === 'number' ? steps : typeof steps === 'string' && steps !== '' ? Number(steps) : null,
         size: width && height ? `${width}x${height}` : null,
       },
@@ -114,7 +111,7 @@ export function analyzeStages(db: Database.Database, limit: number, service?: st
   }
   const cold = requests.filter((r) => r.cold);
   const warm = requests.filter((r) => !r.cold);
-  const groups = new Map<string, { key: GroupKey; members: RequestTiming[] }>();
+  const groups = new Map<string, { key: StageGroupKey; members: RequestTiming[] }>();
   for (const r of requests) {
     const k = JSON.stringify(r.key);
     let g = groups.get(k);
@@ -133,7 +130,7 @@ export function analyzeStages(db: Database.Database, limit: number, service?: st
 }
 
 export function registerAnalysisRoutes(app: FastifyInstance, store: ExplorerStore): void {
-  app.get<{ Querystring: Record<string, string | undefined> }>('/api/analysis/stages', async (request, reply) => {
+  app.get<{ Querystring: Record<string, string | undefined>; Reply: StageAnalysisResponse | ApiErrorBody }>('/api/analysis/stages', async (request, reply) => {
     let limit: number;
     try {
       limit = parseLimit(request.query.limit, 100, 10_000);

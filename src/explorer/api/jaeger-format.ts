@@ -6,39 +6,13 @@
 import type { AttrValue, Attributes, SpanEvent, SpanLink } from '../otlp/model.js';
 import { SPAN_KIND_NAMES } from '../otlp/model.js';
 import type { StoredResource, StoredSpan } from '../store/span-queries.js';
-
-export interface JaegerTag {
-  key: string;
-  type: 'string' | 'bool' | 'int64' | 'float64' | 'binary';
-  value: string | number | boolean;
-}
-
-export interface JaegerReference {
-  refType: 'CHILD_OF' | 'FOLLOWS_FROM';
-  traceID: string;
-  spanID: string;
-}
-
-export interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  flags: number;
-  operationName: string;
-  references: JaegerReference[];
-  startTime: number;
-  duration: number;
-  tags: JaegerTag[];
-  logs: { timestamp: number; fields: JaegerTag[] }[];
-  processID: string;
-  warnings: string[] | null;
-}
-
-export interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string; tags: JaegerTag[] }>;
-  warnings: string[] | null;
-}
+import type {
+  JaegerEnvelope,
+  JaegerErrorEnvelope,
+  JaegerReference,
+  JaegerTag,
+  JaegerTrace,
+} from '../../contract/index.js';
 
 export function toTag(key: string, value: AttrValue): JaegerTag {
   switch (typeof value) {
@@ -123,10 +97,10 @@ export function toJaegerTraces(spans: StoredSpan[], resources: Map<number, Store
 }
 
 /** Jaeger's response envelope. */
-export function envelope<T>(data: T, total?: number): { data: T; total: number; limit: number; offset: number; errors: null } {
+export function envelope<T>(data: T, total?: number): JaegerEnvelope<T> {
   return { data, total: total ?? (Array.isArray(data) ? data.length : 0), limit: 0, offset: 0, errors: null };
 }
 
-export function errorEnvelope(code: number, msg: string): { data: null; total: 0; limit: 0; offset: 0; errors: { code: number; msg: string }[] } {
+export function errorEnvelope(code: number, msg: string): JaegerErrorEnvelope {
   return { data: null, total: 0, limit: 0, offset: 0, errors: [{ code, msg }] };
 }

@@ -14,7 +14,8 @@ import {
   listServices,
   spanKindNumber,
 } from '../store/span-queries.js';
-import { envelope, errorEnvelope, toJaegerTraces, type JaegerTrace } from './jaeger-format.js';
+import type { JaegerOperation, JaegerTrace } from '../../contract/index.js';
+import { envelope, errorEnvelope, toJaegerTraces } from './jaeger-format.js';
 import {
   BadParamError,
   firstString,
@@ -63,7 +64,7 @@ export function registerJaegerRoutes(app: FastifyInstance, store: ExplorerStore)
       if (kind === undefined) return reply.code(400).send(errorEnvelope(400, `unsupported spanKind "${kindName}"`));
     }
     store.flush();
-    const ops = listOperations(store.db, service, kind).map((o) => ({
+    const ops = listOperations(store.db, service, kind).map((o): JaegerOperation => ({
       name: o.name,
       spanKind: o.kind === 0 ? '' : SPAN_KIND_NAMES[o.kind] ?? '',
     }));

@@ -1,14 +1,13 @@
 /** GET /api/logs: log search by correlation ids, service, level, event, text and time, newest first. */
 import type { FastifyInstance } from 'fastify';
+import type { ApiErrorBody, LogEntry, LogSearchResponse } from '../../contract/index.js';
 import type { ExplorerStore } from '../store/explorer-store.js';
 import { searchLogs, type StoredLog } from '../store/log-queries.js';
 import { BadParamError, firstString, normalizeTraceId, parseLimit, parseTimeUs } from './params.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
-/** A stored log row as the API shows it: ISO timestamp added, attributes parsed. */
-export type LogEntry = Omit<StoredLog, 'attributes'> & { timestamp: string; attributes: Record<string, unknown> };
-
+/** A stored log row as the API shows it (the contract's LogEntry): ISO timestamp added, attributes parsed. */
 export function toLogEntry(row: StoredLog): LogEntry {
   return {
     id: row.id,
@@ -26,7 +25,7 @@ export function toLogEntry(row: StoredLog): LogEntry {
 }
 
 export function registerLogRoutes(app: FastifyInstance, store: ExplorerStore): void {
-  app.get<{ Querystring: Query }>('/api/logs', async (request, reply) => {
+  app.get<{ Querystring: Query; Reply: LogSearchResponse | ApiErrorBody }>('/api/logs', async (request, reply) => {
     const q = request.query;
     try {
       const traceParam = firstString(q.trace_id);

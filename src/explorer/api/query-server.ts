@@ -1,5 +1,6 @@
 /** The explorer's HTTP side on DIFFSCOPE_EXPLORER_PORT: query API under /api, the UI elsewhere. */
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { ExplorerHealth } from '../../contract/index.js';
 import type { ExplorerStore } from '../store/explorer-store.js';
 import type { ExplorerLogger } from '../logger.js';
 import { makeAuthHook } from '../security.js';
@@ -29,7 +30,7 @@ export function buildQueryServer(options: QueryServerOptions): FastifyInstance {
     if (status === 500) logger.error('explorer_query_error', { err: error, url: request.url });
     return reply.code(status).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: status, msg: status === 500 ? 'internal error' : error.message }] });
   });
-  app.get('/api/health', async () => ({ status: 'ok', spans_written: store.spansWritten, logs_written: store.logsWritten }));
+  app.get('/api/health', async (): Promise<ExplorerHealth> => ({ status: 'ok', spans_written: store.spansWritten, logs_written: store.logsWritten }));
   registerJaegerRoutes(app, store);
   registerLogRoutes(app, store);
   registerAnalysisRoutes(app, store);

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JaegerTrace, LogRecord } from '../../../web/src/model/types.js';
+import type { JaegerTrace, LogEntry } from '../../../web/src/model/types.js';
 import { syntheticTrace } from './synthetic-trace.js';
 import { fakeImage } from './fake-image.js';
 
@@ -44,7 +44,7 @@ function serviceOf(t: JaegerTrace, processID: string): string {
 
 export function startFixtureServer(): Promise<FixtureServer> {
   const traces = readJson<{ data: JaegerTrace[] }>('traces.json').data;
-  const logs = readJson<{ data: LogRecord[] }>('logs.json').data;
+  const logs = readJson<{ data: LogEntry[] }>('logs.json').data;
   const stages = readJson<unknown>('stages.json');
   const synthetic = new Map<string, JaegerTrace>();
   const image = fakeImage();

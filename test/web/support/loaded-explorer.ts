@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfig } from '../../../src/config/index.js';
 import { startExplorer } from '../../../src/explorer/index.js';
-import type { JaegerTrace, LogRecord } from '../../../web/src/model/types.js';
+import type { JaegerTrace, LogEntry } from '../../../web/src/model/types.js';
 import { fakeImage } from './fake-image.js';
 import { latestUs, logsToOtlp, shiftLogs, shiftTrace, tracesToOtlp } from './otlp-fixtures.js';
 import { syntheticTrace } from './synthetic-trace.js';
@@ -22,7 +22,7 @@ export interface LoadedExplorer {
   /** Sends the 10k-span synthetic trace (BIG_TRACE_ID) through OTLP, in several requests. */
   loadBigTrace(): Promise<void>;
   traces: JaegerTrace[];
-  logs: LogRecord[];
+  logs: LogEntry[];
   close(): Promise<void>;
 }
 
@@ -39,7 +39,7 @@ export async function startLoadedExplorer(options: { bigTrace?: boolean } = {}):
   const handle = await startExplorer(config, undefined, { webRoot: join(repoRoot, 'dist/web'), outputDir, flushIntervalMs: 50 });
   try {
     const rawTraces = (JSON.parse(readFileSync(join(fixtureDir, 'traces.json'), 'utf8')) as { data: JaegerTrace[] }).data;
-    const rawLogs = (JSON.parse(readFileSync(join(fixtureDir, 'logs.json'), 'utf8')) as { data: LogRecord[] }).data;
+    const rawLogs = (JSON.parse(readFileSync(join(fixtureDir, 'logs.json'), 'utf8')) as { data: LogEntry[] }).data;
     // Recorded at a fixed time; replay them as if they ended a minute ago.
     const delta = Date.now() * 1000 - 60e6 - latestUs(rawTraces, rawLogs);
     const traces = rawTraces.map((t) => shiftTrace(t, delta));

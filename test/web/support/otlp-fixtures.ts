@@ -1,6 +1,6 @@
 // Turns the recorded Jaeger-shaped fixtures into OTLP/JSON export requests, so the browser tests
 // load the real explorer the way every service does: through its OTLP/HTTP endpoint.
-import type { JaegerSpan, JaegerTag, JaegerTrace, LogRecord } from '../../../web/src/model/types.js';
+import type { JaegerSpan, JaegerTag, JaegerTrace, LogEntry } from '../../../web/src/model/types.js';
 
 type OtlpValue = Record<string, unknown>;
 const KIND: Record<string, number> = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
@@ -33,11 +33,11 @@ export function shiftTrace(t: JaegerTrace, deltaUs: number): JaegerTrace {
   };
 }
 
-export function shiftLogs(logs: LogRecord[], deltaUs: number): LogRecord[] {
+export function shiftLogs(logs: LogEntry[], deltaUs: number): LogEntry[] {
   return logs.map((l) => ({ ...l, time_us: l.time_us + deltaUs, timestamp: new Date((l.time_us + deltaUs) / 1000).toISOString() }));
 }
 
-export function latestUs(traces: JaegerTrace[], logs: LogRecord[]): number {
+export function latestUs(traces: JaegerTrace[], logs: LogEntry[]): number {
   let max = 0;
   for (const t of traces) for (const s of t.spans) max = Math.max(max, s.startTime + s.duration);
   for (const l of logs) max = Math.max(max, l.time_us);
@@ -85,8 +85,8 @@ export function tracesToOtlp(t: JaegerTrace, rewrite: (key: string, value: unkno
 }
 
 /** Log lines as our services export them: event, request_id and the rest as attributes. */
-export function logsToOtlp(logs: LogRecord[]): string {
-  const byService = new Map<string, LogRecord[]>();
+export function logsToOtlp(logs: LogEntry[]): string {
+  const byService = new Map<string, LogEntry[]>();
   for (const l of logs) byService.set(l.service, [...(byService.get(l.service) ?? []), l]);
   const severity: Record<string, number> = { DEBUG: 5, INFO: 9, WARN: 13, ERROR: 17 };
   return JSON.stringify({

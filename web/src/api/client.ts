@@ -1,4 +1,4 @@
-import type { JaegerTrace, LogRecord, StageAnalysis } from '../model/types.js';
+import type { JaegerTrace, LogEntry, StageAnalysis } from '../model/types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -76,8 +76,8 @@ export interface LogQuery {
   limit?: number;
 }
 
-export async function searchLogs(q: LogQuery, signal?: AbortSignal): Promise<{ data: LogRecord[]; total: number }> {
-  const body = await getJson<{ data: LogRecord[] | null; total?: number }>(`/api/logs${qs({ ...q })}`, signal);
+export async function searchLogs(q: LogQuery, signal?: AbortSignal): Promise<{ data: LogEntry[]; total: number }> {
+  const body = await getJson<{ data: LogEntry[] | null; total?: number }>(`/api/logs${qs({ ...q })}`, signal);
   const data = body.data ?? [];
   return { data, total: body.total ?? data.length };
 }

@@ -1,7 +1,8 @@
+import { ATTR, SPAN, cacheStateOf, type CacheState } from '../../../src/contract/index.js';
 import type { SpanNode, TraceModel } from './types.js';
-import { isTruthyTag, numberArrayTag, numberTag, stringTag, tagValue } from './tags.js';
+import { booleanTag, numberArrayTag, numberTag, stringTag, tagValue } from './tags.js';
 
-export type CacheState = 'cold' | 'warm' | 'unknown';
+export type { CacheState };
 
 export interface DiffusionSummary {
   cache: CacheState;
@@ -25,55 +26,55 @@ export interface StepStrip {
 }
 
 export function isQueueWait(span: SpanNode): boolean {
-  return span.operationName === 'queue.wait';
+  return span.operationName === SPAN.QUEUE_WAIT;
 }
 
-/** model.load in the trace → cold; diffusion.model.cache_hit=true on inference → warm. */
+/** Cold/warm by the contract's rule (cacheStateOf in src/contract/stages.ts), shared with the stage analysis. */
 export function summarizeDiffusion(model: TraceModel): DiffusionSummary {
   let inferenceIndex = -1;
   let samplingIndex = -1;
   let hasModelLoad = false;
-  let cacheHit = false;
+  let cacheHit: boolean | undefined;
   let storagePuts = 0;
   let outputLocations = 0;
   let queueWaitUs: number | undefined;
   let requestId: string | undefined;
   for (const s of model.spans) {
     switch (s.operationName) {
-      case 'inference':
+      case SPAN.INFERENCE:
         if (inferenceIndex < 0) inferenceIndex = s.index;
-        if (isTruthyTag(tagValue(s.tags, 'diffusion.model.cache_hit'))) cacheHit = true;
+        cacheHit = booleanTag(tagValue(s.tags, ATTR.DIFFUSION_CACHE_HIT)) ?? cacheHit;
         break;
-      case 'model.load':
+      case SPAN.MODEL_LOAD:
         hasModelLoad = true;
         break;
-      case 'sampling':
+      case SPAN.SAMPLING:
         if (samplingIndex < 0) samplingIndex = s.index;
         break;
-      case 'storage.put':
+      case SPAN.STORAGE_PUT:
         storagePuts++;
         break;
-      case 'queue.wait':
+      case SPAN.QUEUE_WAIT:
         queueWaitUs = (queueWaitUs ?? 0) + s.durationUs;
         break;
       default:
         break;
     }
-    if (tagValue(s.tags, 'diffusion.output_location') !== undefined) outputLocations++;
-    requestId ??= stringTag(tagValue(s.tags, 'diffscope.request_id'));
+    if (tagValue(s.tags, ATTR.DIFFUSION_OUTPUT_LOCATION) !== undefined) outputLocations++;
+    requestId ??= stringTag(tagValue(s.tags, ATTR.REQUEST_ID));
   }
   const inf = inferenceIndex >= 0 ? model.spans[inferenceIndex] : undefined;
   const tag = (k: string): unknown => (inf ? tagValue(inf.tags, k) : undefined);
-  const width = numberTag(tag('diffusion.width'));
-  const height = numberTag(tag('diffusion.height'));
+  const width = numberTag(tag(ATTR.DIFFUSION_WIDTH));
+  const height = numberTag(tag(ATTR.DIFFUSION_HEIGHT));
   return {
-    cache: hasModelLoad ? 'cold' : cacheHit ? 'warm' : isTruthyTag(tag('diffusion.cold_start')) ? 'cold' : 'unknown',
+    cache: cacheStateOf({ modelLoadSpan: hasModelLoad, cacheHit, coldStart: booleanTag(tag(ATTR.DIFFUSION_COLD_START)) }),
     inferenceIndex,
     samplingIndex,
     queueWaitUs,
-    model: stringTag(tag('diffusion.model.id') ?? tag('gen_ai.request.model')),
-    sampler: stringTag(tag('diffusion.sampler')),
-    steps: numberTag(tag('diffusion.steps')),
+    model: stringTag(tag(ATTR.DIFFUSION_MODEL_ID) ?? tag(ATTR.GEN_AI_REQUEST_MODEL)),
+    sampler: stringTag(tag(ATTR.DIFFUSION_SAMPLER)),
+    steps: numberTag(tag(ATTR.DIFFUSION_STEPS)),
     size: width !== undefined && height !== undefined ? `${width}×${height}` : undefined,
     requestId,
     // Only stored images can be shown: a failed request asked for n but has none.
@@ -82,7 +83,7 @@ export function summarizeDiffusion(model: TraceModel): DiffusionSummary {
 }
 
 export function stepStrip(span: SpanNode): StepStrip | undefined {
-  const durationsMs = numberArrayTag(tagValue(span.tags, 'diffusion.step_durations_ms'));
+  const durationsMs = numberArrayTag(tagValue(span.tags, ATTR.DIFFUSION_STEP_DURATIONS_MS));
   if (!durationsMs || durationsMs.length === 0) return undefined;
   let maxMs = 0;
   let totalMs = 0;
@@ -90,7 +91,7 @@ export function stepStrip(span: SpanNode): StepStrip | undefined {
     if (d > maxMs) maxMs = d;
     totalMs += d;
   }
-  const tagged = numberTag(tagValue(span.tags, 'diffusion.steps_per_second'));
+  const tagged = numberTag(tagValue(span.tags, ATTR.DIFFUSION_STEPS_PER_SECOND));
   return {
     durationsMs,
     maxMs,

@@ -5,11 +5,12 @@ export type {
   JaegerSpan,
   JaegerTag,
   JaegerTrace,
-  LogRecord,
+  LogEntry,
   SpanNode,
   StageAnalysis,
   StageGroup,
-  StageStat,
+  StageName,
+  StageStats,
   TraceModel,
 } from './types.js';
 export { transformTrace } from './transform-trace.js';

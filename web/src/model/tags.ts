@@ -17,6 +17,12 @@ export function isTruthyTag(value: unknown): boolean {
   return value === true || value === 'true' || value === 1 || value === '1';
 }
 
+/** true/false from a typed bool or its string/number spellings; undefined for anything else. */
+export function booleanTag(value: unknown): boolean | undefined {
+  if (isTruthyTag(value)) return true;
+  return value === false || value === 'false' || value === 0 || value === '0' ? false : undefined;
+}
+
 export function numberTag(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && value.trim() !== '') {

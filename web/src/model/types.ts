@@ -1,82 +1,21 @@
-// Wire shapes of the explorer API (Jaeger-compatible JSON, times in microseconds) and the
-// shaped trace model the views read. Views never touch the wire shapes directly.
+// The explorer API's wire shapes come from the shared contract (src/contract/explorer-api.ts),
+// the same declarations the server answers with; below them, the shaped trace model the views
+// read. Views never touch the wire shapes directly.
+import type { JaegerLog, JaegerProcess, JaegerReference, JaegerTag } from '../../../src/contract/index.js';
 
-export interface JaegerTag {
-  key: string;
-  type?: string;
-  value: unknown;
-}
-
-export interface JaegerReference {
-  refType: 'CHILD_OF' | 'FOLLOWS_FROM' | string;
-  traceID: string;
-  spanID: string;
-}
-
-export interface JaegerLog {
-  timestamp: number;
-  fields: JaegerTag[];
-}
-
-export interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references?: JaegerReference[];
-  startTime: number;
-  duration: number;
-  tags?: JaegerTag[];
-  logs?: JaegerLog[];
-  processID: string;
-  warnings?: string[] | null;
-}
-
-export interface JaegerProcess {
-  serviceName: string;
-  tags?: JaegerTag[];
-}
-
-export interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, JaegerProcess>;
-  warnings?: string[] | null;
-}
-
-export interface LogRecord {
-  id: string | number;
-  timestamp: string;
-  time_us: number;
-  level: string;
-  service: string;
-  event: string;
-  trace_id?: string | null;
-  span_id?: string | null;
-  request_id?: string | null;
-  body?: string | null;
-  attributes?: Record<string, unknown>;
-}
-
-export interface StageStat {
-  stage: string;
-  count: number;
-  p50_ms: number | null;
-  p95_ms: number | null;
-}
-
-export interface StageGroup {
-  key: { model?: string | null; sampler?: string | null; steps?: number | null; size?: string | null };
-  requests: number;
-  stages: StageStat[];
-}
-
-export interface StageAnalysis {
-  requests: number;
-  stages: StageStat[];
-  cold: { requests: number; stages: StageStat[] };
-  warm: { requests: number; stages: StageStat[] };
-  groups: StageGroup[];
-}
+export type {
+  JaegerLog,
+  JaegerProcess,
+  JaegerReference,
+  JaegerSpan,
+  JaegerTag,
+  JaegerTrace,
+  LogEntry,
+  StageAnalysis,
+  StageGroup,
+  StageName,
+  StageStats,
+} from '../../../src/contract/index.js';
 
 /** One span after shaping: indices instead of ids, so the views and the critical path stay O(n). */
 export interface SpanNode {

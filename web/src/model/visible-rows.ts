@@ -1,13 +1,13 @@
-import type { LogRecord, TraceModel } from './types.js';
+import type { LogEntry, TraceModel } from './types.js';
 
 export type Row =
   | { kind: 'span'; spanIndex: number }
-  | { kind: 'log'; spanIndex: number; log: LogRecord };
+  | { kind: 'log'; spanIndex: number; log: LogEntry };
 
 export interface VisibleRowsOptions {
   collapsed: ReadonlySet<number>;
   /** Logs grouped by span index; rendered as rows under their span when given. */
-  logsBySpan?: ReadonlyMap<number, readonly LogRecord[]>;
+  logsBySpan?: ReadonlyMap<number, readonly LogEntry[]>;
 }
 
 /**
@@ -43,8 +43,8 @@ export function ancestorsOf(model: TraceModel, spanIndex: number): number[] {
  * Groups the trace's log lines by span (by span_id, falling back to the root for lines of this
  * trace whose span is unknown), each group in time order.
  */
-export function groupLogsBySpan(model: TraceModel, logs: readonly LogRecord[]): Map<number, LogRecord[]> {
-  const out = new Map<number, LogRecord[]>();
+export function groupLogsBySpan(model: TraceModel, logs: readonly LogEntry[]): Map<number, LogEntry[]> {
+  const out = new Map<number, LogEntry[]>();
   const fallback = model.roots[0];
   for (const log of logs) {
     let idx = log.span_id ? model.byId.get(log.span_id) : undefined;

@@ -1,16 +1,16 @@
 import type { JSX } from 'preact';
 import { fetchStages } from '../../api/client.js';
 import { useAsync } from '../../components/use-async.js';
-import type { StageAnalysis, StageStat } from '../../model/types.js';
+import type { StageAnalysis, StageStats } from '../../model/types.js';
 import { navigate, queryString } from '../../router/router.js';
 import type { Location } from '../../router/router.js';
 import { StageTable } from './stage-table.js';
 
 const LIMITS = [20, 100, 500, 1000];
 
-function maxP95(...lists: StageStat[][]): number {
+function maxP95(...lists: StageStats[][]): number {
   let m = 0;
-  for (const l of lists) for (const s of l) m = Math.max(m, s.p95_ms ?? 0, s.p50_ms ?? 0);
+  for (const l of lists) for (const s of l) m = Math.max(m, s.p95_ms, s.p50_ms);
   return m;
 }
 

@@ -2,12 +2,12 @@ import type { JSX } from 'preact';
 import { LevelBadge } from '../../components/badges.js';
 import { serviceColor } from '../../components/colors.js';
 import { formatTimestampUs } from '../../model/format.js';
-import type { LogRecord } from '../../model/types.js';
+import type { LogEntry } from '../../model/types.js';
 import { Link } from '../../router/link.js';
 import { queryString } from '../../router/router.js';
 
 /** Each line with a trace id is a link to that trace with its span selected (log → trace). */
-export function LogTable({ logs }: { logs: LogRecord[] }): JSX.Element {
+export function LogTable({ logs }: { logs: LogEntry[] }): JSX.Element {
   return (
     <ol class="log-results" aria-label="log lines">
       {logs.map((l) => {

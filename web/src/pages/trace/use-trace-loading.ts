@@ -6,14 +6,14 @@ import { summarizeDiffusion } from '../../model/diffusion.js';
 import type { DiffusionSummary } from '../../model/diffusion.js';
 import { transformTrace } from '../../model/transform-trace.js';
 import { groupLogsBySpan } from '../../model/visible-rows.js';
-import type { LogRecord, TraceModel } from '../../model/types.js';
+import type { LogEntry, TraceModel } from '../../model/types.js';
 
 export interface TraceData {
   model: TraceModel;
   critical: CriticalPath;
   diffusion: DiffusionSummary;
-  logs: LogRecord[];
-  logsBySpan: Map<number, LogRecord[]>;
+  logs: LogEntry[];
+  logsBySpan: Map<number, LogEntry[]>;
   logsError?: string;
 }
 
@@ -29,7 +29,7 @@ export function useTraceLoading(traceID: string): TraceLoad {
     setState({ status: 'loading' });
     const logsP = searchLogs({ trace_id: traceID, limit: MAX_TRACE_LOGS }, ctrl.signal).then(
       (r) => ({ logs: r.data, error: undefined as string | undefined }),
-      (err: unknown) => ({ logs: [] as LogRecord[], error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => ({ logs: [] as LogEntry[], error: err instanceof Error ? err.message : String(err) }),
     );
     fetchTrace(traceID, ctrl.signal)
       .then(async (trace) => {

@@ -1,10 +1,10 @@
 import type { JSX } from 'preact';
 import { LevelBadge } from '../../../components/badges.js';
-import type { LogRecord } from '../../../model/types.js';
+import type { LogEntry } from '../../../model/types.js';
 import { INDENT_PX, MAX_INDENT_LEVELS, ROW_HEIGHT, pct } from './geometry.js';
 
 interface LogRowProps {
-  log: LogRecord;
+  log: LogEntry;
   depth: number;
   top: number;
   nameColumnPct: number;

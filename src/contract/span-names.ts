@@ -1,0 +1,27 @@
+/**
+ * The span names of one generation's trace (contract: explorers, dashboards and the stage
+ * analysis find spans by these names; docs/telemetry.md draws the tree). HTTP SERVER spans
+ * are named `<METHOD> <route>` (`POST /v1/generations`) by `httpServerSpanName`.
+ */
+export const SPAN = {
+  QUEUE_PUBLISH: 'queue.publish',
+  /** Synthetic: starts at the message's `enqueued_at`, ends at dequeue. */
+  QUEUE_WAIT: 'queue.wait',
+  INFERENCE: 'inference',
+  /** Only on a model-cache miss. */
+  MODEL_LOAD: 'model.load',
+  TEXT_ENCODE: 'text.encode',
+  SAMPLING: 'sampling',
+  VAE_DECODE: 'vae.decode',
+  /** Pixel-space models have no VAE: their decode step gets this name. */
+  IMAGE_DECODE: 'image.decode',
+  STORAGE_PUT: 'storage.put',
+  NOTIFY_WEBHOOK: 'notify.webhook',
+} as const;
+
+export type SpanName = (typeof SPAN)[keyof typeof SPAN];
+
+/** `POST /v1/generations`: the HTTP semantic conventions' `{method} {route}` span name. */
+export function httpServerSpanName(method: string, route: string): string {
+  return `${method.toUpperCase()} ${route}`;
+}

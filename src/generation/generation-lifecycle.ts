@@ -1,0 +1,132 @@
+/**
+ * The one owner of a generation's moves. Every path that ends a generation (the worker's
+ * outcome, a client's cancel of a queued generation, a failed enqueue, a dead-lettered job)
+ * calls `complete()`, which does the same five things in the same order: the conditional
+ * finish in the store, the terminal event, the log line, the metrics and the completion
+ * message for the notifier. Only the caller whose finish won does the rest, so a race ends
+ * with one terminal status, one terminal event, one log line and one webhook.
+ */
+import type { Context, LogFields, Logger } from '../telemetry/index.js';
+import type { CompletionPublisher } from './completion-publisher.js';
+import type { GenerationRecord, PublicError, RecordPatch } from './generation-record.js';
+import type { GenerationStore } from './generation-store.js';
+import { moves, type ActiveStatus, type TerminalStatus } from './lifecycle.js';
+
+/** What the pipeline reports about a finished run (src/inference GenerateResult, narrowed). */
+export interface InferenceOutcome {
+  inferenceMs: number;
+  modelVersion: string;
+  device?: string;
+  peakMemoryMb?: number;
+  peakGpuMemoryMb?: number;
+}
+
+/** Outcome counters (the worker's prom-client metrics); a process without them counts nothing. */
+export interface GenerationOutcomeMetrics {
+  finished(status: TerminalStatus, model: string, sampler: string, queueMs: number | undefined, inferenceMs: number | undefined): void;
+}
+
+export interface GenerationLifecycleOptions {
+  store: GenerationStore;
+  logger: Logger;
+  completions: CompletionPublisher;
+  metrics?: GenerationOutcomeMetrics;
+}
+
+export interface RunStart {
+  startedAt: number;
+  /** The queue's delivery attempt that runs it. */
+  attempts: number;
+}
+
+export interface CompleteInput {
+  /** The record as the caller read it: its id, creation time, parameters and prompt hash. */
+  record: GenerationRecord;
+  status: TerminalStatus;
+  error?: PublicError;
+  outputs?: string[];
+  /** When the finishing run started: the queue wait and (without `inference`) the run time follow from it. */
+  startedAt?: number;
+  inference?: InferenceOutcome;
+  /** Finish only from these statuses (default: from any status that is not terminal). */
+  from?: readonly ActiveStatus[];
+  /** Trace context for the completion message (default: the active context). */
+  parent?: Context;
+  /** Added to the terminal log line. */
+  logFields?: LogFields;
+}
+
+export class GenerationLifecycle {
+  constructor(private readonly options: GenerationLifecycleOptions) {}
+
+  /**
+   * Takes the generation for one delivery; null when another caller moved it first (a cancel,
+   * another delivery). A record still `running` was left by a delivery that was lost (its
+   * worker died, its lease ran out): that run goes back to `queued` first, guarded by its own
+   * start time, so of two redeliveries racing here exactly one takes over.
+   */
+  async start(record: GenerationRecord, run: RunStart): Promise<GenerationRecord | null> {
+    const { store } = this.options;
+    if (record.status === 'running' && record.startedAt !== undefined) await store.transition(record.id, moves.requeue(record.startedAt));
+    return store.transition(record.id, moves.start(), run);
+  }
+
+  /** Puts the run that started at `runStartedAt` back in the queue; false when it is no longer that run's to give back. */
+  async requeue(id: string, runStartedAt: number): Promise<boolean> {
+    return (await this.options.store.transition(id, moves.requeue(runStartedAt))) !== null;
+  }
+
+  /** Ends the generation; false (and nothing else done) when another caller finished it first. */
+  async complete(input: CompleteInput): Promise<boolean> {
+    const { store, logger, metrics, completions } = this.options;
+    const { record, status, error, outputs, inference } = input;
+    const finishedAt = Date.now();
+    const queueMs = input.startedAt !== undefined ? Math.max(0, input.startedAt - record.createdAt) : undefined;
+    const inferenceMs = inference ? inference.inferenceMs : input.startedAt !== undefined ? finishedAt - input.startedAt : undefined;
+    const totalMs = finishedAt - record.createdAt;
+    const patch: RecordPatch = {
+      finishedAt,
+      totalMs,
+      ...(queueMs !== undefined ? { queueMs } : {}),
+      ...(inferenceMs !== undefined ? { inferenceMs } : {}),
+      ...(outputs ? { outputs } : {}),
+      ...(error ? { error } : {}),
+      ...(inference ? { modelVersion: inference.modelVersion } : {}),
+    };
+    if (!(await store.transition(record.id, moves.finish(status, input.from), patch))) return false;
+
+    await store.appendEvent(record.id, status, {
+      status,
+      ...(outputs ? { output_locations: outputs } : {}),
+      ...(error ? { error } : {}),
+      timings: { queue_ms: queueMs ?? null, inference_ms: inferenceMs ?? null, total_ms: totalMs },
+    });
+    const p = record.params;
+    const fields = {
+      status,
+      model_id: p.model,
+      model_version: inference?.modelVersion,
+      prompt_hash: record.promptHash,
+      sampler: p.sampler,
+      steps: p.steps,
+      cfg_scale: p.cfgScale,
+      seed: p.seed,
+      width: p.width,
+      height: p.height,
+      n: p.n,
+      queue_ms: queueMs,
+      inference_time_ms: inferenceMs,
+      total_ms: totalMs,
+      output_location: outputs?.[0],
+      device: inference?.device,
+      peak_memory_mb: inference?.peakMemoryMb,
+      peak_gpu_memory_mb: inference?.peakGpuMemoryMb,
+      ...input.logFields,
+    };
+    metrics?.finished(status, p.model, p.sampler, queueMs, inferenceMs);
+    if (status === 'failed') logger.error('request_failed', { ...fields, 'error.type': error?.code, 'error.message': error?.message });
+    else logger.info(status === 'succeeded' ? 'request_complete' : 'request_canceled', fields);
+    await completions.publish({ id: record.id, status, finishedAt }, input.parent);
+    return true;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The storage contract of generations, shared by every api-server replica and worker:
+ * embedded SQLite on one machine, PostgreSQL or Redis across machines (src/state). Progress
+ * fan-out uses each store's own means (SQLite: polling the shared file; PostgreSQL:
+ * LISTEN/NOTIFY; Redis: pub/sub).
+ */
+import type { GenerationEvent, GenerationEventType, GenerationRecord, RecordPatch } from './generation-record.js';
+import type { Move } from './lifecycle.js';
+
+export interface GenerationStore {
+  readonly kind: 'sqlite' | 'postgres' | 'redis';
+  create(record: GenerationRecord): Promise<void>;
+  get(id: string): Promise<GenerationRecord | null>;
+  /** Patch fields other than the status; returns the updated record or null if missing. */
+  update(id: string, patch: RecordPatch): Promise<GenerationRecord | null>;
+  /**
+   * Compare-and-set, atomic across processes: only while the status is one of `move.from`
+   * (and `startedAt` is `move.runStartedAt`, when set), set `move.to` and `patch` together.
+   * Returns the record as written when this call made the move; null when the record is
+   * missing or another caller moved it first (that caller alone stores, emits and notifies).
+   */
+  transition(id: string, move: Move, patch?: RecordPatch): Promise<GenerationRecord | null>;
+  appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent>;
+  events(id: string, afterSeq?: number): Promise<GenerationEvent[]>;
+  /** Live events for one generation (all replicas see all events). Returns an unsubscribe function. */
+  subscribe(id: string, listener: (event: GenerationEvent) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,39 @@
+/**
+ * A generation as one concept: its record, job and parameters, the lifecycle state machine,
+ * the storage contract the stores in src/state implement, and the one `complete()` every
+ * terminal path goes through.
+ */
+export {
+  ACTIVE_STATUSES,
+  GENERATION_STATUSES,
+  TERMINAL_STATUSES,
+  canMove,
+  isTerminal,
+  moves,
+  type ActiveStatus,
+  type GenerationStatus,
+  type Move,
+  type TerminalStatus,
+} from './lifecycle.js';
+export type {
+  GenerationEvent,
+  GenerationEventType,
+  GenerationParams,
+  GenerationRecord,
+  PublicError,
+  RecordPatch,
+  WebhookSpec,
+} from './generation-record.js';
+export type { GenerationStore } from './generation-store.js';
+export { generationQueueName, type GenerationJob } from './generation-job.js';
+export type { CompletionEvent, CompletionStatus } from './completion-event.js';
+export { CompletionPublisher, type CompletionPublisherOptions } from './completion-publisher.js';
+export { CANCELED_BY_CLIENT, ENQUEUE_FAILED, deadLetteredError, toPublicError } from './public-errors.js';
+export {
+  GenerationLifecycle,
+  type CompleteInput,
+  type GenerationLifecycleOptions,
+  type GenerationOutcomeMetrics,
+  type InferenceOutcome,
+  type RunStart,
+} from './generation-lifecycle.js';

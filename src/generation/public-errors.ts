@@ -1,0 +1,21 @@
+/**
+ * The errors a generation ends with, as clients see them (record, terminal event, webhook).
+ * Each text is written here once.
+ */
+import { DiffscopeError } from '../errors/index.js';
+import type { PublicError } from './generation-record.js';
+
+export const CANCELED_BY_CLIENT: PublicError = Object.freeze({ code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' });
+
+export const ENQUEUE_FAILED: PublicError = Object.freeze({ code: 'DSC_ERR_QUEUE_UNAVAILABLE', message: 'could not enqueue' });
+
+/** The queue gave up on the job: every attempt failed (or kept killing its workers). */
+export function deadLetteredError(attempts: number, reason: string): PublicError {
+  return { code: 'DSC_ERR_INFER_FAILED', message: `failed after ${attempts} attempts: ${reason}` };
+}
+
+/** Our own errors keep their code; anything else is an inference failure. */
+export function toPublicError(err: unknown): PublicError {
+  if (err instanceof DiffscopeError) return { code: err.code, message: err.message };
+  return { code: 'DSC_ERR_INFER_FAILED', message: err instanceof Error ? err.message : String(err) };
+}
