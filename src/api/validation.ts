@@ -9,6 +9,7 @@ import { GENERATION_LIMITS, type NumericLimit } from '../contract/limits.js';
 import { DiffscopeError, type ErrorCode } from '../errors/index.js';
 import { SAMPLER_NAMES, type GenerationParams, type ModelInfo } from '../inference/types.js';
 import { WEBHOOK_EVENTS } from '../notifier/index.js';
+import { sizeFits, sizeMismatchMessage } from './model-view.js';
 
 const DEFAULT_SAMPLER = 'ddim';
 const { steps: STEPS, n: N, cfgScale: CFG_SCALE, seed: SEED } = GENERATION_LIMITS;
@@ -107,14 +108,8 @@ export function resolveParams(input: ResolveParamsInput, models: readonly ModelI
   }
   const width = given.width ?? model.defaultWidth;
   const height = given.height ?? model.defaultHeight;
-  for (const [field, value] of [['width', width], ['height', height]] as const) {
-    const { min, max, multipleOf } = model.sizes;
-    if (value < min || value > max || value % multipleOf !== 0) {
-      throw new DiffscopeError('DSC_ERR_INFER_BAD_SIZE', `${field} must be between ${min} and ${max} and a multiple of ${multipleOf} for model ${model.id}`, {
-        field,
-      });
-    }
-  }
+  const badField = !sizeFits(model.sizes, width) ? 'width' : !sizeFits(model.sizes, height) ? 'height' : undefined;
+  if (badField) throw new DiffscopeError('DSC_ERR_INFER_BAD_SIZE', sizeMismatchMessage(model, width, height), { field: badField });
   const params: GenerationParams = {
     model: model.id,
     sampler: given.sampler ?? DEFAULT_SAMPLER,
