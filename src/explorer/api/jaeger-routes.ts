@@ -26,15 +26,18 @@ import {
   parseTags,
   parseTimeUs,
 } from './params.js';
+import { rawFlag, sendJson, wantsPrettyPrint, withoutDuplicateSpans } from './trace-output.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
 const DEFAULT_SEARCH_LIMIT = 20;
 const MAX_SEARCH_LIMIT = 1500;
 
-export function loadTraces(store: ExplorerStore, traceIds: string[]): JaegerTrace[] {
+/** `raw`: the spans exactly as stored, without removing duplicate copies (Jaeger's `raw=true`). */
+export function loadTraces(store: ExplorerStore, traceIds: string[], raw = false): JaegerTrace[] {
   store.flush();
-  const spans = getSpansOfTraces(store.db, traceIds);
+  const stored = getSpansOfTraces(store.db, traceIds);
+  const spans = raw ? stored : withoutDuplicateSpans(stored);
   const resources = getResources(store.db, new Set(spans.map((s) => s.resource_id)));
   const traces = toJaegerTraces(spans, resources);
   const order = new Map(traceIds.map((id, i) => [id, i]));
@@ -74,13 +77,15 @@ export function registerJaegerRoutes(app: FastifyInstance, store: ExplorerStore)
   app.get<{ Querystring: Query }>('/api/traces', async (request, reply) => {
     const q = request.query;
     try {
+      const raw = rawFlag(q, ['raw']);
+      const pretty = wantsPrettyPrint(q);
       const explicitIds = firstString(q.traceID);
       if (explicitIds) {
         const ids = (Array.isArray(q.traceID) ? q.traceID : explicitIds.split(','))
           .map((id) => normalizeTraceId(String(id)))
           .filter((id): id is string => id !== undefined);
-        const traces = loadTraces(store, ids);
-        return envelope(traces, traces.length);
+        const traces = loadTraces(store, ids, raw);
+        return sendJson(reply, envelope(traces, traces.length), pretty);
       }
       const endUs = parseTimeUs(firstString(q.end), 'end');
       let startUs = parseTimeUs(firstString(q.start), 'start');
@@ -101,22 +106,29 @@ export function registerJaegerRoutes(app: FastifyInstance, store: ExplorerStore)
         endUs,
         limit,
       });
-      const traces = loadTraces(store, ids);
-      return { data: traces, total: traces.length, limit, offset: 0, errors: null };
+      const traces = loadTraces(store, ids, raw);
+      return sendJson(reply, { data: traces, total: traces.length, limit, offset: 0, errors: null }, pretty);
     } catch (err) {
       if (err instanceof BadParamError) return reply.code(400).send(errorEnvelope(400, err.message));
       throw err;
     }
   });
 
-  app.get<{ Params: { traceID: string } }>('/api/traces/:traceID', async (request, reply) => {
+  app.get<{ Params: { traceID: string }; Querystring: Query }>('/api/traces/:traceID', async (request, reply) => {
     const ids = request.params.traceID.split(',').map(normalizeTraceId);
     if (ids.some((id) => id === undefined)) {
       return reply.code(400).send(errorEnvelope(400, `malformed trace id "${request.params.traceID}"`));
     }
-    const traces = loadTraces(store, ids as string[]);
+    let raw: boolean;
+    try {
+      raw = rawFlag(request.query, ['raw']);
+    } catch (err) {
+      if (err instanceof BadParamError) return reply.code(400).send(errorEnvelope(400, err.message));
+      throw err;
+    }
+    const traces = loadTraces(store, ids as string[], raw);
     if (traces.length === 0) return reply.code(404).send(errorEnvelope(404, 'trace not found'));
-    return envelope(traces, traces.length);
+    return sendJson(reply, envelope(traces, traces.length), wantsPrettyPrint(request.query));
   });
 
   app.get<{ Querystring: Query }>('/api/dependencies', async (request, reply) => {

@@ -5,6 +5,8 @@ import type { ExplorerStore } from '../store/explorer-store.js';
 import type { ExplorerLogger } from '../logger.js';
 import { makeAuthHook } from '../security.js';
 import { registerJaegerRoutes } from './jaeger-routes.js';
+import { registerJaegerV3Routes } from './jaeger-v3-routes.js';
+import { registerSpmRoutes } from './spm-routes.js';
 import { registerLogRoutes } from './logs-routes.js';
 import { registerAnalysisRoutes } from './analysis.js';
 import { registerImageRoute } from './image-route.js';
@@ -32,6 +34,8 @@ export function buildQueryServer(options: QueryServerOptions): FastifyInstance {
   });
   app.get('/api/health', async (): Promise<ExplorerHealth> => ({ status: 'ok', spans_written: store.spansWritten, logs_written: store.logsWritten }));
   registerJaegerRoutes(app, store);
+  registerJaegerV3Routes(app, store);
+  registerSpmRoutes(app, store);
   registerLogRoutes(app, store);
   registerAnalysisRoutes(app, store);
   registerImageRoute(app, store, options.outputDir);
