@@ -86,9 +86,9 @@ export const LOG_EVENTS = {
     description: 'A running generation was asked to stop; the worker sees it between steps.',
   },
   request_canceled: {
-    level: 'INFO', services: [API, WORKER], scope: 'request', fields: { status: 'string' },
-    optional: { while: 'string', ...OUTCOME_FIELDS, ...OUTCOME_OPTIONAL },
-    description: 'The generation ended canceled: by the api-server while still queued (`while`), or by the worker (outcome fields).',
+    level: 'INFO', services: [API, WORKER], scope: 'request', fields: OUTCOME_FIELDS,
+    optional: { while: 'string', ...OUTCOME_OPTIONAL },
+    description: 'The generation ended canceled: by the api-server while still queued (`while` = queued), or by the worker between steps.',
   },
   completion_publish_failed: {
     level: 'ERROR', services: [API, WORKER], scope: 'request', fields: ERROR_FIELDS, optional: ERR_OPTIONAL,
@@ -195,14 +195,18 @@ export const LOG_EVENTS = {
     optional: ERR_OPTIONAL,
     description: 'The pipeline threw; `code` is the DSC_ERR_* code.',
   },
+  inference_thread_failed: {
+    level: 'ERROR', services: [WORKER], scope: 'either', fields: ERROR_FIELDS, optional: ERR_OPTIONAL,
+    description: 'The inference thread stopped (crashed or ran out of memory): its jobs fail with DSC_ERR_INFER_FAILED and the next job starts a new thread.',
+  },
   result_stored: {
     level: 'INFO', services: [WORKER], scope: 'request',
     fields: { output_location: 'string', bytes: 'integer', image_index: 'integer', storage: 'string' },
     description: 'One image written to storage (`storage`: local or s3).',
   },
   request_failed: {
-    level: 'ERROR', services: [WORKER], scope: 'request', fields: { ...OUTCOME_FIELDS, ...ERROR_FIELDS }, optional: OUTCOME_OPTIONAL,
-    description: 'The generation failed for good (no retry left): error.type = the DSC_ERR_* code, error.message the public message.',
+    level: 'ERROR', services: [API, WORKER], scope: 'request', fields: { ...OUTCOME_FIELDS, ...ERROR_FIELDS }, optional: OUTCOME_OPTIONAL,
+    description: 'The generation failed for good (no retry left, or the api-server could not enqueue it): error.type = the DSC_ERR_* code, error.message the public message.',
   },
 
   // ---- notifier: one webhook
