@@ -6,7 +6,7 @@
 import type { Config } from '../config/index.js';
 import type { QueueBackend } from '../queue/index.js';
 import type { GenerationStore } from '../state/index.js';
-import { context, extractMessageHeaders, onShutdown, type Logger } from '../telemetry/index.js';
+import { context, extractMessageHeaders, type Logger } from '../telemetry/index.js';
 import { completionQueueName, type CompletionEvent } from './completion-event.js';
 import { deliverWebhook } from './webhook-delivery.js';
 
@@ -20,10 +20,9 @@ export interface NotifierDeps {
   /** First webhook retry delay, doubling (default 1000 ms, capped at maxBackoffMs = 60 s). */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** Register the SIGTERM/SIGINT hook with telemetry's onShutdown (default true; tests pass false). */
-  registerShutdown?: boolean;
 }
 
+/** The caller (the CLI's service runtime, or a test) closes it: drains deliveries in flight. */
 export interface NotifierHandle {
   close(options?: { graceMs?: number }): Promise<void>;
 }
@@ -68,6 +67,5 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
       return closing;
     },
   };
-  if (deps.registerShutdown !== false) onShutdown(() => handle.close());
   return handle;
 }

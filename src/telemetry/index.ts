@@ -1,6 +1,6 @@
 /**
  * diffscope telemetry: structured logs, tracing helpers, propagation, privacy, metrics and
- * shutdown. The only folder that imports OpenTelemetry and pino; everything else goes through here.
+ * the telemetry flush. The only folder that imports OpenTelemetry and pino; everything else goes through here.
  */
 export {
   createLogger,
@@ -57,13 +57,7 @@ export {
   type MetricsRegistryOptions,
 } from './metrics.js';
 
-export {
-  configureShutdown,
-  installSignalHandlers,
-  onShutdown,
-  runShutdown,
-  shutdownTelemetry,
-  type ShutdownOptions,
-} from './lifecycle.js';
+// Flush/stop only: signals, hooks and exit are the service runtime's (src/cli/service-lifecycle.ts).
+export { shutdownTelemetry } from './lifecycle.js';
 export { defaultInstanceId, serviceVersion } from './state.js';
 export type { LogEventName } from '../contract/index.js';

@@ -12,7 +12,9 @@
  * in the resource, a service.name default taken from the CLI's service argument, metrics off
  * unless OTEL_METRICS_EXPORTER asks (metrics are Prometheus text at /metrics), OTLP log records
  * only when a logs exporter or an OTLP endpoint is configured (NodeSDK would otherwise send logs
- * to localhost:4318 by default), the HTTP instrumentation, and SIGTERM/SIGINT flushing.
+ * to localhost:4318 by default), the HTTP instrumentation, and a flush when the process runs out of
+ * work. Signals are the service runtime's (src/cli/service-lifecycle.ts): it flushes through
+ * shutdownTelemetry() after its own hooks.
  */
 import { diag } from '@opentelemetry/api';
 import { getBooleanFromEnv, getStringFromEnv, getStringListFromEnv } from '@opentelemetry/core';
@@ -20,7 +22,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { loadConfig } from '../config/index.js';
-import { installSignalHandlers } from './lifecycle.js';
+import { shutdownTelemetry } from './lifecycle.js';
 import { telemetryState } from './state.js';
 
 /** CLI arguments → seed service names; the first one found in argv becomes the default service.name. */
@@ -65,7 +67,6 @@ function otelLogsRequested(): boolean {
 
 export function startTelemetrySdk(options: TelemetrySdkOptions = {}): boolean {
   const state = telemetryState();
-  installSignalHandlers();
   if (state.sdkShutdown !== undefined) return true;
   if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return false;
 
@@ -117,5 +118,8 @@ export function startTelemetrySdk(options: TelemetrySdkOptions = {}): boolean {
   }
   state.otelLogsEnabled = logsOn;
   state.sdkShutdown = () => sdk.shutdown();
+  // A process that simply runs out of work exits without a signal: flush then too (the batch
+  // processors' timers are unref'd and would not keep it alive).
+  process.once('beforeExit', () => void shutdownTelemetry());
   return true;
 }

@@ -6,10 +6,6 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 
-export interface ShutdownHook {
-  (): Promise<void> | void;
-}
-
 export interface TelemetryState {
   /** Set by the SDK start module: flushes and stops the NodeSDK. */
   sdkShutdown?: () => Promise<void>;
@@ -19,9 +15,6 @@ export interface TelemetryState {
   /** service.name given to the SDK (OTEL_SERVICE_NAME or the CLI's service argument). */
   serviceName?: string;
   version: string;
-  shutdownHooks: ShutdownHook[];
-  signalHandlersInstalled: boolean;
-  shuttingDown?: Promise<void>;
 }
 
 const KEY = Symbol.for('diffscope.telemetry.state');
@@ -44,8 +37,6 @@ export function telemetryState(): TelemetryState {
       otelLogsEnabled: false,
       instanceId: `${hostname()}-${process.pid}`,
       version: readPackageVersion(),
-      shutdownHooks: [],
-      signalHandlersInstalled: false,
     };
     g[KEY] = state;
   }

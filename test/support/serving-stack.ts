@@ -84,10 +84,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   await app.ready();
   const worker = options.worker
-    ? await startWorker({ config, logger: logger('inference-worker'), queue, store, objectStore, pipeline, cancelPollMs: 20, registerShutdown: false })
+    ? await startWorker({ config, logger: logger('inference-worker'), queue, store, objectStore, pipeline, cancelPollMs: 20 })
     : undefined;
   const notifier = options.notifier
-    ? await startNotifier({ config, logger: logger('notifier'), queue, store, backoffMs: 10, maxBackoffMs: 50, registerShutdown: false })
+    ? await startNotifier({ config, logger: logger('notifier'), queue, store, backoffMs: 10, maxBackoffMs: 50 })
     : undefined;
   return {
     dir,

@@ -30,7 +30,11 @@ function oldestMtime(dir: string, names: string[]): number {
 export function ensureBuilt(): void {
   const srcDir = join(ROOT, 'src/telemetry');
   const sources = readdirSync(srcDir).filter((n) => n.endsWith('.ts'));
-  const stale = oldestMtime(join(ROOT, 'dist/telemetry'), sources) < newestMtime(srcDir) || !existsSync(join(ROOT, 'dist/config/index.js'));
+  // The fixture also imports the CLI's service lifecycle (dist/cli/service-lifecycle.js).
+  const stale =
+    oldestMtime(join(ROOT, 'dist/telemetry'), sources) < newestMtime(srcDir) ||
+    !existsSync(join(ROOT, 'dist/config/index.js')) ||
+    oldestMtime(join(ROOT, 'dist/cli'), ['service-lifecycle.ts']) < statSync(join(ROOT, 'src/cli/service-lifecycle.ts')).mtimeMs;
   if (stale) {
     spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], {
       cwd: ROOT,

@@ -12,7 +12,7 @@ const { buildApiServer } = await import(new URL('api/index.js', dist));
 const { loadConfig } = await import(new URL('config/index.js', dist));
 const { SqliteQueueBackend } = await import(new URL('queue/index.js', dist));
 const { SqliteGenerationStore } = await import(new URL('state/index.js', dist));
-const { createLogger, runShutdown } = await import(new URL('telemetry/index.js', dist));
+const { createLogger, shutdownTelemetry } = await import(new URL('telemetry/index.js', dist));
 
 const dir = mkdtempSync(join(tmpdir(), 'diffscope-bench-api-'));
 const config = loadConfig({}, {
@@ -40,7 +40,7 @@ process.on('message', async (msg) => {
   await drain.close({ drain: false });
   await queue.close();
   await store.close();
-  await runShutdown();
+  await shutdownTelemetry();
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 });

@@ -1,6 +1,5 @@
 import type { Config } from '../../config/index.js';
 import { buildApiServer } from '../../api/index.js';
-import { onShutdown } from '../../telemetry/index.js';
 import { scanModels } from './model-catalog.js';
 import { openSharedResources, startServiceRuntime } from './service-runtime.js';
 
@@ -14,7 +13,7 @@ export async function runApi(config: Config): Promise<void> {
   const models = await scanModels(config, logger);
   const app = await buildApiServer({ config, logger, queue, store, objectStore, models: () => models.list() });
   await app.listen({ host: config.DIFFSCOPE_API_HOST, port: config.DIFFSCOPE_API_PORT });
-  onShutdown(() => app.close());
+  runtime.onShutdown(() => app.close());
   logger.info('api_listening', {
     url: `http://${config.DIFFSCOPE_API_HOST}:${config.DIFFSCOPE_API_PORT}`,
     queue_backend: queue.kind,

@@ -4,9 +4,11 @@
  */
 import { createServer } from 'node:http';
 import type { Config } from '../../config/index.js';
-import { onShutdown, renderMetrics, type Logger } from '../../telemetry/index.js';
+import { renderMetrics } from '../../telemetry/index.js';
+import type { ServiceRuntime } from './service-runtime.js';
 
-export async function serveMetricsIfConfigured(config: Config, logger: Logger): Promise<void> {
+export async function serveMetricsIfConfigured(config: Config, runtime: ServiceRuntime): Promise<void> {
+  const { logger } = runtime;
   const port = config.DIFFSCOPE_METRICS_PORT;
   if (port === undefined) return;
   const server = createServer((req, res) => {
@@ -27,5 +29,5 @@ export async function serveMetricsIfConfigured(config: Config, logger: Logger): 
     server.listen(port, config.DIFFSCOPE_METRICS_HOST, resolve);
   });
   logger.info('metrics_listening', { url: `http://${config.DIFFSCOPE_METRICS_HOST}:${port}/metrics` });
-  onShutdown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  runtime.onShutdown(() => new Promise<void>((resolve) => server.close(() => resolve())));
 }

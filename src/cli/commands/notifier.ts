@@ -7,6 +7,7 @@ import { openSharedResources, startServiceRuntime } from './service-runtime.js';
 export async function runNotifier(config: Config): Promise<void> {
   const runtime = startServiceRuntime(config, 'notifier');
   const { queue, store } = await openSharedResources(config, runtime, { objectStore: false });
-  await startNotifier({ config, logger: runtime.logger, queue, store });
-  await serveMetricsIfConfigured(config, runtime.logger);
+  const notifier = await startNotifier({ config, logger: runtime.logger, queue, store });
+  runtime.onShutdown(() => notifier.close());
+  await serveMetricsIfConfigured(config, runtime);
 }

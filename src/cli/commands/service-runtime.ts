@@ -1,26 +1,22 @@
 /**
- * What every long-running service does first: a logger with the seed's fields, the prompt
- * hashing key, and shutdown wiring (hooks run in reverse order of registration, so resources
- * registered first — queue and store connections — close last).
+ * What every long-running service does first: a logger with the service's fields, the prompt
+ * hashing key, and its lifecycle (src/cli/service-lifecycle.ts: SIGTERM/SIGINT run the hooks in
+ * reverse order of registration, so resources registered first — queue and store connections —
+ * close last, then telemetry is flushed and the process exits).
  */
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../../config/index.js';
 import { createQueueBackend, type QueueBackend } from '../../queue/index.js';
 import { createGenerationStore, type GenerationStore } from '../../state/index.js';
 import { createObjectStore, type ObjectStore } from '../../storage/index.js';
-import {
-  configurePromptHashing,
-  configureShutdown,
-  createLogger,
-  defaultInstanceId,
-  onShutdown,
-  serviceVersion,
-  type Logger,
-} from '../../telemetry/index.js';
+import { configurePromptHashing, createLogger, defaultInstanceId, serviceVersion, type Logger } from '../../telemetry/index.js';
+import { ServiceLifecycle, type ShutdownHook } from '../service-lifecycle.js';
 
 export interface ServiceRuntime {
   logger: Logger;
-  /** Close `resource` on shutdown, after everything registered later. */
+  /** Run `hook` on shutdown, before everything registered earlier; a throw is logged. */
+  onShutdown(hook: ShutdownHook): void;
+  /** Close `resource` on shutdown, after everything registered later; a failure is a WARN line. */
   closeOnShutdown(name: string, close: () => Promise<void>): void;
 }
 
@@ -31,7 +27,9 @@ export function startServiceRuntime(config: Config, service: string): ServiceRun
     version: serviceVersion(),
     level: config.DIFFSCOPE_LOG_LEVEL,
   });
-  configureShutdown({ graceMs: config.DIFFSCOPE_SHUTDOWN_GRACE_MS + 5_000, logger });
+  // The services' own drains get DIFFSCOPE_SHUTDOWN_GRACE_MS; the margin is for closing and flushing.
+  const lifecycle = new ServiceLifecycle({ graceMs: config.DIFFSCOPE_SHUTDOWN_GRACE_MS + 5_000, logger });
+  lifecycle.installSignalHandlers();
   configurePromptHashing(config.DIFFSCOPE_PROMPT_HASH_SECRET, logger);
   mkdirSync(config.DIFFSCOPE_DATA_DIR, { recursive: true });
   process.on('unhandledRejection', (reason) => {
@@ -39,8 +37,9 @@ export function startServiceRuntime(config: Config, service: string): ServiceRun
   });
   return {
     logger,
+    onShutdown: (hook) => lifecycle.onShutdown(hook),
     closeOnShutdown(name, close) {
-      onShutdown(async () => {
+      lifecycle.onShutdown(async () => {
         try {
           await close();
         } catch (err) {

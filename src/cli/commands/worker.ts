@@ -11,6 +11,7 @@ export async function runWorker(config: Config): Promise<void> {
   const { queue, store, objectStore } = await openSharedResources(config, runtime);
   const pipeline = await createInferencePipeline(inferenceOptionsFromConfig(config, logger));
   runtime.closeOnShutdown('pipeline', () => pipeline.close());
-  await startWorker({ config, logger, queue, store, objectStore, pipeline });
-  await serveMetricsIfConfigured(config, logger);
+  const worker = await startWorker({ config, logger, queue, store, objectStore, pipeline });
+  runtime.onShutdown(() => worker.close());
+  await serveMetricsIfConfigured(config, runtime);
 }
