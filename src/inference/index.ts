@@ -11,6 +11,7 @@ export {
   type StepProgress,
 } from './types.js';
 export { createInferencePipeline, type InferencePipelineOptions, type InferencePipelineExt } from './pipeline.js';
+export { createThreadedInferencePipeline } from './thread/threaded-pipeline.js';
 export { inferenceOptionsFromConfig } from './options-from-config.js';
 export type { SessionRuntimeOptions, ExecutionProvider, GraphOptimizationLevel } from './onnx-session.js';
 export { GaussianNoise } from './seeded-noise.js';

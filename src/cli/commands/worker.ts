@@ -1,5 +1,5 @@
 import type { Config } from '../../config/index.js';
-import { createInferencePipeline, inferenceOptionsFromConfig } from '../../inference/index.js';
+import { createThreadedInferencePipeline, inferenceOptionsFromConfig } from '../../inference/index.js';
 import { startWorker } from '../../worker/index.js';
 import { serveMetricsIfConfigured } from './metrics-endpoint.js';
 import { openSharedResources, startServiceRuntime } from './service-runtime.js';
@@ -9,7 +9,8 @@ export async function runWorker(config: Config): Promise<void> {
   const runtime = startServiceRuntime(config, 'inference-worker');
   const { logger } = runtime;
   const { queue, store, objectStore } = await openSharedResources(config, runtime);
-  const pipeline = await createInferencePipeline(inferenceOptionsFromConfig(config, logger));
+  // Inference runs in a worker thread: a long step never blocks leases, cancel, progress or /metrics.
+  const pipeline = await createThreadedInferencePipeline(inferenceOptionsFromConfig(config, logger));
   runtime.closeOnShutdown('pipeline', () => pipeline.close());
   const worker = await startWorker({ config, logger, queue, store, objectStore, pipeline });
   runtime.onShutdown(() => worker.close());
