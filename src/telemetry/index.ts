@@ -20,7 +20,7 @@ import { ensureContextManager } from './request-scope.js';
 ensureContextManager();
 
 export { currentRequestScope, runWithRequestScope, type RequestScope } from './request-scope.js';
-export { configurePromptHashing, loggableParams, promptHash, promptHashKeyIsRandom } from './privacy.js';
+export { configurePromptHashing, loggableParams, promptHash, promptHashKeyIsRandom, PromptHasher } from './privacy.js';
 export { generationAttributes, type GenerationAttributeInput } from './generation-attributes.js';
 export { redactSecrets, REDACTED, isSecretKey, isPromptKey } from './redaction.js';
 

@@ -47,35 +47,41 @@ const LEVEL_LABEL: Record<string, string> = {
   trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'FATAL',
 };
 
-let lastMs = -1;
-let lastTimestamp = '';
-/** pino `timestamp`: `,"timestamp":"2026-01-01T00:00:00.000Z"`, rebuilt only when the ms changes. */
-function isoTimestamp(): string {
-  const now = Date.now();
-  if (now !== lastMs) {
-    lastMs = now;
-    lastTimestamp = ',"timestamp":"' + new Date(now).toISOString() + '"';
-  }
-  return lastTimestamp;
-}
+/**
+ * The line-building state of one root logger, shared with its children the way pino shares its
+ * hooks and timestamp function with them: the cached timestamp and the context fragment waiting
+ * for the streamWrite hook. On the instance, so two loggers never see each other's pending line.
+ */
+class LineState {
+  /** The millisecond of the last line's timestamp (so the OTel record carries the same instant). */
+  lastMs = -1;
+  #lastTimestamp = '';
+  /**
+   * Set by the log call just before pino serialises, read by the streamWrite hook of that same
+   * synchronous call: pino offers no per-call raw-string slot, and this avoids a merge object.
+   */
+  pendingFragment = '';
 
-// Set by the log call just before pino serialises, read by the streamWrite hook of that same
-// synchronous call: pino offers no per-call raw-string slot, and this avoids a merge object.
-let pendingFragment = '';
+  /** pino `timestamp`: `,"timestamp":"2026-01-01T00:00:00.000Z"`, rebuilt only when the ms changes. */
+  readonly timestamp = (): string => {
+    const now = Date.now();
+    if (now !== this.lastMs) {
+      this.lastMs = now;
+      this.#lastTimestamp = ',"timestamp":"' + new Date(now).toISOString() + '"';
+    }
+    return this.#lastTimestamp;
+  };
 
-function streamWrite(line: string): string {
-  const fragment = pendingFragment;
-  if (fragment !== '') {
-    pendingFragment = '';
-    // pino lines end with `}\n`.
-    line = line.slice(0, -2) + fragment + '}\n';
-  }
-  return line;
-}
-
-/** The millisecond of the last line's timestamp (so the OTel record carries the same instant). */
-function lastTimestampMs(): number {
-  return lastMs;
+  /** pino `hooks.streamWrite`: appends the pending context fragment to the serialised line. */
+  readonly streamWrite = (line: string): string => {
+    const fragment = this.pendingFragment;
+    if (fragment !== '') {
+      this.pendingFragment = '';
+      // pino lines end with `}\n`.
+      line = line.slice(0, -2) + fragment + '}\n';
+    }
+    return line;
+  };
 }
 
 function skipMaskOf(fields: LogFields): number {
@@ -142,9 +148,12 @@ class DiffscopeLogger implements Logger {
   readonly #boundMask: number;
   /** Base + child bindings as OTel attributes (masked), for log-record mirroring. */
   readonly #otelBindings: Record<string, unknown>;
+  /** The root logger's line state (children share it, as they share its pino hooks). */
+  readonly #line: LineState;
 
-  constructor(p: PinoLogger, minLevel: number, boundMask: number, otelBindings: Record<string, unknown>) {
+  constructor(p: PinoLogger, line: LineState, minLevel: number, boundMask: number, otelBindings: Record<string, unknown>) {
     this.#pino = p;
+    this.#line = line;
     this.#minLevel = minLevel;
     this.#boundMask = boundMask;
     this.#otelBindings = otelBindings;
@@ -159,13 +168,14 @@ class DiffscopeLogger implements Logger {
       obj = sanitize(obj);
       mask |= skipMaskOf(fields);
     }
-    pendingFragment = contextFragment(mask);
+    const line = this.#line;
+    line.pendingFragment = contextFragment(mask);
     try {
       this.#pino[method](obj, event);
     } finally {
-      pendingFragment = '';
+      line.pendingFragment = '';
     }
-    if (telemetryState().otelLogsEnabled) emitOtelLogRecord(LABEL_BY_NUM[num], lastTimestampMs(), event, this.#otelBindings, obj);
+    if (telemetryState().otelLogsEnabled) emitOtelLogRecord(LABEL_BY_NUM[num], line.lastMs, event, this.#otelBindings, obj);
   }
 
   debug(event: LogEventName, fields?: LogFields): void {
@@ -187,7 +197,7 @@ class DiffscopeLogger implements Logger {
     b = sanitize(b);
     const otelBindings = { ...this.#otelBindings };
     addAttributes(otelBindings, b);
-    return new DiffscopeLogger(this.#pino.child(b), this.#minLevel, this.#boundMask | skipMaskOf(b), otelBindings);
+    return new DiffscopeLogger(this.#pino.child(b), this.#line, this.#minLevel, this.#boundMask | skipMaskOf(b), otelBindings);
   }
 
   isLevelEnabled(level: LogLevel): boolean {
@@ -195,9 +205,11 @@ class DiffscopeLogger implements Logger {
   }
 }
 
+// The one piece of process-wide state here, on purpose: fd 1 is the process's, and one
+// synchronous stream for every logger means lines never interleave mid-line.
 let stdoutDestination: DestinationStream | undefined;
 
-/** One synchronous stdout stream shared by every logger of the process (lines never interleave mid-line). */
+/** One synchronous stdout stream shared by every logger of the process. */
 function defaultDestination(): DestinationStream {
   stdoutDestination ??= pino.destination({ fd: 1, sync: true });
   return stdoutDestination;
@@ -213,21 +225,22 @@ export function createLogger(options: LoggerOptions): Logger {
     instance_id: options.instanceId ?? defaultInstanceId(),
     version: options.version ?? serviceVersion(),
   };
+  const line = new LineState();
   const p = pino(
     {
       level,
       messageKey: 'event',
       base,
-      timestamp: isoTimestamp,
+      timestamp: line.timestamp,
       formatters: {
         level: (label: string) => ({ level: LEVEL_LABEL[label] ?? label.toUpperCase() }),
       },
       redact: { paths: pinoRedactPaths(), censor: REDACTED },
-      hooks: { streamWrite },
+      hooks: { streamWrite: line.streamWrite },
     },
     destination,
   );
-  return new DiffscopeLogger(p, LEVEL_NUM[level], 0, { ...base });
+  return new DiffscopeLogger(p, line, LEVEL_NUM[level], 0, { ...base });
 }
 
 /** A logger that drops everything (default for libraries given no logger). */

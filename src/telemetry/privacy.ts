@@ -7,45 +7,51 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Logger, LogFields } from './logger.js';
 import { isPromptKey, redactSecrets } from './redaction.js';
 
-let hmacKey: Buffer | undefined;
-let randomKeyInUse = false;
+const RANDOM_KEY_WARNING =
+  'DIFFSCOPE_PROMPT_HASH_SECRET is not set: prompt_hash uses a random per-process key, so equal prompts ' +
+  'hash differently across processes and restarts. Set a shared secret (16+ characters) in production.';
+
+/** One hashing key and what it is; the key never leaves the instance. */
+export class PromptHasher {
+  readonly #key: Buffer;
+  /** True when no secret was given: hashes are stable only within this instance. */
+  readonly randomKey: boolean;
+
+  constructor(secret?: string) {
+    this.randomKey = secret === undefined || secret === '';
+    this.#key = this.randomKey ? randomBytes(32) : Buffer.from(secret!, 'utf8');
+  }
+
+  /** Hex HMAC-SHA-256 of the prompt (64 lower-case hex characters). */
+  hash(prompt: string): string {
+    return createHmac('sha256', this.#key).update(prompt, 'utf8').digest('hex');
+  }
+}
+
+// The process's hasher, as OpenTelemetry's API keeps the process's tracer provider: set once by
+// the service runtime, read by promptHash() wherever a hash is written. Nobody configured hashing
+// (tests, libraries): a random key is still safe, just not stable.
+let processHasher: PromptHasher | undefined;
 
 /**
- * Set the deployment secret. Without one a random per-process key is used: hashes then differ
- * between processes and restarts, so the WARN event `prompt_hash_secret_random` says so.
+ * Set the deployment secret for this process. Without one a random per-process key is used:
+ * hashes then differ between processes and restarts, so the WARN event `prompt_hash_secret_random` says so.
  */
-export function configurePromptHashing(secret: string | undefined, logger?: Logger): void {
-  if (secret !== undefined && secret !== '') {
-    hmacKey = Buffer.from(secret, 'utf8');
-    randomKeyInUse = false;
-    return;
-  }
-  hmacKey = randomBytes(32);
-  randomKeyInUse = true;
-  logger?.warn('prompt_hash_secret_random', {
-    message:
-      'DIFFSCOPE_PROMPT_HASH_SECRET is not set: prompt_hash uses a random per-process key, so equal prompts ' +
-      'hash differently across processes and restarts. Set a shared secret (16+ characters) in production.',
-  });
+export function configurePromptHashing(secret: string | undefined, logger?: Logger): PromptHasher {
+  processHasher = new PromptHasher(secret);
+  if (processHasher.randomKey) logger?.warn('prompt_hash_secret_random', { message: RANDOM_KEY_WARNING });
+  return processHasher;
 }
 
 /** True while the random per-process key is in use. */
 export function promptHashKeyIsRandom(): boolean {
-  return randomKeyInUse || hmacKey === undefined;
+  return processHasher?.randomKey ?? true;
 }
 
-function key(): Buffer {
-  if (hmacKey === undefined) {
-    // Nobody configured hashing (tests, libraries): a random key is still safe, just not stable.
-    hmacKey = randomBytes(32);
-    randomKeyInUse = true;
-  }
-  return hmacKey;
-}
-
-/** Hex HMAC-SHA-256 of the prompt (64 lower-case hex characters). */
+/** Hex HMAC-SHA-256 of the prompt under the process's key (64 lower-case hex characters). */
 export function promptHash(prompt: string): string {
-  return createHmac('sha256', key()).update(prompt, 'utf8').digest('hex');
+  processHasher ??= new PromptHasher();
+  return processHasher.hash(prompt);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   loggableParams,
   promptHash,
   promptHashKeyIsRandom,
+  PromptHasher,
   redactSecrets,
   generationAttributes,
   ATTR,
@@ -40,6 +41,22 @@ describe('promptHash', () => {
     const first = promptHash('p');
     configurePromptHashing(undefined, cap.logger);
     expect(promptHash('p')).not.toBe(first); // a new random key each time
+  });
+
+  it('keeps its key on the instance: hashers do not share state, and the process hasher is the configured one', () => {
+    const a = new PromptHasher('shared-deployment-secret');
+    const b = new PromptHasher('shared-deployment-secret');
+    expect(a.randomKey).toBe(false);
+    expect(a.hash('p')).toBe(b.hash('p'));
+    expect(new PromptHasher('another-secret-xxxxxx').hash('p')).not.toBe(a.hash('p'));
+    const random = new PromptHasher();
+    expect(random.randomKey).toBe(true);
+    expect(random.hash('p')).not.toBe(new PromptHasher().hash('p'));
+    const configured = configurePromptHashing('shared-deployment-secret');
+    expect(promptHash('p')).toBe(a.hash('p'));
+    // An instance made later leaves the process's hasher alone.
+    new PromptHasher('yet-another-secret-xx').hash('p');
+    expect(promptHash('p')).toBe(configured.hash('p'));
   });
 });
 
