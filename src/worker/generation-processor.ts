@@ -16,7 +16,7 @@ import {
   toPublicError,
   type CompleteInput,
   type GenerationJob,
-  type GenerationRecord,
+  type GenerationStatus,
   type GenerationStore,
 } from '../generation/index.js';
 import type { GenerateResult, InferencePipeline } from '../inference/types.js';
@@ -54,9 +54,9 @@ function isRetryable(err: unknown): boolean {
 }
 
 /** Why a delivery found its generation taken when it tried to start it. */
-function skipReason(current: GenerationRecord | null): string {
-  if (current?.status === 'canceled') return 'canceled while being dequeued';
-  if (current?.status === 'running') return 'another delivery is running it';
+function skipReason(status: GenerationStatus): string {
+  if (status === 'canceled') return 'canceled while being dequeued';
+  if (status === 'running') return 'another delivery is running it';
   return 'already terminal';
 }
 
@@ -138,7 +138,8 @@ export class GenerationProcessor {
     const running = await this.lifecycle.start(record, { startedAt, attempts: message.attempt });
     if (!running) {
       const current = await store.get(job.id);
-      logger.info('job_skipped', { reason: skipReason(current), status: current?.status, attempt: message.attempt });
+      if (!current) logger.warn('job_orphaned', { reason: 'no generation record', attempt: message.attempt });
+      else logger.info('job_skipped', { reason: skipReason(current.status), status: current.status, attempt: message.attempt });
       return;
     }
     if (running.cancelRequested) {
