@@ -32,6 +32,8 @@ export interface StackOptions {
   outputDir?: (dir: string) => string;
   /** Another object store (e.g. S3 against s3rver) instead of the local directory. */
   objectStore?: ObjectStore;
+  /** Queue visibility timeout (default the SQLite backend's). */
+  leaseMs?: number;
 }
 
 export interface Stack {
@@ -67,7 +69,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const lines: Record<string, unknown>[] = [];
   const logger = (service: string) =>
     createLogger({ service, level: options.logLevel ?? 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
-  const queue = new SqliteQueueBackend({ file: join(dir, 'queue.sqlite'), minPollMs: 2, maxPollMs: 20 });
+  const queue = new SqliteQueueBackend({ file: join(dir, 'queue.sqlite'), minPollMs: 2, maxPollMs: 20, leaseMs: options.leaseMs });
   const store = new SqliteGenerationStore({ file: join(dir, 'state.sqlite'), pollMs: 10 });
   const objectStore = options.objectStore ?? new LocalObjectStore({ outputDir: options.outputDir ? options.outputDir(dir) : join(dir, 'outputs') });
   const ownPipeline = !options.pipeline;
