@@ -1,6 +1,6 @@
 /**
  * The structured logger: pino underneath, one JSON object per line, field names per
- * architecture.md. Hot-path choices (measured by bench/telemetry/log-line.bench.ts):
+ * the contract (src/contract/log-fields.ts). Hot-path choices (measured by bench/telemetry/log-line.bench.ts):
  * - level labels, `service`/`instance_id`/`version` and child bindings are serialised once by
  *   pino (lsCache, chindings); a disabled level returns before any work;
  * - the timestamp string is rebuilt at most once per millisecond;
@@ -121,7 +121,7 @@ function withErrorFields(fields: LogFields): LogFields {
   return Object.assign(out, errorFields(err));
 }
 
-/** Any object-valued field? Then it gets the deep redaction pass (flat seed-style fields skip it). */
+/** Any object-valued field? Then it gets the deep redaction pass (flat fields skip it). */
 function hasNestedObject(fields: LogFields): boolean {
   for (const key in fields) {
     const v = fields[key];
