@@ -30,11 +30,11 @@ describe('log ↔ trace correlation', () => {
       await withSpan('sampling', {}, async (inner) => {
         ids.push({ trace: inner.spanContext().traceId, span: inner.spanContext().spanId });
         await new Promise((r) => setImmediate(r));
-        cap.logger.info('sampling_progress');
+        cap.logger.debug('sampling_step');
       });
       cap.logger.info('inference_complete');
     });
-    cap.logger.info('after');
+    cap.logger.info('worker_stopped');
     const [start, progress, complete, after] = cap.records();
     expect(start).toMatchObject({ trace_id: ids[0].trace, span_id: ids[0].span });
     expect(progress).toMatchObject({ trace_id: ids[0].trace, span_id: ids[1].span });

@@ -1,15 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger, HEX16, HEX32, ISO_MS_UTC, setupTracing } from './helpers.js';
+import { runWithRequestScope, withSpan, type LogFields } from '../../src/telemetry/index.js';
 import {
   BASE_LOG_FIELDS,
   LOG_EVENTS,
   REQUEST_LOG_FIELDS,
-  runWithRequestScope,
+  logFieldTypes,
   validateLogRecord,
-  withSpan,
   type LogEventName,
-  type LogFields,
-} from '../../src/telemetry/index.js';
+  type LogEventSpec,
+  type LogFieldSpec,
+} from '../../src/contract/index.js';
 import { DiffscopeError } from '../../src/errors/index.js';
 
 /** architecture.md's lifecycle events: the catalogue must cover every one. */
@@ -18,27 +19,24 @@ const ARCHITECTURE_EVENTS = [
   'inference_start', 'inference_complete', 'result_stored', 'notification_sent', 'request_complete', 'request_failed', 'job_retry',
 ];
 
-/** A plausible value for each event field, so each event is logged with exactly its required fields. */
-function sampleValue(field: string): unknown {
-  const samples: Record<string, unknown> = {
-    method: 'POST', route: '/v1/generations', code: 'DSC_ERR_API_VALIDATION', status: 'success', reason: 'steps must be <= 150',
-    http_status: 200, duration_ms: 800, queue: 'diffscope',
-    model_id: 'shapes-v1', model_version: '1.0.0', prompt_hash: 'ab'.repeat(32), sampler: 'ddim', steps: 20, cfg_scale: 7.5,
-    seed: 12345, width: 64, height: 64, attempt: 1, queue_wait_ms: 12, load_time_ms: 800, inference_time_ms: 15240,
-    output_location: 's3://bucket/req/0.png', delay_ms: 1000, message: 'x', signal: 'SIGTERM', grace_ms: 10000,
-  };
-  return samples[field];
+/** A value of the field's (first) type. */
+function sampleValue(spec: LogFieldSpec): unknown {
+  const samples = { string: 'x', integer: 7, number: 7.5, boolean: true, null: null, 'string[]': ['a'], object: { k: 1 }, any: 'raw' };
+  return samples[logFieldTypes(spec)[0]];
 }
 
+/**
+ * Each event's required fields. Errors as services pass them: an Error as `err` where the event
+ * allows its details (stack, code), else `error.type`/`error.message` as plain strings (request_failed).
+ */
 function fieldsFor(event: LogEventName): LogFields {
+  const spec: LogEventSpec = LOG_EVENTS[event];
+  const takesErr = spec.optional !== undefined && 'error.stack' in spec.optional;
   const out: LogFields = {};
-  let err: Error | undefined;
-  for (const field of LOG_EVENTS[event].fields) {
-    if (field === 'error.type' || field === 'error.message') err ??= new DiffscopeError('DSC_ERR_INFER_FAILED', 'sampler diverged');
-    else if (field !== 'error.code') out[field] = sampleValue(field);
+  for (const [field, type] of Object.entries(spec.fields)) {
+    if (takesErr && (field === 'error.type' || field === 'error.message')) out.err = new DiffscopeError('DSC_ERR_INFER_FAILED', 'sampler diverged');
+    else out[field] = sampleValue(type);
   }
-  if (LOG_EVENTS[event].fields.includes('error.code' as never)) err = new DiffscopeError('DSC_ERR_API_VALIDATION', 'steps must be <= 150');
-  if (err !== undefined) out.err = err;
   return out;
 }
 
@@ -64,20 +62,49 @@ describe('log line schema', () => {
     const records = cap.records();
     expect(records).toHaveLength(Object.keys(LOG_EVENTS).length);
     for (const record of records) {
-      expect(validateLogRecord(record, { inRequest: true }), String(record.event)).toEqual([]);
+      // The catalogue names each event's service; here one test logger writes them all.
+      const problems = validateLogRecord(record, { inRequest: true }).filter((p) => !p.startsWith('service '));
+      expect(problems, String(record.event)).toEqual([]);
       expect(record.request_id).toBe('req_abc123xyz789');
       expect(record.client_id).toBe('client-42');
     }
   });
 
   it('the validator really rejects bad lines (so the test above can fail)', () => {
-    const good = { timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', service: 's', instance_id: 'i', version: 'v', event: 'job_dequeued', queue: 'q', attempt: 1 };
+    const good = {
+      timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', service: 'inference-worker', instance_id: 'i', version: 'v',
+      event: 'job_dequeued', queue: 'q', attempt: 1, model_id: 'm',
+    };
+    const ids = { request_id: 'r', client_id: 'c', trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) };
     expect(validateLogRecord(good)).toEqual(['missing request_id', 'missing client_id', 'missing trace_id', 'missing span_id']);
-    expect(validateLogRecord({ ...good, request_id: 'r', client_id: 'c', trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) })).toEqual([]);
-    expect(validateLogRecord({ ...good, timestamp: '2026-01-01T00:00:00Z' }, { inRequest: false })).toContain('timestamp is not ISO-8601 UTC with ms');
-    expect(validateLogRecord({ ...good, level: 'info' }, { inRequest: false })).toContain('bad level info');
-    expect(validateLogRecord({ ...good, attempt: undefined }, { inRequest: false })).toContain('missing attempt');
-    expect(validateLogRecord({ ...good, event: 'JobDequeued' }, { inRequest: false })).toContain('event is not snake_case');
+    expect(validateLogRecord({ ...good, ...ids })).toEqual([]);
+    expect(validateLogRecord({ ...good, request_id: 'r', client_id: 'c' }, { tracing: false })).toEqual([]);
+    const outside = { inRequest: false };
+    expect(validateLogRecord({ ...good, timestamp: '2026-01-01T00:00:00Z' }, outside)).toContain('timestamp is not ISO-8601 UTC with ms');
+    expect(validateLogRecord({ ...good, level: 'info' }, outside)).toContain('bad level info');
+    expect(validateLogRecord({ ...good, level: 'WARN' }, outside)).toEqual(['level WARN != INFO']);
+    expect(validateLogRecord({ ...good, service: 'notifier' }, outside)).toEqual(['service notifier does not write job_dequeued (inference-worker)']);
+    expect(validateLogRecord({ ...good, attempt: undefined }, outside)).toEqual(['missing attempt']);
+    expect(validateLogRecord({ ...good, attempt: '1' }, outside)).toEqual(['attempt is string, expected integer']);
+    expect(validateLogRecord({ ...good, attempt: 1.5 }, outside)).toEqual(['attempt is number, expected integer']);
+    expect(validateLogRecord({ ...good, queue_wait_ms: 'soon' }, outside)).toEqual(['queue_wait_ms is string, expected integer']);
+    expect(validateLogRecord({ ...good, extra: 1 }, outside)).toEqual(['undeclared field extra']);
+    expect(validateLogRecord({ ...good, event: 'job_dequeud' }, outside)).toEqual(['unknown event job_dequeud']);
+    expect(validateLogRecord({ ...good, event: 'JobDequeued' }, outside)).toContain('event is not snake_case');
+    expect(validateLogRecord({ ...good, ...ids, trace_id: 'A'.repeat(32) })).toEqual(['trace_id is not 32 hex']);
+    // `either`: all request fields inside a request, none outside it.
+    const rejected = { ...good, level: 'WARN', service: 'api-server', event: 'request_rejected', code: 'DSC_ERR_API_NOT_FOUND', status: 404, reason: 'r' };
+    for (const key of ['queue', 'attempt', 'model_id'] as const) delete (rejected as Record<string, unknown>)[key];
+    expect(validateLogRecord(rejected)).toEqual([]);
+    expect(validateLogRecord({ ...rejected, request_id: 'r' })).toEqual(['missing client_id', 'missing trace_id', 'missing span_id']);
+    expect(validateLogRecord({ ...rejected, ...ids })).toEqual([]);
+    // `null` only where the catalogue allows it.
+    const crashed = {
+      ...good, level: 'ERROR', service: 'supervisor', event: 'service_crashed', child_service: 'notifier', exit_code: null, signal: 'SIGKILL', restart_in_ms: 500,
+    };
+    for (const key of ['queue', 'attempt', 'model_id'] as const) delete (crashed as Record<string, unknown>)[key];
+    expect(validateLogRecord(crashed)).toEqual([]);
+    expect(validateLogRecord({ ...crashed, restart_in_ms: null })).toEqual(['restart_in_ms is null, expected integer']);
   });
 
   it('uses exactly the contract field names and formats', () => {
@@ -103,19 +130,19 @@ describe('log line schema', () => {
 
   it('maps each level to its upper-case name and honours the level threshold', () => {
     const cap = captureLogger({ level: 'warn' });
-    cap.logger.debug('a');
-    cap.logger.info('b');
-    cap.logger.warn('c');
-    cap.logger.error('d');
+    cap.logger.debug('sampling_step');
+    cap.logger.info('worker_stopped');
+    cap.logger.warn('shutdown_forced');
+    cap.logger.error('shutdown_timeout');
     expect(cap.records().map((r) => [r.event, r.level])).toEqual([
-      ['c', 'WARN'],
-      ['d', 'ERROR'],
+      ['shutdown_forced', 'WARN'],
+      ['shutdown_timeout', 'ERROR'],
     ]);
     expect(cap.logger.isLevelEnabled('info')).toBe(false);
     expect(cap.logger.isLevelEnabled('warn')).toBe(true);
     const all = captureLogger({ level: 'debug' });
-    all.logger.debug('x');
-    all.logger.info('y');
+    all.logger.debug('sampling_step');
+    all.logger.info('worker_stopped');
     expect(all.records().map((r) => r.level)).toEqual(['DEBUG', 'INFO']);
   });
 
@@ -142,8 +169,8 @@ describe('log line schema', () => {
   it('lets explicit fields and child bindings win over injected ones, with no duplicate keys', () => {
     const cap = captureLogger();
     runWithRequestScope({ requestId: 'scope-id', clientId: 'scope-client' }, () => {
-      cap.logger.info('a', { request_id: 'explicit-id' });
-      cap.logger.child({ request_id: 'bound-id', client_id: 'bound-client' }).info('b');
+      cap.logger.info('job_handed_back', { request_id: 'explicit-id' });
+      cap.logger.child({ request_id: 'bound-id', client_id: 'bound-client' }).info('job_duplicate');
     });
     const [a, b] = cap.records();
     expect(a).toMatchObject({ request_id: 'explicit-id', client_id: 'scope-client' });

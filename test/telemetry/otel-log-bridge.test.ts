@@ -19,7 +19,7 @@ afterAll(() => {
 describe('OTel log records', () => {
   it('are not produced unless the SDK enabled OTLP logs', () => {
     telemetryState().otelLogsEnabled = false;
-    captureLogger().logger.info('quiet');
+    captureLogger().logger.info('worker_stopped');
     expect(exporter.getFinishedLogRecords()).toHaveLength(0);
   });
 
