@@ -20,7 +20,7 @@ export interface WebhookDeliveryOptions {
   maxBackoffMs: number;
 }
 
-export function webhookPayload(record: GenerationRecord, config: Config): Record<string, unknown> {
+function webhookPayload(record: GenerationRecord, config: Config): Record<string, unknown> {
   const base = (config.DIFFSCOPE_PUBLIC_URL ?? `http://${config.DIFFSCOPE_API_HOST}:${config.DIFFSCOPE_API_PORT}`).replace(/\/+$/, '');
   return {
     id: record.id,

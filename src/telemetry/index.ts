@@ -4,7 +4,6 @@
  */
 export {
   createLogger,
-  errorFields,
   noopLogger,
   type LogFields,
   type Logger,
@@ -22,19 +21,11 @@ ensureContextManager();
 export { currentRequestScope, runWithRequestScope, type RequestScope } from './request-scope.js';
 export { configurePromptHashing, loggableParams, promptHash, promptHashKeyIsRandom, PromptHasher } from './privacy.js';
 export { generationAttributes, type GenerationAttributeInput } from './generation-attributes.js';
-export { redactSecrets, REDACTED, isSecretKey, isPromptKey } from './redaction.js';
+export { redactSecrets, REDACTED } from './redaction.js';
 
-export { trace, context, propagation, SpanKind, SpanStatusCode, ROOT_CONTEXT } from '@opentelemetry/api';
+export { trace, context, SpanKind, SpanStatusCode, ROOT_CONTEXT } from '@opentelemetry/api';
 export type { Span, Context, Tracer, Attributes, Link } from '@opentelemetry/api';
-export {
-  currentSpanId,
-  currentTraceId,
-  getTracer,
-  setServerRoute,
-  withSpan,
-  withTracingSuppressed,
-  type WithSpanOptions,
-} from './tracing.js';
+export { currentTraceId, getTracer, withSpan, withTracingSuppressed, type WithSpanOptions } from './tracing.js';
 
 export {
   extractHttpContext,
@@ -53,7 +44,6 @@ export {
   metricsRegistry,
   renderMetrics,
   OPENMETRICS_CONTENT_TYPE,
-  PROMETHEUS_CONTENT_TYPE,
   type MetricsRegistryOptions,
 } from './metrics.js';
 

@@ -97,7 +97,7 @@ function errorName(err: Error): string {
 }
 
 /** `err` → flat `error.*` keys (never the Error object itself: its own properties could carry anything). */
-export function errorFields(err: unknown): LogFields {
+function errorFields(err: unknown): LogFields {
   if (err instanceof Error) {
     const out: LogFields = { 'error.type': errorName(err), 'error.message': err.message, 'error.stack': err.stack };
     const code = (err as { code?: unknown }).code;

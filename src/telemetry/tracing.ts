@@ -73,26 +73,6 @@ export function currentTraceId(): string | undefined {
   return sc !== undefined && isSpanContextValid(sc) ? sc.traceId : undefined;
 }
 
-/** The active span id (16 hex) or undefined. */
-export function currentSpanId(): string | undefined {
-  const sc = trace.getSpan(context.active())?.spanContext();
-  return sc !== undefined && isSpanContextValid(sc) ? sc.spanId : undefined;
-}
-
-/**
- * Names the active HTTP SERVER span after its route (`POST /v1/generations`) and sets
- * `http.route`. With register.js the HTTP instrumentation already created that span (named
- * just `POST`); call this from the framework's route hook instead of starting a second one.
- * Returns false when no recording span is active (no SDK): then start span A yourself.
- */
-export function setServerRoute(method: string, route: string): boolean {
-  const span = trace.getSpan(context.active());
-  if (span === undefined || !span.isRecording()) return false;
-  span.updateName(`${method.toUpperCase()} ${route}`);
-  span.setAttribute('http.route', route);
-  return true;
-}
-
 /**
  * Runs fn with tracing suppressed (OpenTelemetry's own suppressTracing context flag): spans the
  * instrumentations would start inside are not recorded, and they leave outgoing headers alone.
