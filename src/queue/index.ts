@@ -1,5 +1,7 @@
 export type {
+  CloseOptions,
   ConsumerOptions,
+  DeadLetter,
   DeliveredMessage,
   MessageHeaders,
   Processor,
@@ -9,4 +11,3 @@ export type {
 } from './queue-backend.js';
 export { createQueueBackend, consumerOptionsFromConfig, type CreateQueueBackendOptions } from './create-queue-backend.js';
 export { SqliteQueueBackend, type SqliteQueueOptions } from './sqlite-queue.js';
-export { retryDelayMs } from './backoff.js';

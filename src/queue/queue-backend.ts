@@ -30,15 +30,31 @@ export interface ConsumerOptions {
   /** First retry delay; doubles each attempt (exponential backoff), capped at `maxBackoffMs`. */
   backoffMs: number;
   maxBackoffMs: number;
-  /** Called once when a message exhausted its attempts and was dead-lettered. */
+  /**
+   * Called once when a message was dead-lettered: its last allowed attempt threw (`error` is
+   * that throw), it came round after its last allowed delivery died with its consumer (`error`
+   * says so and carries the last thrown error's text), or its body could not be decoded.
+   */
   onDeadLetter?: (message: DeliveredMessage, error: Error) => void | Promise<void>;
   /**
    * Visibility timeout: a delivery whose consumer stops renewing it (process killed) is
-   * redelivered after about this long. Renewed every third of it while the processor runs.
-   * Backend default when absent (10 s for SQLite, BullMQ's lock; RabbitMQ needs none: the
-   * broker redelivers as soon as the connection drops).
+   * redelivered after about this long (SQLite lease, BullMQ lock). The backend's default when
+   * absent, else `DEFAULT_LEASE_MS` (src/queue/consumer-core.ts). RabbitMQ needs none: the
+   * broker redelivers as soon as the connection drops.
    */
   leaseMs?: number;
+}
+
+/** A message in the dead-letter queue: `attempt` as given to `onDeadLetter`, `error` its reason. */
+export interface DeadLetter extends DeliveredMessage {
+  error: string;
+}
+
+export interface CloseOptions {
+  /** true: wait for in-flight processors to finish; false: abort them and hand their messages back. */
+  drain: boolean;
+  /** With `drain`, how long to wait before handing back what still runs; then how long aborted processors get to stop. */
+  timeoutMs?: number;
 }
 
 export interface QueueProducer {
@@ -47,10 +63,11 @@ export interface QueueProducer {
 
 export interface QueueConsumer {
   /**
-   * Stop taking new messages. `drain: true` waits for in-flight processors to finish;
-   * `drain: false` aborts them and hands their messages back for redelivery.
+   * Stop taking new messages. `drain: true` (the default) waits for in-flight processors to
+   * finish; `drain: false` aborts them and hands their messages back for redelivery, not
+   * counted as an attempt.
    */
-  close(options?: { drain: boolean; timeoutMs?: number }): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 export interface QueueBackend {
@@ -60,7 +77,7 @@ export interface QueueBackend {
   /** Messages waiting (not in flight), for backpressure. */
   depth(queue: string): Promise<number>;
   /** Messages in the dead-letter queue, for operators and tests. */
-  deadLetters(queue: string): Promise<DeliveredMessage[]>;
+  deadLetters(queue: string): Promise<DeadLetter[]>;
   /** Remove a queue with its retry and dead-letter parts (tests, operators). */
   deleteQueue(queue: string): Promise<void>;
   close(): Promise<void>;

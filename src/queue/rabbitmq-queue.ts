@@ -8,17 +8,9 @@
  */
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { DiffscopeError } from '../errors/index.js';
-import type {
-  ConsumerOptions,
-  DeliveredMessage,
-  MessageHeaders,
-  Processor,
-  QueueBackend,
-  QueueConsumer,
-  QueueProducer,
-} from './queue-backend.js';
+import type { ConsumerOptions, DeadLetter, MessageHeaders, Processor, QueueBackend, QueueConsumer, QueueProducer } from './queue-backend.js';
 import { RabbitConsumer } from './rabbitmq-consumer.js';
-import { attemptOf, deadQueueName, FAILURES_HEADER, publishConfirmed, toDelivered, Topology } from './rabbitmq-topology.js';
+import { deadQueueName, FAILURES_HEADER, publishConfirmed, toDeadLetter, Topology } from './rabbitmq-topology.js';
 
 export interface RabbitQueueOptions {
   url: string;
@@ -135,17 +127,17 @@ export class RabbitQueueBackend implements QueueBackend {
     return (await channel.checkQueue(queue)).messageCount;
   }
 
-  async deadLetters(queue: string): Promise<DeliveredMessage[]> {
+  async deadLetters(queue: string): Promise<DeadLetter[]> {
     const { connection, topology } = this.ready();
     const name = await topology.dead(queue);
     // Read without consuming: take everything unacked, then closing the channel puts it all back.
     const channel = await connection.createChannel();
-    const out: DeliveredMessage[] = [];
+    const out: DeadLetter[] = [];
     try {
       for (;;) {
         const msg = await channel.get(name, { noAck: false });
         if (msg === false) break;
-        out.push({ ...toDelivered(msg), attempt: attemptOf(msg) - 1 });
+        out.push(toDeadLetter(msg));
       }
     } finally {
       await channel.close().catch(() => undefined);

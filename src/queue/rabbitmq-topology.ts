@@ -5,8 +5,8 @@
  */
 import type { Channel, ConfirmChannel, Message, Options } from 'amqplib';
 import { DiffscopeError } from '../errors/index.js';
-import { toError } from './backoff.js';
-import type { DeliveredMessage, MessageHeaders } from './queue-backend.js';
+import { toError } from './delivery-errors.js';
+import type { DeadLetter, MessageHeaders } from './queue-backend.js';
 
 /** Failed attempts so far; travels with the message across the delay queues. */
 export const FAILURES_HEADER = 'x-diffscope-failures';
@@ -16,7 +16,10 @@ export const FAILURES_HEADER = 'x-diffscope-failures';
  * this count raised; hand-backs are re-published too, unflagged, so they do not count.
  */
 export const LOST_HEADER = 'x-diffscope-lost';
+/** The error of the last failed attempt (on a retry copy) or the dead-letter reason (in the DLQ). */
 export const ERROR_HEADER = 'x-diffscope-error';
+/** When a message was moved to `<queue>.dlq` (ms since epoch). */
+export const DEAD_AT_HEADER = 'x-diffscope-dead-at';
 /** Unused delay queues disappear this long after their TTL (`x-expires`). */
 const DELAY_QUEUE_EXPIRY_MARGIN_MS = 60_000;
 
@@ -57,14 +60,28 @@ export function countHeader(msg: Message, header: string): number {
 export const failuresOf = (msg: Message) => countHeader(msg, FAILURES_HEADER);
 export const attemptOf = (msg: Message) => countHeader(msg, FAILURES_HEADER) + countHeader(msg, LOST_HEADER) + 1;
 
-export function toDelivered(msg: Message): DeliveredMessage {
-  return {
-    id: String(msg.properties.messageId ?? ''),
-    payload: JSON.parse(msg.content.toString('utf8')) as unknown,
-    headers: stringHeaders(msg.properties.headers),
-    attempt: attemptOf(msg),
-    deliveredAt: Date.now(),
-  };
+export function lastErrorOf(msg: Message): string | null {
+  const value: unknown = msg.properties.headers?.[ERROR_HEADER];
+  if (value === undefined || value === null) return null;
+  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+}
+
+/** Payload and the caller's headers (the `x-` bookkeeping headers left out); throws on a body that is not JSON. */
+export function decodeBody(msg: Message): { payload: unknown; headers: MessageHeaders } {
+  return { payload: JSON.parse(msg.content.toString('utf8')) as unknown, headers: stringHeaders(msg.properties.headers) };
+}
+
+/** A message of `<queue>.dlq` as listed for operators; a body that is not JSON is listed as its text. */
+export function toDeadLetter(msg: Message): DeadLetter {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(msg.content.toString('utf8')) as unknown;
+  } catch {
+    payload = msg.content.toString('utf8');
+  }
+  const id = String(msg.properties.messageId ?? '');
+  const deadAt = countHeader(msg, DEAD_AT_HEADER);
+  return { id, payload, headers: stringHeaders(msg.properties.headers), attempt: attemptOf(msg), deliveredAt: deadAt, error: lastErrorOf(msg) ?? '' };
 }
 
 /** Declares each queue once per channel owner; RabbitMQ declarations are idempotent anyway. */
