@@ -5,6 +5,7 @@
  * that end here (a failed enqueue, a client's cancel while queued) end through the same
  * GenerationLifecycle as the worker's.
  */
+import { paramLogFields } from '../contract/generation-params.js';
 import { DiffscopeError } from '../errors/index.js';
 import {
   CANCELED_BY_CLIENT,
@@ -123,18 +124,7 @@ export class GenerationService {
       await this.lifecycle.complete({ record, status: 'failed', error: ENQUEUE_FAILED }).catch(() => false);
       throw new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', undefined, { cause: err });
     }
-    logger.info('job_enqueued', {
-      queue: queueName,
-      model_id: input.params.model,
-      sampler: input.params.sampler,
-      steps: input.params.steps,
-      cfg_scale: input.params.cfgScale,
-      seed: input.params.seed,
-      width: input.params.width,
-      height: input.params.height,
-      n: input.params.n,
-      prompt_hash: record.promptHash,
-    });
+    logger.info('job_enqueued', { queue: queueName, ...paramLogFields(input.params), prompt_hash: record.promptHash });
     return record;
   }
 

@@ -6,6 +6,7 @@
  * message for the notifier. Only the caller whose finish won does the rest, so a race ends
  * with one terminal status, one terminal event, one log line and one webhook.
  */
+import { paramLogFields } from '../contract/generation-params.js';
 import type { Context, LogFields, Logger } from '../telemetry/index.js';
 import type { CompletionPublisher } from './completion-publisher.js';
 import type { GenerationRecord, PublicError, RecordPatch } from './generation-record.js';
@@ -104,16 +105,9 @@ export class GenerationLifecycle {
     const p = record.params;
     const fields = {
       status,
-      model_id: p.model,
+      ...paramLogFields(p),
       model_version: inference?.modelVersion,
       prompt_hash: record.promptHash,
-      sampler: p.sampler,
-      steps: p.steps,
-      cfg_scale: p.cfgScale,
-      seed: p.seed,
-      width: p.width,
-      height: p.height,
-      n: p.n,
       queue_ms: queueMs,
       inference_time_ms: inferenceMs,
       total_ms: totalMs,

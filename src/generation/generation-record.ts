@@ -2,6 +2,7 @@
  * What the shared store keeps about one generation, and the events a client can follow.
  * The raw prompt is never part of it: only its keyed hash (the prompt travels in the job).
  */
+import type { PublicError } from '../errors/index.js';
 import type { GenerationParams } from '../inference/types.js';
 import type { GenerationStatus } from './lifecycle.js';
 
@@ -13,10 +14,7 @@ export interface WebhookSpec {
 }
 
 /** An error as clients see it (record, events, webhook): a DSC_ERR_* code and a message. */
-export interface PublicError {
-  code: string;
-  message: string;
-}
+export type { PublicError };
 
 export interface GenerationRecord {
   id: string;

@@ -2,7 +2,7 @@
  * The errors a generation ends with, as clients see them (record, terminal event, webhook).
  * Each text is written here once.
  */
-import { DiffscopeError } from '../errors/index.js';
+import { publicError } from '../errors/index.js';
 import type { PublicError } from './generation-record.js';
 
 export const CANCELED_BY_CLIENT: PublicError = Object.freeze({ code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' });
@@ -14,8 +14,5 @@ export function deadLetteredError(attempts: number, reason: string): PublicError
   return { code: 'DSC_ERR_INFER_FAILED', message: `failed after ${attempts} attempts: ${reason}` };
 }
 
-/** Our own errors keep their code; anything else is an inference failure. */
-export function toPublicError(err: unknown): PublicError {
-  if (err instanceof DiffscopeError) return { code: err.code, message: err.message };
-  return { code: 'DSC_ERR_INFER_FAILED', message: err instanceof Error ? err.message : String(err) };
-}
+/** Our own errors keep their code; anything else is an inference failure (the mapping is src/errors/error-mapping.ts). */
+export const toPublicError: (err: unknown) => PublicError = publicError;

@@ -6,7 +6,7 @@
  * GenerationLifecycle (src/generation): a delivery starts only a queued generation, gives
  * back only its own run, and of all the callers that try to finish one, exactly one wins.
  */
-import { DiffscopeError } from '../errors/index.js';
+import { isRetryable } from '../errors/index.js';
 import {
   CANCELED_BY_CLIENT,
   CompletionPublisher,
@@ -46,11 +46,6 @@ export interface GenerationProcessorOptions {
   objectStore: ObjectStore;
   pipeline: InferencePipeline;
   completions: () => Promise<QueueProducer>;
-}
-
-function isRetryable(err: unknown): boolean {
-  // Unknown errors (a crashed session, a full disk) may pass; our own codes say.
-  return err instanceof DiffscopeError ? err.retryable : true;
 }
 
 /** Why a delivery found its generation taken when it tried to start it. */
