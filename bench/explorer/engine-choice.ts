@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ExplorerStore, type SpanRow } from '../../src/explorer/index.js';
+import { StoreWriter, type SpanRow } from '../../src/explorer/index.js';
 import { getSpansOfTraces } from '../../src/explorer/store/span-queries.js';
 
 const N = Number(process.env.BENCH_ROWS ?? 200_000);
@@ -34,7 +34,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const BATCH = 4096;
 
 function sqlite(): { insert: number; p50: number; p95: number } {
-  const store = new ExplorerStore({ dbPath: path.join(dir, 'sqlite.db') });
+  const store = new StoreWriter({ dbPath: path.join(dir, 'sqlite.db') });
   const t = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) store.writeBatch(rows.slice(i, i + BATCH), []);
   const insert = N / ((performance.now() - t) / 1000);

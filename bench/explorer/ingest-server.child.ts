@@ -10,11 +10,11 @@ const explorer = await startExplorer(
 );
 process.on('message', async (msg: string) => {
   if (msg === 'flush') {
-    explorer.flush();
-    process.send!({ spans: explorer.store.spansWritten, logs: explorer.store.logsWritten });
+    await explorer.flush();
+    process.send!({ spans: explorer.store.spansWritten, logs: explorer.store.logsWritten, queryUrl: explorer.queryUrl });
   } else if (msg === 'close') {
     await explorer.close();
     process.send!({ closed: true }, () => process.exit(0));
   }
 });
-process.send!({ otlpUrl: explorer.otlpUrl });
+process.send!({ otlpUrl: explorer.otlpUrl, queryUrl: explorer.queryUrl });

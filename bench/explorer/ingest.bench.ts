@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ExplorerStore, decodeLogsProtobuf, decodeTracesProtobuf } from '../../src/explorer/index.js';
+import { StoreWriter, decodeLogsProtobuf, decodeTracesProtobuf } from '../../src/explorer/index.js';
 import { logBatches, spanBatches } from './sdk-batches.js';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 100_000);
@@ -61,7 +61,7 @@ async function otlpRate(kind: 'traces' | 'logs', bodies: Uint8Array[], expected:
 }
 
 function bareRate(kind: 'traces' | 'logs', bodies: Uint8Array[]): number {
-  const store = new ExplorerStore({ dbPath: path.join(dir, `bare-${kind}.db`) });
+  const store = new StoreWriter({ dbPath: path.join(dir, `bare-${kind}.db`) });
   // Build the rows first (decode + row building are not part of the limit), then time the inserts.
   const spanRows = kind === 'traces' ? bodies.map((b) => decodeTracesProtobuf(b).records.map((r) => store.spanRow(r))) : [];
   const logRows = kind === 'logs' ? bodies.map((b) => decodeLogsProtobuf(b).records.map((r) => store.logRow(r))) : [];

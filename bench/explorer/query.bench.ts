@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config/index.js';
-import { ExplorerStore, startExplorer, type LogRow, type SpanRow } from '../../src/explorer/index.js';
+import { StoreWriter, startExplorer, type LogRow, type SpanRow } from '../../src/explorer/index.js';
 import { SCHEMA_SQL } from '../../src/explorer/store/schema.js';
 import { getResources, getSpansOfTraces } from '../../src/explorer/store/span-queries.js';
 import { searchLogs } from '../../src/explorer/store/log-queries.js';
@@ -34,7 +34,7 @@ const traceIdOf = (n: number) => (n.toString(16).padStart(8, '0') + 'c0ffee').pa
 function populate(): void {
   rmSync(dbPath, { force: true });
   rmSync(dbPath + '-wal', { force: true });
-  const store = new ExplorerStore({ dbPath, cacheMb: 512 });
+  const store = new StoreWriter({ dbPath, cacheMb: 512 });
   const indexes = SCHEMA_SQL.split('\n').filter((l) => l.startsWith('CREATE INDEX'));
   for (const l of indexes) store.db.exec(`DROP INDEX IF EXISTS ${/INDEX IF NOT EXISTS (\w+)/.exec(l)![1]}`);
   store.db.pragma('synchronous = OFF');

@@ -89,6 +89,8 @@ export const configSchema = z.object({
   DIFFSCOPE_EXPLORER_RETENTION_HOURS: positiveInt.default(168),
   DIFFSCOPE_EXPLORER_MAX_DB_MB: positiveInt.default(2_048),
   DIFFSCOPE_OTLP_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
+  /** Span/log times further ahead than this are clamped to the receive time (the original kept as an attribute). */
+  DIFFSCOPE_EXPLORER_MAX_FUTURE_SKEW_MS: positiveInt.default(600_000),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

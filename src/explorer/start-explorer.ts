@@ -1,38 +1,50 @@
 /**
- * Wires the explorer together: one store, the OTLP receiver on DIFFSCOPE_OTLP_PORT, the query
- * API + UI on DIFFSCOPE_EXPLORER_PORT, and a periodic retention pass.
+ * Wires the explorer together: the ingest threads (decode + write, ingest/), the OTLP receiver
+ * on DIFFSCOPE_OTLP_PORT, the query API + UI on DIFFSCOPE_EXPLORER_PORT reading through its own
+ * read-only connection, and a periodic retention pass (run on the write thread).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { ExplorerStore } from './store/explorer-store.js';
-import { runRetention } from './store/retention.js';
+import type { RetentionResult } from './store/retention.js';
 import { buildOtlpReceiver } from './otlp/receiver.js';
 import { buildQueryServer } from './api/query-server.js';
+import { IngestPipeline } from './ingest/ingest-pipeline.js';
+import { DEFAULT_INGEST_LIMITS, DEFAULT_QUERY_LIMITS, type IngestLimits, type QueryLimits } from './limits.js';
 import { assertSafeBind } from './security.js';
 import { silentLogger, type ExplorerLogger } from './logger.js';
 
 export interface ExplorerOptions {
-  /** Overrides DIFFSCOPE_EXPLORER_DB / `<data dir>/explorer.db`; ':memory:' for tests. */
+  /** Overrides DIFFSCOPE_EXPLORER_DB / `<data dir>/explorer.db`; ':memory:' is a temporary file removed on close. */
   dbPath?: string;
   /** Folder of the built UI (default: dist/web of this package). */
   webRoot?: string;
   /** Images are served only from under this folder (default: DIFFSCOPE_OUTPUT_DIR or `<data dir>/outputs`). */
   outputDir?: string;
   retentionIntervalMs?: number;
+  /** Longest the write thread waits for more exports before a commit (default 0: as soon as it is idle). */
   flushIntervalMs?: number;
-  maxBatchRows?: number;
+  ingestLimits?: Partial<IngestLimits>;
+  queryLimits?: Partial<QueryLimits>;
+  /** How long a write waits for a lock another process holds before the export gets 503 (default 5000). */
+  busyTimeoutMs?: number;
+  /** Heap of the decode thread in MiB (default 1024); a payload needing more gets 413. */
+  decodeHeapMb?: number;
 }
 
 export interface ExplorerHandle {
+  /** The query side's read-only view of the store. */
   readonly store: ExplorerStore;
   readonly otlpUrl: string;
   readonly queryUrl: string;
   readonly otlpPort: number;
   readonly queryPort: number;
-  /** Commit records still waiting in the write batch. */
-  flush(): void;
-  runRetention(nowMs?: number): ReturnType<typeof runRetention>;
+  /** Resolves when every export received so far has been answered (and so committed, or refused). */
+  flush(): Promise<void>;
+  runRetention(nowMs?: number): Promise<RetentionResult>;
   close(): Promise<void>;
 }
 
@@ -45,15 +57,31 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
   const host = config.DIFFSCOPE_EXPLORER_HOST;
   const token = config.DIFFSCOPE_EXPLORER_TOKEN;
   assertSafeBind(host, token);
-  const dbPath = options.dbPath ?? config.DIFFSCOPE_EXPLORER_DB ?? path.join(config.DIFFSCOPE_DATA_DIR, 'explorer.db');
-  const store = new ExplorerStore({ dbPath, flushIntervalMs: options.flushIntervalMs, maxBatchRows: options.maxBatchRows });
-  const retention = () =>
-    runRetention(store, {
-      maxAgeMs: config.DIFFSCOPE_EXPLORER_RETENTION_HOURS * 3600_000,
-      maxBytes: config.DIFFSCOPE_EXPLORER_MAX_DB_MB * 1024 * 1024,
-    });
+  let dbPath = options.dbPath ?? config.DIFFSCOPE_EXPLORER_DB ?? path.join(config.DIFFSCOPE_DATA_DIR, 'explorer.db');
+  // Two connections (write thread, query side) must share the file: ':memory:' becomes a temporary one.
+  const tempDir = dbPath === ':memory:' ? mkdtempSync(path.join(tmpdir(), 'diffscope-explorer-db-')) : undefined;
+  if (tempDir) dbPath = path.join(tempDir, 'explorer.db');
+  const removeTemp = () => { if (tempDir) rmSync(tempDir, { recursive: true, force: true }); };
+  const ingestLimits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, maxFutureSkewMs: config.DIFFSCOPE_EXPLORER_MAX_FUTURE_SKEW_MS, ...options.ingestLimits };
+  const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
+  const maxBodyBytes = config.DIFFSCOPE_OTLP_MAX_BODY_BYTES;
 
-  const receiver = buildOtlpReceiver({ store, logger, token, maxBodyBytes: config.DIFFSCOPE_OTLP_MAX_BODY_BYTES });
+  let ingest: IngestPipeline;
+  try {
+    ingest = await IngestPipeline.start({
+      dbPath, limits: ingestLimits, maxBodyBytes, logger,
+      maxInFlightBytes: Math.max(64 * 1024 * 1024, 2 * maxBodyBytes),
+      decodeHeapMb: options.decodeHeapMb, busyTimeoutMs: options.busyTimeoutMs, lingerMs: options.flushIntervalMs,
+    });
+  } catch (err) {
+    removeTemp();
+    throw err;
+  }
+  const store = new ExplorerStore({ dbPath, queryLimits, counters: ingest });
+  const retentionLimits = { maxAgeMs: config.DIFFSCOPE_EXPLORER_RETENTION_HOURS * 3600_000, maxBytes: config.DIFFSCOPE_EXPLORER_MAX_DB_MB * 1024 * 1024 };
+  const retention = (nowMs = Date.now()) => ingest.runRetention(nowMs, retentionLimits.maxAgeMs, retentionLimits.maxBytes);
+
+  const receiver = buildOtlpReceiver({ ingest, logger, token, maxBodyBytes });
   const query = buildQueryServer({
     store,
     logger,
@@ -70,17 +98,17 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
     queryPort = (query.server.address() as { port: number }).port;
   } catch (err) {
     await Promise.allSettled([receiver.close(), query.close()]);
+    await ingest.close();
     store.close();
+    removeTemp();
     throw err;
   }
 
   const timer = setInterval(() => {
-    try {
-      const r = retention();
-      if (r.spansDeleted || r.logsDeleted) logger.info('explorer_retention', { spans_deleted: r.spansDeleted, logs_deleted: r.logsDeleted, used_bytes: r.usedBytesAfter });
-    } catch (err) {
-      logger.error('explorer_retention_failed', { err });
-    }
+    retention().then(
+      (r) => { if (r.spansDeleted || r.logsDeleted) logger.info('explorer_retention', { spans_deleted: r.spansDeleted, logs_deleted: r.logsDeleted, used_bytes: r.usedBytesAfter }); },
+      (err: unknown) => logger.error('explorer_retention_failed', { err }),
+    );
   }, options.retentionIntervalMs ?? 60_000);
   timer.unref();
 
@@ -90,17 +118,14 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
     queryPort,
     otlpUrl: urlOf(host, otlpPort),
     queryUrl: urlOf(host, queryPort),
-    flush: () => store.flush(),
-    runRetention: (nowMs?: number) =>
-      runRetention(store, {
-        maxAgeMs: config.DIFFSCOPE_EXPLORER_RETENTION_HOURS * 3600_000,
-        maxBytes: config.DIFFSCOPE_EXPLORER_MAX_DB_MB * 1024 * 1024,
-        nowMs,
-      }),
+    flush: () => ingest.flush(),
+    runRetention: (nowMs?: number) => retention(nowMs),
     close: async () => {
       clearInterval(timer);
       await Promise.allSettled([receiver.close(), query.close()]);
+      await ingest.close();
       store.close();
+      removeTemp();
     },
   };
   logger.info('explorer_started', { ui: handle.queryUrl, otlp: handle.otlpUrl, db: dbPath });

@@ -94,8 +94,8 @@ describe('retention', () => {
       { service: 'old-svc', timeMs: now - 30 * 3_600_000, body: 'ancient zebra', traceId: oldTrace },
       { service: 'new-svc', timeMs: now - 60_000, body: 'fresh zebra', traceId: newTrace },
     ]));
-    ex.flush();
-    const result = ex.runRetention(now);
+    await ex.flush();
+    const result = await ex.runRetention(now);
     expect(result.spansDeleted).toBe(1);
     expect(result.logsDeleted).toBe(1);
     expect((await ex.get(`/api/traces/${oldTrace}`)).status).toBe(404);
@@ -119,10 +119,10 @@ describe('retention', () => {
       })));
     }
     for (const batch of batches) await postJson(ex.otlpUrl, '/v1/traces', tracesPayload(batch));
-    ex.flush();
+    await ex.flush();
     const count = () => ex.store.db.prepare('SELECT COUNT(*) FROM spans').pluck().get() as number;
     expect(count()).toBe(4000);
-    const result = ex.runRetention(now);
+    const result = await ex.runRetention(now);
     expect(result.usedBytesBefore).toBeGreaterThan(1024 * 1024);
     expect(result.usedBytesAfter).toBeLessThanOrEqual(1024 * 1024);
     expect(result.spansDeleted).toBeGreaterThan(0);

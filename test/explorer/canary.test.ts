@@ -44,7 +44,7 @@ describe('explorer store and the canary prompt', () => {
     const result = await runApp(ex.otlpUrl);
     expect(result.code, result.stderr).toBe(0);
     hash = /PROMPT_HASH ([0-9a-f]+)/.exec(result.stderr)![1];
-    ex.flush();
+    await ex.flush();
     // ensureBuilt() may have to compile the whole project first (seconds to minutes on a busy machine)
   }, 240_000);
   afterAll(async () => { await ex?.close(); });

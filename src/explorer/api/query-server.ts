@@ -4,6 +4,7 @@ import type { ExplorerHealth } from '../../contract/index.js';
 import type { ExplorerStore } from '../store/explorer-store.js';
 import type { ExplorerLogger } from '../logger.js';
 import { makeAuthHook } from '../security.js';
+import { isStoreFailure, retryAfterSeconds } from '../ingest/storage-errors.js';
 import { registerJaegerRoutes } from './jaeger-routes.js';
 import { registerJaegerV3Routes } from './jaeger-v3-routes.js';
 import { registerSpmRoutes } from './spm-routes.js';
@@ -22,12 +23,20 @@ export interface QueryServerOptions {
 
 export function buildQueryServer(options: QueryServerOptions): FastifyInstance {
   const { store, logger } = options;
-  const app = Fastify({ logger: false, forceCloseConnections: true });
-  // The UI's static files hold no data; everything under /api does.
-  const auth = makeAuthHook(options.token, (url) => url.startsWith('/api'), (_request, reply) =>
+  // requestTimeout: a client trickling its request is cut off instead of holding a socket forever
+  const app = Fastify({ logger: false, forceCloseConnections: true, requestTimeout: 30_000 });
+  // Deny by default: only the UI's static routes are public (static-ui.ts); every other route,
+  // matched on the decoded path, and every unmatched request needs the token.
+  const auth = makeAuthHook(options.token, (_request, reply) =>
     reply.code(401).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 401, msg: 'missing or invalid explorer token' }] }));
   if (auth) app.addHook('onRequest', auth);
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    // a locked, full or damaged store: the reader should come back later, not see a crash
+    if (isStoreFailure(error)) {
+      logger.error('explorer_query_error', { err: error, url: request.url });
+      return reply.code(503).header('retry-after', String(retryAfterSeconds(error)))
+        .send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 503, msg: 'the explorer\'s store is unavailable, retry later' }] });
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) logger.error('explorer_query_error', { err: error, url: request.url });
     return reply.code(status).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: status, msg: status === 500 ? 'internal error' : error.message }] });

@@ -1,13 +1,14 @@
 /**
  * Serves the web UI's built files (Vite output in dist/web/) without a plugin: the set is
- * small and fixed. Unknown non-/api paths get index.html so client-side routes work on
- * reload. Until the UI is built, a plain page says so.
+ * small and fixed. These are the explorer's only public routes (they hold no data): `GET /`
+ * and `GET /*`, where unknown paths get index.html so client-side routes work on reload, and
+ * unknown `/api/…` paths get a JSON 404. Until the UI is built, a plain page says so.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { TOKEN_COOKIE, tokenEquals } from '../security.js';
+import { PUBLIC_ROUTE, TOKEN_COOKIE, sameSiteLocation, tokenEquals } from '../security.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -23,35 +24,26 @@ Run <code>npm run build</code>. The query API is up: try <a href="/api/services"
 
 /**
  * `token`: when set, opening any UI page once with `?token=<token>` stores it in an HttpOnly
- * cookie (which the API accepts) and redirects to the same page without it, so a browser can
- * use a token-protected explorer without custom headers.
+ * cookie (which the API accepts) and redirects to the same page on this host without it, so a
+ * browser can use a token-protected explorer without custom headers.
  */
 export function registerStaticUi(app: FastifyInstance, webRoot: string, token?: string): void {
   const root = path.resolve(webRoot);
-  app.setNotFoundHandler(async (request, reply) => {
-    const url = request.url.split('?')[0];
-    if (token && !url.startsWith('/api') && request.method === 'GET') {
-      const params = new URLSearchParams(request.url.slice(url.length + 1));
-      const given = params.get('token');
-      if (given !== null) {
-        params.delete('token');
-        const rest = params.toString();
-        if (tokenEquals(given, token)) {
-          reply.header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
-        }
-        return reply.redirect(`${url}${rest ? `?${rest}` : ''}`, 302);
+
+  async function serve(request: FastifyRequest<{ Params: { '*'?: string } }>, reply: FastifyReply): Promise<FastifyReply> {
+    // the path as the router decoded it (no query string, percent-escapes resolved)
+    const rel = `/${request.params['*'] ?? ''}`;
+    if (token && request.query && typeof (request.query as Record<string, unknown>).token === 'string') {
+      const given = (request.query as Record<string, string>).token;
+      if (tokenEquals(given, token)) {
+        reply.header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
       }
+      return reply.redirect(sameSiteLocation(request.url, ['token']), 302);
     }
-    if (url.startsWith('/api/') || url === '/api' || request.method !== 'GET' && request.method !== 'HEAD') {
-      return reply.code(404).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 404, msg: `no route ${request.method} ${url}` }] });
+    if (rel === '/api' || rel.startsWith('/api/')) {
+      return reply.code(404).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 404, msg: `no route ${request.method} ${rel}` }] });
     }
-    let rel: string;
-    try {
-      rel = decodeURIComponent(url);
-    } catch {
-      return reply.code(400).send('bad path');
-    }
-    const candidate = path.resolve(root, '.' + path.posix.normalize(rel));
+    const candidate = path.resolve(root, `.${path.posix.normalize(rel)}`);
     if (candidate.startsWith(root + path.sep)) {
       const info = await stat(candidate).catch(() => undefined);
       if (info?.isFile()) {
@@ -64,5 +56,11 @@ export function registerStaticUi(app: FastifyInstance, webRoot: string, token?: 
     const index = path.join(root, 'index.html');
     if (existsSync(index)) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await readFile(index));
     return reply.type('text/html; charset=utf-8').send(NOT_BUILT);
-  });
+  }
+
+  app.get('/', { config: PUBLIC_ROUTE }, serve);
+  app.get('/*', { config: PUBLIC_ROUTE }, serve);
+  // Other methods on unknown paths: a JSON 404 (behind the token, like every non-public route).
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 404, msg: `no route ${request.method} ${request.url.split('?')[0]}` }] }));
 }

@@ -12,9 +12,11 @@ import {
   OTLP_TRACE_PROTO,
   RPC_STATUS_PROTO,
 } from './proto-schema.js';
+import { DecodeContext, DROP, type Dropped } from './decode-context.js';
+import { finishLogTime, finishSpan, firstN } from './record-limits.js';
+import { internResource } from './resource-cache.js';
 import {
   bodyToText,
-  buildResource,
   finishLogRecord,
   isZeroId,
   type AttrValue,
@@ -59,53 +61,129 @@ function hex(bytes: Uint8Array | null | undefined): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-function anyValue(v: Msg): AttrValue {
+/** AnyValue → a stored value, or DROP when it nests deeper or holds more elements than allowed. */
+function anyValue(v: Msg, ctx: DecodeContext, depth: number): AttrValue | Dropped {
   if (!v) return null;
   switch (v.value) {
-    case 'stringValue': return v.stringValue;
+    case 'stringValue': return ctx.text(v.stringValue);
     case 'boolValue': return v.boolValue;
     case 'intValue': {
       const n = v.intValue;
       return typeof n === 'number' ? n : (n as LongLike).toNumber();
     }
-    case 'doubleValue': return v.doubleValue;
-    case 'arrayValue': return (v.arrayValue.values as Msg[]).map(anyValue);
-    case 'kvlistValue': return keyValues(v.kvlistValue.values);
-    case 'bytesValue': return Buffer.from(v.bytesValue).toString('base64');
+    case 'doubleValue': {
+      const d = v.doubleValue as number;
+      // JSON (the stored form) has no NaN/Infinity: keep them as the JSON mapping spells them
+      return Number.isFinite(d) ? d : String(d);
+    }
+    case 'arrayValue': {
+      if (ctx.tooDeep(depth)) return DROP;
+      const values = v.arrayValue.values as Msg[];
+      const out: AttrValue[] = [];
+      for (let i = 0; i < values.length; i++) {
+        if (!ctx.takeElement()) return DROP;
+        const x = anyValue(values[i], ctx, depth + 1);
+        if (x === DROP) return DROP;
+        out.push(x);
+      }
+      return out;
+    }
+    case 'kvlistValue': {
+      if (ctx.tooDeep(depth)) return DROP;
+      const values = v.kvlistValue.values as Msg[];
+      const out: Attributes = Object.create(null) as Attributes;
+      for (let i = 0; i < values.length; i++) {
+        if (!ctx.takeElement()) return DROP;
+        const x = anyValue(values[i].value, ctx, depth + 1);
+        if (x === DROP) return DROP;
+        out[ctx.text(values[i].key)] = x;
+      }
+      return out;
+    }
+    case 'bytesValue': return ctx.text(Buffer.from(v.bytesValue).toString('base64'));
     default: return null;
   }
 }
 
-function keyValues(list: Msg[] | undefined): Attributes {
-  const out: Attributes = {};
-  if (!list) return out;
-  for (let i = 0; i < list.length; i++) out[list[i].key] = anyValue(list[i].value);
-  return out;
-}
-
-const resourceCache = new Map<string, ResourceInfo>();
-
-/** Resources repeat in every export; share one ResourceInfo per distinct attribute set. */
-export function internResource(attributes: Attributes): ResourceInfo {
-  const key = JSON.stringify(attributes);
-  let cached = resourceCache.get(key);
-  if (!cached) {
-    if (resourceCache.size > 10_000) resourceCache.clear();
-    cached = buildResource(attributes);
-    resourceCache.set(key, cached);
+/** A KeyValue list under a count limit; `dropped` is how many the limits took away. */
+function keyValues(list: Msg[] | undefined, ctx: DecodeContext, max: number): { attributes: Attributes; dropped: number } {
+  const attributes: Attributes = Object.create(null) as Attributes;
+  let dropped = 0;
+  if (!list) return { attributes, dropped };
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) {
+    const key = ctx.text(list[i].key);
+    const isNew = !(key in attributes);
+    if (isNew && kept >= max) {
+      ctx.noteDropped('count');
+      dropped++;
+      continue;
+    }
+    ctx.beginValue();
+    const value = anyValue(list[i].value, ctx, 0);
+    if (value === DROP) {
+      ctx.noteDropped();
+      dropped++;
+      continue;
+    }
+    attributes[key] = value;
+    if (isNew) kept++;
   }
-  return cached;
+  return { attributes, dropped };
 }
 
-export function decodeTracesProtobuf(body: Uint8Array): DecodedBatch<SpanRecord> {
+function resourceOf(resource: Msg, ctx: DecodeContext): ResourceInfo {
+  return internResource(keyValues(resource?.attributes, ctx, ctx.limits.maxAttributesPerResource).attributes);
+}
+
+function decodeSpan(s: Msg, traceId: string, spanId: string, ctx: DecodeContext, resource: ResourceInfo, scopeName: string, scopeVersion: string): SpanRecord {
+  const l = ctx.limits;
+  const attrs = keyValues(s.attributes, ctx, l.maxAttributesPerSpan);
+  const rawEvents = s.events as Msg[];
+  const rawLinks = s.links as Msg[];
+  const events = firstN(rawEvents, l.maxEventsPerSpan, (n) => ctx.dropEvents(n)).map((e) => {
+    const ea = keyValues(e.attributes, ctx, l.maxAttributesPerEvent);
+    ctx.recordAttributes(ea.attributes, ea.dropped + e.droppedAttributesCount);
+    return { timeUs: nanosToMicros(e.timeUnixNano), name: ctx.text(e.name), attributes: ea.attributes };
+  });
+  const links = firstN(rawLinks, l.maxLinksPerSpan, (n) => ctx.dropLinks(n)).map((k) => {
+    const la = keyValues(k.attributes, ctx, l.maxAttributesPerLink);
+    ctx.recordAttributes(la.attributes, la.dropped + k.droppedAttributesCount);
+    return { traceId: hex(k.traceId), spanId: hex(k.spanId), attributes: la.attributes };
+  });
+  return finishSpan(ctx, {
+    traceId,
+    spanId,
+    parentSpanId: hex(s.parentSpanId),
+    traceState: ctx.text(s.traceState),
+    resource,
+    scopeName,
+    scopeVersion,
+    name: ctx.text(s.name),
+    kind: s.kind,
+    startUs: nanosToMicros(s.startTimeUnixNano),
+    endUs: nanosToMicros(s.endTimeUnixNano),
+    flags: s.flags,
+    statusCode: s.status ? s.status.code : 0,
+    statusMessage: s.status ? ctx.text(s.status.message) : '',
+    attributes: attrs.attributes,
+    droppedAttributes: attrs.dropped + s.droppedAttributesCount,
+    events,
+    droppedEvents: rawEvents.length - events.length + s.droppedEventsCount,
+    links,
+    droppedLinks: rawLinks.length - links.length + s.droppedLinksCount,
+  });
+}
+
+export function decodeTracesProtobuf(body: Uint8Array, ctx: DecodeContext = new DecodeContext()): DecodedBatch<SpanRecord> {
   const request = TraceRequest.decode(body) as Msg;
   const records: SpanRecord[] = [];
   let rejected = 0;
   for (const rs of request.resourceSpans as Msg[]) {
-    const resource = internResource(keyValues(rs.resource?.attributes));
+    const resource = resourceOf(rs.resource, ctx);
     for (const ss of rs.scopeSpans as Msg[]) {
-      const scopeName: string = ss.scope?.name ?? '';
-      const scopeVersion: string = ss.scope?.version ?? '';
+      const scopeName = ctx.text(ss.scope?.name ?? '');
+      const scopeVersion = ctx.text(ss.scope?.version ?? '');
       for (const s of ss.spans as Msg[]) {
         const traceId = hex(s.traceId);
         const spanId = hex(s.spanId);
@@ -113,70 +191,61 @@ export function decodeTracesProtobuf(body: Uint8Array): DecodedBatch<SpanRecord>
           rejected++;
           continue;
         }
-        const startUs = nanosToMicros(s.startTimeUnixNano);
-        const endUs = nanosToMicros(s.endTimeUnixNano);
-        records.push({
-          traceId,
-          spanId,
-          parentSpanId: hex(s.parentSpanId),
-          traceState: s.traceState,
-          resource,
-          scopeName,
-          scopeVersion,
-          name: s.name,
-          kind: s.kind,
-          startUs,
-          durationUs: endUs > startUs ? endUs - startUs : 0,
-          flags: s.flags,
-          statusCode: s.status ? s.status.code : 0,
-          statusMessage: s.status ? s.status.message : '',
-          attributes: keyValues(s.attributes),
-          events: (s.events as Msg[]).map((e) => ({ timeUs: nanosToMicros(e.timeUnixNano), name: e.name, attributes: keyValues(e.attributes) })),
-          links: (s.links as Msg[]).map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId), attributes: keyValues(l.attributes) })),
-        });
+        ctx.beginRecord();
+        records.push(decodeSpan(s, traceId, spanId, ctx, resource, scopeName, scopeVersion));
       }
     }
   }
-  return { records, rejected, rejectReason: rejected ? 'spans with an invalid trace_id or span_id were dropped' : undefined };
+  return { records, rejected, rejectReason: rejected ? 'spans with an invalid trace_id or span_id were dropped' : undefined, warnings: ctx.warnings() };
 }
 
-export function decodeLogsProtobuf(body: Uint8Array): DecodedBatch<LogRecordData> {
+export function decodeLogsProtobuf(body: Uint8Array, ctx: DecodeContext = new DecodeContext()): DecodedBatch<LogRecordData> {
   const request = LogsRequest.decode(body) as Msg;
   const records: LogRecordData[] = [];
   for (const rl of request.resourceLogs as Msg[]) {
-    const resource = internResource(keyValues(rl.resource?.attributes));
+    const resource = resourceOf(rl.resource, ctx);
     for (const sl of rl.scopeLogs as Msg[]) {
-      const scopeName: string = sl.scope?.name ?? '';
+      const scopeName = ctx.text(sl.scope?.name ?? '');
       for (const r of sl.logRecords as Msg[]) {
+        ctx.beginRecord();
         let timeUs = nanosToMicros(r.timeUnixNano);
         if (timeUs === 0) timeUs = nanosToMicros(r.observedTimeUnixNano);
         const traceId = hex(r.traceId);
         const spanId = hex(r.spanId);
+        let body: AttrValue | undefined;
+        if (r.body) {
+          ctx.beginValue();
+          const value = anyValue(r.body, ctx, 0);
+          if (value === DROP) ctx.dropBody();
+          else body = value;
+        }
+        const attrs = keyValues(r.attributes, ctx, ctx.limits.maxAttributesPerLogRecord);
         records.push(finishLogRecord({
-          timeUs,
+          timeUs: finishLogTime(ctx, timeUs, attrs.attributes, attrs.dropped + r.droppedAttributesCount),
           severityNumber: r.severityNumber,
-          severityText: r.severityText,
+          severityText: ctx.text(r.severityText),
           resource,
           scopeName,
-          eventName: r.eventName,
+          eventName: ctx.text(r.eventName),
           traceId: traceId.length === 32 && !isZeroId(traceId) ? traceId : '',
           spanId: spanId.length === 16 && !isZeroId(spanId) ? spanId : '',
-          body: bodyToText(r.body ? anyValue(r.body) : undefined),
-          attributes: keyValues(r.attributes),
+          body: ctx.text(bodyToText(body)),
+          attributes: attrs.attributes,
         }));
       }
     }
   }
-  return { records, rejected: 0 };
+  return { records, rejected: 0, warnings: ctx.warnings() };
 }
 
+/** With rejected = 0 and a message, partial_success carries warnings (as the OTLP spec allows). */
 export function encodeTraceResponse(rejected: number, message?: string): Uint8Array {
-  const payload = rejected > 0 ? { partialSuccess: { rejectedSpans: rejected, errorMessage: message ?? '' } } : {};
+  const payload = rejected > 0 || message ? { partialSuccess: { rejectedSpans: rejected, errorMessage: message ?? '' } } : {};
   return TraceResponse.encode(TraceResponse.create(payload)).finish();
 }
 
 export function encodeLogsResponse(rejected: number, message?: string): Uint8Array {
-  const payload = rejected > 0 ? { partialSuccess: { rejectedLogRecords: rejected, errorMessage: message ?? '' } } : {};
+  const payload = rejected > 0 || message ? { partialSuccess: { rejectedLogRecords: rejected, errorMessage: message ?? '' } } : {};
   return LogsResponse.encode(LogsResponse.create(payload)).finish();
 }
 

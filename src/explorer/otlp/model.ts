@@ -68,16 +68,18 @@ export interface DecodedBatch<T> {
   /** Records dropped as invalid (bad ids); reported back as OTLP partial success. */
   rejected: number;
   rejectReason?: string;
+  /** What the ingest limits dropped or cut (partial_success.error_message, with 0 rejected). */
+  warnings?: string[];
 }
 
 export const SPAN_KIND_NAMES = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
 
-export function buildResource(attributes: Attributes): ResourceInfo {
+export function buildResource(attributes: Attributes, key: string = JSON.stringify(attributes)): ResourceInfo {
   const service = attributes['service.name'];
   return {
     service: typeof service === 'string' && service !== '' ? service : 'unknown_service',
     attributes,
-    key: JSON.stringify(attributes),
+    key,
   };
 }
 

@@ -1,41 +1,31 @@
 /**
- * OTLP/HTTP receiver: POST /v1/traces and /v1/logs, protobuf or JSON, optionally gzip.
- * The body limit holds twice: on the bytes received and on the bytes after gunzip (so a
- * small zip bomb is refused with 413 instead of inflating in memory). Replies follow the
- * OTLP/HTTP spec: an Export*ServiceResponse in the request's encoding on success, a
- * google.rpc.Status on failure.
+ * OTLP/HTTP receiver: POST /v1/traces and /v1/logs, protobuf or JSON, optionally gzip. This
+ * (main) thread only checks the token and the content type and collects the body (at most
+ * `maxBodyBytes`); decompression (bounded by the same limit), decoding and storing happen on
+ * the ingest threads (ingest/ingest-pipeline.ts), and the export is answered once stored.
+ * Replies follow the OTLP/HTTP spec: an Export*ServiceResponse in the request's encoding on
+ * success (with partial_success when records were rejected or cut), a google.rpc.Status on
+ * failure, and 503 + Retry-After when the store cannot take the data now (the SDK retries).
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { gunzip, inflate } from 'node:zlib';
-import { promisify } from 'node:util';
-import type { ExplorerStore } from '../store/explorer-store.js';
 import type { ExplorerLogger } from '../logger.js';
 import { makeAuthHook } from '../security.js';
-import {
-  decodeLogsProtobuf,
-  decodeTracesProtobuf,
-  encodeLogsResponse,
-  encodeRpcStatus,
-  encodeTraceResponse,
-} from './decode-protobuf.js';
-import { decodeLogsJson, decodeTracesJson } from './decode-json.js';
-import type { DecodedBatch } from './model.js';
-
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
+import type { IngestPipeline } from '../ingest/ingest-pipeline.js';
+import type { Encoding, Signal } from '../ingest/messages.js';
+import { encodeLogsResponse, encodeRpcStatus, encodeTraceResponse } from './decode-protobuf.js';
 
 export interface OtlpReceiverOptions {
-  store: ExplorerStore;
+  ingest: IngestPipeline;
   logger: ExplorerLogger;
   maxBodyBytes: number;
   token?: string;
 }
 
-type Encoding = 'protobuf' | 'json';
-
 // google.rpc.Code values used in OTLP error bodies
 const RPC_INVALID_ARGUMENT = 3;
 const RPC_RESOURCE_EXHAUSTED = 8;
+const RPC_INTERNAL = 13;
+const RPC_UNAVAILABLE = 14;
 const RPC_UNAUTHENTICATED = 16;
 
 function encodingOf(request: FastifyRequest): Encoding | undefined {
@@ -52,30 +42,22 @@ function sendStatus(reply: FastifyReply, encoding: Encoding, httpStatus: number,
   return reply.code(httpStatus).type('application/json').send({ code: rpcCode, message });
 }
 
-class TooLargeError extends Error {}
-
-async function decompress(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
-  const enc = (contentEncoding ?? '').trim().toLowerCase();
-  if (enc === '' || enc === 'identity') return body;
-  try {
-    if (enc === 'gzip' || enc === 'x-gzip') return await gunzipAsync(body, { maxOutputLength: maxBytes });
-    if (enc === 'deflate') return await inflateAsync(body, { maxOutputLength: maxBytes });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new TooLargeError('decompressed body too large');
-    throw new Error(`cannot decompress ${enc} body: ${(err as Error).message}`);
-  }
-  throw new Error(`unsupported Content-Encoding "${enc}"`);
-}
+const RESPONSES: Record<Signal, { encode: (rejected: number, message?: string) => Uint8Array; rejectedField: string }> = {
+  traces: { encode: encodeTraceResponse, rejectedField: 'rejectedSpans' },
+  logs: { encode: encodeLogsResponse, rejectedField: 'rejectedLogRecords' },
+};
 
 export function buildOtlpReceiver(options: OtlpReceiverOptions): FastifyInstance {
-  const { store, logger, maxBodyBytes } = options;
-  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, forceCloseConnections: true });
+  const { ingest, logger, maxBodyBytes } = options;
+  // requestTimeout: a sender trickling its body is cut off instead of holding a socket forever
+  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, forceCloseConnections: true, requestTimeout: 60_000 });
 
   // Every body arrives as raw bytes; decoding depends on the route and the content type.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) => done(null, body));
 
-  const auth = makeAuthHook(options.token, () => true, (request, reply) =>
+  // No public route here: every request, whatever path it spelled, needs the token.
+  const auth = makeAuthHook(options.token, (request, reply) =>
     sendStatus(reply, encodingOf(request) ?? 'json', 401, RPC_UNAUTHENTICATED, 'missing or invalid explorer token'));
   if (auth) app.addHook('onRequest', auth);
 
@@ -88,50 +70,38 @@ export function buildOtlpReceiver(options: OtlpReceiverOptions): FastifyInstance
       return sendStatus(reply, encoding, error.statusCode, RPC_INVALID_ARGUMENT, error.message);
     }
     logger.error('otlp_receiver_error', { err: error, url: request.url });
-    return sendStatus(reply, encoding, 500, 13, 'internal error');
+    return sendStatus(reply, encoding, 500, RPC_INTERNAL, 'internal error');
   });
 
-  function route<T>(
-    url: string,
-    decoders: Record<Encoding, (body: Uint8Array) => DecodedBatch<T>>,
-    accept: (records: T[]) => void,
-    respond: (rejected: number, message?: string) => Uint8Array,
-    rejectedField: string,
-  ): void {
+  function route(url: string, signal: Signal): void {
     app.post(url, async (request, reply) => {
       const encoding = encodingOf(request);
       if (!encoding) {
         return sendStatus(reply, 'json', 415, RPC_INVALID_ARGUMENT, 'Content-Type must be application/x-protobuf or application/json');
       }
-      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      let body: Buffer;
-      try {
-        body = await decompress(raw, request.headers['content-encoding'] as string | undefined, maxBodyBytes);
-      } catch (err) {
-        if (err instanceof TooLargeError) {
-          return sendStatus(reply, encoding, 413, RPC_RESOURCE_EXHAUSTED, `decompressed body larger than ${maxBodyBytes} bytes`);
-        }
-        return sendStatus(reply, encoding, 400, RPC_INVALID_ARGUMENT, (err as Error).message);
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const contentEncoding = request.headers['content-encoding'];
+      const answer = await ingest.submit(signal, encoding, typeof contentEncoding === 'string' ? contentEncoding : '', body);
+      if (answer.status === 503) {
+        reply.header('retry-after', String(answer.retryAfterS));
+        return sendStatus(reply, encoding, 503, RPC_UNAVAILABLE, answer.message);
       }
-      let batch: DecodedBatch<T>;
-      try {
-        batch = decoders[encoding](body);
-      } catch (err) {
-        logger.debug('otlp_payload_rejected', { url, encoding, reason: (err as Error).message });
-        return sendStatus(reply, encoding, 400, RPC_INVALID_ARGUMENT, `malformed OTLP ${encoding} payload: ${(err as Error).message}`);
+      if (answer.status !== 200) {
+        if (answer.status === 400) logger.debug('otlp_payload_rejected', { url, encoding, reason: answer.message });
+        return sendStatus(reply, encoding, answer.status, answer.status === 413 ? RPC_RESOURCE_EXHAUSTED : RPC_INVALID_ARGUMENT, answer.message);
       }
-      accept(batch.records);
+      const { encode, rejectedField } = RESPONSES[signal];
       if (encoding === 'protobuf') {
-        return reply.code(200).type('application/x-protobuf').send(Buffer.from(respond(batch.rejected, batch.rejectReason)));
+        return reply.code(200).type('application/x-protobuf').send(Buffer.from(encode(answer.rejected, answer.message)));
       }
-      const payload = batch.rejected > 0
-        ? { partialSuccess: { [rejectedField]: String(batch.rejected), errorMessage: batch.rejectReason ?? '' } }
-        : {};
-      return reply.code(200).type('application/json').send(payload);
+      const partial: Record<string, string> = {};
+      if (answer.rejected > 0) partial[rejectedField] = String(answer.rejected);
+      if (answer.message) partial.errorMessage = answer.message;
+      return reply.code(200).type('application/json').send(Object.keys(partial).length ? { partialSuccess: partial } : {});
     });
   }
 
-  route('/v1/traces', { protobuf: decodeTracesProtobuf, json: decodeTracesJson }, (r) => store.addSpans(r), encodeTraceResponse, 'rejectedSpans');
-  route('/v1/logs', { protobuf: decodeLogsProtobuf, json: decodeLogsJson }, (r) => store.addLogs(r), encodeLogsResponse, 'rejectedLogRecords');
+  route('/v1/traces', 'traces');
+  route('/v1/logs', 'logs');
   return app;
 }

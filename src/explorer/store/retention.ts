@@ -3,7 +3,7 @@
  * more than the size cap, drop the oldest share needed to get to 80 % of the cap and compact
  * (VACUUM) the file. Age deletes go in chunks so a purge never holds the write lock long.
  */
-import type { ExplorerStore } from './explorer-store.js';
+import type { StoreWriter } from './store-writer.js';
 
 export interface RetentionOptions {
   maxAgeMs: number;
@@ -21,14 +21,14 @@ export interface RetentionResult {
 
 const CHUNK_ROWS = 20_000;
 
-export function usedBytes(store: ExplorerStore): number {
+export function usedBytes(store: StoreWriter): number {
   const pageSize = store.db.pragma('page_size', { simple: true }) as number;
   const pages = store.db.pragma('page_count', { simple: true }) as number;
   const free = store.db.pragma('freelist_count', { simple: true }) as number;
   return (pages - free) * pageSize;
 }
 
-function deleteSpansBefore(store: ExplorerStore, cutoffUs: number): number {
+function deleteSpansBefore(store: StoreWriter, cutoffUs: number): number {
   const stmt = store.db.prepare('DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE start_us < ? LIMIT ?)');
   let total = 0;
   for (;;) {
@@ -38,7 +38,7 @@ function deleteSpansBefore(store: ExplorerStore, cutoffUs: number): number {
   }
 }
 
-function deleteLogsBefore(store: ExplorerStore, cutoffUs: number): number {
+function deleteLogsBefore(store: StoreWriter, cutoffUs: number): number {
   const db = store.db;
   const pick = db.prepare('SELECT id FROM logs WHERE time_us < ? LIMIT ?').pluck();
   const delLog = db.prepare('DELETE FROM logs WHERE id = ?');
@@ -58,15 +58,14 @@ function deleteLogsBefore(store: ExplorerStore, cutoffUs: number): number {
 }
 
 /** The time below which the oldest `fraction` of rows of a table lies. */
-function quantileTime(store: ExplorerStore, table: 'spans' | 'logs', column: 'start_us' | 'time_us', fraction: number): number | undefined {
+function quantileTime(store: StoreWriter, table: 'spans' | 'logs', column: 'start_us' | 'time_us', fraction: number): number | undefined {
   const count = store.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
   if (count === 0) return undefined;
   const offset = Math.min(count - 1, Math.max(0, Math.ceil(count * fraction) - 1));
   return store.db.prepare(`SELECT ${column} FROM ${table} ORDER BY ${column} LIMIT 1 OFFSET ?`).pluck().get(offset) as number;
 }
 
-export function runRetention(store: ExplorerStore, options: RetentionOptions): RetentionResult {
-  store.flush();
+export function runRetention(store: StoreWriter, options: RetentionOptions): RetentionResult {
   const nowMs = options.nowMs ?? Date.now();
   const before = usedBytes(store);
   const cutoffUs = (nowMs - options.maxAgeMs) * 1000;
@@ -87,7 +86,7 @@ export function runRetention(store: ExplorerStore, options: RetentionOptions): R
   if (spansDeleted > 0) {
     store.db.exec(`DELETE FROM operations WHERE NOT EXISTS
       (SELECT 1 FROM spans s WHERE s.service = operations.service AND s.name = operations.name)`);
-    store.resetOperationCache();
+    store.resetCaches();
   }
   if (spansDeleted + logsDeleted > 0) store.db.pragma('incremental_vacuum');
   return { spansDeleted, logsDeleted, usedBytesBefore: before, usedBytesAfter: usedBytes(store) };
