@@ -90,7 +90,7 @@ export function openAiImagesPlugin(ctx: ApiContext): FastifyPluginAsync {
           status: done.status,
           total_ms: Date.now() - started,
           queue_ms: done.queueMs,
-          inference_ms: done.inferenceMs,
+          inference_time_ms: done.inferenceMs,
           output_location: done.outputs[0],
         });
         return { created: Math.floor(done.createdAt / 1000), data };
