@@ -178,6 +178,9 @@ export function queueConformance(target: QueueTarget): void {
       expect(letters.map((l) => l.id)).toEqual(['d-1']);
       expect(letters[0].headers.request_id).toBe('d-1');
       expect(letters[0].payload).toEqual({ doomed: true });
+      expect(letters[0].error).toBe('always fails');
+      expect(dead[0].message.attempt).toBe(2);
+      expect(letters[0].attempt).toBe(2);
       expect(await backend.depth(queue)).toBe(0);
     });
 
@@ -196,7 +199,11 @@ export function queueConformance(target: QueueTarget): void {
       await waitFor(() => out.includes('ready') || child.exitCode !== null, 'child consumer ready', 30_000);
       expect(child.exitCode, err).toBeNull();
       return {
-        started: (id: string) => waitFor(() => out.includes(`started ${id}`), `child to take ${id}`, 30_000),
+        /** Resolves with the attempt the child was given. */
+        started: async (id: string) => {
+          const line = await waitFor(() => new RegExp(`^started ${id} (\\d+)$`, 'm').exec(out), `child to take ${id}`, 30_000);
+          return Number(line[1]);
+        },
         kill: async () => {
           expect(child.exitCode, `child exited on its own before the kill: ${err}`).toBeNull();
           const exited = new Promise((r) => child.once('exit', r));
@@ -237,12 +244,72 @@ export function queueConformance(target: QueueTarget): void {
       await waitFor(() => dead.length === 1, 'onDeadLetter for the crash loop', 30_000);
       expect(processed).toBe(0);
       expect(dead[0].message.id).toBe('poison');
-      expect(dead[0].error.message).toMatch(/delivered 1 time without completing/);
+      expect(dead[0].error.message).toBe('delivered 1 time without completing (consumer died)');
+      expect(dead[0].message.attempt).toBe(2);
       const letters = await waitFor(async () => {
         const l = await backend.deadLetters(queue);
         return l.length > 0 ? l : null;
       }, 'dead letter listed');
       expect(letters.map((l) => l.id)).toEqual(['poison']);
+      expect(letters[0].error).toBe(dead[0].error.message);
+      expect(letters[0].attempt).toBe(2);
+    });
+
+    it('dead-letters a message lost with its consumer after a failure with that failure as its last error', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      await producer.publish('lf', { fails: 'then kills' }, { request_id: 'lf' });
+      // Attempt 1 throws; the retry waits long enough for this consumer to be gone.
+      let failed = false;
+      const first = await consume(
+        queue,
+        async () => {
+          failed = true;
+          throw new Error('model file unreadable');
+        },
+        { maxAttempts: 5, backoffMs: 500 },
+      );
+      await waitFor(() => failed, 'first attempt to fail');
+      await first.close({ drain: true, timeoutMs: 5_000 });
+      // Attempt 2 dies with its consumer.
+      const doomed = await hangingConsumer(queue);
+      expect(await doomed.started('lf')).toBe(2);
+      await doomed.kill();
+      let processed = 0;
+      const dead: { message: DeliveredMessage; error: Error }[] = [];
+      await consume(queue, async () => void processed++, { maxAttempts: 2, onDeadLetter: (message, error) => void dead.push({ message, error }) });
+      await waitFor(() => dead.length === 1, 'onDeadLetter after the lost delivery', 30_000);
+      expect(processed).toBe(0);
+      expect(dead[0].message.attempt).toBe(3);
+      expect(dead[0].error.message).toBe('delivered 2 times without completing (consumer died); last error: model file unreadable');
+      const letters = await waitFor(async () => {
+        const l = await backend.deadLetters(queue);
+        return l.length > 0 ? l : null;
+      }, 'dead letter listed');
+      expect(letters.map((l) => [l.id, l.attempt, l.error])).toEqual([['lf', 3, dead[0].error.message]]);
+    });
+
+    it('counts a delivery lost with its consumer in the backoff like a failed one', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      await producer.publish('bk', {}, { request_id: 'bk' });
+      const doomed = await hangingConsumer(queue);
+      expect(await doomed.started('bk')).toBe(1);
+      await doomed.kill();
+      const seen: { attempt: number; at: number }[] = [];
+      await consume(
+        queue,
+        async (m) => {
+          seen.push({ attempt: m.attempt, at: Date.now() });
+          if (m.attempt === 2) throw new Error('fails once after the loss');
+        },
+        { maxAttempts: 5, backoffMs: 300, maxBackoffMs: 10_000 },
+      );
+      await waitFor(() => seen.length === 2, 'the retry after the lost delivery', 30_000);
+      expect(seen.map((s) => s.attempt)).toEqual([2, 3]);
+      // Failed attempt 2 waits backoffMs * 2^(2-1) = 600 ms, whether attempt 1 failed or was lost.
+      expect(seen[1].at - seen[0].at).toBeGreaterThanOrEqual(590);
+      expect(await backend.deadLetters(queue)).toEqual([]);
     });
 
     it('close({drain:false}) aborts the processor and hands the message back', async () => {
@@ -262,6 +329,39 @@ export function queueConformance(target: QueueTarget): void {
       await waitFor(() => got.length === 1, 'the handed-back message');
       expect(got[0].id).toBe('h-1');
       expect(got[0].headers.request_id).toBe('h-1');
+      expect(await backend.deadLetters(queue)).toEqual([]);
+    });
+
+    it('hands back at once a message whose processor ignores the abort, and its late end settles nothing', async () => {
+      const queue = newQueue();
+      const producer = await backend.producer(queue);
+      await producer.publish('slow', { n: 1 }, { request_id: 'slow' });
+      let release: () => void = () => {};
+      const gate = new Promise<void>((r) => (release = r));
+      let startedFirst = false;
+      let endedFirst = false;
+      const first = await backend.consume(
+        queue,
+        async () => {
+          startedFirst = true;
+          await gate; // deaf to the signal
+          endedFirst = true;
+        },
+        options(),
+      );
+      await waitFor(() => startedFirst, 'first consumer to start');
+      await first.close({ drain: false, timeoutMs: 200 });
+      expect(endedFirst).toBe(false);
+      const got: DeliveredMessage[] = [];
+      await consume(queue, async (m) => void got.push(m));
+      await waitFor(() => got.length === 1, 'the handed-back message, while its first processor still runs');
+      expect(got[0].attempt).toBe(1);
+      expect(got[0].headers.request_id).toBe('slow');
+      release();
+      await waitFor(() => endedFirst, 'the first processor to end');
+      await waitFor(async () => (await backend.depth(queue)) === 0, 'queue empty');
+      await sleep(300); // a settlement by the first processor would show up as a further delivery
+      expect(got).toHaveLength(1);
       expect(await backend.deadLetters(queue)).toEqual([]);
     });
 
