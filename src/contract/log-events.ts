@@ -268,6 +268,11 @@ export const LOG_EVENTS = {
     level: 'WARN', services: [API], scope: 'process', fields: { message: 'string' },
     description: 'DIFFSCOPE_API_KEYS is empty: every request is accepted as client "anonymous".',
   },
+  execution_provider_selected: {
+    level: 'INFO', services: [WORKER], scope: 'process',
+    fields: { requested: 'string', provider: 'string', device: 'string', reason: 'string' },
+    description: 'The ONNX Runtime execution provider the pipeline runs on (DIFFSCOPE_EXECUTION_PROVIDER), and why: with `auto`, whether a WebGPU adapter was found or what was missing.',
+  },
   worker_started: {
     level: 'INFO', services: [WORKER], scope: 'process',
     fields: { queue: 'string', queue_backend: 'string', concurrency: 'integer', models: 'string[]' },
