@@ -45,8 +45,12 @@ export interface ConsumerOptions {
   leaseMs?: number;
 }
 
-/** A message in the dead-letter queue: `attempt` as given to `onDeadLetter`, `error` its reason. */
+/**
+ * A message in the dead-letter queue: `attempt` is the one `onDeadLetter` was given,
+ * `deliveredAt` when it was dead-lettered.
+ */
 export interface DeadLetter extends DeliveredMessage {
+  /** Why: the last attempt's error text, or the lost-deliveries text that carries it. */
   error: string;
 }
 

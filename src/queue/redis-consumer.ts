@@ -114,7 +114,7 @@ export class RedisConsumer extends ConsumerCore {
 
   protected stopIntake(): void {
     // BullMQ stops fetching at once and resolves when its active jobs are done.
-    this.workerClosed = this.worker?.close() ?? null;
+    this.workerClosed = this.worker?.close().catch(() => undefined) ?? null;
   }
 
   protected async releaseTransport(): Promise<void> {

@@ -118,7 +118,8 @@ export class SqliteConsumer extends ConsumerCore {
         retry: (delayMs, reason) => void write(() => this.db.retry(seq, this.owner, Date.now() + delayMs, reason)),
         deadLetter: (reason) => write(() => this.db.deadLetter(seq, this.owner, reason, Date.now())),
         handBack: () => void write(() => this.db.release(seq, this.owner, Date.now())),
-        // A failed write (file locked too long) leaves the lease to expire: redelivered then.
+        // No `abandon`: after a failed write (file locked too long) the lease expires and the
+        // message is delivered again, which at-least-once allows.
       },
     };
   }
