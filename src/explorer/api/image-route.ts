@@ -16,7 +16,6 @@ const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
 const TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
 
 export function outputLocations(store: ExplorerStore, traceId: string): string[] {
-  store.flush();
   const rows = store.db
     .prepare(`SELECT json_extract(attributes, '$."${OUTPUT_LOCATION}"') AS loc FROM spans WHERE trace_id = ? ORDER BY start_us, id`)
     .pluck()

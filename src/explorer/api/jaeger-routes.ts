@@ -35,7 +35,6 @@ const MAX_SEARCH_LIMIT = 1500;
 
 /** `raw`: the spans exactly as stored, without removing duplicate copies (Jaeger's `raw=true`). */
 export function loadTraces(store: ExplorerStore, traceIds: string[], raw = false): JaegerTrace[] {
-  store.flush();
   const stored = getSpansOfTraces(store.db, traceIds);
   const spans = raw ? stored : withoutDuplicateSpans(stored);
   const resources = getResources(store.db, new Set(spans.map((s) => s.resource_id)));
@@ -46,13 +45,11 @@ export function loadTraces(store: ExplorerStore, traceIds: string[], raw = false
 
 export function registerJaegerRoutes(app: FastifyInstance, store: ExplorerStore): void {
   app.get('/api/services', async () => {
-    store.flush();
     const services = listServices(store.db);
     return envelope(services, services.length);
   });
 
   app.get<{ Params: { service: string } }>('/api/services/:service/operations', async (request) => {
-    store.flush();
     const names = [...new Set(listOperations(store.db, request.params.service).map((o) => o.name))];
     return envelope(names, names.length);
   });
@@ -66,7 +63,6 @@ export function registerJaegerRoutes(app: FastifyInstance, store: ExplorerStore)
       kind = spanKindNumber(kindName);
       if (kind === undefined) return reply.code(400).send(errorEnvelope(400, `unsupported spanKind "${kindName}"`));
     }
-    store.flush();
     const ops = listOperations(store.db, service, kind).map((o): JaegerOperation => ({
       name: o.name,
       spanKind: o.kind === 0 ? '' : SPAN_KIND_NAMES[o.kind] ?? '',
@@ -95,7 +91,6 @@ export function registerJaegerRoutes(app: FastifyInstance, store: ExplorerStore)
       const maxD = firstString(q.maxDuration);
       const operation = firstString(q.operation);
       const limit = parseLimit(firstString(q.limit), DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT);
-      store.flush();
       const ids = findTraceIds(store.db, {
         service: firstString(q.service) || undefined,
         operation: operation && operation !== 'all' ? operation : undefined,
@@ -137,7 +132,6 @@ export function registerJaegerRoutes(app: FastifyInstance, store: ExplorerStore)
     if (!Number.isFinite(endTsMs) || !Number.isFinite(lookbackMs)) {
       return reply.code(400).send(errorEnvelope(400, 'endTs and lookback are milliseconds'));
     }
-    store.flush();
     const links = dependencies(store.db, (endTsMs - lookbackMs) * 1000, endTsMs * 1000);
     return envelope(links, links.length);
   });

@@ -38,7 +38,6 @@ export function parseV3TraceId(input: string): string | undefined {
 
 /** Spans of `traceIds`, grouped trace by trace in the order given, duplicates removed unless raw. */
 function loadSpans(store: ExplorerStore, traceIds: string[], raw: boolean): StoredSpan[] {
-  store.flush();
   const order = new Map(traceIds.map((id, i) => [id, i]));
   const spans = getSpansOfTraces(store.db, traceIds);
   // Array.prototype.sort is stable: within a trace the store's start-time order is kept.
@@ -59,7 +58,6 @@ function badRequest(reply: FastifyReply, err: unknown): FastifyReply {
 
 export function registerJaegerV3Routes(app: FastifyInstance, store: ExplorerStore): void {
   app.get('/api/v3/services', async () => {
-    store.flush();
     return { services: listServices(store.db) };
   });
 
@@ -72,7 +70,6 @@ export function registerJaegerV3Routes(app: FastifyInstance, store: ExplorerStor
       kind = spanKindNumber(kindName);
       if (kind === undefined) return reply.code(400).send(v3Error(400, `unsupported spanKind "${kindName}"`));
     }
-    store.flush();
     const seen = new Set<string>();
     const operations: { name: string; spanKind: string }[] = [];
     for (const op of listOperations(store.db, service, kind)) {
@@ -88,7 +85,6 @@ export function registerJaegerV3Routes(app: FastifyInstance, store: ExplorerStor
   app.get<{ Querystring: Query }>('/api/v3/trace-summaries', async (request, reply) => {
     try {
       const { search, raw } = parseFindTracesQuery(request.query);
-      store.flush();
       const ids = findTraceIds(store.db, search);
       const byTrace = new Map<string, StoredSpan[]>(ids.map((id) => [id, []]));
       for (const s of loadSpans(store, ids, raw)) byTrace.get(s.trace_id)?.push(s);
@@ -102,7 +98,6 @@ export function registerJaegerV3Routes(app: FastifyInstance, store: ExplorerStor
   app.get<{ Querystring: Query }>('/api/v3/traces', async (request, reply) => {
     try {
       const { search, raw } = parseFindTracesQuery(request.query);
-      store.flush();
       const ids = findTraceIds(store.db, search);
       return sendTraces(store, reply, loadSpans(store, ids, raw), wantsPrettyPrint(request.query));
     } catch (err) {

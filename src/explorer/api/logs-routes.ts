@@ -35,7 +35,6 @@ export function registerLogRoutes(app: FastifyInstance, store: ExplorerStore): v
         if (!traceId) throw new BadParamError('trace_id', 'trace_id: expected up to 32 hex digits');
       }
       const level = firstString(q.level);
-      store.flush();
       const { rows, total } = searchLogs(store.db, {
         traceId,
         spanId: firstString(q.span_id)?.toLowerCase() || undefined,

@@ -125,7 +125,6 @@ function handle(store: ExplorerStore, metric: RedMetric, query: Query, reply: Fa
       if (!(quantile >= 0 && quantile <= 1)) throw new BadParamError('quantile', "unable to parse param 'quantile': expected a number from 0 to 1");
     }
     const p = parseMetricsQuery(query);
-    store.flush();
     const series = redMetrics(store.db, {
       metric,
       services: p.services,
