@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { loadConfig } from '../../src/config/index.js';
-import { createInferencePipeline, inferenceOptionsFromConfig, type GenerationParams } from '../../src/inference/index.js';
+import { chooseExecutionProvider, createInferencePipeline, inferenceOptionsFromConfig, type GenerationParams } from '../../src/inference/index.js';
 
 const env = process.env;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -51,11 +51,12 @@ async function main(): Promise<void> {
     n: 1,
   };
   console.log(`# inference pipeline bench — model ${modelId} (${info.kind}, ${info.path}), ${info.defaultWidth}×${info.defaultHeight}`);
-  console.log(`# ${steps} DDIM steps, cfg ${cfgScale} (UNet batch ${cfgScale > 1 ? 2 : 1}), ${rounds} alternating rounds, ORT ${JSON.stringify(options.session)}`);
+  console.log(`# ${steps} DDIM steps, cfg ${cfgScale} (UNet batch ${cfgScale > 1 ? 2 : 1}), ${rounds} alternating rounds, ORT ${JSON.stringify(options.session)}, provider ${options.executionProvider ?? 'cpu'}`);
 
   // ---- bare loop: own sessions, same options and shapes
+  const { provider } = await chooseExecutionProvider(options.executionProvider ?? 'cpu', options.session);
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: [...(options.session?.executionProviders ?? ['cpu'])],
+    executionProviders: [provider === 'webgpu' ? { name: 'webgpu', ...options.session?.webgpu } : provider],
     graphOptimizationLevel: options.session?.graphOptimizationLevel ?? 'all',
     ...(options.session?.intraOpNumThreads ? { intraOpNumThreads: options.session.intraOpNumThreads } : {}),
   };

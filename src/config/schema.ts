@@ -33,11 +33,29 @@ export const configSchema = z.object({
   DIFFSCOPE_MAX_BODY_BYTES: positiveInt.default(65_536),
   DIFFSCOPE_MAX_PROMPT_CHARS: positiveInt.default(2_000),
   DIFFSCOPE_SYNC_TIMEOUT_MS: positiveInt.default(120_000),
+  /** Per-client admission quotas, reserved atomically with the record (src/state): waiting, and waiting + running. */
+  DIFFSCOPE_CLIENT_MAX_QUEUED: positiveInt.default(64),
+  DIFFSCOPE_CLIENT_MAX_ACTIVE: positiveInt.default(128),
+  /** Concurrent SSE streams: per client, and in all (429 beyond). */
+  DIFFSCOPE_SSE_MAX_STREAMS_PER_CLIENT: positiveInt.default(16),
+  DIFFSCOPE_SSE_MAX_STREAMS: positiveInt.default(1_000),
+  /** With API keys: an incoming traceparent is continued only when this is true (else linked, new trace). */
+  DIFFSCOPE_TRUST_INCOMING_TRACE_CONTEXT: bool.default(false),
+
+  // every HTTP server (api-server, explorer, OTLP receiver): src/http
+  /** Host names allowed besides loopback and the public URL's (DNS-rebinding guard); `*` allows any. */
+  DIFFSCOPE_ALLOWED_HOSTS: z.string().default(''),
+  DIFFSCOPE_HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  DIFFSCOPE_HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  DIFFSCOPE_HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(5_000),
+  DIFFSCOPE_HTTP_IDLE_TIMEOUT_MS: positiveInt.default(60_000),
 
   // queue
   DIFFSCOPE_QUEUE: z.enum(['sqlite', 'redis', 'rabbitmq']).default('sqlite'),
   DIFFSCOPE_QUEUE_NAME: z.string().regex(/^[a-zA-Z0-9_.-]+$/).default('diffscope'),
   DIFFSCOPE_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** A Redis command (queue producer, state store) that gets no answer within this fails (503), rather than waiting out an outage. */
+  DIFFSCOPE_REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(2_000),
   DIFFSCOPE_AMQP_URL: z.string().default('amqp://guest:guest@127.0.0.1:5672'),
   DIFFSCOPE_QUEUE_MAX_ATTEMPTS: positiveInt.default(3),
   DIFFSCOPE_QUEUE_BACKOFF_MS: positiveInt.default(1_000),
@@ -48,6 +66,11 @@ export const configSchema = z.object({
   // generation state
   DIFFSCOPE_STATE: z.enum(['sqlite', 'postgres', 'redis']).default('sqlite'),
   DIFFSCOPE_POSTGRES_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  DIFFSCOPE_POSTGRES_CONNECT_TIMEOUT_MS: positiveInt.default(2_000),
+  /** Client-side deadline of one PostgreSQL query (also sent as statement_timeout). */
+  DIFFSCOPE_POSTGRES_QUERY_TIMEOUT_MS: positiveInt.default(5_000),
+  /** SQLite state: how long a write waits, off the event loop, for a lock another process holds (then 503 DSC_ERR_STATE_BUSY). */
+  DIFFSCOPE_SQLITE_LOCK_WAIT_MS: positiveInt.default(2_000),
 
   // storage
   DIFFSCOPE_STORAGE: z.enum(['local', 's3']).default('local'),
@@ -64,7 +87,13 @@ export const configSchema = z.object({
   DIFFSCOPE_MODEL_CACHE_MB: positiveInt.default(2_048),
   DIFFSCOPE_INTRA_OP_THREADS: z.coerce.number().int().min(0).default(0),
   DIFFSCOPE_GRAPH_OPTIMIZATION: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
-  DIFFSCOPE_EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** `auto`: WebGPU when an adapter is found, else CPU (the choice is logged). */
+  DIFFSCOPE_EXECUTION_PROVIDER: z.enum(['cpu', 'webgpu', 'auto', 'cuda']).default('cpu'),
+  /** WebGPU provider options (docs/inference.md, GPU section). */
+  DIFFSCOPE_WEBGPU_LAYOUT: z.enum(['NCHW', 'NHWC']).default('NCHW'),
+  DIFFSCOPE_WEBGPU_VALIDATION: z.enum(['disabled', 'wgpuOnly', 'basic', 'full']).default('basic'),
+  /** Which nvidia-smi GPU the worker reports (`device`, GPU memory and utilisation); Vulkan picks the adapter. */
+  DIFFSCOPE_GPU_INDEX: z.coerce.number().int().min(0).default(0),
 
   /** Worker and notifier: serve OpenMetrics at http://<DIFFSCOPE_METRICS_HOST>:<port>/metrics (off when unset). */
   DIFFSCOPE_METRICS_PORT: port.optional(),

@@ -10,6 +10,8 @@ export const SPAN = {
   INFERENCE: 'inference',
   /** Only on a model-cache miss. */
   MODEL_LOAD: 'model.load',
+  /** The first run of each ONNX session after it was created (WebGPU compiles its shaders here), under the phase span that made it. */
+  MODEL_WARMUP: 'model.warmup',
   TEXT_ENCODE: 'text.encode',
   SAMPLING: 'sampling',
   VAE_DECODE: 'vae.decode',

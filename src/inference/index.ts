@@ -12,6 +12,9 @@ export {
 } from './types.js';
 export { createInferencePipeline, type InferencePipelineOptions, type InferencePipelineExt } from './pipeline.js';
 export { createThreadedInferencePipeline } from './thread/threaded-pipeline.js';
+export { chooseExecutionProvider, checkWebGpu, type ExecutionProviderChoice, type ProviderChoice } from './execution-provider.js';
+export { gpuDeviceName, processGpuMemoryMb, queryGpus, type GpuStatus } from './gpu/nvidia-smi.js';
+export { GpuMemorySampler } from './gpu/gpu-memory-sampler.js';
 export { inferenceOptionsFromConfig } from './options-from-config.js';
 export type { SessionRuntimeOptions, ExecutionProvider, GraphOptimizationLevel } from './onnx-session.js';
 export { GaussianNoise } from './seeded-noise.js';

@@ -28,7 +28,7 @@ export interface ModelIo {
   textEncoderBatchOne: boolean;
   hiddenName: string;
   hiddenSize?: number;
-  timestepType: 'int64' | 'float32';
+  timestepType: 'int64' | 'float32' | 'float16';
   /** `scalar` = shape [], `one` = [1], `batch` = [B]. */
   timestepShape: 'scalar' | 'one' | 'batch';
   latentChannels: number;
@@ -40,6 +40,22 @@ export interface ModelIo {
   vaeInName: string;
   vaeOutName: string;
   vaeBatchOne: boolean;
+  /** Float tensor types the graph asks for (fp16 exports: float16; we convert at the boundary). */
+  hiddenType: FloatType;
+  sampleType: FloatType;
+  encoderStatesType: FloatType;
+  unetOutType: FloatType;
+  vaeInType: FloatType;
+  vaeOutType: FloatType;
+}
+
+export type FloatType = 'float32' | 'float16';
+
+/** Sessions that have run once since they were created (the first run is `model.warmup`). */
+export interface WarmState {
+  textEncoder: boolean;
+  unet: boolean;
+  vaeDecoder: boolean;
 }
 
 export interface LoadedModel {
@@ -52,11 +68,12 @@ export interface LoadedModel {
   schedulerConfig: SchedulerConfig;
   io: ModelIo;
   sizeBytes: number;
+  warm: WarmState;
 }
 
 const INT_TYPES = ['int32', 'int64'] as const;
-const TIMESTEP_TYPES = ['int64', 'float32'] as const;
-const FLOAT = ['float32'] as const;
+const TIMESTEP_TYPES = ['int64', 'float32', 'float16'] as const;
+const FLOAT = ['float32', 'float16'] as const;
 
 function firstOutput(session: ort.InferenceSession, preferred: string): string {
   return session.outputNames.includes(preferred) ? preferred : session.outputNames[0]!;
@@ -95,7 +112,8 @@ export async function loadModel(layout: ModelLayout, version: string, options: S
     const io = inspect(layout, textEncoder, unet, vaeDecoder);
     const tokenizer = await loadPromptTokenizer(layout.tokenizerDir, { encoderSequenceLength: io.sequenceLength > 0 ? io.sequenceLength : undefined });
     if (io.sequenceLength <= 0) io.sequenceLength = tokenizer.maxLength;
-    return { layout, version, tokenizer, textEncoder, unet, vaeDecoder, schedulerConfig, io, sizeBytes: layout.onnxBytes };
+    const warm = { textEncoder: false, unet: false, vaeDecoder: false };
+    return { layout, version, tokenizer, textEncoder, unet, vaeDecoder, schedulerConfig, io, sizeBytes: layout.onnxBytes, warm };
   } catch (err) {
     await releaseSessions(opened);
     throw err;
@@ -124,7 +142,7 @@ function inspect(
   const ehs = inputSpec(unet, 'encoder_hidden_states', un, FLOAT);
   expectRank(ehs, 3, un);
   const unetOutName = firstOutput(unet, 'out_sample');
-  outputSpec(unet, unetOutName, un, FLOAT);
+  const unetOut = outputSpec(unet, unetOutName, un, FLOAT);
 
   const hiddenSize = fixedDim(hidden, 2);
   const unetHidden = fixedDim(ehs, 2);
@@ -142,6 +160,8 @@ function inspect(
   let vaeInName = 'latent_sample';
   let vaeOutName = 'sample';
   let vaeBatchOne = false;
+  let vaeInType: FloatType = 'float32';
+  let vaeOutType: FloatType = 'float32';
   if (vae) {
     const latentIn = inputSpec(vae, 'latent_sample', vd, FLOAT);
     expectRank(latentIn, 4, vd);
@@ -155,6 +175,8 @@ function inspect(
     const outCh = fixedDim(out, 1);
     if (outCh !== undefined && outCh !== 3) throw mismatch(`${vd} outputs ${outCh} channels, expected 3 (RGB)`);
     vaeBatchOne = fixedDim(latentIn, 0) === 1;
+    vaeInType = latentIn.type as FloatType;
+    vaeOutType = out.type as FloatType;
   }
 
   return {
@@ -164,7 +186,7 @@ function inspect(
     textEncoderBatchOne: fixedDim(ids, 0) === 1,
     hiddenName,
     hiddenSize: hiddenSize ?? unetHidden,
-    timestepType: timestep.type as 'int64' | 'float32',
+    timestepType: timestep.type as ModelIo['timestepType'],
     timestepShape: timestepShape(timestep),
     latentChannels,
     unetHeight: fixedDim(sample, 2),
@@ -174,5 +196,11 @@ function inspect(
     vaeInName,
     vaeOutName,
     vaeBatchOne,
+    hiddenType: hidden.type as FloatType,
+    sampleType: sample.type as FloatType,
+    encoderStatesType: ehs.type as FloatType,
+    unetOutType: unetOut.type as FloatType,
+    vaeInType,
+    vaeOutType,
   };
 }

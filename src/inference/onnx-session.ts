@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { DiffscopeError } from '../errors/index.js';
 
-export type ExecutionProvider = 'cpu' | 'cuda';
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda';
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 export interface SessionRuntimeOptions {
@@ -14,6 +14,13 @@ export interface SessionRuntimeOptions {
   intraOpNumThreads?: number;
   graphOptimizationLevel?: GraphOptimizationLevel;
   executionProviders?: readonly ExecutionProvider[];
+  /** Options of the WebGPU provider when it is in `executionProviders`. */
+  webgpu?: { preferredLayout?: 'NCHW' | 'NHWC'; validationMode?: 'disabled' | 'wgpuOnly' | 'basic' | 'full' };
+}
+
+function providerOption(name: ExecutionProvider, options: SessionRuntimeOptions): ort.InferenceSession.ExecutionProviderConfig {
+  if (name === 'webgpu') return { name: 'webgpu', ...options.webgpu };
+  return name;
 }
 
 export type Dim = number | string;
@@ -26,7 +33,7 @@ export interface TensorSpec {
 
 export async function openSession(path: string, what: string, options: SessionRuntimeOptions): Promise<ort.InferenceSession> {
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: [...(options.executionProviders ?? ['cpu'])],
+    executionProviders: (options.executionProviders ?? ['cpu']).map((name) => providerOption(name, options)),
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     // Arena + memory patterns: steady-state steps reuse the same buffers instead of allocating.
     enableCpuMemArena: true,
@@ -38,12 +45,12 @@ export async function openSession(path: string, what: string, options: SessionRu
     return await ort.InferenceSession.create(path, sessionOptions);
   } catch (err) {
     const message = (err as Error).message ?? String(err);
-    if (/ExecutionProvider|providers_shared|provider_bridge/i.test(message)) {
+    if (/ExecutionProvider|providers_shared|provider_bridge|WebGPU/i.test(message)) {
       // The model is fine; the runtime lacks the provider (onnxruntime-node ships CUDA only when
       // installed with ONNXRUNTIME_NODE_INSTALL_CUDA).
       throw new DiffscopeError(
         'DSC_ERR_CONFIG_INVALID',
-        `execution provider ${JSON.stringify(sessionOptions.executionProviders)} is not available in this onnxruntime-node install: ${message}`,
+        `execution provider ${JSON.stringify(options.executionProviders ?? ['cpu'])} is not available in this onnxruntime-node install or on this machine: ${message}`,
         { cause: err },
       );
     }

@@ -7,10 +7,12 @@ export function inferenceOptionsFromConfig(config: Config, logger?: Logger): Inf
   return {
     modelsDir: config.DIFFSCOPE_MODELS_DIR,
     modelCacheMb: config.DIFFSCOPE_MODEL_CACHE_MB,
+    executionProvider: config.DIFFSCOPE_EXECUTION_PROVIDER,
+    gpuIndex: config.DIFFSCOPE_GPU_INDEX,
     session: {
       intraOpNumThreads: config.DIFFSCOPE_INTRA_OP_THREADS,
       graphOptimizationLevel: config.DIFFSCOPE_GRAPH_OPTIMIZATION,
-      executionProviders: [config.DIFFSCOPE_EXECUTION_PROVIDER],
+      webgpu: { preferredLayout: config.DIFFSCOPE_WEBGPU_LAYOUT, validationMode: config.DIFFSCOPE_WEBGPU_VALIDATION },
     },
     ...(logger ? { logger } : {}),
   };

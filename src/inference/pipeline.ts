@@ -22,6 +22,9 @@ import { ModelCache, type CacheLease } from './model-cache.js';
 import { loadModel, type LoadedModel } from './loaded-model.js';
 import type { SessionRuntimeOptions } from './onnx-session.js';
 import { MemorySampler } from './memory-sampler.js';
+import { GpuMemorySampler } from './gpu/gpu-memory-sampler.js';
+import type { ExecutionProviderChoice } from './execution-provider.js';
+import { resolveRuntimeDevice, type RuntimeDevice } from './runtime-device.js';
 import { runGeneration } from './run-generation.js';
 
 export interface InferencePipelineOptions {
@@ -35,6 +38,12 @@ export interface InferencePipelineOptions {
   logger?: Logger;
   /** RSS sampling period during a request; default 25 ms. */
   memorySampleIntervalMs?: number;
+  /** DIFFSCOPE_EXECUTION_PROVIDER; when set it decides `session.executionProviders` (`auto` probes WebGPU). */
+  executionProvider?: ExecutionProviderChoice;
+  /** The nvidia-smi GPU reported as `device` and sampled for GPU memory (DIFFSCOPE_GPU_INDEX). */
+  gpuIndex?: number;
+  /** nvidia-smi sampling period during a request on a GPU; default 250 ms. */
+  gpuSampleIntervalMs?: number;
 }
 
 export interface InferencePipelineExt extends InferencePipeline {
@@ -92,7 +101,8 @@ function checkSize(params: GenerationParams, info: ModelInfo, model?: LoadedMode
 }
 
 export async function createInferencePipeline(options: InferencePipelineOptions): Promise<InferencePipelineExt> {
-  const pipeline = new OnnxInferencePipeline(options);
+  const runtime = await resolveRuntimeDevice(options, options.logger ?? noopLogger);
+  const pipeline = new OnnxInferencePipeline(options, runtime);
   await pipeline.refreshModels();
   return pipeline;
 }
@@ -102,11 +112,13 @@ class OnnxInferencePipeline implements InferencePipelineExt {
   private readonly cache: ModelCache;
   private readonly logger: Logger;
   private readonly session: SessionRuntimeOptions;
-  private readonly device: 'cpu' | 'cuda';
+  private readonly device: string;
+  private readonly onGpu: boolean;
   private readonly memoryIntervalMs: number;
+  private readonly gpuIntervalMs: number;
   private closed = false;
 
-  constructor(options: InferencePipelineOptions) {
+  constructor(options: InferencePipelineOptions, runtime: RuntimeDevice) {
     this.logger = options.logger ?? noopLogger;
     this.registry = new ModelRegistry({ modelsDir: options.modelsDir, modelPaths: options.modelPaths });
     this.cache = new ModelCache({
@@ -114,9 +126,11 @@ class OnnxInferencePipeline implements InferencePipelineExt {
       onEvict: (model) =>
         this.logger.info('model_evicted', { model_id: model.layout.id, model_version: model.version, size_bytes: model.sizeBytes }),
     });
-    this.session = options.session ?? {};
-    this.device = this.session.executionProviders?.[0] === 'cuda' ? 'cuda' : 'cpu';
+    this.session = runtime.session;
+    this.device = runtime.device;
+    this.onGpu = runtime.onGpu;
     this.memoryIntervalMs = options.memorySampleIntervalMs ?? 25;
+    this.gpuIntervalMs = options.gpuSampleIntervalMs ?? 250;
   }
 
   listModels(): ModelInfo[] {
@@ -157,6 +171,9 @@ class OnnxInferencePipeline implements InferencePipelineExt {
 
     const memory = new MemorySampler(this.memoryIntervalMs);
     memory.start();
+    // GPU memory only when running on a GPU (never reported for CPU runs).
+    const gpuMemory = this.onGpu ? new GpuMemorySampler(this.gpuIntervalMs) : undefined;
+    gpuMemory?.start();
     let lease: CacheLease | undefined;
     try {
       const loadStart = performance.now();
@@ -169,8 +186,10 @@ class OnnxInferencePipeline implements InferencePipelineExt {
       this.logger.info('inference_start', { ...fields, cache_hit: lease.hit });
       const out = await runGeneration(lease.model, request, { logger: this.logger, memory });
       const peakMemoryMb = Math.round(memory.stop() / (1024 * 1024));
+      const peakGpuMemoryMb = await gpuMemory?.stop();
       const totalMs = performance.now() - started;
       activeSpan?.setAttribute(ATTR.DIFFUSION_PEAK_MEMORY_MB, peakMemoryMb);
+      if (peakGpuMemoryMb !== undefined) activeSpan?.setAttribute(ATTR.DIFFUSION_PEAK_GPU_MEMORY_MB, peakGpuMemoryMb);
       this.logger.info('inference_complete', {
         ...fields,
         inference_time_ms: Math.round(totalMs),
@@ -180,6 +199,7 @@ class OnnxInferencePipeline implements InferencePipelineExt {
         decode_ms: Math.round(out.decodeMs),
         steps_per_second: out.samplingMs > 0 ? Math.round((out.stepMs.length * 1e5) / out.samplingMs) / 100 : 0,
         peak_memory_mb: peakMemoryMb,
+        ...(peakGpuMemoryMb !== undefined ? { peak_gpu_memory_mb: peakGpuMemoryMb } : {}),
         cache_hit: lease.hit,
         prompt_hash: promptHash(request.prompt),
         status: 'success',
@@ -199,9 +219,11 @@ class OnnxInferencePipeline implements InferencePipelineExt {
         },
         device: this.device,
         peakMemoryMb,
+        ...(peakGpuMemoryMb !== undefined ? { peakGpuMemoryMb } : {}),
       };
     } catch (err) {
       memory.stop();
+      void gpuMemory?.stop();
       const error = asDiffscopeError(err, 'DSC_ERR_INFER_FAILED');
       if (error.code === 'DSC_ERR_INFER_CANCELED') this.logger.info('inference_canceled', fields);
       else this.logger.error('inference_failed', { ...fields, code: error.code, err: error });

@@ -3,7 +3,11 @@
  * The step loop allocates nothing of its own: input/output tensors, the CFG buffer and the
  * feeds object are built before it, and the closures it calls are made once per request.
  * Spans: `text.encode`, `sampling` (per-step durations as one array attribute), and
- * `vae.decode` for latent models or `image.decode` for pixel models (no VAE to run).
+ * `vae.decode` for latent models or `image.decode` for pixel models (no VAE to run). The first
+ * run of each session after it was created gets its own `model.warmup` span inside the phase
+ * that made it (WebGPU compiles its shaders there: ~1 s on an H200 where a step takes 14 ms).
+ * fp16 exports: float16 tensors are fed and read at the session boundary (float16.ts); the
+ * text states, latents, guidance and samplers stay float32.
  */
 import { performance } from 'node:perf_hooks';
 import { DiffscopeError } from '../errors/index.js';
@@ -11,7 +15,8 @@ import { ATTR, withSpan, type Logger } from '../telemetry/index.js';
 import { createScheduler } from './schedulers/index.js';
 import type { Scheduler } from './schedulers/scheduler.js';
 import type { GenerateRequest, GeneratedImage } from './types.js';
-import type { LoadedModel } from './loaded-model.js';
+import type { LoadedModel, WarmState } from './loaded-model.js';
+import { float32ToHalf, halfToFloat32, toHalfBits } from './float16.js';
 import { ort } from './onnx-session.js';
 import { GaussianNoise } from './seeded-noise.js';
 import { planarToPng } from './png-encode.js';
@@ -31,6 +36,18 @@ export interface RunContext {
 }
 
 type IntArray = Int32Array | BigInt64Array;
+
+/** Runs a session's first run since creation inside `model.warmup`; later runs go straight through. */
+async function warmingRun<T>(model: LoadedModel, part: keyof WarmState, run: () => Promise<T>): Promise<T> {
+  if (model.warm[part]) return run();
+  const out = await withSpan('model.warmup', { attributes: { [ATTR.DIFFUSION_MODEL_ID]: model.layout.id } }, run);
+  model.warm[part] = true;
+  return out;
+}
+
+function floats(tensor: ort.Tensor): Float32Array {
+  return tensor.type === 'float16' ? halfToFloat32(tensor.data as Uint16Array) : (tensor.data as Float32Array);
+}
 
 function canceled(): DiffscopeError {
   return new DiffscopeError('DSC_ERR_INFER_CANCELED', 'generation was canceled between sampling steps');
@@ -68,21 +85,23 @@ async function encodeText(model: LoadedModel, request: GenerateRequest, useCfg: 
   for (const batch of batches) {
     let out: ort.Tensor;
     try {
-      const result = await model.textEncoder.run({ [model.io.idsName]: idsTensor(model, batch) });
+      const feeds = { [model.io.idsName]: idsTensor(model, batch) };
+      const result = await warmingRun(model, 'textEncoder', () => model.textEncoder.run(feeds));
       out = result[model.io.hiddenName]!;
     } catch (err) {
       throw runError(err, 'text_encoder');
     }
     seq = out.dims[1]!;
     hidden = out.dims[2]!;
-    const data = out.data as Float32Array;
+    const data = floats(out);
     const stride = seq * hidden;
     for (let b = 0; b < batch.length; b++) perPrompt.push(data.slice(b * stride, (b + 1) * stride));
   }
   const stride = seq * hidden;
   const tiled = new Float32Array(perPrompt.length * n * stride);
   for (let p = 0; p < perPrompt.length; p++) for (let k = 0; k < n; k++) tiled.set(perPrompt[p]!, (p * n + k) * stride);
-  return new ort.Tensor('float32', tiled, [perPrompt.length * n, seq, hidden]);
+  const dims = [perPrompt.length * n, seq, hidden];
+  return model.io.encoderStatesType === 'float16' ? new ort.Tensor('float16', float32ToHalf(tiled), dims) : new ort.Tensor('float32', tiled, dims);
 }
 
 export async function runGeneration(model: LoadedModel, request: GenerateRequest, ctx: RunContext): Promise<RunOutput> {
@@ -140,14 +159,25 @@ export async function runGeneration(model: LoadedModel, request: GenerateRequest
   const timestepDims = io.timestepShape === 'scalar' ? [] : [timestepLength];
   const tsFloat = io.timestepType === 'float32' ? new Float32Array(timestepLength) : undefined;
   const tsInt = io.timestepType === 'int64' ? new BigInt64Array(timestepLength) : undefined;
+  const tsHalf = io.timestepType === 'float16' ? new Uint16Array(timestepLength) : undefined;
+  const sampleHalf = io.sampleType === 'float16' ? new Uint16Array(batch * per) : undefined;
   const feeds: Record<string, ort.Tensor> = {
-    sample: new ort.Tensor('float32', unetInput, dims),
-    timestep: tsFloat ? new ort.Tensor('float32', tsFloat, timestepDims) : new ort.Tensor('int64', tsInt!, timestepDims),
+    sample: sampleHalf ? new ort.Tensor('float16', sampleHalf, dims) : new ort.Tensor('float32', unetInput, dims),
+    timestep: tsFloat
+      ? new ort.Tensor('float32', tsFloat, timestepDims)
+      : tsHalf
+        ? new ort.Tensor('float16', tsHalf, timestepDims)
+        : new ort.Tensor('int64', tsInt!, timestepDims),
     encoder_hidden_states: ehs,
   };
   // Two alternating buffers for what the scheduler receives: multistep samplers (DPM++ 2M) may
-  // keep the previous step's model output by reference.
-  const outTensors = [new ort.Tensor('float32', new Float32Array(batch * per), dims), new ort.Tensor('float32', new Float32Array(batch * per), dims)];
+  // keep the previous step's model output by reference. fp16 outputs land in half buffers and
+  // are widened into the float32 pair.
+  const halfOut = io.unetOutType === 'float16';
+  const outFloats = [new Float32Array(batch * per), new Float32Array(batch * per)];
+  const outTensors = halfOut
+    ? [new ort.Tensor('float16', new Uint16Array(batch * per), dims), new ort.Tensor('float16', new Uint16Array(batch * per), dims)]
+    : [new ort.Tensor('float32', outFloats[0]!, dims), new ort.Tensor('float32', outFloats[1]!, dims)];
   const guided = useCfg ? [new Float32Array(latentLength), new Float32Array(latentLength)] : undefined;
   const fetches: Record<string, ort.Tensor> = { [io.unetOutName]: outTensors[0]! };
   const cfg = params.cfgScale;
@@ -170,15 +200,18 @@ export async function runGeneration(model: LoadedModel, request: GenerateRequest
       const t = timesteps[i]!;
       // diffusers' ONNX pipelines cast with numpy (truncation) when the export takes int64.
       if (tsFloat) tsFloat.fill(t);
+      else if (tsHalf) tsHalf.fill(toHalfBits(t));
       else tsInt!.fill(BigInt(Math.trunc(t)));
+      if (sampleHalf) float32ToHalf(unetInput, sampleHalf);
       const outTensor = outTensors[i & 1]!;
       fetches[io.unetOutName] = outTensor;
       try {
-        await model.unet.run(feeds, fetches);
+        if (model.warm.unet) await model.unet.run(feeds, fetches);
+        else await warmingRun(model, 'unet', () => model.unet.run(feeds, fetches));
       } catch (err) {
         throw runError(err, `unet step ${i + 1}/${totalSteps}`);
       }
-      const out = outTensor.data as Float32Array;
+      const out = halfOut ? halfToFloat32(outTensor.data as Uint16Array, outFloats[i & 1]!) : (outTensor.data as Float32Array);
       let modelOutput: Float32Array;
       if (guided) {
         modelOutput = guided[i & 1]!;
@@ -233,13 +266,17 @@ async function decodeImages(
   }
   const { io, layout } = model;
   const vaeInput = new Float32Array(per);
-  const tensor = new ort.Tensor('float32', vaeInput, [1, io.latentChannels, height / layout.vaeScaleFactor, width / layout.vaeScaleFactor]);
+  const vaeDims = [1, io.latentChannels, height / layout.vaeScaleFactor, width / layout.vaeScaleFactor];
+  const vaeHalf = io.vaeInType === 'float16' ? new Uint16Array(per) : undefined;
+  const tensor = vaeHalf ? new ort.Tensor('float16', vaeHalf, vaeDims) : new ort.Tensor('float32', vaeInput, vaeDims);
   const inv = 1 / layout.vaeScalingFactor;
   for (let k = 0; k < n; k++) {
     for (let j = 0; j < per; j++) vaeInput[j] = latents[k * per + j]! * inv;
+    if (vaeHalf) float32ToHalf(vaeInput, vaeHalf);
+    const feeds = { [io.vaeInName]: tensor };
     let out: ort.Tensor;
     try {
-      out = (await vae.run({ [io.vaeInName]: tensor }))[io.vaeOutName]!;
+      out = (await warmingRun(model, 'vaeDecoder', () => vae.run(feeds)))[io.vaeOutName]!;
     } catch (err) {
       throw runError(err, 'vae_decoder');
     }
@@ -249,7 +286,7 @@ async function decodeImages(
         `vae_decoder/model.onnx returned [${out.dims.join(', ')}] for a ${width}×${height} request (expected [1, 3, ${height}, ${width}])`,
       );
     }
-    images.push({ png: planarToPng(out.data as Float32Array, 0, width, height), width, height, seed: seed + k });
+    images.push({ png: planarToPng(floats(out), 0, width, height), width, height, seed: seed + k });
   }
   return images;
 }

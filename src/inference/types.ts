@@ -58,7 +58,8 @@ export interface GenerateResult {
     totalMs: number;
     stepMs: number[];
   };
-  device: 'cpu' | 'cuda';
+  /** `cpu`, or the GPU as nvidia-smi names it (`gpu:0 NVIDIA H200`), else the provider (`webgpu`, `cuda`). */
+  device: string;
   /** Peak resident memory of the process while this request ran (CPU). */
   peakMemoryMb?: number;
   /** Only when running on a GPU and read from the device. */

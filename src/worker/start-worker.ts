@@ -7,6 +7,9 @@
 import { generationQueueName, type GenerationJob } from '../generation/index.js';
 import { completionQueueName } from '../notifier/index.js';
 import { GenerationProcessor } from './generation-processor.js';
+import { registerGpuMetrics } from './worker-metrics.js';
+// Not through inference/index.js: that loads onnxruntime-node, and the notifier imports this folder too.
+import { processGpuMemoryMb, queryGpus } from '../inference/gpu/nvidia-smi.js';
 import type { WorkerDeps, WorkerHandle } from './worker-deps.js';
 
 /** Time kept from the shutdown grace for flushing spans and logs after the jobs. */
@@ -15,6 +18,8 @@ const FLUSH_MARGIN_MS = 1_500;
 export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
   const { config, logger, queue } = deps;
   const queueName = generationQueueName(config);
+  // GPU gauges whenever a GPU may be in use; they stay empty when nvidia-smi is not there.
+  if (config.DIFFSCOPE_EXECUTION_PROVIDER !== 'cpu') registerGpuMetrics(config.DIFFSCOPE_GPU_INDEX, { queryGpus, processGpuMemoryMb: () => processGpuMemoryMb() });
   const concurrency = deps.concurrency ?? config.DIFFSCOPE_WORKER_CONCURRENCY;
   const processor = new GenerationProcessor({
     queueName,

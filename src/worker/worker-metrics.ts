@@ -43,3 +43,58 @@ export function createWorkerMetrics(registry: Registry<RegistryContentType> = me
     },
   };
 }
+
+/** What the GPU gauges read on each scrape (src/inference's nvidia-smi reader, or a test's). */
+export interface GpuReadings {
+  queryGpus(): Promise<{ index: number; name: string; memoryUsedMb: number; memoryTotalMb: number; utilizationPct: number }[] | undefined>;
+  processGpuMemoryMb(): Promise<number | undefined>;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * GPU gauges, filled at scrape time from nvidia-smi: the worker's own GPU memory, and the
+ * memory and utilisation of the GPU it was given (DIFFSCOPE_GPU_INDEX). Nothing is exported
+ * when nvidia-smi cannot be asked (a CPU worker has no GPU series at all).
+ */
+export function registerGpuMetrics(gpuIndex: number, readings: GpuReadings, registry: Registry<RegistryContentType> = metricsRegistry()): void {
+  const registers = [registry];
+  const labelNames = ['gpu', 'name'] as const;
+  single(registry, 'diffscope_gpu_process_memory_bytes', () =>
+    new Gauge({
+      name: 'diffscope_gpu_process_memory_bytes',
+      help: 'GPU memory held by this worker process (nvidia-smi --query-compute-apps)',
+      // Labelled so that nothing (not a made-up 0) is exported until nvidia-smi has answered.
+      labelNames: ['pid'] as const,
+      registers,
+      async collect() {
+        const mb = await readings.processGpuMemoryMb();
+        if (mb !== undefined) this.set({ pid: String(process.pid) }, mb * MIB);
+      },
+    }),
+  );
+  // The three per-GPU gauges are collected concurrently on a scrape; they share one nvidia-smi call.
+  type Gpu = NonNullable<Awaited<ReturnType<GpuReadings['queryGpus']>>>[number];
+  let inflight: Promise<Gpu | undefined> | undefined;
+  const read = (): Promise<Gpu | undefined> =>
+    (inflight ??= readings
+      .queryGpus()
+      .then((gpus) => gpus?.find((g) => g.index === gpuIndex))
+      .finally(() => setImmediate(() => (inflight = undefined))));
+  const perGpu = (name: string, help: string, value: (gpu: Gpu) => number) =>
+    single(registry, name, () =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        async collect() {
+          const gpu = await read();
+          if (gpu) this.set({ gpu: String(gpu.index), name: gpu.name }, value(gpu));
+        },
+      }),
+    );
+  perGpu('diffscope_gpu_memory_used_bytes', "GPU memory in use on the worker's GPU (all processes)", (g) => g.memoryUsedMb * MIB);
+  perGpu('diffscope_gpu_memory_total_bytes', "GPU memory of the worker's GPU", (g) => g.memoryTotalMb * MIB);
+  perGpu('diffscope_gpu_utilization_ratio', "Utilisation of the worker's GPU over nvidia-smi's last sample period (0-1)", (g) => g.utilizationPct / 100);
+}

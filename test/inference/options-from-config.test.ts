@@ -11,11 +11,15 @@ describe('inferenceOptionsFromConfig', () => {
       DIFFSCOPE_INTRA_OP_THREADS: '3',
       DIFFSCOPE_GRAPH_OPTIMIZATION: 'basic',
       DIFFSCOPE_EXECUTION_PROVIDER: 'cuda',
+      DIFFSCOPE_WEBGPU_LAYOUT: 'NHWC',
+      DIFFSCOPE_GPU_INDEX: '1',
     });
     expect(inferenceOptionsFromConfig(config)).toEqual({
       modelsDir: '/srv/models',
       modelCacheMb: 512,
-      session: { intraOpNumThreads: 3, graphOptimizationLevel: 'basic', executionProviders: ['cuda'] },
+      executionProvider: 'cuda',
+      gpuIndex: 1,
+      session: { intraOpNumThreads: 3, graphOptimizationLevel: 'basic', webgpu: { preferredLayout: 'NHWC', validationMode: 'basic' } },
     });
   });
 
@@ -23,7 +27,9 @@ describe('inferenceOptionsFromConfig', () => {
     expect(inferenceOptionsFromConfig(loadConfig({}))).toEqual({
       modelsDir: 'models',
       modelCacheMb: 2048,
-      session: { intraOpNumThreads: 0, graphOptimizationLevel: 'all', executionProviders: ['cpu'] },
+      executionProvider: 'cpu',
+      gpuIndex: 0,
+      session: { intraOpNumThreads: 0, graphOptimizationLevel: 'all', webgpu: { preferredLayout: 'NCHW', validationMode: 'basic' } },
     });
   });
 });
