@@ -16,6 +16,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
+import { ATTR } from '../contract/index.js';
 import { ensureContextManager } from './request-scope.js';
 import { serviceVersion } from './state.js';
 
@@ -60,7 +61,7 @@ export async function withSpan<T>(
     span.recordException(err instanceof Error ? err : describe(err));
     span.setStatus({ code: SpanStatusCode.ERROR, message: describe(err) });
     const code = (err as { code?: unknown } | null)?.code;
-    span.setAttribute('error.type', typeof code === 'string' ? code : err instanceof Error ? err.name : 'Error');
+    span.setAttribute(ATTR.ERROR_TYPE, typeof code === 'string' ? code : err instanceof Error ? err.name : 'Error');
     throw err;
   } finally {
     span.end();
