@@ -54,8 +54,7 @@ interface InFlight {
   settled: boolean;
   /** The policy's work on it is over (its processor ended, or never started). */
   finished: Promise<void>;
-  /** Resolves once the transport carried out the settlement, ahead of a processor slow to notice a hand-back. */
-  readonly outcome: Promise<void>;
+  /** The transport carried out the settlement (possibly ahead of a processor slow to notice a hand-back). */
   readonly markSettled: () => void;
 }
 
@@ -102,7 +101,7 @@ export abstract class ConsumerCore implements QueueConsumer {
   protected deliver(delivery: Delivery): Promise<void> {
     let markSettled: () => void = () => {};
     const outcome = new Promise<void>((resolve) => (markSettled = resolve));
-    const entry: InFlight = { delivery, controller: new AbortController(), settled: false, finished: Promise.resolve(), outcome, markSettled };
+    const entry: InFlight = { delivery, controller: new AbortController(), settled: false, finished: Promise.resolve(), markSettled };
     this.inflight.add(entry);
     entry.finished = this.run(entry).finally(() => {
       this.inflight.delete(entry);
