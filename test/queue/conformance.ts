@@ -59,6 +59,19 @@ export function queueConformance(target: QueueTarget): void {
       return consumer;
     };
 
+    /** Consume, recording what onDeadLetter is told. */
+    const consumeRecordingDead = async <T>(queue: string, fn: (m: DeliveredMessage<T>, s: AbortSignal) => Promise<void>, o: Partial<ConsumerOptions>) => {
+      const dead: { message: DeliveredMessage; error: Error }[] = [];
+      await consume(queue, fn, { ...o, onDeadLetter: (message, error) => void dead.push({ message, error }) });
+      return dead;
+    };
+    /** The dead letters once the backend lists any (onDeadLetter may run before the move is visible). */
+    const listedDeadLetters = (queue: string) =>
+      waitFor(async () => {
+        const letters = await backend.deadLetters(queue);
+        return letters.length > 0 ? letters : null;
+      }, 'dead letter listed');
+
     beforeAll(async () => {
       backend = await target.create({ leaseMs: LEASE_MS });
     });
@@ -156,14 +169,13 @@ export function queueConformance(target: QueueTarget): void {
       const producer = await backend.producer(queue);
       await producer.publish('d-1', { doomed: true }, { request_id: 'd-1' });
       let deliveries = 0;
-      const dead: { message: DeliveredMessage; error: Error }[] = [];
-      await consume(
+      const dead = await consumeRecordingDead(
         queue,
         async () => {
           deliveries++;
           throw new Error('always fails');
         },
-        { maxAttempts: 2, onDeadLetter: (message, error) => void dead.push({ message, error }) },
+        { maxAttempts: 2 },
       );
       await waitFor(() => dead.length === 1, 'onDeadLetter');
       await sleep(400); // would expose a second call or a further delivery
@@ -171,10 +183,7 @@ export function queueConformance(target: QueueTarget): void {
       expect(deliveries).toBe(2);
       expect(dead[0].message.id).toBe('d-1');
       expect(dead[0].error.message).toContain('always fails');
-      const letters = await waitFor(async () => {
-        const l = await backend.deadLetters(queue);
-        return l.length > 0 ? l : null;
-      }, 'dead letter listed');
+      const letters = await listedDeadLetters(queue);
       expect(letters.map((l) => l.id)).toEqual(['d-1']);
       expect(letters[0].headers.request_id).toBe('d-1');
       expect(letters[0].payload).toEqual({ doomed: true });
@@ -239,17 +248,13 @@ export function queueConformance(target: QueueTarget): void {
       await doomed.started('poison');
       await doomed.kill();
       let processed = 0;
-      const dead: { message: DeliveredMessage; error: Error }[] = [];
-      await consume(queue, async () => void processed++, { maxAttempts: 1, onDeadLetter: (message, error) => void dead.push({ message, error }) });
+      const dead = await consumeRecordingDead(queue, async () => void processed++, { maxAttempts: 1 });
       await waitFor(() => dead.length === 1, 'onDeadLetter for the crash loop', 30_000);
       expect(processed).toBe(0);
       expect(dead[0].message.id).toBe('poison');
       expect(dead[0].error.message).toBe('delivered 1 time without completing (consumer died)');
       expect(dead[0].message.attempt).toBe(2);
-      const letters = await waitFor(async () => {
-        const l = await backend.deadLetters(queue);
-        return l.length > 0 ? l : null;
-      }, 'dead letter listed');
+      const letters = await listedDeadLetters(queue);
       expect(letters.map((l) => l.id)).toEqual(['poison']);
       expect(letters[0].error).toBe(dead[0].error.message);
       expect(letters[0].attempt).toBe(2);
@@ -276,16 +281,12 @@ export function queueConformance(target: QueueTarget): void {
       expect(await doomed.started('lf')).toBe(2);
       await doomed.kill();
       let processed = 0;
-      const dead: { message: DeliveredMessage; error: Error }[] = [];
-      await consume(queue, async () => void processed++, { maxAttempts: 2, onDeadLetter: (message, error) => void dead.push({ message, error }) });
+      const dead = await consumeRecordingDead(queue, async () => void processed++, { maxAttempts: 2 });
       await waitFor(() => dead.length === 1, 'onDeadLetter after the lost delivery', 30_000);
       expect(processed).toBe(0);
       expect(dead[0].message.attempt).toBe(3);
       expect(dead[0].error.message).toBe('delivered 2 times without completing (consumer died); last error: model file unreadable');
-      const letters = await waitFor(async () => {
-        const l = await backend.deadLetters(queue);
-        return l.length > 0 ? l : null;
-      }, 'dead letter listed');
+      const letters = await listedDeadLetters(queue);
       expect(letters.map((l) => [l.id, l.attempt, l.error])).toEqual([['lf', 3, dead[0].error.message]]);
     });
 

@@ -15,6 +15,11 @@ export type {
   StageGroup,
   StageName,
   StageStats,
+  StageComparison,
+  ComparedParameterName,
+  ComparedTrace,
+  ParameterComparison,
+  TraceComparison,
 } from '../../../src/contract/index.js';
 
 /** One span after shaping: indices instead of ids, so the views and the critical path stay O(n). */
