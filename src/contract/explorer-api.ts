@@ -136,6 +136,9 @@ export interface StageGroup {
   key: StageGroupKey;
   requests: number;
   stages: StageStats[];
+  /** The group's slowest request end to end, and its median one (nearest rank): the UI compares the two. */
+  slowest_trace_id: string;
+  median_trace_id: string;
 }
 
 /** GET /api/analysis/stages → `{ data: StageAnalysis }`: p50/p95 per stage of the last N requests. */

@@ -10,6 +10,7 @@ export { ATTR, type AttributeKey } from './attributes.js';
 export {
   STAGES,
   cacheStateOf,
+  isSummaryStage,
   stageOfSpan,
   stageRank,
   type CacheEvidence,
@@ -32,6 +33,17 @@ export {
 } from './log-fields.js';
 export { LOG_EVENTS, isLogEventName, type LogEventName, type LogEventSpec, type LogScope } from './log-events.js';
 export { validateLogRecord, type ValidateLogRecordOptions } from './log-validation.js';
+export {
+  COMPARED_PARAMETERS,
+  MAX_COMPARED_TRACES,
+  MIN_COMPARED_TRACES,
+  type ComparedParameterName,
+  type ComparedTrace,
+  type ParameterComparison,
+  type StageComparison,
+  type TraceComparison,
+  type TraceComparisonResponse,
+} from './trace-comparison.js';
 export type {
   ApiErrorBody,
   DependencyLink,

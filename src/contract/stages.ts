@@ -8,6 +8,7 @@ import { SPAN } from './span-names.js';
 export const STAGES = [
   SPAN.QUEUE_WAIT,
   SPAN.MODEL_LOAD,
+  SPAN.MODEL_WARMUP,
   SPAN.TEXT_ENCODE,
   SPAN.SAMPLING,
   SPAN.VAE_DECODE,
@@ -22,6 +23,11 @@ export const STAGES = [
 export type StageName = (typeof STAGES)[number];
 
 const STAGE_SET: ReadonlySet<string> = new Set(STAGES);
+
+/** `inference` and `total` contain the other stages: views set them apart and never rank them against the rest. */
+export function isSummaryStage(stage: StageName): boolean {
+  return stage === SPAN.INFERENCE || stage === 'total';
+}
 
 /** The stage a span's duration counts toward; `image.decode` (no VAE) is the decode stage too. */
 export function stageOfSpan(spanName: string): StageName | undefined {

@@ -44,7 +44,7 @@ describe('GET /api/analysis/stages', () => {
     expect(status).toBe(200);
     const a = body.data;
     expect(a.requests).toBe(20);
-    expect(a.stages.map((s: any) => s.stage)).toEqual(['queue.wait', 'model.load', 'text.encode', 'sampling', 'vae.decode', 'storage.put', 'notify.webhook', 'inference', 'total']);
+    expect(a.stages.map((s: any) => s.stage)).toEqual(['queue.wait', 'model.load', 'model.warmup', 'text.encode', 'sampling', 'vae.decode', 'storage.put', 'notify.webhook', 'inference', 'total']);
     expect(stage(a.stages, 'queue.wait')).toEqual({ stage: 'queue.wait', count: 20, p50_ms: 10, p95_ms: 19 });
     expect(stage(a.stages, 'model.load')).toEqual({ stage: 'model.load', count: 4, p50_ms: 101, p95_ms: 103 });
     expect(stage(a.stages, 'sampling')).toMatchObject({ count: 20, p50_ms: 609, p95_ms: 618 });

@@ -171,7 +171,7 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (real explorer, data 
     await page.waitForSelector('.stage-table');
     expect(await page.locator('.stage-table').count()).toBe(5);
     const firstStages = await page.locator('.stage-table').first().locator('tbody th').allTextContents();
-    expect(firstStages).toEqual(['queue wait', 'model load', 'text encode', 'sampling', 'decode', 'storage', 'notify', 'inference (all)', 'end to end']);
+    expect(firstStages).toEqual(['queue wait', 'model load', 'warm-up', 'text encode', 'sampling', 'decode', 'storage', 'notify', 'inference (all)', 'end to end']);
     await page.screenshot({ path: join(artifactsDir, 'explorer-analysis.png'), fullPage: true });
   });
 

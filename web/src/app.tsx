@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { AnalysisPage } from './pages/analysis/analysis-page.js';
+import { ComparePage } from './pages/compare/compare-page.js';
 import { LogsPage } from './pages/logs/logs-page.js';
 import { SearchPage } from './pages/search/search-page.js';
 import { TracePage } from './pages/trace/trace-page.js';
@@ -19,8 +20,13 @@ export function App(): JSX.Element {
   const route = matchRoute(location.path);
   useEffect(() => void loadServices(), []);
   useEffect(() => {
-    document.title = route.page === 'trace' ? `trace ${route.traceID.slice(0, 8)} · diffscope` : 'diffscope explorer';
-  }, [route.page, route.page === 'trace' ? route.traceID : '']);
+    document.title =
+      route.page === 'trace'
+        ? `trace ${route.traceID.slice(0, 8)} · diffscope`
+        : route.page === 'compare'
+          ? `compare ${route.traceIDs.map((id) => id.slice(0, 8)).join(' vs ')} · diffscope`
+          : 'diffscope explorer';
+  }, [route.page, route.page === 'trace' ? route.traceID : route.page === 'compare' ? route.traceIDs.join() : '']);
   return (
     <div class="app">
       <a class="skip-link" href="#main">
@@ -42,6 +48,7 @@ export function App(): JSX.Element {
         {route.page === 'trace' && <TracePage traceID={route.traceID} spanParam={location.query.get('span')} />}
         {route.page === 'logs' && <LogsPage location={location} />}
         {route.page === 'analysis' && <AnalysisPage location={location} />}
+        {route.page === 'compare' && <ComparePage traceIDs={route.traceIDs} />}
         {route.page === 'not-found' && (
           <p class="pad">
             Nothing at {location.path}. <Link href="/search">Search traces</Link>

@@ -23,6 +23,7 @@ import type { ExplorerStore } from '../store/explorer-store.js';
 import { firstString, parseLimit } from './params.js';
 
 interface RequestTiming {
+  traceId: string;
   stagesUs: Map<StageName, number>;
   cold: boolean;
   key: StageGroupKey;
@@ -55,6 +56,13 @@ function attrString(v: unknown): string | null {
 
 function attrBoolean(v: unknown): boolean | undefined {
   return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : undefined;
+}
+
+/** By end-to-end time: the slowest request and the median one (nearest rank), to compare side by side. */
+function slowestAndMedian(members: RequestTiming[]): { slowest_trace_id: string; median_trace_id: string } {
+  const byTotal = [...members].sort((a, b) => (a.stagesUs.get('total') ?? 0) - (b.stagesUs.get('total') ?? 0));
+  const rank = Math.max(1, Math.ceil(byTotal.length / 2));
+  return { slowest_trace_id: byTotal[byTotal.length - 1].traceId, median_trace_id: byTotal[rank - 1].traceId };
 }
 
 export function analyzeStages(db: Database.Database, limit: number, service?: string): StageAnalysis {
@@ -99,6 +107,7 @@ export function analyzeStages(db: Database.Database, limit: number, service?: st
       coldStart: attrBoolean(inferenceAttrs[ATTR.DIFFUSION_COLD_START]),
     });
     requests.push({
+      traceId,
       stagesUs,
       cold: cache === 'cold',
       key: {
@@ -125,7 +134,7 @@ export function analyzeStages(db: Database.Database, limit: number, service?: st
     warm: { requests: warm.length, stages: stats(warm) },
     groups: [...groups.values()]
       .sort((a, b) => b.members.length - a.members.length)
-      .map((g) => ({ key: g.key, requests: g.members.length, stages: stats(g.members) })),
+      .map((g) => ({ key: g.key, requests: g.members.length, stages: stats(g.members), ...slowestAndMedian(g.members) })),
   };
 }
 

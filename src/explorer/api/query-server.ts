@@ -10,6 +10,7 @@ import { registerJaegerV3Routes } from './jaeger-v3-routes.js';
 import { registerSpmRoutes } from './spm-routes.js';
 import { registerLogRoutes } from './logs-routes.js';
 import { registerAnalysisRoutes } from './analysis.js';
+import { registerCompareRoutes } from './compare-routes.js';
 import { registerImageRoute } from './image-route.js';
 import { registerStaticUi } from './static-ui.js';
 
@@ -47,6 +48,7 @@ export function buildQueryServer(options: QueryServerOptions): FastifyInstance {
   registerSpmRoutes(app, store);
   registerLogRoutes(app, store);
   registerAnalysisRoutes(app, store);
+  registerCompareRoutes(app, store);
   registerImageRoute(app, store, options.outputDir);
   registerStaticUi(app, options.webRoot, options.token);
   return app;

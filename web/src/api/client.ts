@@ -1,4 +1,4 @@
-import type { JaegerTrace, LogEntry, StageAnalysis } from '../model/types.js';
+import type { JaegerTrace, LogEntry, StageAnalysis, TraceComparison } from '../model/types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -14,8 +14,9 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   if (!res.ok) {
     let detail = '';
     try {
-      const body = (await res.json()) as { errors?: { msg?: string }[]; message?: string };
-      detail = body.errors?.[0]?.msg ?? body.message ?? '';
+      // Jaeger's envelope, or diffscope's own { error: { message } } (ApiErrorBody)
+      const body = (await res.json()) as { errors?: { msg?: string }[]; error?: { message?: string }; message?: string };
+      detail = body.errors?.[0]?.msg ?? body.error?.message ?? body.message ?? '';
     } catch {
       // body was not JSON; the status says enough
     }
@@ -84,6 +85,13 @@ export async function searchLogs(q: LogQuery, signal?: AbortSignal): Promise<{ d
 
 export async function fetchStages(limit: number, signal?: AbortSignal): Promise<StageAnalysis> {
   return (await getJson<{ data: StageAnalysis }>(`/api/analysis/stages${qs({ limit })}`, signal)).data;
+}
+
+/** GET /api/compare: the first id is the baseline. */
+export async function fetchComparison(traceIDs: readonly string[], signal?: AbortSignal): Promise<TraceComparison> {
+  const q = new URLSearchParams();
+  for (const id of traceIDs) q.append('trace_id', id);
+  return (await getJson<{ data: TraceComparison }>(`/api/compare?${q.toString()}`, signal)).data;
 }
 
 export function imageUrl(traceID: string, k: number): string {

@@ -1,5 +1,5 @@
 export { navigate, useLocation } from './router.js';
 export type { Location } from './router.js';
-export { matchRoute, queryString } from './routes.js';
+export { compareHref, matchRoute, queryString } from './routes.js';
 export type { Route } from './routes.js';
 export { Link } from './link.js';

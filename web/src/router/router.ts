@@ -1,7 +1,7 @@
 import { createStore, useStore } from '../stores/store.js';
 
 // Pure URL helpers live in routes.ts (unit-tested without a DOM); re-exported for the views.
-export { matchRoute, queryString } from './routes.js';
+export { compareHref, matchRoute, queryString } from './routes.js';
 export type { Route } from './routes.js';
 
 export interface Location {

@@ -2,7 +2,8 @@ import type { JSX } from 'preact';
 import { fetchStages } from '../../api/client.js';
 import { useAsync } from '../../components/use-async.js';
 import type { StageAnalysis, StageStats } from '../../model/types.js';
-import { navigate, queryString } from '../../router/router.js';
+import { Link } from '../../router/link.js';
+import { compareHref, navigate, queryString } from '../../router/router.js';
 import type { Location } from '../../router/router.js';
 import { StageTable } from './stage-table.js';
 
@@ -54,12 +55,19 @@ function AnalysisBody({ a }: { a: StageAnalysis }): JSX.Element {
       <h2 class="section-title">By model, sampler, steps and size</h2>
       <div class="stage-grid">
         {a.groups.map((g) => (
-          <StageTable
-            key={JSON.stringify(g.key)}
-            caption={`${g.key.model ?? '?'} · ${g.key.sampler ?? '?'} · ${g.key.steps ?? '?'} steps · ${g.key.size ?? '?'} — ${g.requests} requests`}
-            stages={g.stages}
-            scaleMs={groupScale}
-          />
+          <div key={JSON.stringify(g.key)} class="stage-group">
+            <StageTable
+              caption={`${g.key.model ?? '?'} · ${g.key.sampler ?? '?'} · ${g.key.steps ?? '?'} steps · ${g.key.size ?? '?'} — ${g.requests} requests`}
+              stages={g.stages}
+              scaleMs={groupScale}
+            />
+            {g.slowest_trace_id && g.median_trace_id && g.slowest_trace_id !== g.median_trace_id && (
+              // the median is the baseline, so the table shows what the slowest spent more on
+              <Link href={compareHref([g.median_trace_id, g.slowest_trace_id])} class="compare-group-link">
+                Compare slowest vs median
+              </Link>
+            )}
+          </div>
         ))}
       </div>
     </>

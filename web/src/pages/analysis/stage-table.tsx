@@ -1,20 +1,10 @@
 import type { JSX } from 'preact';
 import { formatMs } from '../../model/format.js';
-import type { StageName, StageStats } from '../../model/types.js';
+import { STAGE_LABELS, isSummaryStage } from '../../model/stage-labels.js';
+import type { StageStats } from '../../model/types.js';
 
 // Stage names and their order are the contract's (src/contract/stages.ts): the API answers
 // every stage in STAGES order, so the table keeps the order it receives.
-const LABELS: Record<StageName, string> = {
-  'queue.wait': 'queue wait',
-  'model.load': 'model load',
-  'text.encode': 'text encode',
-  sampling: 'sampling',
-  'vae.decode': 'decode',
-  'storage.put': 'storage',
-  'notify.webhook': 'notify',
-  inference: 'inference (all)',
-  total: 'end to end',
-};
 
 /** p50 as a solid bar, p95 as a lighter extension, on one scale shared by the caller. */
 export function StageTable({ stages, scaleMs, caption }: { stages: StageStats[]; scaleMs: number; caption: string }): JSX.Element {
@@ -34,8 +24,8 @@ export function StageTable({ stages, scaleMs, caption }: { stages: StageStats[];
       </thead>
       <tbody>
         {stages.map((s) => (
-          <tr key={s.stage} class={`${s.count === 0 ? 'empty-stage' : ''}${s.stage === 'total' || s.stage === 'inference' ? ' summary-stage' : ''}`}>
-            <th scope="row">{LABELS[s.stage]}</th>
+          <tr key={s.stage} class={`${s.count === 0 ? 'empty-stage' : ''}${isSummaryStage(s.stage) ? ' summary-stage' : ''}`}>
+            <th scope="row">{STAGE_LABELS[s.stage]}</th>
             <td class="num">{s.count}</td>
             <td class="num">{s.count > 0 ? formatMs(s.p50_ms) : '–'}</td>
             <td class="num">{s.count > 0 ? formatMs(s.p95_ms) : '–'}</td>

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useRef } from 'preact/hooks';
 import { Link } from '../../router/link.js';
+import { CompareWithForm } from '../compare/compare-with-form.js';
 import { navigate, queryString } from '../../router/router.js';
 import { useStore } from '../../stores/store.js';
 import { SpanDetail } from './detail/span-detail.js';
@@ -79,6 +80,7 @@ function TraceLoaded({ data, spanParam }: { data: TraceData; spanParam: string |
         <label>
           <input type="checkbox" checked={layout.detailPane} onChange={(e) => setLayout({ detailPane: e.currentTarget.checked })} /> Span detail
         </label>
+        <CompareWithForm traceID={model.traceID} />
         <span class="legend">
           <span class="legend-critical" /> critical path <span class="legend-queue" /> queue wait <span class="legend-error" /> error
         </span>

@@ -21,13 +21,15 @@ export interface SpanRowProps {
   traceDurationUs: number;
   logCount: number;
   onSelect: (index: number) => void;
-  onToggle: (index: number) => void;
+  /** Without it the row is always expanded and has no toggle (the compare page's compact waterfalls). */
+  onToggle?: (index: number) => void;
 }
 
 export function SpanRow(p: SpanRowProps): JSX.Element {
   const { span } = p;
   const levels = Math.min(span.depth, MAX_INDENT_LEVELS);
   const hasChildren = span.children.length > 0;
+  const { onToggle } = p;
   const attempt = numberTag(tagValue(span.tags, 'messaging.delivery.attempt'));
   const cls = `row span-row${p.selected ? ' selected' : ''}${p.critical ? ' on-critical' : ''}${span.isError ? ' is-error' : ''}`;
   return (
@@ -46,7 +48,7 @@ export function SpanRow(p: SpanRowProps): JSX.Element {
       <div class="name-cell" style={{ width: `${p.nameColumnPct}%` }} title={span.depth > levels ? `depth ${span.depth}` : undefined}>
         <span class="indent" style={{ width: `${levels * INDENT_PX}px` }} />
         {span.depth > levels && <span class="depth-mark">{span.depth}</span>}
-        {hasChildren ? (
+        {hasChildren && onToggle ? (
           <button
             type="button"
             class="toggle"
@@ -54,7 +56,7 @@ export function SpanRow(p: SpanRowProps): JSX.Element {
             aria-label={p.collapsed ? `expand ${span.operationName}` : `collapse ${span.operationName}`}
             onClick={(e) => {
               e.stopPropagation();
-              p.onToggle(span.index);
+              onToggle(span.index);
             }}
           >
             {p.collapsed ? '▸' : '▾'}
