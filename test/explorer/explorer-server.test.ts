@@ -110,15 +110,16 @@ describe('GET /api/traces/{traceID}/image/{k}', () => {
     expect(Buffer.from(await res.arrayBuffer())).toEqual(png);
   });
 
-  it('refuses files outside the output dir, also through a symlink; 404 for s3 and missing', async () => {
-    const outsideRes = await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/1`);
-    expect(outsideRes.status).toBe(404);
-    expect(await outsideRes.text()).toMatch(/not under the output directory/);
-    const linkRes = await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/2`);
-    expect(linkRes.status).toBe(404);
-    expect(await linkRes.text()).toMatch(/not under the output directory/);
-    expect((await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/3`)).status).toBe(404);
-    expect((await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/9`)).status).toBe(404);
-    expect((await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/x`)).status).toBe(400);
+  it('refuses files outside the output dir, also through a symlink; 404 for s3 and missing, all alike', async () => {
+    const answer = async (k: string) => {
+      const res = await fetch(`${ex.queryUrl}/api/traces/${traceId}/image/${k}`);
+      return { status: res.status, body: await res.text() };
+    };
+    const missing = await answer('9');
+    expect(missing.status).toBe(404);
+    // outside (1), outside through a symlink (2), s3 (3): the same answer as a missing image,
+    // so the route tells nobody which files exist elsewhere on the host
+    for (const k of ['1', '2', '3']) expect(await answer(k)).toEqual(missing);
+    expect((await answer('x')).status).toBe(400);
   });
 });

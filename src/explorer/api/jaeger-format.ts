@@ -90,8 +90,10 @@ export function toJaegerTraces(spans: StoredSpan[], resources: Map<number, Store
       tags: spanTags(s),
       logs,
       processID,
-      warnings: null,
+      // what the explorer cut or dropped (span-queries.ts): shown by Jaeger's UI in the span's detail
+      warnings: s.warnings?.length ? s.warnings : null,
     });
+    if (s.traceWarnings?.length) entry.trace.warnings = [...(entry.trace.warnings ?? []), ...s.traceWarnings];
   }
   return [...traces.values()].map((e) => e.trace);
 }

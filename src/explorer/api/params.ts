@@ -35,7 +35,8 @@ export function parseLookbackUs(input: string | undefined): number | undefined {
 
 /** `tags` as Jaeger's UI sends it (JSON object) or as logfmt (`k=v k2="v 2"`). */
 export function parseTags(input: string | string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  // no prototype: a key such as "__proto__" is a tag like any other
+  const out = Object.create(null) as Record<string, string>;
   const parts = input === undefined ? [] : Array.isArray(input) ? input : [input];
   for (const raw of parts) {
     const text = raw.trim();

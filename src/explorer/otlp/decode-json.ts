@@ -10,6 +10,7 @@ import {
   bodyToText,
   finishLogRecord,
   isZeroId,
+  setAttr,
   type AttrValue,
   type Attributes,
   type DecodedBatch,
@@ -123,13 +124,13 @@ function anyValue(raw: unknown, ctx: DecodeContext, depth: number): AttrValue | 
   if ('kvlistValue' in v) {
     const values = arr(obj(v.kvlistValue, 'kvlistValue').values, 'kvlistValue.values');
     if (ctx.tooDeep(depth)) return DROP;
-    const out: Attributes = Object.create(null) as Attributes;
+    const out: Attributes = {};
     for (const item of values) {
       if (!ctx.takeElement()) return DROP;
       const kv = obj(item, 'KeyValue');
       const x = anyValue(kv.value, ctx, depth + 1);
       if (x === DROP) return DROP;
-      out[ctx.text(str(kv.key, 'key'))] = x;
+      setAttr(out, ctx.text(str(kv.key, 'key')), x);
     }
     return out;
   }
@@ -139,13 +140,13 @@ function anyValue(raw: unknown, ctx: DecodeContext, depth: number): AttrValue | 
 
 /** A KeyValue list under a count limit; `dropped` is how many the limits took away. */
 function keyValues(raw: unknown, ctx: DecodeContext, max: number): { attributes: Attributes; dropped: number } {
-  const attributes: Attributes = Object.create(null) as Attributes;
+  const attributes: Attributes = {};
   let kept = 0;
   let dropped = 0;
   for (const item of arr(raw, 'attributes')) {
     const kv = obj(item, 'KeyValue');
     const key = ctx.text(str(kv.key, 'key'));
-    const isNew = !(key in attributes);
+    const isNew = !Object.hasOwn(attributes, key);
     if (isNew && kept >= max) {
       obj(kv.value, 'AnyValue');
       ctx.noteDropped('count');
@@ -159,7 +160,7 @@ function keyValues(raw: unknown, ctx: DecodeContext, max: number): { attributes:
       dropped++;
       continue;
     }
-    attributes[key] = value;
+    setAttr(attributes, key, value);
     if (isNew) kept++;
   }
   return { attributes, dropped };

@@ -19,6 +19,7 @@ import {
   bodyToText,
   finishLogRecord,
   isZeroId,
+  setAttr,
   type AttrValue,
   type Attributes,
   type DecodedBatch,
@@ -91,12 +92,12 @@ function anyValue(v: Msg, ctx: DecodeContext, depth: number): AttrValue | Droppe
     case 'kvlistValue': {
       if (ctx.tooDeep(depth)) return DROP;
       const values = v.kvlistValue.values as Msg[];
-      const out: Attributes = Object.create(null) as Attributes;
+      const out: Attributes = {};
       for (let i = 0; i < values.length; i++) {
         if (!ctx.takeElement()) return DROP;
         const x = anyValue(values[i].value, ctx, depth + 1);
         if (x === DROP) return DROP;
-        out[ctx.text(values[i].key)] = x;
+        setAttr(out, ctx.text(values[i].key), x);
       }
       return out;
     }
@@ -107,13 +108,13 @@ function anyValue(v: Msg, ctx: DecodeContext, depth: number): AttrValue | Droppe
 
 /** A KeyValue list under a count limit; `dropped` is how many the limits took away. */
 function keyValues(list: Msg[] | undefined, ctx: DecodeContext, max: number): { attributes: Attributes; dropped: number } {
-  const attributes: Attributes = Object.create(null) as Attributes;
+  const attributes: Attributes = {};
   let dropped = 0;
   if (!list) return { attributes, dropped };
   let kept = 0;
   for (let i = 0; i < list.length; i++) {
     const key = ctx.text(list[i].key);
-    const isNew = !(key in attributes);
+    const isNew = !Object.hasOwn(attributes, key);
     if (isNew && kept >= max) {
       ctx.noteDropped('count');
       dropped++;
@@ -126,7 +127,7 @@ function keyValues(list: Msg[] | undefined, ctx: DecodeContext, max: number): { 
       dropped++;
       continue;
     }
-    attributes[key] = value;
+    setAttr(attributes, key, value);
     if (isNew) kept++;
   }
   return { attributes, dropped };

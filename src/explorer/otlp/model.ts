@@ -6,6 +6,15 @@
 export type AttrValue = string | number | boolean | null | AttrValue[] | { [key: string]: AttrValue };
 export type Attributes = Record<string, AttrValue>;
 
+/**
+ * Sets an attribute whatever its key: `__proto__` becomes an own property like any other key
+ * instead of replacing the object's prototype (plain objects stay fast for JSON.stringify).
+ */
+export function setAttr(out: Attributes, key: string, value: AttrValue): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, configurable: true, writable: true });
+  else out[key] = value;
+}
+
 export interface ResourceInfo {
   service: string;
   attributes: Attributes;

@@ -7,6 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../limits.js';
+import { setQueryLimits } from './span-queries.js';
 
 export type { SpanRow, LogRow } from './rows.js';
 
@@ -32,6 +33,7 @@ export class ExplorerStore {
     this.counters = options.counters;
     this.db = new Database(options.dbPath, { readonly: true, fileMustExist: true });
     this.db.pragma(`cache_size = -${(options.cacheMb ?? 64) * 1024}`);
+    setQueryLimits(this.db, this.queryLimits);
   }
 
   /** Rows committed since start (for /api/health and the benchmark). */

@@ -1,5 +1,7 @@
 /** Read side of the log table, with FTS5 full-text search over body and attributes. */
 import type Database from 'better-sqlite3';
+import { queryLimitsOf } from './span-queries.js';
+import { capAttributesJson, cutText } from './served-values.js';
 
 export interface LogSearch {
   traceId?: string;
@@ -61,6 +63,12 @@ export function searchLogs(db: Database.Database, q: LogSearch): { rows: StoredL
        ORDER BY time_us DESC, id DESC LIMIT ?`,
     )
     .all(...params, q.limit) as StoredLog[];
+  // served values are capped like spans' (the marker at the end of a cut value says so)
+  const max = queryLimitsOf(db).maxServedValueLength;
+  for (const row of rows) {
+    if (row.body !== null) row.body = cutText(row.body, max) ?? row.body;
+    row.attributes = capAttributesJson(row.attributes, max, '', []);
+  }
   const total = rows.length < q.limit
     ? rows.length
     : (db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM logs ${clause} LIMIT ${MAX_COUNTED_LOGS})`).pluck().get(...params) as number);

@@ -1,5 +1,7 @@
 /** Read side of the span tables: what the Jaeger-compatible API and the analysis need. */
 import type Database from 'better-sqlite3';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../limits.js';
+import { capAttributesJson, capEntriesJson, receiptWarnings } from './served-values.js';
 
 export interface StoredSpan {
   trace_id: string;
@@ -19,6 +21,30 @@ export interface StoredSpan {
   attributes: string;
   events: string | null;
   links: string | null;
+  /** What the explorer cut or dropped in this span (Jaeger's span `warnings`). */
+  warnings?: string[];
+  /** On the first span of a trace cut to the span limit: what was left out (Jaeger's trace `warnings`). */
+  traceWarnings?: string[];
+}
+
+/** A query asked for more than the explorer serves in one answer: the client's 400. */
+export class QueryLimitError extends Error {
+  readonly statusCode = 400;
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryLimitError';
+  }
+}
+
+const limitsByDb = new WeakMap<Database.Database, QueryLimits>();
+
+/** The limits every query on this connection applies (set by the query side's ExplorerStore). */
+export function setQueryLimits(db: Database.Database, limits: QueryLimits): void {
+  limitsByDb.set(db, limits);
+}
+
+export function queryLimitsOf(db: Database.Database): QueryLimits {
+  return limitsByDb.get(db) ?? DEFAULT_QUERY_LIMITS;
 }
 
 export interface StoredResource {
@@ -60,12 +86,51 @@ export function spanKindNumber(name: string): number | undefined {
   return KIND_BY_NAME[name.toLowerCase()];
 }
 
+/** Values cut to the served length; warnings for what was cut, and for what was dropped on receipt. */
+function capSpan(s: StoredSpan, max: number): StoredSpan {
+  const warnings: string[] = [];
+  receiptWarnings(s.attributes, warnings);
+  s.attributes = capAttributesJson(s.attributes, max, '', warnings);
+  s.events = capEntriesJson(s.events, max, 'event', warnings);
+  s.links = capEntriesJson(s.links, max, 'link', warnings);
+  if (s.status_message && s.status_message.length > max) {
+    warnings.push(`status message cut to ${max} of ${s.status_message.length} characters`);
+    s.status_message = `${s.status_message.slice(0, max)}… [cut by the explorer: ${s.status_message.length} characters]`;
+  }
+  if (warnings.length) s.warnings = warnings;
+  return s;
+}
+
+/**
+ * The spans of each trace (in the order the ids are given; within a trace, by start time), at
+ * most the per-trace and per-answer span limits: a cut trace's first span carries a trace
+ * warning saying how many spans were left out. Values are capped to the served length.
+ */
 export function getSpansOfTraces(db: Database.Database, traceIds: string[]): StoredSpan[] {
-  if (traceIds.length === 0) return [];
-  const placeholders = traceIds.map(() => '?').join(',');
-  return db
-    .prepare(`SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id IN (${placeholders}) ORDER BY start_us, id`)
-    .all(...traceIds) as StoredSpan[];
+  const limits = queryLimitsOf(db);
+  const ids = [...new Set(traceIds)];
+  if (ids.length > limits.maxTraceIdsPerRequest) {
+    throw new QueryLimitError(`at most ${limits.maxTraceIdsPerRequest} trace ids per request (got ${ids.length})`);
+  }
+  const select = db.prepare(`SELECT ${SPAN_COLUMNS} FROM spans WHERE trace_id = ? ORDER BY start_us, id LIMIT ?`);
+  const count = db.prepare('SELECT COUNT(*) FROM spans WHERE trace_id = ?').pluck();
+  const out: StoredSpan[] = [];
+  let budget = limits.maxSpansPerResponse;
+  for (const traceId of ids) {
+    // every trace asked for gets at least its first span, however much the others took
+    const cap = Math.max(1, Math.min(limits.maxSpansPerTrace, budget));
+    const rows = select.all(traceId, cap + 1) as StoredSpan[];
+    if (rows.length > cap) {
+      rows.length = cap;
+      const total = count.get(traceId) as number;
+      const why = cap < limits.maxSpansPerTrace ? `the answer's limit of ${limits.maxSpansPerResponse} spans` : `the limit of ${limits.maxSpansPerTrace} spans per trace`;
+      rows[0].traceWarnings = [`trace cut by the explorer: the first ${cap} of ${total} spans (by start time) are shown, ${why}`];
+      rows[0].warnings = [...rows[0].traceWarnings];
+    }
+    budget -= rows.length;
+    for (const row of rows) out.push(capSpan(row, limits.maxServedValueLength));
+  }
+  return out;
 }
 
 const resourceCache = new WeakMap<Database.Database, Map<number, StoredResource>>();
@@ -78,11 +143,13 @@ export function getResources(db: Database.Database, ids: Iterable<number>): Map<
   }
   const out = new Map<number, StoredResource>();
   const stmt = db.prepare('SELECT id, service, attributes FROM resources WHERE id = ?');
+  const max = queryLimitsOf(db).maxServedValueLength;
   for (const id of ids) {
     let r = cache.get(id);
     if (!r) {
       r = stmt.get(id) as StoredResource | undefined;
       if (!r) continue;
+      r.attributes = capAttributesJson(r.attributes, max, '', []);
       cache.set(id, r);
     }
     out.set(id, r);
@@ -115,7 +182,9 @@ export function findTraceIds(db: Database.Database, q: TraceSearch): string[] {
     } else {
       // JSON booleans come back from json_extract as 1/0; accept either spelling.
       const alt = value === 'true' ? '1' : value === 'false' ? '0' : value;
-      const pathExpr = `$."${key.replace(/"/g, '""')}"`;
+      // a JSON string literal is a quoted JSON-path label: any key (quotes, backslashes, dots) addresses itself
+      if (key === '' || key.includes('\u0000')) throw new QueryLimitError('tags: a tag key must be non-empty and must not contain NUL');
+      const pathExpr = `$.${JSON.stringify(key)}`;
       joinResources = true;
       where.push(`(CAST(json_extract(s.attributes, ?) AS TEXT) IN (?, ?) OR CAST(json_extract(r.attributes, ?) AS TEXT) IN (?, ?))`);
       params.push(pathExpr, value, alt, pathExpr, value, alt);
