@@ -1,2 +1,2 @@
 export { loadConfig, parseApiKeys, ConfigError, type Config } from './load-config.js';
-export { configSchema } from './schema.js';
+export { configSchema, BOOLEAN_WORDS } from './schema.js';
