@@ -2,17 +2,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestExplorer, type TestExplorer } from './helpers.js';
 import { postJson } from './fixtures.js';
-import { COLD_20_TRACE_ID, COLD_STEPS_MS, WARM_50_TRACE_ID, WARMUP_MS, coldAndWarm, otlpTracesPayload } from './compare-fixtures.js';
+import { COLD_20_TRACE_ID, COLD_STEPS_MS, WARM_50_TRACE_ID, WARMUP_MS, coldAndWarm, generationTrace, otlpTracesPayload } from './compare-fixtures.js';
 
 const TOKEN = 'compare-t0ken-compare';
 const auth = { authorization: `Bearer ${TOKEN}` };
+/** A warm 20-step euler request: in the cold request's analysis group, and faster than it. */
+const WARM_20_TRACE_ID = 'a4a40000000000000000000000000020';
 
 describe('GET /api/compare', () => {
   let ex: TestExplorer;
   beforeAll(async () => {
     ex = await startTestExplorer({ DIFFSCOPE_EXPLORER_TOKEN: TOKEN });
-    const { cold, warm } = coldAndWarm(Date.now() - 600_000);
-    await postJson(ex.otlpUrl, '/v1/traces', otlpTracesPayload([cold, warm]), auth);
+    const base = Date.now() - 600_000;
+    const { cold, warm } = coldAndWarm(base);
+    const warm20 = generationTrace({ traceId: WARM_20_TRACE_ID, startMs: base + 20_000, cold: false, sampler: 'euler', stepMs: COLD_STEPS_MS, worker: 'inference-worker-a' });
+    await postJson(ex.otlpUrl, '/v1/traces', otlpTracesPayload([cold, warm, warm20]), auth);
   });
   afterAll(async () => {
     await ex?.close();
@@ -54,6 +58,16 @@ describe('GET /api/compare', () => {
     const missing = await ex.get(`/api/compare?trace_id=${COLD_20_TRACE_ID}&trace_id=${unknown}`, auth);
     expect(missing.status).toBe(404);
     expect(missing.body.error).toMatchObject({ code: 'DSC_ERR_API_NOT_FOUND', message: `trace not found: ${unknown}` });
+  });
+
+  it('the stage analysis names each group\'s slowest and median request, for the UI to compare', async () => {
+    const { status, body } = await ex.get('/api/analysis/stages', auth);
+    expect(status).toBe(200);
+    const groups = body.data.groups.map((g: any) => [g.key.sampler, g.key.steps, g.requests, g.slowest_trace_id, g.median_trace_id]);
+    expect(groups).toEqual(expect.arrayContaining([
+      ['euler', 20, 2, COLD_20_TRACE_ID, WARM_20_TRACE_ID],
+      ['ddim', 50, 1, WARM_50_TRACE_ID, WARM_50_TRACE_ID],
+    ]));
   });
 
   it('is not public: 401 without the token', async () => {
