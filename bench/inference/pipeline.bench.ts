@@ -4,6 +4,8 @@
  *   npx tsx bench/inference/pipeline.bench.ts            (or: npm run bench:infer)
  *   BENCH_MODEL=tiny-sd BENCH_STEPS=20 BENCH_ROUNDS=8 npx tsx bench/inference/pipeline.bench.ts
  *   BENCH_MODELS_DIR=/some/models BENCH_MODEL=my-model …
+ *   BENCH_THREAD=1 …   (the pipeline in its worker thread, as the worker runs it)
+ *   DIFFSCOPE_EXECUTION_PROVIDER=webgpu …   (both loops on WebGPU)
  *
  * Model: models/shapes-v1 (the shipped model) when present, else the tiny-sd test fixture (printed).
  * Bare loop: the text encoder once on the [uncond, cond] batch, then `steps` UNet runs on the CFG
@@ -18,7 +20,13 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { loadConfig } from '../../src/config/index.js';
-import { chooseExecutionProvider, createInferencePipeline, inferenceOptionsFromConfig, type GenerationParams } from '../../src/inference/index.js';
+import {
+  chooseExecutionProvider,
+  createInferencePipeline,
+  createThreadedInferencePipeline,
+  inferenceOptionsFromConfig,
+  type GenerationParams,
+} from '../../src/inference/index.js';
 
 const env = process.env;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,7 +46,9 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const options = inferenceOptionsFromConfig(loadConfig(env, { DIFFSCOPE_MODELS_DIR: modelsDir }));
-  const pipeline = await createInferencePipeline(options);
+  // BENCH_THREAD=1: the pipeline in its worker thread, as the worker runs it.
+  const threaded = env.BENCH_THREAD === '1';
+  const pipeline = await (threaded ? createThreadedInferencePipeline : createInferencePipeline)(options);
   const info = await pipeline.describeModel(modelId);
   const params: GenerationParams = {
     model: modelId,
@@ -51,7 +61,7 @@ async function main(): Promise<void> {
     n: 1,
   };
   console.log(`# inference pipeline bench — model ${modelId} (${info.kind}, ${info.path}), ${info.defaultWidth}×${info.defaultHeight}`);
-  console.log(`# ${steps} DDIM steps, cfg ${cfgScale} (UNet batch ${cfgScale > 1 ? 2 : 1}), ${rounds} alternating rounds, ORT ${JSON.stringify(options.session)}, provider ${options.executionProvider ?? 'cpu'}`);
+  console.log(`# ${steps} DDIM steps, cfg ${cfgScale} (UNet batch ${cfgScale > 1 ? 2 : 1}), ${rounds} alternating rounds, ORT ${JSON.stringify(options.session)}, provider ${options.executionProvider ?? 'cpu'}, pipeline ${threaded ? 'in a worker thread' : 'in-process'}`);
 
   // ---- bare loop: own sessions, same options and shapes
   const { provider } = await chooseExecutionProvider(options.executionProvider ?? 'cpu', options.session);
