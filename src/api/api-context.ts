@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { ConcurrencySlots } from '../http/index.js';
 import type { ModelInfo } from '../inference/types.js';
 import type { GenerationStore } from '../state/index.js';
 import type { ObjectStore } from '../storage/index.js';
@@ -20,4 +21,6 @@ export interface ApiContext {
   metrics: HttpMetrics;
   sseHeartbeatMs: number;
   syncPollMs: number;
+  /** Open SSE streams, per client and in all (DIFFSCOPE_SSE_MAX_STREAMS*). */
+  streams: ConcurrencySlots;
 }

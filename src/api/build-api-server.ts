@@ -1,11 +1,13 @@
 /**
  * The api-server as a Fastify instance (not listening): tests inject into it, the CLI calls
- * `listen`. One plugin per resource; the shared concerns (request id, span A, auth,
- * metrics, error mapping) are registered on the root so they apply to every route.
+ * `listen`. One plugin per resource; the shared concerns (Host allowlist, request id, span A,
+ * auth, metrics, error mapping) are registered on the root so they apply to every route. The
+ * socket deadlines (src/http/server-timeouts.ts) cut off clients that trickle a request.
  */
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { DiffscopeError } from '../errors/index.js';
+import { ConcurrencySlots, createHostAllowlist, fastifyTimeoutOptions, httpTimeoutsFromConfig, parseHostList } from '../http/index.js';
 import { completionQueueName } from '../notifier/index.js';
 import { metricsRegistry } from '../telemetry/index.js';
 import type { ApiContext } from './api-context.js';
@@ -35,6 +37,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     requestIdHeader: false, // the id is also the generation id: never taken from the client
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...fastifyTimeoutOptions(httpTimeoutsFromConfig(config)),
     // Errors Fastify raises before routing (undecodable URL, over-long path parameter) skip the
     // hooks: answer them in our error shape, with the headers every response carries.
     frameworkErrors: (error, request, reply) => {
@@ -69,7 +72,11 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     queueName,
     store: deps.store,
     logger,
-    maxQueueDepth: config.DIFFSCOPE_MAX_QUEUE_DEPTH,
+    quota: {
+      maxQueued: config.DIFFSCOPE_MAX_QUEUE_DEPTH,
+      maxQueuedPerClient: config.DIFFSCOPE_CLIENT_MAX_QUEUED,
+      maxActivePerClient: config.DIFFSCOPE_CLIENT_MAX_ACTIVE,
+    },
     completionQueue: completionQueueName(config),
   });
   const ctx: ApiContext = {
@@ -84,10 +91,22 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     metrics,
     sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000,
     syncPollMs: deps.syncPollMs ?? 1_000,
+    streams: new ConcurrencySlots(config.DIFFSCOPE_SSE_MAX_STREAMS, config.DIFFSCOPE_SSE_MAX_STREAMS_PER_CLIENT),
   };
 
   const routes = collectRoutes(app); // before any route: /openapi.json lists exactly what is registered
-  registerRequestContext(app, { apiKeys: config.DIFFSCOPE_API_KEYS, logger, metrics });
+  const hostAllowlist = createHostAllowlist({
+    bindHost: config.DIFFSCOPE_API_HOST,
+    publicUrl: config.DIFFSCOPE_PUBLIC_URL,
+    allowedHosts: parseHostList(config.DIFFSCOPE_ALLOWED_HOSTS),
+  });
+  registerRequestContext(app, {
+    apiKeys: config.DIFFSCOPE_API_KEYS,
+    logger,
+    metrics,
+    hostAllowlist,
+    trustIncomingTraceContext: config.DIFFSCOPE_TRUST_INCOMING_TRACE_CONTEXT,
+  });
   registerErrorHandling(app, logger);
   await app.register(healthPlugin(ctx));
   await app.register(generationsPlugin(ctx));

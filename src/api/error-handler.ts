@@ -19,6 +19,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_ASYNC_CONSTRAINT: 'DSC_ERR_API_NOT_FOUND',
 };
 
+/** Seconds a client is told to wait: a full queue drains in seconds, an outage is probed again soon. */
+const RETRY_AFTER_S: Record<number, number> = { 429: 5, 503: 2 };
+
 export function toDiffscopeError(err: unknown): DiffscopeError {
   if (err instanceof DiffscopeError) return err;
   const e = err as Partial<FastifyError> & { type?: string };
@@ -40,7 +43,9 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: Dif
     else logger.warn('request_rejected', { ...fields, reason: err.message });
     if (err.status >= 500) request.serverSpan?.recordException((err.cause as Error) ?? err);
   });
-  if (err.code === 'DSC_ERR_API_QUEUE_FULL' && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
+  // Every "come back later" answer says when (RFC 9110 §10.2.3), so clients back off instead of hammering.
+  const retryAfter = RETRY_AFTER_S[err.status];
+  if (err.retryable && retryAfter !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
   const body: { error: Record<string, unknown> } = { error: err.toJSON() };
   // OpenAI clients read error.type / error.param.
   if (request.url.startsWith('/v1/images/')) Object.assign(body.error, { type: err.status < 500 ? 'invalid_request_error' : 'server_error', param: err.field ?? null });

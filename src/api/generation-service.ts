@@ -1,9 +1,11 @@
 /**
  * Accepting a generation: record it in the shared store, then publish the job with the
  * trace context (span `queue.publish`, PRODUCER). Shared by the native and the OpenAI
- * endpoints. The record is written first so a fast worker always finds it. The generations
- * that end here (a failed enqueue, a client's cancel while queued) end through the same
- * GenerationLifecycle as the worker's.
+ * endpoints. The record is written first so a fast worker always finds it, and writing it is
+ * also the admission: the store counts and inserts in one atomic step against the global
+ * queue-depth limit and the client's quotas (AdmissionQuota), so concurrent requests cannot
+ * overshoot them. The generations that end here (a failed enqueue, a client's cancel while
+ * queued) end through the same GenerationLifecycle as the worker's.
  */
 import { paramLogFields } from '../contract/generation-params.js';
 import { DiffscopeError } from '../errors/index.js';
@@ -12,6 +14,8 @@ import {
   CompletionPublisher,
   ENQUEUE_FAILED,
   GenerationLifecycle,
+  type Admission,
+  type AdmissionQuota,
   type GenerationJob,
   type GenerationParams,
   type GenerationRecord,
@@ -44,8 +48,21 @@ export interface GenerationServiceOptions {
   queueName: string;
   store: GenerationStore;
   logger: Logger;
-  maxQueueDepth: number;
+  quota: AdmissionQuota;
   completionQueue: string;
+}
+
+/** A store failure as the client sees it: the store's own coded errors (DSC_ERR_STATE_BUSY) pass through. */
+export function stateError(err: unknown): DiffscopeError {
+  return err instanceof DiffscopeError ? err : new DiffscopeError('DSC_ERR_STATE_UNAVAILABLE', undefined, { cause: err });
+}
+
+function refusal(admission: Extract<Admission, { admitted: false }>, clientId: string): DiffscopeError {
+  const { scope, limit, count } = admission;
+  if (scope === 'queue') return new DiffscopeError('DSC_ERR_API_QUEUE_FULL', `queue is full (${count} waiting, limit ${limit}); retry later`);
+  const what = scope === 'client_queued' ? 'queued' : 'queued or running';
+  const setting = scope === 'client_queued' ? 'DIFFSCOPE_CLIENT_MAX_QUEUED' : 'DIFFSCOPE_CLIENT_MAX_ACTIVE';
+  return new DiffscopeError('DSC_ERR_API_CLIENT_QUOTA', `client ${clientId} has ${count} generations ${what} (limit ${limit}, ${setting}); retry later`);
 }
 
 export class GenerationService {
@@ -57,20 +74,10 @@ export class GenerationService {
     this.lifecycle = new GenerationLifecycle({ store, logger, completions });
   }
 
-  /** Throws DSC_ERR_API_QUEUE_FULL (429) when the queue is at its depth limit. */
-  async checkBackpressure(): Promise<void> {
-    let depth: number;
-    try {
-      depth = await this.options.queue.depth(this.options.queueName);
-    } catch (err) {
-      throw new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', undefined, { cause: err });
-    }
-    if (depth >= this.options.maxQueueDepth) {
-      throw new DiffscopeError('DSC_ERR_API_QUEUE_FULL', `queue is full (${depth} waiting, limit ${this.options.maxQueueDepth}); retry later`);
-    }
-  }
-
-  /** Call inside the request context (span A active). */
+  /**
+   * Call inside the request context (span A active). Throws DSC_ERR_API_QUEUE_FULL or
+   * DSC_ERR_API_CLIENT_QUOTA (429) when the admission quota refuses it.
+   */
   async enqueue(input: EnqueueInput): Promise<GenerationRecord> {
     const { store, producer, queueName, queue, logger } = this.options;
     const now = Date.now();
@@ -87,12 +94,14 @@ export class GenerationService {
       outputs: [],
       cancelRequested: false,
     };
+    let admission: Admission;
     try {
-      await store.create(record);
-      await store.appendEvent(record.id, 'queued', { status: 'queued', created_at: new Date(now).toISOString() });
+      admission = await store.createWithinQuota(record, this.options.quota);
+      if (admission.admitted) await store.appendEvent(record.id, 'queued', { status: 'queued', created_at: new Date(now).toISOString() });
     } catch (err) {
-      throw new DiffscopeError('DSC_ERR_STATE_UNAVAILABLE', undefined, { cause: err });
+      throw stateError(err);
     }
+    if (!admission.admitted) throw refusal(admission, input.clientId);
     const job: GenerationJob = {
       id: input.id,
       clientId: input.clientId,

@@ -4,11 +4,17 @@ import type { Config } from '../config/index.js';
 import { paramsToWire } from '../contract/generation-params.js';
 import type { GenerationRecord } from '../state/index.js';
 
+/**
+ * Where clients reach this server: DIFFSCOPE_PUBLIC_URL, else the address it listens on. Never
+ * the request's `Host` header, which a client (or a DNS-rebinding page) chooses.
+ */
 export function publicBaseUrl(config: Config, request?: FastifyRequest): string {
   if (config.DIFFSCOPE_PUBLIC_URL) return config.DIFFSCOPE_PUBLIC_URL.replace(/\/+$/, '');
-  const host = request?.host;
-  if (host && /^[A-Za-z0-9.\-:[\]]+$/.test(host)) return `${request!.protocol}://${host}`;
-  return `http://${config.DIFFSCOPE_API_HOST}:${config.DIFFSCOPE_API_PORT}`;
+  const address = request?.server.server.address();
+  const port = address && typeof address === 'object' ? address.port : config.DIFFSCOPE_API_PORT;
+  const bind = config.DIFFSCOPE_API_HOST;
+  const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
+  return `http://${host}:${port}`;
 }
 
 export function generationLinks(id: string) {

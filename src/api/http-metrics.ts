@@ -5,6 +5,8 @@
  */
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 
+const QUEUE_DEPTH_DEADLINE_MS = 1_000;
+
 export interface HttpMetrics {
   observe(method: string, route: string, statusCode: number, seconds: number): void;
 }
@@ -44,10 +46,17 @@ export function createHttpMetrics(registry: Registry<RegistryContentType>, queue
     help: 'Generation jobs waiting in the queue (not in flight)',
     registers: [registry],
     async collect() {
+      // A scrape must not wait out a queue outage: past the deadline the gauge keeps its last value.
+      let timer: NodeJS.Timeout | undefined;
       try {
-        this.set(await queueDepth());
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('queue depth: no answer')), QUEUE_DEPTH_DEADLINE_MS);
+        });
+        this.set(await Promise.race([queueDepth(), deadline]));
       } catch {
         // Queue unreachable: leave the last value; /readyz reports the outage.
+      } finally {
+        clearTimeout(timer);
       }
     },
   });

@@ -5,13 +5,19 @@
  * One SERVER span per request: when the OpenTelemetry http instrumentation is active it
  * already made one (named after the method only), so that span is renamed to
  * `<METHOD> <route>` and given `http.route`; otherwise this hook starts the SERVER span
- * itself, continuing the caller's `traceparent` (a malformed one starts a new trace).
+ * itself, continuing the caller's `traceparent` (a malformed one starts a new trace). With API
+ * keys the callers are tenants who must not write into each other's traces (a trace id learnt
+ * from another tenant would let them append spans to it), so the caller's context is only
+ * LINKED to a new trace, unless the operator trusts it (DIFFSCOPE_TRUST_INCOMING_TRACE_CONTEXT).
+ *
+ * Before auth, the `Host` header is checked against the allowlist (src/http/host-allowlist.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseApiKeys } from '../config/index.js';
 import { httpServerSpanName } from '../contract/index.js';
 import { DiffscopeError } from '../errors/index.js';
+import { hostRefusedMessage, type HostAllowlist } from '../http/index.js';
 import {
   ATTR,
   ROOT_CONTEXT,
@@ -23,10 +29,13 @@ import {
   runWithRequestScope,
   trace,
   type Context,
+  type Link,
   type Logger,
   type Span,
 } from '../telemetry/index.js';
 import type { HttpMetrics } from './http-metrics.js';
+
+type SpanContext = Link['context'];
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,18 +68,28 @@ function validTraceId(id: string | undefined): id is string {
 }
 
 /** The caller's span context from `traceparent`/`tracestate` only (no baggage from the internet). */
-function callerContext(headers: FastifyRequest['headers']): Context {
+function callerSpanContext(headers: FastifyRequest['headers']): SpanContext | undefined {
   const traceparent = headers.traceparent;
-  if (typeof traceparent !== 'string') return ROOT_CONTEXT;
+  if (typeof traceparent !== 'string') return undefined;
   const tracestate = typeof headers.tracestate === 'string' ? headers.tracestate : undefined;
-  const sc = trace.getSpanContext(extractMessageHeaders({ traceparent, tracestate }).context);
-  return sc ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
+  return trace.getSpanContext(extractMessageHeaders({ traceparent, tracestate }).context);
+}
+
+/** Continue the caller's trace (parent) or only point at it (link) from a new one. */
+function spanOrigin(caller: SpanContext | undefined, continueCaller: boolean): { parent: Context; links: Link[] } {
+  if (!caller) return { parent: ROOT_CONTEXT, links: [] };
+  if (continueCaller) return { parent: trace.setSpanContext(ROOT_CONTEXT, caller), links: [] };
+  return { parent: ROOT_CONTEXT, links: [{ context: { ...caller, isRemote: true } }] };
 }
 
 export interface RequestContextOptions {
   apiKeys: string;
   logger: Logger;
   metrics: HttpMetrics;
+  /** Requests whose Host it refuses get 403 DSC_ERR_API_HOST_NOT_ALLOWED before anything else. */
+  hostAllowlist?: HostAllowlist;
+  /** With API keys: continue an incoming traceparent rather than link it (default false). */
+  trustIncomingTraceContext?: boolean;
 }
 
 export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): void {
@@ -79,6 +98,8 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   runWithRequestScope({ requestId: 'startup' }, () => undefined);
   const keys = parseApiKeys(options.apiKeys);
   const authRequired = keys.size > 0;
+  // Without keys every caller is the same "anonymous" client: continuing its trace crosses no tenant.
+  const continueCaller = !authRequired || options.trustIncomingTraceContext === true;
   const tracer = getTracer();
 
   app.decorateRequest('clientId', ANONYMOUS);
@@ -103,11 +124,12 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       span.setAttribute(ATTR.HTTP_ROUTE, route);
       base = context.active();
     } else {
-      const parent = callerContext(request.headers);
+      const { parent, links } = spanOrigin(callerSpanContext(request.headers), continueCaller);
       span = tracer.startSpan(
         name,
         {
           kind: SpanKind.SERVER,
+          links,
           attributes: {
             [ATTR.HTTP_REQUEST_METHOD]: request.method,
             [ATTR.HTTP_ROUTE]: route,
@@ -135,6 +157,11 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       reply.header('traceresponse', `00-${request.traceId}-${randomBytes(8).toString('hex')}-00`);
     }
     reply.header('x-request-id', request.id);
+
+    if (options.hostAllowlist && !options.hostAllowlist.allows(request.headers.host)) {
+      request.otelContext = context.with(base, () => runWithRequestScope({ requestId: request.id }, () => context.active()));
+      throw new DiffscopeError('DSC_ERR_API_HOST_NOT_ALLOWED', hostRefusedMessage(String(request.headers.host)));
+    }
 
     // Auth (health and metrics endpoints stay open for probes and scrapers).
     let clientId = ANONYMOUS;

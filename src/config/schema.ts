@@ -31,8 +31,8 @@ export const configSchema = z.object({
     .refine((s) => s === '' || s.split(',').every((pair) => /^[^:\s]+:[^:\s]+$/.test(pair.trim())), {
       message: 'expected comma-separated key:client_id pairs, e.g. "k1:alice,k2:bob"',
     }).describe('key1:clientA,key2:clientB; when set every request needs Authorization: Bearer <key> (default: anonymous)'),
-  DIFFSCOPE_PUBLIC_URL: z.string().url().optional().describe("base of the image URLs given to clients and webhooks (default: the request's host)"),
-  DIFFSCOPE_MAX_QUEUE_DEPTH: positiveInt.default(256).describe('waiting jobs above which new generations get 429 with Retry-After'),
+  DIFFSCOPE_PUBLIC_URL: z.string().url().optional().describe('base of the image URLs given to clients and webhooks, and an allowed Host (default: the bind address; never the request\'s Host header)'),
+  DIFFSCOPE_MAX_QUEUE_DEPTH: positiveInt.default(256).describe('queued generations (all clients) above which new ones get 429 with Retry-After'),
   DIFFSCOPE_MAX_BODY_BYTES: positiveInt.default(65_536).describe('request body limit (413 above)'),
   DIFFSCOPE_MAX_PROMPT_CHARS: positiveInt.default(2_000).describe('prompt length limit (400 above)'),
   DIFFSCOPE_SYNC_TIMEOUT_MS: positiveInt.default(120_000).describe('how long the OpenAI-compatible endpoint waits for the image'),

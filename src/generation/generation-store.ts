@@ -7,9 +7,29 @@
 import type { GenerationEvent, GenerationEventType, GenerationRecord, RecordPatch } from './generation-record.js';
 import type { Move } from './lifecycle.js';
 
+/**
+ * Admission limits, counted over the stored records and reserved by the insert itself, in one
+ * atomic step across every api-server replica (so two concurrent requests cannot both take the
+ * last slot).
+ */
+export interface AdmissionQuota {
+  /** Generations queued in all: the global queue-depth limit. */
+  maxQueued: number;
+  /** Queued generations of one client. */
+  maxQueuedPerClient: number;
+  /** Queued plus running generations of one client. */
+  maxActivePerClient: number;
+}
+
+/** Which limit refused a generation, and how many were counted against it. */
+export type QuotaScope = 'queue' | 'client_queued' | 'client_active';
+export type Admission = { admitted: true } | { admitted: false; scope: QuotaScope; limit: number; count: number };
+
 export interface GenerationStore {
   readonly kind: 'sqlite' | 'postgres' | 'redis';
   create(record: GenerationRecord): Promise<void>;
+  /** `create` (of a queued record), only while `quota` allows it: count and insert are one atomic step. */
+  createWithinQuota(record: GenerationRecord, quota: AdmissionQuota): Promise<Admission>;
   get(id: string): Promise<GenerationRecord | null>;
   /** Patch fields other than the status; returns the updated record or null if missing. */
   update(id: string, patch: RecordPatch): Promise<GenerationRecord | null>;

@@ -24,7 +24,7 @@ export type {
   RecordPatch,
   WebhookSpec,
 } from './generation-record.js';
-export type { GenerationStore } from './generation-store.js';
+export type { Admission, AdmissionQuota, GenerationStore, QuotaScope } from './generation-store.js';
 export { generationQueueName, type GenerationJob } from './generation-job.js';
 export type { CompletionEvent, CompletionStatus } from './completion-event.js';
 export { CompletionPublisher, type CompletionPublisherOptions } from './completion-publisher.js';

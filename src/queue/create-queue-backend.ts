@@ -25,7 +25,12 @@ export async function createQueueBackend(config: Config, options: CreateQueueBac
       });
     case 'redis': {
       const { RedisQueueBackend } = await import('./redis-queue.js');
-      return RedisQueueBackend.connect({ url: config.DIFFSCOPE_REDIS_URL, prefix: options.redisPrefix, leaseMs: options.leaseMs ?? config.DIFFSCOPE_QUEUE_LEASE_MS });
+      return RedisQueueBackend.connect({
+        url: config.DIFFSCOPE_REDIS_URL,
+        prefix: options.redisPrefix,
+        leaseMs: options.leaseMs ?? config.DIFFSCOPE_QUEUE_LEASE_MS,
+        commandTimeoutMs: config.DIFFSCOPE_REDIS_COMMAND_TIMEOUT_MS,
+      });
     }
     case 'rabbitmq': {
       const { RabbitQueueBackend } = await import('./rabbitmq-queue.js');

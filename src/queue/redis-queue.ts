@@ -18,6 +18,8 @@ export interface RedisQueueOptions {
   prefix?: string;
   /** Default lock duration (visibility timeout) for consumers. */
   leaseMs?: number;
+  /** Producer side (publish, depth, dead letters): a command without an answer after this fails (default 2000 ms). */
+  commandTimeoutMs?: number;
 }
 
 /** BullMQ rejects job ids that are integers or contain `:`; this keeps any id usable. */
@@ -36,14 +38,28 @@ export class RedisQueueBackend implements QueueBackend {
 
   private constructor(
     private readonly connection: Redis,
+    private readonly producerConnection: Redis,
     private readonly options: RedisQueueOptions,
   ) {}
 
   static async connect(options: RedisQueueOptions): Promise<RedisQueueBackend> {
-    // maxRetriesPerRequest null: BullMQ requires it so that commands wait out a reconnect.
+    // maxRetriesPerRequest null: BullMQ requires it so that the consumers' commands wait out a reconnect.
     const connection = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: true });
+    // The producer side answers HTTP requests: while Redis is down or stalled its commands fail
+    // at once (no offline queue) or after a deadline, so the API answers 503 instead of hanging,
+    // and nothing it gave up on is replayed when Redis returns.
+    const producerConnection = new Redis(options.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: options.commandTimeoutMs ?? 2_000,
+    });
+    producerConnection.on('error', () => {
+      // ioredis reconnects by itself; commands fail meanwhile and callers see those errors.
+    });
     await connection.connect();
-    return new RedisQueueBackend(connection, options);
+    await producerConnection.connect();
+    return new RedisQueueBackend(connection, producerConnection, options);
   }
 
   private get prefix(): string {
@@ -53,7 +69,7 @@ export class RedisQueueBackend implements QueueBackend {
   private queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      queue = new Queue(name, { connection: this.producerConnection, prefix: this.prefix });
       this.queues.set(name, queue);
     }
     return queue;
@@ -107,5 +123,6 @@ export class RedisQueueBackend implements QueueBackend {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
     await this.connection.quit().catch(() => undefined);
+    await this.producerConnection.quit().catch(() => undefined);
   }
 }

@@ -16,14 +16,26 @@ export interface CreateGenerationStoreOptions {
 export async function createGenerationStore(config: Config, options: CreateGenerationStoreOptions = {}): Promise<GenerationStore> {
   switch (config.DIFFSCOPE_STATE) {
     case 'sqlite':
-      return new SqliteGenerationStore({ file: options.sqliteFile ?? path.join(config.DIFFSCOPE_DATA_DIR, 'state.sqlite') });
+      return new SqliteGenerationStore({
+        file: options.sqliteFile ?? path.join(config.DIFFSCOPE_DATA_DIR, 'state.sqlite'),
+        lockWaitMs: config.DIFFSCOPE_SQLITE_LOCK_WAIT_MS,
+      });
     case 'postgres': {
       const { PostgresGenerationStore } = await import('./postgres-generation-store.js');
-      return PostgresGenerationStore.connect({ connectionString: config.DIFFSCOPE_POSTGRES_URL, tablePrefix: options.tablePrefix });
+      return PostgresGenerationStore.connect({
+        connectionString: config.DIFFSCOPE_POSTGRES_URL,
+        tablePrefix: options.tablePrefix,
+        connectTimeoutMs: config.DIFFSCOPE_POSTGRES_CONNECT_TIMEOUT_MS,
+        queryTimeoutMs: config.DIFFSCOPE_POSTGRES_QUERY_TIMEOUT_MS,
+      });
     }
     case 'redis': {
       const { RedisGenerationStore } = await import('./redis-generation-store.js');
-      return RedisGenerationStore.connect({ url: config.DIFFSCOPE_REDIS_URL, keyPrefix: options.keyPrefix });
+      return RedisGenerationStore.connect({
+        url: config.DIFFSCOPE_REDIS_URL,
+        keyPrefix: options.keyPrefix,
+        commandTimeoutMs: config.DIFFSCOPE_REDIS_COMMAND_TIMEOUT_MS,
+      });
     }
   }
 }

@@ -4,11 +4,26 @@
  * (atomic); a transition adds `WHERE status = ANY($from)`, which PostgreSQL re-checks after
  * waiting for a concurrent writer's row lock, so exactly one concurrent caller wins.
  * Fan-out: `pg_notify` in the same statement as the event insert, one LISTEN connection
- * per store instance.
+ * per store instance. Admission counts and inserts in one transaction under an advisory lock
+ * that every admitting replica takes, so no two can both take the last slot.
+ *
+ * Every connect and query has a deadline (`connectTimeoutMs`, `queryTimeoutMs`, the latter
+ * also as the server's statement_timeout): when the database is down or stalled, callers get
+ * an error in seconds instead of waiting for it to come back.
  */
 import pg from 'pg';
 import { EventHub } from './event-hub.js';
-import type { GenerationEvent, GenerationEventType, GenerationRecord, GenerationStore, Move, RecordPatch } from '../generation/index.js';
+import { judgeAdmission } from './admission.js';
+import type {
+  Admission,
+  AdmissionQuota,
+  GenerationEvent,
+  GenerationEventType,
+  GenerationRecord,
+  GenerationStore,
+  Move,
+  RecordPatch,
+} from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface PostgresGenerationStoreOptions {
@@ -16,6 +31,10 @@ export interface PostgresGenerationStoreOptions {
   /** Prefix of table and channel names (lowercase letters, digits, `_`), default `diffscope_`; one per deployment sharing a database. */
   tablePrefix?: string;
   maxConnections?: number;
+  /** Deadline to open a connection (default 2000 ms). */
+  connectTimeoutMs?: number;
+  /** Deadline of one query, client side and as statement_timeout (default 5000 ms). */
+  queryTimeoutMs?: number;
 }
 
 /** NOTIFY payloads are capped at 8000 bytes; bigger events travel as a hint and are read back. */
@@ -44,11 +63,21 @@ export class PostgresGenerationStore implements GenerationStore {
     const prefix = options.tablePrefix ?? 'diffscope_';
     if (!/^[a-z0-9_]*$/.test(prefix)) throw new Error(`invalid table prefix "${prefix}" (use lowercase letters, digits, _)`);
     this.t = { generations: `${prefix}generations`, events: `${prefix}generation_events`, channel: `${prefix}generation_events` };
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+    this.pool = new pg.Pool({ ...this.clientConfig(), max: options.maxConnections ?? 10 });
     this.pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it on the next query.
     });
     this.hub = new EventHub({ events: (id, after) => this.events(id, after), latestSeq: (id) => this.latestSeq(id) });
+  }
+
+  private clientConfig(): pg.ClientConfig {
+    const queryTimeoutMs = this.options.queryTimeoutMs ?? 5_000;
+    return {
+      connectionString: this.options.connectionString,
+      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 2_000,
+      query_timeout: queryTimeoutMs,
+      statement_timeout: queryTimeoutMs,
+    };
   }
 
   static async connect(options: PostgresGenerationStoreOptions): Promise<PostgresGenerationStore> {
@@ -79,12 +108,56 @@ export class PostgresGenerationStore implements GenerationStore {
         at bigint NOT NULL,
         PRIMARY KEY (id, seq)
       )`);
+      // What admission counts: only queued and running rows.
+      await client.query(`CREATE INDEX IF NOT EXISTS ${generations}_active ON ${generations} (status, (record ->> 'clientId'))
+        WHERE status IN ('queued', 'running')`);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       client.release();
+    }
+  }
+
+  async createWithinQuota(record: GenerationRecord, quota: AdmissionQuota): Promise<Admission> {
+    const { generations } = this.t;
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      // One admission at a time, across replicas; released at COMMIT/ROLLBACK.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${generations}:admission`]);
+      const counted = await client.query<{ queued: string; client_queued: string; client_active: string }>(
+        `SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
+                count(*) FILTER (WHERE status = 'queued' AND record ->> 'clientId' = $1) AS client_queued,
+                count(*) FILTER (WHERE record ->> 'clientId' = $1) AS client_active
+         FROM ${generations} WHERE status IN ('queued', 'running')`,
+        [record.clientId],
+      );
+      const row = counted.rows[0];
+      const admission = judgeAdmission(
+        { queued: Number(row.queued), clientQueued: Number(row.client_queued), clientActive: Number(row.client_active) },
+        quota,
+      );
+      if (admission.admitted) {
+        const inserted = await client.query(
+          `INSERT INTO ${generations} (id, status, record) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+          [record.id, record.status, JSON.stringify(record)],
+        );
+        if (inserted.rowCount !== 1) throw new DuplicateGenerationError(record.id);
+      }
+      await client.query('COMMIT');
+      return admission;
+    } catch (err) {
+      // A connection that cannot even roll back (timed out, dropped) is not given back to the pool.
+      broken = await client.query('ROLLBACK').then(
+        () => false,
+        () => true,
+      );
+      throw err;
+    } finally {
+      client.release(broken);
     }
   }
 
@@ -163,7 +236,8 @@ export class PostgresGenerationStore implements GenerationStore {
   /** One LISTEN connection per store, opened with the first subscription and reopened if it drops. */
   private listen(): Promise<void> {
     this.listening ??= (async () => {
-      const client = new pg.Client({ connectionString: this.options.connectionString });
+      // The listener waits for notifications indefinitely: only its connect has a deadline.
+      const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: this.clientConfig().connectionTimeoutMillis });
       client.on('error', () => undefined);
       client.on('end', () => {
         this.listener = null;

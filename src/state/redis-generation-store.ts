@@ -5,10 +5,20 @@
  * atomic (create-if-absent, patch-if-present, compare-and-set transition, append-with-seq)
  * is a Lua script.
  * Keys carry a `{id}` hash tag so one generation's keys share a Redis Cluster slot.
+ *
+ * Admission: three sets hold the ids that count against the quotas (all queued, a client's
+ * queued, a client's queued + running). The create script counts them and inserts in one
+ * step; the transition script moves an id between them with the status. (Those scripts touch
+ * keys of several slots: one Redis server, or a Cluster only with the admission keys and the
+ * generation keys in one slot.)
+ *
+ * Every command has a deadline (`commandTimeoutMs`) and none waits in an offline queue: while
+ * Redis is down or stalled, callers get an error in seconds, and a command that timed out is
+ * not replayed behind their back when Redis returns.
  */
 import { Redis } from 'ioredis';
 import { EventHub } from './event-hub.js';
-import { isTerminal, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore, type Move, type RecordPatch } from '../generation/index.js';
+import { isTerminal, type Admission, type AdmissionQuota, type QuotaScope, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore, type Move, type RecordPatch } from '../generation/index.js';
 import { cleanPatch, definedFields, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface RedisGenerationStoreOptions {
@@ -16,17 +26,39 @@ export interface RedisGenerationStoreOptions {
   keyPrefix?: string;
   /** A finished generation (record and events) expires this long after finishing; default 7 days. 0 keeps it forever. */
   retentionMs?: number;
+  /** A command without an answer after this fails (default 2000 ms). */
+  commandTimeoutMs?: number;
 }
+
+/** "No limit" for the create script. */
+const UNLIMITED = -1;
+/** The create script's limits, in the order it checks them (as judgeAdmission does). */
+const QUOTA_SCOPES: readonly QuotaScope[] = ['queue', 'client_queued', 'client_active'];
 
 const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
 
 const SEQ_FIELD = '__seq';
 
 const SCRIPTS = {
+  // KEYS: record, all-queued set, client-queued set, client-active set. ARGV: id, the three
+  // limits (-1 = none) in that order, the raw status, then field/value pairs. Returns {1}
+  // created, {0} exists, {-1, scope, count} refused.
   dscCreate: {
-    numberOfKeys: 1,
-    lua: `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-          redis.call('HSET', KEYS[1], unpack(ARGV)) return 1`,
+    numberOfKeys: 4,
+    lua: `if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+          local scopes = {'queue', 'client_queued', 'client_active'}
+          for i = 1, 3 do
+            local limit = tonumber(ARGV[i + 1])
+            local count = redis.call('SCARD', KEYS[i + 1])
+            if limit >= 0 and count >= limit then return {-1, scopes[i], count} end
+          end
+          redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+          if ARGV[5] == 'queued' then
+            redis.call('SADD', KEYS[2], ARGV[1])
+            redis.call('SADD', KEYS[3], ARGV[1])
+          end
+          if ARGV[5] == 'queued' or ARGV[5] == 'running' then redis.call('SADD', KEYS[4], ARGV[1]) end
+          return {1}`,
   },
   dscUpdate: {
     numberOfKeys: 1,
@@ -35,8 +67,8 @@ const SCRIPTS = {
           return redis.call('HGETALL', KEYS[1])`,
   },
   // ARGV: n, the n allowed statuses, the run's startedAt ('' = any run), the retention in
-  // ms (> 0 only when the move ends the generation), then field/value pairs. Values are
-  // compared as stored: JSON-encoded.
+  // ms (> 0 only when the move ends the generation), the raw new status, the admission key
+  // prefix, the id, then field/value pairs. Values are compared as stored: JSON-encoded.
   dscTransition: {
     numberOfKeys: 2,
     lua: `local s = redis.call('HGET', KEYS[1], 'status')
@@ -47,12 +79,19 @@ const SCRIPTS = {
           if not allowed then return false end
           local run = ARGV[n + 2]
           if run ~= '' and redis.call('HGET', KEYS[1], 'startedAt') ~= run then return false end
-          redis.call('HSET', KEYS[1], unpack(ARGV, n + 4))
+          redis.call('HSET', KEYS[1], unpack(ARGV, n + 7))
           local ttl = tonumber(ARGV[n + 3])
           if ttl > 0 then
             redis.call('PEXPIRE', KEYS[1], ttl)
             redis.call('PEXPIRE', KEYS[2], ttl)
           end
+          local to, quota, id = ARGV[n + 4], ARGV[n + 5], ARGV[n + 6]
+          local owner = redis.call('HGET', KEYS[1], 'clientId')
+          local client = owner and cjson.decode(owner) or ''
+          local queuedOp = to == 'queued' and 'SADD' or 'SREM'
+          redis.call(queuedOp, quota .. 'queued', id)
+          redis.call(queuedOp, quota .. 'client:' .. client .. ':queued', id)
+          if to ~= 'queued' and to ~= 'running' then redis.call('SREM', quota .. 'client:' .. client .. ':active', id) end
           return redis.call('HGETALL', KEYS[1])`,
   },
   // The event JSON is assembled by concatenation: decoding and re-encoding \`data\` with
@@ -71,7 +110,7 @@ const SCRIPTS = {
 } as const;
 
 interface ScriptedRedis extends Redis {
-  dscCreate(key: string, ...fieldValues: string[]): Promise<number>;
+  dscCreate(key: string, queued: string, clientQueued: string, clientActive: string, ...args: string[]): Promise<[number, string?, number?]>;
   dscUpdate(key: string, ...fieldValues: string[]): Promise<string[] | null>;
   dscTransition(key: string, eventsKey: string, ...args: string[]): Promise<string[] | null>;
   dscAppend(key: string, listKey: string, type: string, data: string, at: string, channel: string): Promise<number>;
@@ -109,7 +148,7 @@ export class RedisGenerationStore implements GenerationStore {
   }
 
   static async connect(options: RedisGenerationStoreOptions): Promise<RedisGenerationStore> {
-    const redis = new Redis(options.url, { lazyConnect: true });
+    const redis = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs ?? 2_000 });
     for (const [name, script] of Object.entries(SCRIPTS)) {
       redis.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
     }
@@ -132,9 +171,36 @@ export class RedisGenerationStore implements GenerationStore {
     return `${this.prefix}gen-events:${id}`;
   }
 
+  /** Where the admission sets live (`queued`, `client:<id>:queued`, `client:<id>:active` after it). */
+  private get quotaPrefix(): string {
+    return `${this.prefix}quota:`;
+  }
+
+  private async insert(record: GenerationRecord, limits: readonly [number, number, number]): Promise<Admission> {
+    const q = this.quotaPrefix;
+    const [result, scope, count] = await this.redis.dscCreate(
+      this.key(record.id),
+      `${q}queued`,
+      `${q}client:${record.clientId}:queued`,
+      `${q}client:${record.clientId}:active`,
+      record.id,
+      ...limits.map(String),
+      record.status,
+      ...fieldValues(definedFields(record)),
+    );
+    if (result === 0) throw new DuplicateGenerationError(record.id);
+    if (result === 1) return { admitted: true };
+    const refused = scope as QuotaScope;
+    const limit = limits[QUOTA_SCOPES.indexOf(refused)];
+    return { admitted: false, scope: refused, limit, count: Number(count) };
+  }
+
   async create(record: GenerationRecord): Promise<void> {
-    const created = await this.redis.dscCreate(this.key(record.id), ...fieldValues(definedFields(record)));
-    if (created !== 1) throw new DuplicateGenerationError(record.id);
+    await this.insert(record, [UNLIMITED, UNLIMITED, UNLIMITED]);
+  }
+
+  async createWithinQuota(record: GenerationRecord, quota: AdmissionQuota): Promise<Admission> {
+    return this.insert(record, [quota.maxQueued, quota.maxQueuedPerClient, quota.maxActivePerClient]);
   }
 
   async get(id: string): Promise<GenerationRecord | null> {
@@ -155,6 +221,9 @@ export class RedisGenerationStore implements GenerationStore {
       ...move.from.map((status) => JSON.stringify(status)),
       move.runStartedAt !== undefined ? JSON.stringify(move.runStartedAt) : '',
       String(isTerminal(move.to) ? this.retentionMs : 0),
+      move.to,
+      this.quotaPrefix,
+      id,
       ...fieldValues({ ...cleanPatch(patch), status: move.to }),
     );
     return flat ? decodeHash(flat) : null;
@@ -179,7 +248,8 @@ export class RedisGenerationStore implements GenerationStore {
 
   private async subscriberConnection(): Promise<Redis> {
     if (!this.subscriber) {
-      const sub = this.redis.duplicate();
+      // The subscriber may queue its SUBSCRIBE until connected, and waits for messages without a deadline.
+      const sub = this.redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
       sub.on('error', () => undefined);
       sub.on('message', (channel: string, message: string) => {
         const id = channel.slice(`${this.prefix}gen-events:`.length);

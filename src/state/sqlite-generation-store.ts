@@ -2,21 +2,46 @@
  * Generation state in a SQLite file (WAL) shared by every process on one machine. Updates
  * are read-modify-write inside `BEGIN IMMEDIATE` transactions, which SQLite serialises
  * across processes; a transition's write is a compare-and-set (`UPDATE ... WHERE status IN
- * (...)`) whose changed-row count says who won. Fan-out polls the events table by its global
- * rowid at a short interval.
+ * (...)`) whose changed-row count says who won. Admission counts and inserts in one such
+ * transaction. Fan-out polls the events table by its global rowid at a short interval.
+ *
+ * A lock held by another process never blocks the event loop for long: better-sqlite3 waits
+ * for a lock synchronously (`busy_timeout`), so that wait is kept to a few milliseconds, and
+ * the rest of the wait (`lockWaitMs`) happens between event-loop turns; after it the call
+ * fails with DSC_ERR_STATE_BUSY (503, retryable).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DiffscopeError } from '../errors/index.js';
+import { judgeAdmission } from './admission.js';
 import { EventHub } from './event-hub.js';
-import type { GenerationEvent, GenerationEventType, GenerationRecord, GenerationStore, Move, RecordPatch } from '../generation/index.js';
+import type {
+  Admission,
+  AdmissionQuota,
+  GenerationEvent,
+  GenerationEventType,
+  GenerationRecord,
+  GenerationStore,
+  Move,
+  RecordPatch,
+} from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface SqliteGenerationStoreOptions {
   file: string;
   /** How often subscribers' events are polled for (only while someone subscribes). */
   pollMs?: number;
+  /** How long one statement may block the event loop waiting for a lock (SQLite busy_timeout); default 10. */
   busyTimeoutMs?: number;
+  /** How long a call keeps retrying a locked database, without blocking, before DSC_ERR_STATE_BUSY; default 2000. */
+  lockWaitMs?: number;
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 interface EventRow {
@@ -45,6 +70,9 @@ CREATE TABLE IF NOT EXISTS generation_events (
   at INTEGER NOT NULL,
   UNIQUE (id, seq)
 );
+CREATE INDEX IF NOT EXISTS generations_queued ON generations (status) WHERE status = 'queued';
+CREATE INDEX IF NOT EXISTS generations_client_active ON generations (json_extract(record, '$.clientId'), status)
+  WHERE status IN ('queued', 'running');
 `;
 
 const toEvent = (row: EventRow): GenerationEvent => ({
@@ -60,18 +88,21 @@ export class SqliteGenerationStore implements GenerationStore {
   private readonly stmts;
   private readonly hub: EventHub;
   private readonly pollMs: number;
+  private readonly lockWaitMs: number;
   private pollTimer: NodeJS.Timeout | null = null;
   private cursor = 0;
 
   constructor(options: SqliteGenerationStoreOptions) {
     const file = path.resolve(options.file);
     mkdirSync(path.dirname(file), { recursive: true });
-    const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
-    this.db = new Database(file, { timeout: busyTimeoutMs });
+    const busyTimeoutMs = options.busyTimeoutMs ?? 10;
+    this.lockWaitMs = options.lockWaitMs ?? 2_000;
+    // Opening and migrating happen once at start, before any request: they may wait the long way.
+    this.db = new Database(file, { timeout: Math.max(busyTimeoutMs, this.lockWaitMs) });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     this.db.exec(SCHEMA);
+    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     this.pollMs = options.pollMs ?? 25;
     const db = this.db;
     this.stmts = {
@@ -79,6 +110,11 @@ export class SqliteGenerationStore implements GenerationStore {
         `INSERT INTO generations (id, status, record, updated_at) VALUES (@id, @status, @record, @now) ON CONFLICT (id) DO NOTHING`,
       ),
       get: db.prepare(`SELECT record FROM generations WHERE id = ?`),
+      countQueued: db.prepare(`SELECT COUNT(*) AS n FROM generations WHERE status = 'queued'`),
+      countClient: db.prepare(
+        `SELECT COALESCE(SUM(status = 'queued'), 0) AS queued, COUNT(*) AS active FROM generations
+         WHERE json_extract(record, '$.clientId') = ? AND status IN ('queued', 'running')`,
+      ),
       write: db.prepare(`UPDATE generations SET record = @record, updated_at = @now WHERE id = @id`),
       compareAndSet: db.prepare(
         `UPDATE generations SET status = @to, record = @record, updated_at = @now
@@ -95,24 +131,65 @@ export class SqliteGenerationStore implements GenerationStore {
     this.hub = new EventHub({ events: (id, after) => this.events(id, after), latestSeq: async (id) => this.readLatestSeq(id) });
   }
 
-  async create(record: GenerationRecord): Promise<void> {
+  /**
+   * Run `fn` (synchronous, one statement or one transaction); while another process holds the
+   * lock, try again after a short pause that lets the event loop run, until `lockWaitMs`.
+   */
+  private async locked<T>(fn: () => T): Promise<T> {
+    const deadline = Date.now() + this.lockWaitMs;
+    for (let pauseMs = 2; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+        if (Date.now() + pauseMs > deadline) {
+          throw new DiffscopeError('DSC_ERR_STATE_BUSY', `the state database is locked by another process (waited ${this.lockWaitMs} ms)`, { cause: err });
+        }
+      }
+      await sleep(pauseMs);
+    }
+  }
+
+  private insert(record: GenerationRecord): void {
     const inserted = this.stmts.insert.run({ id: record.id, status: record.status, record: JSON.stringify(record), now: Date.now() });
     if (inserted.changes !== 1) throw new DuplicateGenerationError(record.id);
   }
 
+  async create(record: GenerationRecord): Promise<void> {
+    await this.locked(() => this.insert(record));
+  }
+
+  async createWithinQuota(record: GenerationRecord, quota: AdmissionQuota): Promise<Admission> {
+    return this.locked(() =>
+      this.db
+        .transaction((): Admission => {
+          const client = this.stmts.countClient.get(record.clientId) as { queued: number; active: number };
+          const queued = (this.stmts.countQueued.get() as { n: number }).n;
+          const admission = judgeAdmission({ queued, clientQueued: client.queued, clientActive: client.active }, quota);
+          if (admission.admitted) this.insert(record);
+          return admission;
+        })
+        .immediate(),
+    );
+  }
+
   async get(id: string): Promise<GenerationRecord | null> {
-    const row = this.stmts.get.get(id) as { record: string } | undefined;
-    return row ? (JSON.parse(row.record) as GenerationRecord) : null;
+    return this.locked(() => {
+      const row = this.stmts.get.get(id) as { record: string } | undefined;
+      return row ? (JSON.parse(row.record) as GenerationRecord) : null;
+    });
   }
 
   /** Read, merge and write in one IMMEDIATE transaction: no other process writes in between. */
-  private modify<T>(id: string, change: (current: GenerationRecord) => T): T | null {
-    return this.db
-      .transaction(() => {
-        const row = this.stmts.get.get(id) as { record: string } | undefined;
-        return row ? change(JSON.parse(row.record) as GenerationRecord) : null;
-      })
-      .immediate();
+  private modify<T>(id: string, change: (current: GenerationRecord) => T): Promise<T | null> {
+    return this.locked(() =>
+      this.db
+        .transaction(() => {
+          const row = this.stmts.get.get(id) as { record: string } | undefined;
+          return row ? change(JSON.parse(row.record) as GenerationRecord) : null;
+        })
+        .immediate(),
+    );
   }
 
   async update(id: string, patch: RecordPatch): Promise<GenerationRecord | null> {
@@ -139,21 +216,23 @@ export class SqliteGenerationStore implements GenerationStore {
   }
 
   async appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent> {
-    const event = this.db
-      .transaction(() => {
-        const bumped = this.stmts.bumpSeq.get(id) as { event_seq: number } | undefined;
-        if (!bumped) throw new MissingGenerationError(id);
-        const e: GenerationEvent = { seq: bumped.event_seq, type, data, at: Date.now() };
-        this.stmts.insertEvent.run({ id, seq: e.seq, type, data: JSON.stringify(data), at: e.at });
-        return e;
-      })
-      .immediate();
+    const event = await this.locked(() =>
+      this.db
+        .transaction(() => {
+          const bumped = this.stmts.bumpSeq.get(id) as { event_seq: number } | undefined;
+          if (!bumped) throw new MissingGenerationError(id);
+          const e: GenerationEvent = { seq: bumped.event_seq, type, data, at: Date.now() };
+          this.stmts.insertEvent.run({ id, seq: e.seq, type, data: JSON.stringify(data), at: e.at });
+          return e;
+        })
+        .immediate(),
+    );
     this.hub.dispatch(id, event); // local subscribers need not wait for the poll
     return event;
   }
 
   async events(id: string, afterSeq = 0): Promise<GenerationEvent[]> {
-    return (this.stmts.events.all(id, afterSeq) as EventRow[]).map(toEvent);
+    return this.locked(() => (this.stmts.events.all(id, afterSeq) as EventRow[]).map(toEvent));
   }
 
   private readLatestSeq(id: string): number {

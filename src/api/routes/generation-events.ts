@@ -2,12 +2,15 @@
  * `GET /v1/generations/{id}/events`: Server-Sent Events. Replays the stored events after
  * `Last-Event-ID` (or `?after=`), then streams live ones from the store's subscription
  * (every replica sees every event), with heartbeats, and closes after the terminal event.
+ * Streams hold a socket each, so they are capped per client and in all (429 + Retry-After).
  *
  *   id: 3
  *   event: progress
  *   data: {"step":2,"total_steps":20,...}
  */
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { DiffscopeError } from '../../errors/index.js';
+import { isRefusal } from '../../http/index.js';
 import { TERMINAL_STATUSES, type GenerationEvent, type GenerationEventType } from '../../state/index.js';
 import type { ApiContext } from '../api-context.js';
 import { finishRequest, inRequest } from '../request-context.js';
@@ -18,6 +21,11 @@ const TERMINAL_EVENTS = new Set<GenerationEventType>(['succeeded', 'failed', 'ca
 export function formatSseEvent(event: GenerationEvent): string {
   const data = JSON.stringify({ ...event.data, seq: event.seq, at: new Date(event.at).toISOString() });
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${data}\n\n`;
+}
+
+/** Whose stream this is: the API key's client, or without keys the caller's address. */
+function streamOwner(request: FastifyRequest): string {
+  return request.clientId !== 'anonymous' ? `client:${request.clientId}` : `ip:${request.ip}`;
 }
 
 export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
@@ -34,6 +42,13 @@ export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
       const lastHeader = request.headers['last-event-id'];
       const lastRaw = (typeof lastHeader === 'string' ? lastHeader : undefined) ?? request.query.after;
       const after = lastRaw && /^\d{1,12}$/.test(lastRaw) ? Number(lastRaw) : 0;
+
+      const slot = ctx.streams.acquire(streamOwner(request));
+      if (isRefusal(slot)) {
+        const who = slot.scope === 'client' ? 'this client has' : 'the server has';
+        const setting = slot.scope === 'client' ? 'DIFFSCOPE_SSE_MAX_STREAMS_PER_CLIENT' : 'DIFFSCOPE_SSE_MAX_STREAMS';
+        throw new DiffscopeError('DSC_ERR_API_TOO_MANY_STREAMS', `${who} ${slot.limit} event streams open (${setting}); close one or retry later`);
+      }
 
       reply.hijack();
       const raw = reply.raw;
@@ -57,6 +72,7 @@ export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
       const close = () => {
         if (closed) return;
         closed = true;
+        slot.release();
         open.delete(close);
         clearInterval(heartbeat);
         unsubscribe?.().catch(() => {});

@@ -4,6 +4,7 @@ import { DiffscopeError } from '../../errors/index.js';
 import { isTerminal, type GenerationRecord, type GenerationStore } from '../../generation/index.js';
 import { WEBHOOK_EVENTS, checkWebhookUrl } from '../../notifier/index.js';
 import type { ApiContext } from '../api-context.js';
+import { stateError } from '../generation-service.js';
 import { generationLinks, generationView, publicBaseUrl } from '../generation-view.js';
 import { traced } from '../request-context.js';
 import { requestLogFields } from '../request-log-fields.js';
@@ -14,7 +15,7 @@ export async function loadOwned(store: GenerationStore, id: string, clientId: st
   try {
     record = /^[A-Za-z0-9_-]{1,128}$/.test(id) ? await store.get(id) : null;
   } catch (err) {
-    throw new DiffscopeError('DSC_ERR_STATE_UNAVAILABLE', undefined, { cause: err });
+    throw stateError(err);
   }
   // Someone else's generation is indistinguishable from a missing one.
   if (!record || record.clientId !== clientId) throw new DiffscopeError('DSC_ERR_API_NOT_FOUND', `generation ${id} not found`);
@@ -42,7 +43,6 @@ export function generationsPlugin(ctx: ApiContext): FastifyPluginAsync {
           const url = await checkWebhookUrl(body.webhook.url, { allowPrivate: config.DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE });
           webhook = { url: url.href, events: body.webhook.events ?? [...WEBHOOK_EVENTS] };
         }
-        await service.checkBackpressure();
         const record = await service.enqueue({
           id: request.id,
           clientId: request.clientId,
@@ -80,14 +80,14 @@ export function generationsPlugin(ctx: ApiContext): FastifyPluginAsync {
         if (isTerminal(record.status)) {
           throw new DiffscopeError('DSC_ERR_API_CONFLICT', `generation ${record.id} is already ${record.status}`);
         }
-        await store.update(record.id, { cancelRequested: true });
-        if (record.status === 'queued' && (await service.cancelQueued(record))) {
+        await store.update(record.id, { cancelRequested: true }).catch((err: unknown) => Promise.reject(stateError(err)));
+        if (record.status === 'queued' && (await service.cancelQueued(record).catch((err: unknown) => Promise.reject(stateError(err))))) {
           return { id: record.id, status: 'canceled', cancel_requested: true };
         }
         // Running (or a worker took it in between): the worker sees cancelRequested between steps.
         logger.info('cancel_requested', { status: 'running' });
         reply.code(202);
-        const current = await store.get(record.id);
+        const current = await store.get(record.id).catch(() => null);
         return { id: record.id, status: current?.status ?? record.status, cancel_requested: true };
       }),
     );

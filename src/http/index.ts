@@ -1,0 +1,13 @@
+/** HTTP guards every diffscope server shares: Host allowlist, socket deadlines, stream caps. */
+export {
+  createHostAllowlist,
+  hostOfHeader,
+  hostRefusedMessage,
+  isLoopbackName,
+  parseHostList,
+  registerHostAllowlist,
+  type HostAllowlist,
+  type HostAllowlistOptions,
+} from './host-allowlist.js';
+export { fastifyTimeoutOptions, httpTimeoutsFromConfig, type HttpTimeoutsOptions } from './server-timeouts.js';
+export { ConcurrencySlots, isRefusal, type Slot, type SlotRefusal } from './concurrency-slots.js';
