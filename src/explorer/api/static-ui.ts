@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PUBLIC_ROUTE, TOKEN_COOKIE, sameSiteLocation, tokenEquals } from '../security.js';
+import { PUBLIC_ROUTE, TOKEN_COOKIE, sameSiteLocation, tokenEquals, tokenMatches } from '../security.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -41,6 +41,8 @@ export function registerStaticUi(app: FastifyInstance, webRoot: string, token?: 
       return reply.redirect(sameSiteLocation(request.url, ['token']), 302);
     }
     if (rel === '/api' || rel.startsWith('/api/')) {
+      // not a UI page: what any unmatched path gets (401 without the token, else 404)
+      if (token && !tokenMatches(request, token)) return reply.code(401).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 401, msg: 'missing or invalid explorer token' }] });
       return reply.code(404).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 404, msg: `no route ${request.method} ${rel}` }] });
     }
     const candidate = path.resolve(root, `.${path.posix.normalize(rel)}`);
