@@ -110,7 +110,15 @@ export const configSchema = z.object({
   DIFFSCOPE_WEBHOOK_SECRET: z.string().optional().describe('HMAC key of the webhook signature headers (unsigned without it, warned)'),
   DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: bool.default(false).describe('allow webhook URLs on loopback, private and link-local addresses'),
   DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS: positiveInt.default(5).describe('webhook delivery attempts (exponential backoff)'),
-  DIFFSCOPE_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000).describe('timeout of one webhook delivery attempt'),
+  DIFFSCOPE_WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000).describe('total deadline of one webhook delivery attempt: connection, answer headers and body read'),
+  DIFFSCOPE_WEBHOOK_MAX_RESPONSE_BYTES: positiveInt.default(4_096).describe('webhook answer body bytes read at most; the rest is not waited for'),
+  DIFFSCOPE_WEBHOOK_CONCURRENCY: positiveInt.default(8).describe('webhook attempts in flight in all, per notifier'),
+  DIFFSCOPE_WEBHOOK_MAX_PER_CLIENT: positiveInt.default(2).describe('webhook attempts in flight for one client, per notifier'),
+  DIFFSCOPE_WEBHOOK_MAX_PER_HOST: positiveInt.default(2).describe('webhook attempts in flight to one receiving host name, per notifier'),
+  /** The notifier fails generations left queued/running without a live job (src/generation/reconciler.ts). */
+  DIFFSCOPE_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000).describe('notifier: how often stuck generations are looked for (0: never)'),
+  DIFFSCOPE_RECONCILE_GRACE_MS: z.coerce.number().int().min(1_000).default(120_000).describe('a generation queued or running with no live job for this long is failed (DSC_ERR_GENERATION_LOST)'),
+  DIFFSCOPE_RECONCILE_UNKNOWN_MAX_AGE_MS: z.coerce.number().int().min(60_000).default(6 * 3_600_000).describe('queues that cannot tell whether a job is live (RabbitMQ): a generation queued or running this long is failed'),
 
   // explorer
   DIFFSCOPE_EXPLORER_HOST: z.string().default('127.0.0.1').describe('explorer bind address; a non-loopback address requires a token'),

@@ -2,21 +2,33 @@
  * The notifier: consumes completion events and POSTs each generation's webhook when the
  * client subscribed to that outcome. The trace continues from the completion message's
  * headers, so `notify.webhook` sits in the request's trace.
+ *
+ * Two limits: the queue hands over up to `INTAKE_PER_SLOT` times more events than attempts may
+ * run, and attempts take delivery slots (in all, per client, per host). An event whose client or
+ * host is at its limit waits without taking an attempt slot, so the other clients' events,
+ * taken in behind it, go out meanwhile.
  */
 import type { Config } from '../config/index.js';
 import type { QueueBackend } from '../queue/index.js';
 import type { GenerationStore } from '../state/index.js';
 import { context, extractMessageHeaders, type Logger } from '../telemetry/index.js';
 import { completionQueueName, type CompletionEvent } from './completion-event.js';
+import { DeliverySlots } from './delivery-slots.js';
 import { deliverWebhook } from './webhook-delivery.js';
+import type { ResolveAll } from './address-guard.js';
+
+/** Events taken from the queue per attempt slot: room for the events that wait on a busy client or host. */
+const INTAKE_PER_SLOT = 8;
 
 export interface NotifierDeps {
   config: Config;
   logger: Logger;
   queue: QueueBackend;
   store: GenerationStore;
-  /** Webhooks delivered at once (default 8). */
+  /** Attempts in flight at once (default DIFFSCOPE_WEBHOOK_CONCURRENCY). */
   concurrency?: number;
+  /** The resolver seam (default: the system resolver). */
+  resolveAll?: ResolveAll;
   /** First webhook retry delay, doubling (default 1000 ms, capped at maxBackoffMs = 60 s). */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -33,7 +45,12 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
   if (!config.DIFFSCOPE_WEBHOOK_SECRET) {
     logger.warn('webhook_unsigned', { message: 'DIFFSCOPE_WEBHOOK_SECRET is not set: webhooks are sent without x-diffscope-signature' });
   }
-  const delivery = { config, logger, backoffMs: deps.backoffMs ?? 1_000, maxBackoffMs: deps.maxBackoffMs ?? 60_000 };
+  const slots = new DeliverySlots({
+    total: deps.concurrency ?? config.DIFFSCOPE_WEBHOOK_CONCURRENCY,
+    perClient: config.DIFFSCOPE_WEBHOOK_MAX_PER_CLIENT,
+    perHost: config.DIFFSCOPE_WEBHOOK_MAX_PER_HOST,
+  });
+  const delivery = { config, logger, slots, resolveAll: deps.resolveAll, backoffMs: deps.backoffMs ?? 1_000, maxBackoffMs: deps.maxBackoffMs ?? 60_000 };
 
   const consumer = await queue.consume<CompletionEvent>(
     queueName,
@@ -51,7 +68,7 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
       });
     },
     {
-      concurrency: deps.concurrency ?? 8,
+      concurrency: slots.limits.total * INTAKE_PER_SLOT,
       // Delivery retries happen inside deliverWebhook; the queue only redelivers after a crash.
       maxAttempts: config.DIFFSCOPE_QUEUE_MAX_ATTEMPTS,
       backoffMs: config.DIFFSCOPE_QUEUE_BACKOFF_MS,

@@ -1,14 +1,17 @@
 /**
  * Delivering one completion to its webhook: payload, signature, `traceparent`, one
  * `notify.webhook` CLIENT span per attempt (so retries show in the trace) and exponential
- * backoff between attempts.
+ * backoff between attempts. Each attempt runs in a delivery slot (src/notifier/delivery-slots.ts:
+ * limits in all, per client and per host) under one total deadline; the backoff between
+ * attempts holds no slot.
  */
 import type { Config } from '../config/index.js';
 import { DiffscopeError } from '../errors/index.js';
 import type { GenerationRecord } from '../state/index.js';
 import { ATTR, SpanKind, injectMessageHeaders, withSpan, withTracingSuppressed, type Context, type Logger } from '../telemetry/index.js';
-import { checkWebhookUrl } from './address-guard.js';
+import { assertPublicLiteral, hostOf, parseWebhookUrl, type ResolveAll } from './address-guard.js';
 import type { CompletionEvent } from './completion-event.js';
+import type { DeliverySlots } from './delivery-slots.js';
 import { sendWebhook } from './webhook-sender.js';
 import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.js';
 
@@ -18,6 +21,10 @@ export interface WebhookDeliveryOptions {
   /** First retry delay (doubles per attempt, capped at maxBackoffMs). Default 1 s. */
   backoffMs: number;
   maxBackoffMs: number;
+  /** Where attempts wait for their turn; shared by every delivery of the process. */
+  slots: DeliverySlots;
+  /** The resolver seam (default: the system resolver). */
+  resolveAll?: ResolveAll;
 }
 
 function webhookPayload(record: GenerationRecord, config: Config): Record<string, unknown> {
@@ -76,12 +83,15 @@ export async function deliverWebhook(
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     let url: URL;
     try {
-      // Checked again at send time: the name may resolve elsewhere than at submission.
-      url = await checkWebhookUrl(spec.url, { allowPrivate });
+      // Checked again at send time (the setting may have changed since submission); a name's
+      // addresses are checked as the connection is made (src/notifier/address-guard.ts).
+      url = parseWebhookUrl(spec.url);
+      assertPublicLiteral(url, allowPrivate);
     } catch (err) {
       logger.warn('notification_failed', { reason: 'url_refused', error_message: (err as Error).message, attempt, final: true });
       return false;
     }
+    const release = await options.slots.acquire({ client: record.clientId, host: hostOf(url).toLowerCase() }, signal);
     let status = 0;
     let final = false;
     try {
@@ -115,20 +125,32 @@ export async function deliverWebhook(
           // notify.webhook is the CLIENT span: keep the http instrumentation from adding a second one
           // (and from replacing our traceparent with its own).
           const res = await withTracingSuppressed(() =>
-            sendWebhook({ url, body, headers, timeoutMs: config.DIFFSCOPE_WEBHOOK_TIMEOUT_MS, allowPrivate, signal }),
+            sendWebhook({
+              url,
+              body,
+              headers,
+              timeoutMs: config.DIFFSCOPE_WEBHOOK_TIMEOUT_MS,
+              maxResponseBytes: config.DIFFSCOPE_WEBHOOK_MAX_RESPONSE_BYTES,
+              allowPrivate,
+              resolveAll: options.resolveAll,
+              signal,
+            }),
           );
           span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, res.status);
+          if (res.bodyCut) span.addEvent('response body not read to its end', { 'diffscope.webhook.body_bytes_read': res.bodyBytes });
           if (res.status < 200 || res.status >= 300) throw Object.assign(new Error(`webhook answered HTTP ${res.status}`), { httpStatus: res.status });
           return res.status;
         },
       );
     } catch (err) {
+      release();
       if (signal.aborted) throw err;
       const httpStatus = (err as { httpStatus?: number }).httpStatus;
       final = (httpStatus !== undefined && !retryableStatus(httpStatus)) || (err instanceof DiffscopeError && !err.retryable);
       lastError = (err as Error).message;
       if (final || attempt === maxAttempts) {
-        logger.warn('notification_failed', { attempt, max_attempts: maxAttempts, http_status: httpStatus, error_message: lastError, final: true, url: safeUrl(url) });
+        const reason = err instanceof DiffscopeError && err.code === 'DSC_ERR_NOTIFY_URL_REFUSED' ? { reason: 'url_refused' } : {};
+        logger.warn('notification_failed', { ...reason, attempt, max_attempts: maxAttempts, http_status: httpStatus, error_message: lastError, final: true, url: safeUrl(url) });
         return false;
       }
       const delay = Math.min(options.backoffMs * 2 ** (attempt - 1), options.maxBackoffMs);
@@ -136,6 +158,7 @@ export async function deliverWebhook(
       await sleep(delay, signal);
       continue;
     }
+    release();
     logger.info('notification_sent', { attempt, http_status: status, status: event.status, url: safeUrl(url) });
     return true;
   }

@@ -2,13 +2,14 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { deliverWebhook, sendWebhook, signWebhookPayload, verifyWebhookSignature } from '../../src/notifier/index.js';
+import { DeliverySlots, deliverWebhook, sendWebhook, signWebhookPayload, verifyWebhookSignature } from '../../src/notifier/index.js';
 import type { GenerationRecord } from '../../src/generation/index.js';
 import { createLogger, getTracer, trace, context } from '../../src/telemetry/index.js';
 import { installTestTracing } from '../support/tracing.js';
 
 const exporter = installTestTracing();
 const SECRET = 'whsec_test_0123456789abcdef';
+const slots = () => new DeliverySlots({ total: 8, perClient: 2, perHost: 2 });
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -86,6 +87,7 @@ describe('deliverWebhook against a local receiver', () => {
     const ok = await deliverWebhook(record(), { id: 'req_hook1', status: 'succeeded', finishedAt: Date.now() }, parent, new AbortController().signal, {
       config: config(),
       logger,
+      slots: slots(),
       backoffMs: 5,
       maxBackoffMs: 20,
     });
@@ -122,7 +124,7 @@ describe('deliverWebhook against a local receiver', () => {
 
   it('gives up at once on a 4xx answer and after max attempts on 5xx', async () => {
     answers = [410];
-    const opts = { config: config(), logger, backoffMs: 1, maxBackoffMs: 2 };
+    const opts = { config: config(), logger, slots: slots(), backoffMs: 1, maxBackoffMs: 2 };
     const event = { id: 'req_hook1', status: 'succeeded' as const, finishedAt: Date.now() };
     expect(await deliverWebhook(record(), event, context.active(), new AbortController().signal, opts)).toBe(false);
     expect(received).toHaveLength(1);
@@ -138,6 +140,7 @@ describe('deliverWebhook against a local receiver', () => {
     const ok = await deliverWebhook(record(), { id: 'req_hook1', status: 'succeeded', finishedAt: Date.now() }, context.active(), new AbortController().signal, {
       config: strict,
       logger,
+      slots: slots(),
       backoffMs: 1,
       maxBackoffMs: 1,
     });
