@@ -18,6 +18,8 @@ const port = parentPort!;
 const init = workerData as ThreadInit;
 const post = (message: FromThread, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
+// Whatever registered a provider in this thread, ours must be the one the pipeline's spans reach.
+trace.disable();
 trace.setGlobalTracerProvider({ getTracer: () => createRelayTracer(post) });
 const logger = createRelayLogger(init.logLevel, post);
 const running = new Map<number, AbortController>();

@@ -8,6 +8,10 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 export function startInferenceThread(workerData: unknown, options: WorkerOptions = {}): Worker {
   const here = import.meta.url;
+  // No inherited `--import` flags: the services run under `--import dist/telemetry/register.js`,
+  // which would start a second OpenTelemetry SDK inside the thread. The thread's spans and logs
+  // go to the main thread instead (job-relay.ts).
+  options = { execArgv: [], ...options };
   if (!here.endsWith('.ts')) {
     return new Worker(new URL('./inference-thread.js', here), { ...options, workerData });
   }
