@@ -15,6 +15,7 @@ import { buildQueryServer } from './api/query-server.js';
 import { IngestPipeline } from './ingest/ingest-pipeline.js';
 import { DEFAULT_INGEST_LIMITS, DEFAULT_QUERY_LIMITS, type IngestLimits, type QueryLimits } from './limits.js';
 import { assertSafeBind } from './security.js';
+import { createHostAllowlist, httpTimeoutsFromConfig, parseHostList } from '../http/index.js';
 import { silentLogger, type ExplorerLogger } from './logger.js';
 
 export interface ExplorerOptions {
@@ -81,8 +82,13 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
   const retentionLimits = { maxAgeMs: config.DIFFSCOPE_EXPLORER_RETENTION_HOURS * 3600_000, maxBytes: config.DIFFSCOPE_EXPLORER_MAX_DB_MB * 1024 * 1024 };
   const retention = (nowMs = Date.now()) => ingest.runRetention(nowMs, retentionLimits.maxAgeMs, retentionLimits.maxBytes);
 
-  const receiver = buildOtlpReceiver({ ingest, logger, token, maxBodyBytes });
+  // The UI and the receiver bind the same host: one DNS-rebinding guard and one set of socket deadlines for both.
+  const hostAllowlist = createHostAllowlist({ bindHost: host, allowedHosts: parseHostList(config.DIFFSCOPE_ALLOWED_HOSTS) });
+  const httpTimeouts = httpTimeoutsFromConfig(config);
+  const receiver = buildOtlpReceiver({ ingest, logger, token, maxBodyBytes, hostAllowlist, httpTimeouts });
   const query = buildQueryServer({
+    hostAllowlist,
+    httpTimeouts,
     store,
     logger,
     token,

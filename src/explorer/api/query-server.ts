@@ -4,6 +4,7 @@ import type { ExplorerHealth } from '../../contract/index.js';
 import type { ExplorerStore } from '../store/explorer-store.js';
 import type { ExplorerLogger } from '../logger.js';
 import { makeAuthHook } from '../security.js';
+import { fastifyTimeoutOptions, hostRefusedMessage, registerHostAllowlist, type HostAllowlist, type HttpTimeoutsOptions } from '../../http/index.js';
 import { isStoreFailure, retryAfterSeconds } from '../ingest/storage-errors.js';
 import { registerJaegerRoutes } from './jaeger-routes.js';
 import { registerJaegerV3Routes } from './jaeger-v3-routes.js';
@@ -18,6 +19,10 @@ export interface QueryServerOptions {
   store: ExplorerStore;
   logger: ExplorerLogger;
   token?: string;
+  /** DNS-rebinding guard (src/http/host-allowlist.ts): a refused Host gets 403 before the token check. */
+  hostAllowlist?: HostAllowlist;
+  /** Socket deadlines (src/http/server-timeouts.ts); default: a 30 s request timeout only. */
+  httpTimeouts?: HttpTimeoutsOptions;
   webRoot: string;
   outputDir: string;
 }
@@ -25,7 +30,11 @@ export interface QueryServerOptions {
 export function buildQueryServer(options: QueryServerOptions): FastifyInstance {
   const { store, logger } = options;
   // requestTimeout: a client trickling its request is cut off instead of holding a socket forever
-  const app = Fastify({ logger: false, forceCloseConnections: true, requestTimeout: 30_000 });
+  const app = Fastify({ logger: false, forceCloseConnections: true, ...(options.httpTimeouts ? fastifyTimeoutOptions(options.httpTimeouts) : { requestTimeout: 30_000 }) });
+  if (options.hostAllowlist) {
+    registerHostAllowlist(app, options.hostAllowlist, (_request, reply, host) =>
+      reply.code(403).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 403, msg: hostRefusedMessage(host) }] }));
+  }
   // Deny by default: only the UI's static routes are public (static-ui.ts); every other route,
   // matched on the decoded path, and every unmatched request needs the token.
   const auth = makeAuthHook(options.token, (_request, reply) =>

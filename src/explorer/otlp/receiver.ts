@@ -10,6 +10,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ExplorerLogger } from '../logger.js';
 import { makeAuthHook } from '../security.js';
+import { fastifyTimeoutOptions, hostRefusedMessage, registerHostAllowlist, type HostAllowlist, type HttpTimeoutsOptions } from '../../http/index.js';
 import type { IngestPipeline } from '../ingest/ingest-pipeline.js';
 import type { Encoding, Signal } from '../ingest/messages.js';
 import { encodeLogsResponse, encodeRpcStatus, encodeTraceResponse } from './decode-protobuf.js';
@@ -19,10 +20,15 @@ export interface OtlpReceiverOptions {
   logger: ExplorerLogger;
   maxBodyBytes: number;
   token?: string;
+  /** DNS-rebinding guard (src/http/host-allowlist.ts): a refused Host gets 403 before the token check. */
+  hostAllowlist?: HostAllowlist;
+  /** Socket deadlines (src/http/server-timeouts.ts); default: a 60 s request timeout only. */
+  httpTimeouts?: HttpTimeoutsOptions;
 }
 
 // google.rpc.Code values used in OTLP error bodies
 const RPC_INVALID_ARGUMENT = 3;
+const RPC_PERMISSION_DENIED = 7;
 const RPC_RESOURCE_EXHAUSTED = 8;
 const RPC_INTERNAL = 13;
 const RPC_UNAVAILABLE = 14;
@@ -50,7 +56,12 @@ const RESPONSES: Record<Signal, { encode: (rejected: number, message?: string) =
 export function buildOtlpReceiver(options: OtlpReceiverOptions): FastifyInstance {
   const { ingest, logger, maxBodyBytes } = options;
   // requestTimeout: a sender trickling its body is cut off instead of holding a socket forever
-  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, forceCloseConnections: true, requestTimeout: 60_000 });
+  const timeouts = options.httpTimeouts ? fastifyTimeoutOptions(options.httpTimeouts) : { requestTimeout: 60_000 };
+  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, forceCloseConnections: true, ...timeouts });
+  if (options.hostAllowlist) {
+    registerHostAllowlist(app, options.hostAllowlist, (request, reply, host) =>
+      sendStatus(reply, encodingOf(request) ?? 'json', 403, RPC_PERMISSION_DENIED, hostRefusedMessage(host)));
+  }
 
   // Every body arrives as raw bytes; decoding depends on the route and the content type.
   app.removeAllContentTypeParsers();
