@@ -129,8 +129,9 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
     close: async () => {
       clearInterval(timer);
       await Promise.allSettled([receiver.close(), query.close()]);
-      await ingest.close();
+      // the reader first: the writer, closing last, checkpoints the WAL into the file
       store.close();
+      await ingest.close();
       removeTemp();
     },
   };

@@ -21,7 +21,8 @@ export interface ExplorerProcess {
   /** Still running (no exit seen). */
   alive(): boolean;
   get(pathAndQuery: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any }>;
-  stop(): Promise<void>;
+  /** SIGTERM (SIGKILL after 10 s), then the data dir is removed unless `keepDir`. */
+  stop(options?: { keepDir?: boolean }): Promise<void>;
 }
 
 export async function startExplorerProcess(env: Record<string, string> = {}, options: ExplorerOptions = {}, dir = mkdtempSync(path.join(tmpdir(), 'diffscope-adv-'))): Promise<ExplorerProcess> {
@@ -65,14 +66,14 @@ export async function startExplorerProcess(env: Record<string, string> = {}, opt
       try { body = JSON.parse(text); } catch { /* not JSON */ }
       return { status: res.status, headers: res.headers, body };
     },
-    async stop() {
+    async stop(options = {}) {
       if (!exited) {
         const gone = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 10_000))]);
         if (!exited) child.kill('SIGKILL');
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
