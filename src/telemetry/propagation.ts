@@ -1,43 +1,72 @@
 /**
- * Trace context in message metadata (queue jobs, completion events). Always W3C tracecontext +
- * baggage, independent of the global propagator (which is a no-op without the SDK), because
- * the header names are part of the message contract.
+ * Trace context in message metadata (queue jobs, completion events), incoming HTTP headers and
+ * outgoing webhooks, through the propagators OTEL_PROPAGATORS names (propagators/from-env.ts;
+ * default W3C tracecontext + baggage) — the same ones the SDK registers for HTTP, and available
+ * without the SDK too.
  */
 import {
   context as otelContext,
   isSpanContextValid,
+  propagation,
   ROOT_CONTEXT,
   trace,
-  TraceFlags,
   type Context,
   type TextMapGetter,
+  type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { propagationFromEnv } from './propagators/from-env.js';
 import { getRequestScope, setRequestScope } from './request-scope.js';
+import { telemetryState } from './state.js';
 
-const propagator = new CompositePropagator({
-  propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-});
+/** The process's configured propagator (built from OTEL_PROPAGATORS on first use). */
+export function configuredPropagator(): TextMapPropagator {
+  const state = telemetryState();
+  state.propagation ??= propagationFromEnv();
+  return state.propagation.propagator;
+}
+
+/**
+ * AMQP leaves `x-` headers to brokers and extensions, and the RabbitMQ consumer drops them
+ * (src/queue/rabbitmq-topology.ts), so in message metadata a propagator's `x-…` header (B3 multi,
+ * X-Ray, X-Cloud-Trace-Context) is stored without that prefix: `x-b3-traceid` → `b3-traceid`.
+ */
+function messageKey(key: string): string {
+  return key.startsWith('x-') ? key.slice(2) : key;
+}
 
 const setter: TextMapSetter<Record<string, string>> = {
   set(carrier, key, value) {
-    carrier[key] = value;
+    carrier[messageKey(key)] = value;
   },
 };
 
 const getter: TextMapGetter<Record<string, string | undefined>> = {
   keys(carrier) {
-    return Object.keys(carrier);
+    // Also under the `x-` names: a propagator may look its header up in keys() (X-Ray does).
+    return Object.keys(carrier).flatMap((k) => [k, 'x-' + k]);
   },
   get(carrier, key) {
     // Brokers may upper-case or re-case header names; values must be strings.
-    let v = carrier[key];
+    const stored = messageKey(key.toLowerCase());
+    let v = carrier[stored];
     if (v === undefined) {
-      const lower = key.toLowerCase();
-      for (const k of Object.keys(carrier)) if (k.toLowerCase() === lower) v = carrier[k];
+      for (const k of Object.keys(carrier)) if (messageKey(k.toLowerCase()) === stored) v = carrier[k];
     }
     return typeof v === 'string' ? v : undefined;
+  },
+};
+
+/** Node's IncomingHttpHeaders: lower-case names; a repeated header is an array (or joined with ", "). */
+const httpGetter: TextMapGetter<Record<string, string | string[] | undefined>> = {
+  keys(carrier) {
+    return Object.keys(carrier);
+  },
+  get(carrier, key) {
+    const v = carrier[key.toLowerCase()];
+    // Two traceparent headers are invalid (W3C); several tracestate/baggage headers combine.
+    if (Array.isArray(v)) return key === 'traceparent' ? (v.length === 1 ? v[0] : undefined) : v.join(',');
+    return v;
   },
 };
 
@@ -56,11 +85,14 @@ export interface ExtractedMessageContext {
   enqueuedAt?: number;
 }
 
-/** → { traceparent, tracestate?, baggage?, request_id, client_id?, enqueued_at } */
+/**
+ * → the configured propagators' headers (default `traceparent`, `tracestate?`, `baggage?`),
+ * `request_id`, `client_id?`, `enqueued_at`.
+ */
 export function injectMessageHeaders(options: InjectMessageHeadersOptions = {}): Record<string, string> {
   const ctx = options.context ?? otelContext.active();
   const headers: Record<string, string> = {};
-  propagator.inject(ctx, headers, setter);
+  configuredPropagator().inject(ctx, headers, setter);
   const scope = getRequestScope(ctx);
   const requestId = options.requestId ?? scope?.requestId;
   if (requestId !== undefined) headers.request_id = requestId;
@@ -69,24 +101,20 @@ export function injectMessageHeaders(options: InjectMessageHeadersOptions = {}):
   return headers;
 }
 
+/** The remote parent in `ctx` only when it is valid (a propagator may set an invalid one). */
+function validParentOnly(ctx: Context): Context {
+  const sc = trace.getSpanContext(ctx);
+  return sc !== undefined && !isSpanContextValid(sc) ? trace.deleteSpan(ctx) : ctx;
+}
+
 /**
- * Never throws. A malformed/invalid traceparent yields a context with no remote span, so the
+ * Never throws. A malformed/invalid trace header yields a context with no remote span, so the
  * consumer starts a new trace.
  */
 export function extractMessageHeaders(headers: Record<string, string | undefined>): ExtractedMessageContext {
   let ctx: Context = ROOT_CONTEXT;
   try {
-    ctx = propagator.extract(ROOT_CONTEXT, headers ?? {}, getter);
-    const sc = trace.getSpanContext(ctx);
-    if (sc !== undefined) {
-      if (!isSpanContextValid(sc)) {
-        ctx = trace.deleteSpan(ctx);
-      } else if ((sc.traceFlags & ~TraceFlags.SAMPLED) !== 0) {
-        // W3C level 1 defines only the sampled bit and says unknown flags must be zeroed
-        // when propagating; OTel keeps them and would re-inject e.g. `0ff` (3 hex chars).
-        ctx = trace.setSpanContext(ctx, { ...sc, traceFlags: sc.traceFlags & TraceFlags.SAMPLED });
-      }
-    }
+    ctx = validParentOnly(configuredPropagator().extract(ROOT_CONTEXT, headers ?? {}, getter));
   } catch {
     ctx = ROOT_CONTEXT;
   }
@@ -103,26 +131,29 @@ function nonEmpty(v: string | undefined): string | undefined {
 }
 
 /**
- * W3C headers only (`traceparent`, `tracestate`, `baggage`) for an outgoing HTTP request that
- * the HTTP instrumentation does not see (e.g. global fetch/undici, used for webhooks).
+ * The configured propagators' trace headers, without baggage, for an outgoing HTTP request that
+ * the HTTP instrumentation does not see (global fetch/undici: webhooks to third parties, which
+ * get no baggage).
  */
 export function injectTraceHeaders(ctx: Context = otelContext.active()): Record<string, string> {
   const headers: Record<string, string> = {};
-  propagator.inject(ctx, headers, setter);
+  configuredPropagator().inject(propagation.deleteBaggage(ctx), headers, {
+    set(carrier, key, value) {
+      carrier[key] = value;
+    },
+  });
   return headers;
 }
 
 /**
- * Parent context from incoming HTTP headers (Node's IncomingHttpHeaders shape: lower-case
- * names, repeated headers as arrays, which W3C treats as invalid for traceparent). Never throws.
+ * Parent context from incoming HTTP headers (Node's IncomingHttpHeaders shape), through the
+ * configured propagators: a W3C, B3, Jaeger, X-Ray or X-Cloud-Trace-Context header, whichever
+ * OTEL_PROPAGATORS lists. Never throws; an invalid header gives no parent.
  */
 export function extractHttpContext(headers: Record<string, string | string[] | undefined>): Context {
-  const flat: Record<string, string | undefined> = {};
-  for (const name of ['traceparent', 'tracestate', 'baggage']) {
-    const v = headers?.[name];
-    // Two traceparent headers are invalid (W3C); several tracestate/baggage headers combine.
-    if (Array.isArray(v)) flat[name] = name === 'traceparent' ? (v.length === 1 ? v[0] : undefined) : v.join(',');
-    else flat[name] = v;
+  try {
+    return validParentOnly(configuredPropagator().extract(ROOT_CONTEXT, headers ?? {}, httpGetter));
+  } catch {
+    return ROOT_CONTEXT;
   }
-  return extractMessageHeaders(flat).context;
 }

@@ -7,8 +7,10 @@
  * test/telemetry/sdk-*.test.ts): OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
  * OTEL_TRACES_EXPORTER (otlp, zipkin, console, none), OTEL_EXPORTER_OTLP_[TRACES_|LOGS_]ENDPOINT /
  * _PROTOCOL (http/protobuf, http/json, grpc), OTEL_EXPORTER_ZIPKIN_ENDPOINT, OTEL_TRACES_SAMPLER /
- * _ARG, OTEL_PROPAGATORS (default tracecontext + baggage), OTEL_LOGS_EXPORTER, OTEL_BSP_* /
- * OTEL_BLRP_*, OTEL_LOG_LEVEL. What this module adds: service.version and service.instance.id
+ * _ARG, OTEL_LOGS_EXPORTER, OTEL_BSP_* / OTEL_BLRP_*, OTEL_LOG_LEVEL. What this module adds:
+ * OTEL_PROPAGATORS with xray and Google's header besides NodeSDK's own names, and a strict W3C
+ * tracestate (propagators/from-env.ts), the X-Ray id generator when xray is listed (X-Ray wants
+ * the trace id's first 4 bytes to be the start time in seconds), service.version and service.instance.id
  * in the resource, a service.name default taken from the CLI's service argument, metrics off
  * unless OTEL_METRICS_EXPORTER asks (metrics are Prometheus text at /metrics), OTLP log records
  * only when a logs exporter or an OTLP endpoint is configured (NodeSDK would otherwise send logs
@@ -22,7 +24,9 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { loadConfig } from '../config/index.js';
+import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
 import { shutdownTelemetry } from './lifecycle.js';
+import { configuredPropagator } from './propagation.js';
 import { telemetryState } from './state.js';
 
 /** CLI arguments → seed service names; the first one found in argv becomes the default service.name. */
@@ -89,7 +93,11 @@ export function startTelemetrySdk(options: TelemetrySdkOptions = {}): boolean {
   const logsOn = otelLogsRequested();
   const metricsExporters = getStringListFromEnv('OTEL_METRICS_EXPORTER');
 
+  const propagator = configuredPropagator();
+  const xray = state.propagation?.names.includes('xray') === true;
   const sdk = new NodeSDK({
+    textMapPropagator: propagator,
+    ...(xray ? { idGenerator: new AWSXRayIdGenerator() } : {}),
     // NodeSDK merges the env detector over this, so OTEL_RESOURCE_ATTRIBUTES / OTEL_SERVICE_NAME still win.
     resource: defaultResource().merge(
       resourceFromAttributes({

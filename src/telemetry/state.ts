@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
+import type { ConfiguredPropagation } from './propagators/from-env.js';
 
 export interface TelemetryState {
   /** Set by the SDK start module: flushes and stops the NodeSDK. */
@@ -15,6 +16,8 @@ export interface TelemetryState {
   /** service.name given to the SDK (OTEL_SERVICE_NAME or the CLI's service argument). */
   serviceName?: string;
   version: string;
+  /** OTEL_PROPAGATORS, read once (propagation.ts); the SDK registers the same propagator globally. */
+  propagation?: ConfiguredPropagation;
 }
 
 const KEY = Symbol.for('diffscope.telemetry.state');
