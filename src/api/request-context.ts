@@ -25,7 +25,7 @@ import {
   SpanStatusCode,
   context,
   getTracer,
-  extractMessageHeaders,
+  extractHttpContext,
   runWithRequestScope,
   trace,
   type Context,
@@ -67,12 +67,12 @@ function validTraceId(id: string | undefined): id is string {
   return !!id && /^[0-9a-f]{32}$/.test(id) && !/^0+$/.test(id);
 }
 
-/** The caller's span context from `traceparent`/`tracestate` only (no baggage from the internet). */
+/**
+ * The caller's span context from whichever trace header OTEL_PROPAGATORS accepts (W3C by default;
+ * B3, Jaeger, X-Ray, X-Cloud-Trace-Context when listed); only the span context, no baggage from the internet.
+ */
 function callerSpanContext(headers: FastifyRequest['headers']): SpanContext | undefined {
-  const traceparent = headers.traceparent;
-  if (typeof traceparent !== 'string') return undefined;
-  const tracestate = typeof headers.tracestate === 'string' ? headers.tracestate : undefined;
-  return trace.getSpanContext(extractMessageHeaders({ traceparent, tracestate }).context);
+  return trace.getSpanContext(extractHttpContext(headers));
 }
 
 /** Continue the caller's trace (parent) or only point at it (link) from a new one. */

@@ -8,7 +8,7 @@
 import type { Config } from '../config/index.js';
 import { DiffscopeError } from '../errors/index.js';
 import type { GenerationRecord } from '../state/index.js';
-import { ATTR, SpanKind, injectMessageHeaders, withSpan, withTracingSuppressed, type Context, type Logger } from '../telemetry/index.js';
+import { ATTR, SpanKind, injectTraceHeaders, withSpan, withTracingSuppressed, type Context, type Logger } from '../telemetry/index.js';
 import { assertPublicLiteral, hostOf, parseWebhookUrl, type ResolveAll } from './address-guard.js';
 import type { CompletionEvent } from './completion-event.js';
 import type { DeliverySlots } from './delivery-slots.js';
@@ -111,16 +111,14 @@ export async function deliverWebhook(
           },
         },
         async (span) => {
-          const trace = injectMessageHeaders();
           const headers: Record<string, string> = {
             'user-agent': 'diffscope-webhook/1',
             'x-request-id': record.id,
             'x-diffscope-event-id': `${record.id}:${event.status}`,
             'x-diffscope-delivery-attempt': String(attempt),
-            traceparent: trace.traceparent,
-            ...(trace.tracestate ? { tracestate: trace.tracestate } : {}),
+            // The trace headers of the configured propagators (W3C by default), never baggage.
+            ...injectTraceHeaders(),
           };
-          if (!headers.traceparent) delete headers.traceparent;
           if (config.DIFFSCOPE_WEBHOOK_SECRET) headers[SIGNATURE_HEADER] = signWebhookPayload(config.DIFFSCOPE_WEBHOOK_SECRET, body);
           // notify.webhook is the CLIENT span: keep the http instrumentation from adding a second one
           // (and from replacing our traceparent with its own).
