@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point of the `diffscope` command. Services need the OpenTelemetry ESM hook registered
 // before any of their imports, which only `node --import` guarantees, so they are re-run
-// through it; `start`, `models` and `--help` need no telemetry and run in this process.
+// through it; everything else (`start`, the client commands, --help, --version) needs no
+// telemetry and runs in this process, so Ctrl-C reaches it directly.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,14 +14,15 @@ if (!existsSync(main)) {
   process.exit(1);
 }
 const args = process.argv.slice(2);
-const inProcess = args.length === 0 || ['start', 'models', 'help'].includes(args[0]) || args.includes('--help') || args.includes('-h');
-if (inProcess) {
+// service.name defaults to the seed's service names, not the CLI's short command names.
+const serviceNames = { api: 'api-server', worker: 'inference-worker', notifier: 'notifier', explorer: 'explorer' };
+const command = args.find((a) => !a.startsWith('-'));
+const informational = args.some((a) => ['--help', '-h', '--version', '-V'].includes(a));
+if (!Object.hasOwn(serviceNames, command ?? '') || informational) {
   await import(main);
 } else {
-  // service.name defaults to the seed's service names, not the CLI's short command names.
-  const serviceNames = { api: 'api-server', worker: 'inference-worker', notifier: 'notifier', explorer: 'explorer' };
   const env = { ...process.env };
-  if (!env.OTEL_SERVICE_NAME && serviceNames[args[0]]) env.OTEL_SERVICE_NAME = serviceNames[args[0]];
+  if (!env.OTEL_SERVICE_NAME) env.OTEL_SERVICE_NAME = serviceNames[command];
   const child = spawn(process.execPath, ['--import', register, main, ...args], { stdio: 'inherit', env });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,60 +1,104 @@
 /**
- * `diffscope <command> [--flag value]…`: every DIFFSCOPE_* setting is also a flag, named by
- * dropping the prefix and kebab-casing the rest (DIFFSCOPE_API_PORT ↔ --api-port), so env
- * and flags can never drift apart: both go through the one config schema.
+ * `diffscope <command> [options] [arguments]`, parsed with Node's `util.parseArgs` against the
+ * options of that one command (src/cli/command-table.ts): its own options and the settings it
+ * accepts, which are generated from the config schema (src/cli/options.ts). A setting given as a
+ * flag becomes a DIFFSCOPE_* override, so flags and environment go through the same validation.
  */
-import { configSchema } from '../config/index.js';
+import { parseArgs as parseNodeArgs } from 'node:util';
+import { COMMANDS, type CommandSpec } from './command-table.js';
+import { settingOption, type OptionSpec } from './options.js';
+
+export { flagForVariable } from './options.js';
 
 export interface ParsedArgs {
   command: string | undefined;
   /** DIFFSCOPE_* overrides taken from flags. */
   overrides: Record<string, string>;
-  help: boolean;
+  /** The command's own options (`--steps 30` → `{ steps: '30' }`, `--json` → `{ json: true }`). */
+  values: Record<string, string | boolean | string[]>;
   positional: string[];
+  help: boolean;
+  version: boolean;
 }
 
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly command?: string) {
     super(message);
     this.name = 'UsageError';
   }
 }
 
-export function flagForVariable(variable: string): string {
-  return '--' + variable.replace(/^DIFFSCOPE_/, '').toLowerCase().replaceAll('_', '-');
+/** Everything `command` accepts on its command line. */
+export function optionsOf(command: CommandSpec): OptionSpec[] {
+  return [...command.options, ...command.acceptedSettings().map(settingOption)];
 }
 
-function variableForFlag(flag: string): string {
-  return 'DIFFSCOPE_' + flag.replace(/^--/, '').toUpperCase().replaceAll('-', '_');
+type NodeOptions = NonNullable<Parameters<typeof parseNodeArgs>[0]>['options'];
+
+function nodeOptions(options: OptionSpec[]): NodeOptions {
+  const out: NonNullable<NodeOptions> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'V' },
+  };
+  for (const o of options) {
+    out[o.name] = { type: o.kind, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
+    if (o.kind === 'boolean') out[`no-${o.name}`] = { type: 'boolean' };
+  }
+  return out;
+}
+
+/** util.parseArgs' messages name the problem; these say it in the words of this CLI. */
+function usageMessage(error: Error & { code?: string }, command: string | undefined): string {
+  const option = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1];
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${option ?? ''}${command ? ` for \`diffscope ${command}\`` : ''} (see diffscope ${command ?? ''} --help)`.replace(/ +\)/, ')');
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing|ambiguous/.test(error.message) ? `option ${option} needs a value` : `option ${option} takes no value`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return error.message;
+    default:
+      return error.message;
+  }
 }
 
 export function parseArgs(argv: string[]): ParsedArgs {
-  const known = new Set(Object.keys(configSchema.shape));
-  const overrides: Record<string, string> = {};
-  const positional: string[] = [];
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    const variable = variableForFlag(flag);
-    if (!known.has(variable)) throw new UsageError(`unknown option ${flag} (see --help)`);
-    let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
-    if (value === undefined) {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new UsageError(`option ${flag} needs a value`);
-      value = next;
-      i++;
-    }
-    overrides[variable] = value;
+  // The command is the first word; flags before it (`--help`, `--version`) are global.
+  const at = argv.findIndex((a) => !a.startsWith('-'));
+  const name = at === -1 ? undefined : argv[at];
+  const rest = at === -1 ? argv : [...argv.slice(0, at), ...argv.slice(at + 1)];
+  const command = name === undefined ? undefined : COMMANDS.get(name);
+  if (name !== undefined && !command) {
+    throw new UsageError(`unknown command "${name}" (one of: ${[...COMMANDS.keys()].join(', ')})`);
   }
-  return { command: positional.shift(), overrides, help, positional };
+  const options = command ? optionsOf(command) : [];
+  let parsed: ReturnType<typeof parseNodeArgs>;
+  try {
+    parsed = parseNodeArgs({ args: rest, options: nodeOptions(options), strict: true, allowPositionals: true });
+  } catch (error) {
+    if (error instanceof TypeError && 'code' in error) throw new UsageError(usageMessage(error as TypeError & { code?: string }, name), name);
+    throw error;
+  }
+  const overrides: Record<string, string> = {};
+  const values: ParsedArgs['values'] = {};
+  for (const o of options) {
+    const given = parsed.values[o.name];
+    const negated = o.kind === 'boolean' ? parsed.values[`no-${o.name}`] : undefined;
+    let value: string | boolean | string[] | undefined = given as string | boolean | string[] | undefined;
+    if (negated === true) {
+      if (given === true) throw new UsageError(`--${o.name} and --no-${o.name} contradict each other`, name);
+      value = false;
+    }
+    if (value === undefined) continue;
+    if (o.setting) overrides[o.setting] = String(value);
+    else values[o.name] = value;
+  }
+  return {
+    command: name,
+    overrides,
+    values,
+    positional: parsed.positionals,
+    help: parsed.values.help === true,
+    version: parsed.values.version === true,
+  };
 }

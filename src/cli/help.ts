@@ -1,27 +1,63 @@
-import { configSchema } from '../config/index.js';
-import { flagForVariable } from './args.js';
+/**
+ * `diffscope --help` and `diffscope <command> --help`: the commands, then per command its own
+ * options and the settings it uses, each with its description, default and environment variable
+ * (all generated from src/cli/command-table.ts and the config schema).
+ */
+import { COMMANDS, type CommandSpec } from './command-table.js';
+import { EXIT } from './exit-codes.js';
+import { settingOption, type OptionSpec } from './options.js';
 
-export const COMMANDS: Record<string, string> = {
-  start: 'run the whole stack on this machine (api, worker, notifier, explorer), one process each, restarted on crash',
-  api: 'run the HTTP API server alone (port 8080)',
-  worker: 'run one inference worker alone',
-  notifier: 'run the webhook notifier alone',
-  explorer: 'run the trace/log explorer alone (UI + Jaeger API on 16686, OTLP/HTTP on 4318)',
-  models: 'list the models found in the models folder',
-};
+const FLAG_COLUMN = 34;
+
+function flagText(o: OptionSpec): string {
+  const short = o.short ? `-${o.short}, ` : '';
+  // `--no-x` is worth showing where it undoes something: a setting (the environment may set it) or an on-by-default option.
+  const negatable = o.kind === 'boolean' && (o.setting !== undefined || o.defaultText === 'true');
+  const name = o.kind === 'string' ? `--${o.name} ${o.valueName ?? '<value>'}` : negatable ? `--[no-]${o.name}` : `--${o.name}`;
+  return short + name;
+}
+
+function optionLine(o: OptionSpec): string {
+  const notes: string[] = [];
+  if (o.defaultText !== undefined) notes.push(`default: ${o.defaultText}`);
+  if (o.env) notes.push(`env: ${o.env}`);
+  const text = o.description + (notes.length ? ` [${notes.join('; ')}]` : '');
+  const flag = `  ${flagText(o)}`;
+  return flag.length < FLAG_COLUMN ? `${flag.padEnd(FLAG_COLUMN)}${text}` : `${flag}\n${' '.repeat(FLAG_COLUMN)}${text}`;
+}
+
+const EXIT_CODES = [
+  `exit codes: ${EXIT.OK} ok, ${EXIT.FAILED} failed (generation failed or canceled, server error), ${EXIT.USAGE} usage,`,
+  `            ${EXIT.CONFIG} invalid configuration, ${EXIT.INTERRUPTED} interrupted (Ctrl-C)`,
+];
 
 export function usage(): string {
   const lines = [
     'usage: diffscope <command> [options]',
     '',
     'commands:',
-    ...Object.entries(COMMANDS).map(([name, text]) => `  ${name.padEnd(10)} ${text}`),
+    ...[...COMMANDS.values()].map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
-    'options (each is also an environment variable; flags win):',
-    ...Object.keys(configSchema.shape).map((v) => `  ${flagForVariable(v).padEnd(36)} ${v}`),
+    'global options:',
+    '  -h, --help                      this text, or a command\'s options with `diffscope <command> --help`',
+    '  -V, --version                   the version',
     '',
-    'OpenTelemetry is configured with the standard OTEL_* variables (see docs/telemetry.md).',
-    'Every setting is described in docs/configuration.md.',
+    'Every DIFFSCOPE_* setting is also a flag of the commands that use it: DIFFSCOPE_API_PORT=9000 is --api-port 9000',
+    '(flags win). OpenTelemetry is configured with the standard OTEL_* variables (docs/telemetry.md); every setting',
+    'is described in docs/configuration.md, the commands in docs/cli.md.',
+    '',
+    ...EXIT_CODES,
   ];
+  return lines.join('\n');
+}
+
+export function commandHelp(command: CommandSpec): string {
+  const lines = [`usage: diffscope ${command.name} ${command.synopsis}`, '', command.summary];
+  if (command.details) lines.push('', ...command.details);
+  if (command.options.length > 0) lines.push('', 'options:', ...command.options.map(optionLine));
+  if (command.settings.length > 0) {
+    lines.push('', 'settings (flag or environment variable; flags win):', ...command.settings.map((s) => optionLine(settingOption(s))));
+  }
+  lines.push('', 'global options: -h, --help; -V, --version', ...EXIT_CODES);
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * The all-in-one: each service in its own OS process, restarted when it crashes, its stdout
- * JSON lines passed through unchanged (whole lines only, so two services never interleave
- * inside one line). Stopping the supervisor stops the services gracefully.
+ * JSON lines passed on whole (so two services never interleave inside one line), unchanged or
+ * rendered for a terminal (src/cli/console). Stopping the supervisor stops the services gracefully.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -28,6 +28,8 @@ export interface SupervisorOptions {
   /** How long children get to exit after SIGTERM before SIGKILL. */
   stopGraceMs: number;
   out?: NodeJS.WritableStream;
+  /** Each whole stdout line of a service, as printed (src/cli/console: JSON as is, or readable). */
+  renderLine?: (line: string) => string;
 }
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -77,7 +79,8 @@ export class Supervisor {
     });
     entry.child = child;
     entry.startedAt = Date.now();
-    createInterface({ input: child.stdout! }).on('line', (line) => out.write(line + '\n'));
+    const render = this.options.renderLine ?? ((line: string) => line);
+    createInterface({ input: child.stdout! }).on('line', (line) => out.write(render(line) + '\n'));
     createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(line + '\n'));
     logger.info('service_started', { child_service: spec.serviceName, pid: child.pid, restarts: entry.restarts });
     child.on('exit', (code, signal) => {

@@ -1,16 +1,21 @@
 import { hostname } from 'node:os';
 import type { Config } from '../../config/index.js';
 import { createLogger } from '../../telemetry/index.js';
+import { consoleRenderer, renderingDestination } from '../console/console-output.js';
 import { allInOneServices, Supervisor, waitForPort } from '../supervisor.js';
 import { packageVersion } from '../version.js';
 
 /** `diffscope start`: the whole stack on one machine, embedded defaults. */
 export async function runStart(config: Config, overrides: Record<string, string>): Promise<void> {
+  // One readable line per event on a terminal, the JSON lines otherwise (DIFFSCOPE_CONSOLE).
+  const renderLine = consoleRenderer(config.DIFFSCOPE_CONSOLE, process.stdout);
   const logger = createLogger({
     service: 'supervisor',
     instanceId: config.DIFFSCOPE_INSTANCE_ID ?? `${hostname()}-supervisor`,
     version: packageVersion(),
     level: config.DIFFSCOPE_LOG_LEVEL,
+    // JSON lines keep the logger's own synchronous stdout, so nothing is lost on exit.
+    destination: renderLine ? renderingDestination(process.stdout, renderLine) : undefined,
   });
   // One deployment secret for every child, so prompt hashes agree across processes even when
   // the user set none (each child would otherwise draw its own random key).
@@ -22,7 +27,7 @@ export async function runStart(config: Config, overrides: Record<string, string>
       message: 'DIFFSCOPE_PROMPT_HASH_SECRET is not set: prompt hashes are only comparable within this run',
     });
   }
-  const supervisor = new Supervisor({ services: allInOneServices(config), logger, env, stopGraceMs: config.DIFFSCOPE_SHUTDOWN_GRACE_MS + 5_000 });
+  const supervisor = new Supervisor({ services: allInOneServices(config), logger, env, stopGraceMs: config.DIFFSCOPE_SHUTDOWN_GRACE_MS + 5_000, renderLine });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
