@@ -1,7 +1,6 @@
 // The explorer API's wire shapes come from the shared contract (src/contract/explorer-api.ts),
-// the same declarations the server answers with; below them, the shaped trace model the views
-// read. Views never touch the wire shapes directly.
-import type { JaegerLog, JaegerProcess, JaegerReference, JaegerTag } from '../../../src/contract/index.js';
+// the same declarations the server answers with, and so does the shaped trace model the views
+// read (src/contract/trace-model). Views never touch the wire shapes directly.
 
 export type {
   JaegerLog,
@@ -22,49 +21,5 @@ export type {
   TraceComparison,
 } from '../../../src/contract/index.js';
 
-/** One span after shaping: indices instead of ids, so the views and the critical path stay O(n). */
-export interface SpanNode {
-  index: number;
-  spanID: string;
-  traceID: string;
-  operationName: string;
-  serviceName: string;
-  startUs: number;
-  durationUs: number;
-  endUs: number;
-  /** Latest end in this span's subtree: differs from endUs when children outlive the parent (202 then queue). */
-  subtreeEndUs: number;
-  parentIndex: number;
-  /** The span named a parent that is not in the trace (late or lost data). */
-  orphan: boolean;
-  depth: number;
-  children: number[];
-  /** Number of descendants, so a collapsed subtree is skipped in one step. */
-  descendantCount: number;
-  tags: JaegerTag[];
-  logs: JaegerLog[];
-  references: JaegerReference[];
-  process: JaegerProcess;
-  kind: string;
-  isError: boolean;
-  warnings: string[];
-}
-
-export interface TraceModel {
-  traceID: string;
-  spans: SpanNode[];
-  /** Span indices in depth-first order, children by start time. */
-  preorder: number[];
-  /** Position of each span index in `preorder`. */
-  preorderPos: Int32Array;
-  roots: number[];
-  byId: Map<string, number>;
-  startUs: number;
-  endUs: number;
-  durationUs: number;
-  services: { name: string; count: number }[];
-  maxDepth: number;
-  errorCount: number;
-  rootOperation: string;
-  rootService: string;
-}
+// The shaped trace model lives with the code that builds it (src/contract/trace-model), shared with the CLI.
+export type { SpanNode, TraceModel } from '../../../src/contract/trace-model/index.js';
