@@ -73,6 +73,8 @@ export function closedBy(socket: Socket): Promise<number> {
   return new Promise((resolve) => {
     if (socket.destroyed) return resolve(0);
     socket.once('close', () => resolve(Date.now() - started));
+    // A paused socket never sees the server's FIN: read (and drop) whatever it answers.
+    socket.resume();
   });
 }
 
@@ -85,5 +87,23 @@ export function connect(port: number): Promise<Socket> {
       socket.on('error', () => undefined); // a reset by the server is what some tests wait for
       resolve(socket);
     });
+  });
+}
+
+/** Send a request and resolve with the status as soon as the response head arrives; the socket stays open (SSE). */
+export async function openResponse(port: number, lines: string[]): Promise<{ status: number; head: string; socket: Socket }> {
+  const socket = await connect(port);
+  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      resolve({ status: Number(text.split(' ')[1]), head: text.slice(0, end), socket });
+    };
+    socket.on('data', onData);
+    socket.once('close', () => reject(new Error(`closed before a response head: ${text.slice(0, 200)}`)));
   });
 }
