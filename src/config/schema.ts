@@ -17,6 +17,9 @@ const bool = z
 export const configSchema = z.object({
   DIFFSCOPE_INSTANCE_ID: z.string().min(1).optional().describe('instance_id in logs and service.instance.id in traces (default: host name, service and pid)'),
   DIFFSCOPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('lowest level written: debug, info, warn or error'),
+  /** Line format of the JSON logs (src/telemetry/log-formats/); `seed` is the contract of docs/telemetry.md. */
+  DIFFSCOPE_LOG_FORMAT: z.enum(['seed', 'ecs', 'datadog', 'gcp']).default('seed').describe('JSON log line format: seed (default), ecs (Elastic Common Schema), datadog (dd.* correlation, status), gcp (Cloud Logging severity and trace fields)'),
+  DIFFSCOPE_GCP_PROJECT_ID: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a Google Cloud project id (6-30 lower-case letters, digits, hyphens)').optional().describe('Google Cloud project of logging.googleapis.com/trace in gcp log lines (default: GOOGLE_CLOUD_PROJECT)'),
   DIFFSCOPE_DATA_DIR: z.string().min(1).default('.diffscope').describe('folder of the embedded queue, state and explorer databases, and the default output folder'),
   /** HMAC-SHA-256 key for `prompt_hash`. Without it a random per-process key is used (and warned about). */
   DIFFSCOPE_PROMPT_HASH_SECRET: z.string().min(16, 'must be at least 16 characters').optional().describe('key of the HMAC-SHA-256 prompt_hash; set one per deployment so hashes compare across processes (default: random per process, warned)'),

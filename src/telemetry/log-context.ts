@@ -1,11 +1,14 @@
 /**
- * The per-line context fragment: `,"request_id":…,"client_id":…,"trace_id":…,"span_id":…`.
+ * The per-line context fragment: `,"request_id":…,"client_id":…` and the trace fields of the
+ * logger's line format (seed: `,"trace_id":…,"span_id":…`; log-formats/ for the others).
  * Built from the active OTel Context on every enabled log call, but each piece is serialised
  * once per scope / per span and cached (scopes are frozen, span ids never change), so the hot
  * path is two Context lookups and two WeakMap hits.
  */
 import { context, isSpanContextValid, trace, type Span } from '@opentelemetry/api';
+import type { LineFormat } from './log-formats/index.js';
 import { REQUEST_SCOPE_KEY, type RequestScope } from './request-scope.js';
+import { transactionIdOf } from './transaction-id.js';
 
 interface ScopeParts {
   requestId: string;
@@ -13,7 +16,6 @@ interface ScopeParts {
 }
 
 const scopeCache = new WeakMap<object, ScopeParts>();
-const spanCache = new WeakMap<Span, string>();
 
 function scopeParts(scope: RequestScope): ScopeParts {
   let parts = scopeCache.get(scope);
@@ -27,15 +29,27 @@ function scopeParts(scope: RequestScope): ScopeParts {
   return parts;
 }
 
-function spanPart(span: Span): string {
-  let part = spanCache.get(span);
-  if (part === undefined) {
-    const sc = span.spanContext();
-    // Ids come from the SDK or the W3C parser (lower-case hex), so they need no escaping.
-    part = isSpanContextValid(sc) ? `,"trace_id":"${sc.traceId}","span_id":"${sc.spanId}"` : '';
-    spanCache.set(span, part);
+/** The trace part of one line format, cached per span (one per root logger, shared with its children). */
+export class SpanFragments {
+  readonly #format: LineFormat;
+  readonly #cache = new WeakMap<Span, string>();
+
+  constructor(format: LineFormat) {
+    this.#format = format;
   }
-  return part;
+
+  of(span: Span | undefined): string {
+    if (span === undefined) return this.#format.noSpanFragment;
+    let part = this.#cache.get(span);
+    if (part === undefined) {
+      const sc = span.spanContext();
+      part = isSpanContextValid(sc)
+        ? this.#format.spanFragment(sc, this.#format.wantsTransactionId ? transactionIdOf(span, sc) : undefined)
+        : this.#format.noSpanFragment;
+      this.#cache.set(span, part);
+    }
+    return part;
+  }
 }
 
 /** Which context keys the caller already supplied (in fields or child bindings): those are left out. */
@@ -43,7 +57,7 @@ export const SKIP_REQUEST_ID = 1;
 export const SKIP_CLIENT_ID = 2;
 export const SKIP_TRACE = 4;
 
-export function contextFragment(skip: number): string {
+export function contextFragment(skip: number, spans: SpanFragments): string {
   const ctx = context.active();
   let out = '';
   const scope = ctx.getValue(REQUEST_SCOPE_KEY) as RequestScope | undefined;
@@ -52,9 +66,6 @@ export function contextFragment(skip: number): string {
     if ((skip & SKIP_REQUEST_ID) === 0) out = parts.requestId;
     if ((skip & SKIP_CLIENT_ID) === 0) out += parts.clientId;
   }
-  if ((skip & SKIP_TRACE) === 0) {
-    const span = trace.getSpan(ctx);
-    if (span !== undefined) out += spanPart(span);
-  }
+  if ((skip & SKIP_TRACE) === 0) out += spans.of(trace.getSpan(ctx));
   return out;
 }

@@ -9,7 +9,8 @@
  */
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 import type { LogEventName } from '../contract/index.js';
-import { contextFragment, SKIP_CLIENT_ID, SKIP_REQUEST_ID, SKIP_TRACE } from './log-context.js';
+import { contextFragment, SKIP_CLIENT_ID, SKIP_REQUEST_ID, SKIP_TRACE, SpanFragments } from './log-context.js';
+import { environmentFromEnv, lineFormat, type LineFormat, type LogFormat } from './log-formats/index.js';
 import { addAttributes, emitOtelLogRecord } from './otel-log-bridge.js';
 import { pinoRedactPaths, REDACTED, redactSecrets } from './redaction.js';
 import { defaultInstanceId, serviceVersion, telemetryState } from './state.js';
@@ -40,34 +41,46 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Default: stdout (synchronous, so nothing is lost on exit). */
   destination?: NodeJS.WritableStream | { write(s: string): unknown };
+  /** Line format (DIFFSCOPE_LOG_FORMAT): `seed` (default), `ecs`, `datadog`, `gcp` (src/telemetry/log-formats/). */
+  format?: LogFormat;
+  /** Google Cloud project for `gcp` lines. Default: GOOGLE_CLOUD_PROJECT. */
+  gcpProjectId?: string;
+  /** `dd.env` / `service.environment`. Default: `deployment.environment.name` in OTEL_RESOURCE_ATTRIBUTES, else DD_ENV. */
+  environment?: string;
 }
 
 const LEVEL_NUM: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
-const LEVEL_LABEL: Record<string, string> = {
-  trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'FATAL',
-};
 
 /**
  * The line-building state of one root logger, shared with its children the way pino shares its
- * hooks and timestamp function with them: the cached timestamp and the context fragment waiting
- * for the streamWrite hook. On the instance, so two loggers never see each other's pending line.
+ * hooks and timestamp function with them: the line format, the cached timestamp and the context
+ * fragment waiting for the streamWrite hook. On the instance, so two loggers never see each other's pending line.
  */
 class LineState {
+  readonly format: LineFormat;
+  readonly spans: SpanFragments;
+  readonly #timestampOpen: string;
   /** The millisecond of the last line's timestamp (so the OTel record carries the same instant). */
   lastMs = -1;
   #lastTimestamp = '';
+
+  constructor(format: LineFormat) {
+    this.format = format;
+    this.spans = new SpanFragments(format);
+    this.#timestampOpen = `,"${format.timestampKey}":"`;
+  }
   /**
    * Set by the log call just before pino serialises, read by the streamWrite hook of that same
    * synchronous call: pino offers no per-call raw-string slot, and this avoids a merge object.
    */
   pendingFragment = '';
 
-  /** pino `timestamp`: `,"timestamp":"2026-01-01T00:00:00.000Z"`, rebuilt only when the ms changes. */
+  /** pino `timestamp`: `,"timestamp":"2026-01-01T00:00:00.000Z"` (the format's key), rebuilt only when the ms changes. */
   readonly timestamp = (): string => {
     const now = Date.now();
     if (now !== this.lastMs) {
       this.lastMs = now;
-      this.#lastTimestamp = ',"timestamp":"' + new Date(now).toISOString() + '"';
+      this.#lastTimestamp = this.#timestampOpen + new Date(now).toISOString() + '"';
     }
     return this.#lastTimestamp;
   };
@@ -109,6 +122,21 @@ function errorFields(err: unknown): LogFields {
     return out;
   }
   return { 'error.type': typeof err, 'error.message': String(err) };
+}
+
+/** A copy of `fields` with the format's renames applied, or `fields` itself when none applies. */
+function renamed(fields: LogFields, renames: Readonly<Record<string, string>>): LogFields {
+  let hit = false;
+  for (const key in renames) {
+    if (fields[key] !== undefined) {
+      hit = true;
+      break;
+    }
+  }
+  if (!hit) return fields;
+  const out: LogFields = {};
+  for (const key of Object.keys(fields)) out[Object.hasOwn(renames, key) ? renames[key] : key] = fields[key];
+  return out;
 }
 
 function withErrorFields(fields: LogFields): LogFields {
@@ -169,9 +197,16 @@ class DiffscopeLogger implements Logger {
       mask |= skipMaskOf(fields);
     }
     const line = this.#line;
-    line.pendingFragment = contextFragment(mask);
+    const format = line.format;
+    let lineObj = obj;
+    if (format.renames !== undefined && fields !== undefined) lineObj = renamed(obj, format.renames);
+    const hasMessage = format.eventFragment !== undefined && typeof lineObj.message === 'string';
+    line.pendingFragment = contextFragment(mask, line.spans);
+    if (format.eventFragment !== undefined) line.pendingFragment += format.eventFragment(event, hasMessage);
     try {
-      this.#pino[method](obj, event);
+      // ECS: a `message` field is the line's message (pino writes it from the object).
+      if (format.messageFromField && hasMessage) this.#pino[method](lineObj);
+      else this.#pino[method](lineObj, event);
     } finally {
       line.pendingFragment = '';
     }
@@ -197,7 +232,9 @@ class DiffscopeLogger implements Logger {
     b = sanitize(b);
     const otelBindings = { ...this.#otelBindings };
     addAttributes(otelBindings, b);
-    return new DiffscopeLogger(this.#pino.child(b), this.#line, this.#minLevel, this.#boundMask | skipMaskOf(b), otelBindings);
+    const renames = this.#line.format.renames;
+    const lineBindings = renames === undefined ? b : renamed(b, renames);
+    return new DiffscopeLogger(this.#pino.child(lineBindings), this.#line, this.#minLevel, this.#boundMask | skipMaskOf(b), otelBindings);
   }
 
   isLevelEnabled(level: LogLevel): boolean {
@@ -225,15 +262,22 @@ export function createLogger(options: LoggerOptions): Logger {
     instance_id: options.instanceId ?? defaultInstanceId(),
     version: options.version ?? serviceVersion(),
   };
-  const line = new LineState();
+  const format = lineFormat(options.format ?? 'seed', {
+    service: base.service,
+    instanceId: base.instance_id,
+    version: base.version,
+    environment: options.environment ?? environmentFromEnv(),
+    gcpProjectId: options.gcpProjectId ?? (process.env.GOOGLE_CLOUD_PROJECT || undefined),
+  });
+  const line = new LineState(format);
   const p = pino(
     {
       level,
-      messageKey: 'event',
-      base,
+      messageKey: format.messageKey,
+      base: format.base,
       timestamp: line.timestamp,
       formatters: {
-        level: (label: string) => ({ level: LEVEL_LABEL[label] ?? label.toUpperCase() }),
+        level: (label: string) => format.levelFields(label),
       },
       redact: { paths: pinoRedactPaths(), censor: REDACTED },
       hooks: { streamWrite: line.streamWrite },

@@ -26,6 +26,8 @@ export function startServiceRuntime(config: Config, service: string): ServiceRun
     instanceId: config.DIFFSCOPE_INSTANCE_ID ?? defaultInstanceId(),
     version: serviceVersion(),
     level: config.DIFFSCOPE_LOG_LEVEL,
+    format: config.DIFFSCOPE_LOG_FORMAT,
+    gcpProjectId: config.DIFFSCOPE_GCP_PROJECT_ID,
   });
   // The services' own drains get DIFFSCOPE_SHUTDOWN_GRACE_MS; the margin is for closing and flushing.
   const lifecycle = new ServiceLifecycle({ graceMs: config.DIFFSCOPE_SHUTDOWN_GRACE_MS + 5_000, logger });

@@ -14,6 +14,8 @@ export async function runStart(config: Config, overrides: Record<string, string>
     instanceId: config.DIFFSCOPE_INSTANCE_ID ?? `${hostname()}-supervisor`,
     version: packageVersion(),
     level: config.DIFFSCOPE_LOG_LEVEL,
+    format: config.DIFFSCOPE_LOG_FORMAT,
+    gcpProjectId: config.DIFFSCOPE_GCP_PROJECT_ID,
     // JSON lines keep the logger's own synchronous stdout, so nothing is lost on exit.
     destination: renderLine ? renderingDestination(process.stdout, renderLine) : undefined,
   });
