@@ -20,7 +20,10 @@ if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
-# Keep onnxruntime-node from downloading binaries (its CPU binary ships in the package).
+# onnxruntime-node's CPU binary ships in its package; its postinstall only downloads the CUDA
+# provider libraries from NuGet on linux-x64 (and fails offline). package.json's allowScripts
+# denies that script (npm 11 honours it, so a plain `npm ci` skips it too); older npm ignores
+# allowScripts and reads this variable instead (node_modules/onnxruntime-node/script/install-utils.js).
 export ONNXRUNTIME_NODE_INSTALL=skip
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
