@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { QueueWatch } from '../generation/index.js';
 import type { ConcurrencySlots } from '../http/index.js';
 import type { ModelInfo } from '../inference/types.js';
 import type { GenerationStore } from '../state/index.js';
@@ -19,6 +20,8 @@ export interface ApiContext {
   models: () => readonly ModelInfo[];
   service: GenerationService;
   metrics: HttpMetrics;
+  /** Queued generations' `position` and `eta_ms` (GET and SSE). */
+  queuePlaces: QueueWatch;
   sseHeartbeatMs: number;
   syncPollMs: number;
   /** Open SSE streams, per client and in all (DIFFSCOPE_SSE_MAX_STREAMS*). */

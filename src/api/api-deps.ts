@@ -22,4 +22,6 @@ export interface ApiServerDeps {
   sseHeartbeatMs?: number;
   /** How often a waiting sync request re-reads the record besides the live subscription (default 1 s). */
   syncPollMs?: number;
+  /** How often queue places are re-read from the store for status reads and event streams (default 1 s). */
+  queuePlaceRefreshMs?: number;
 }

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { DiffscopeError } from '../errors/index.js';
+import { QueueWatch } from '../generation/index.js';
 import { ConcurrencySlots, createHostAllowlist, fastifyTimeoutOptions, httpTimeoutsFromConfig, parseHostList } from '../http/index.js';
 import { completionQueueName } from '../notifier/index.js';
 import { metricsRegistry } from '../telemetry/index.js';
@@ -91,6 +92,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     metrics,
     sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000,
     syncPollMs: deps.syncPollMs ?? 1_000,
+    queuePlaces: new QueueWatch({ store: deps.store, refreshMs: deps.queuePlaceRefreshMs }),
     streams: new ConcurrencySlots(config.DIFFSCOPE_SSE_MAX_STREAMS, config.DIFFSCOPE_SSE_MAX_STREAMS_PER_CLIENT),
   };
 
@@ -108,6 +110,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     trustIncomingTraceContext: config.DIFFSCOPE_TRUST_INCOMING_TRACE_CONTEXT,
   });
   registerErrorHandling(app, logger);
+  app.addHook('onClose', async () => ctx.queuePlaces.close());
   await app.register(healthPlugin(ctx));
   await app.register(generationsPlugin(ctx));
   await app.register(generationEventsPlugin(ctx));

@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { paramsToWire } from '../contract/generation-params.js';
+import type { QueuePlace } from '../generation/index.js';
 import type { GenerationRecord } from '../state/index.js';
 
 /**
@@ -28,7 +29,8 @@ export function imageUrls(base: string, record: Pick<GenerationRecord, 'id' | 'o
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
-export function generationView(record: GenerationRecord, base: string) {
+/** `place`: where a queued generation stands (src/generation/queue-position.ts); only a queued view has `position`/`eta_ms`. */
+export function generationView(record: GenerationRecord, base: string, place?: QueuePlace) {
   return {
     id: record.id,
     status: record.status,
@@ -51,5 +53,6 @@ export function generationView(record: GenerationRecord, base: string) {
     cancel_requested: record.cancelRequested,
     webhook: record.webhook ? { url: record.webhook.url, events: record.webhook.events } : null,
     links: generationLinks(record.id),
+    ...(record.status === 'queued' ? { position: place?.position ?? null, eta_ms: place?.etaMs ?? null } : {}),
   };
 }

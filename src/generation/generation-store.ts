@@ -6,6 +6,7 @@
  */
 import type { GenerationEvent, GenerationEventType, GenerationRecord, RecordPatch } from './generation-record.js';
 import type { Move } from './lifecycle.js';
+import type { QueueSnapshot, QueueSnapshotOptions } from './queue-snapshot.js';
 
 /**
  * Admission limits, counted over the stored records and reserved by the insert itself, in one
@@ -44,5 +45,10 @@ export interface GenerationStore {
   events(id: string, afterSeq?: number): Promise<GenerationEvent[]>;
   /** Live events for one generation (all replicas see all events). Returns an unsubscribe function. */
   subscribe(id: string, listener: (event: GenerationEvent) => void): Promise<() => Promise<void>>;
+  /**
+   * The queued generations in queue order and the most recent succeeded runs: what a queued
+   * generation's `position` and `eta_ms` are computed from (src/generation/queue-position.ts).
+   */
+  queueSnapshot(options: QueueSnapshotOptions): Promise<QueueSnapshot>;
   close(): Promise<void>;
 }

@@ -22,6 +22,8 @@ import type {
   GenerationRecord,
   GenerationStore,
   Move,
+  QueueSnapshot,
+  QueueSnapshotOptions,
   RecordPatch,
 } from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
@@ -111,6 +113,8 @@ export class PostgresGenerationStore implements GenerationStore {
       // What admission counts: only queued and running rows.
       await client.query(`CREATE INDEX IF NOT EXISTS ${generations}_active ON ${generations} (status, (record ->> 'clientId'))
         WHERE status IN ('queued', 'running')`);
+      // The throughput window of queue ETAs: the latest succeeded runs (queueSnapshot).
+      await client.query(`CREATE INDEX IF NOT EXISTS ${generations}_succeeded ON ${generations} (updated_at) WHERE status = 'succeeded'`);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -269,6 +273,27 @@ export class PostgresGenerationStore implements GenerationStore {
       throw err;
     });
     return this.listening;
+  }
+
+  async queueSnapshot(options: QueueSnapshotOptions): Promise<QueueSnapshot> {
+    const { generations } = this.t;
+    const [queued, runs] = await Promise.all([
+      this.pool.query<{ id: string; model: string; created_at: string }>(
+        `SELECT id, record -> 'params' ->> 'model' AS model, (record ->> 'createdAt')::bigint AS created_at
+         FROM ${generations} WHERE status = 'queued' ORDER BY created_at, id COLLATE "C"`,
+      ),
+      this.pool.query<{ model: string; started_at: string; finished_at: string }>(
+        `SELECT record -> 'params' ->> 'model' AS model, (record ->> 'startedAt')::bigint AS started_at,
+                (record ->> 'finishedAt')::bigint AS finished_at
+         FROM ${generations} WHERE status = 'succeeded' AND record ? 'startedAt' AND record ? 'finishedAt'
+         ORDER BY updated_at DESC LIMIT $1`,
+        [options.recentRuns],
+      ),
+    ]);
+    return {
+      queued: queued.rows.map((r) => ({ id: r.id, model: r.model, createdAt: Number(r.created_at) })),
+      recentRuns: runs.rows.map((r) => ({ model: r.model, startedAt: Number(r.started_at), finishedAt: Number(r.finished_at) })),
+    };
   }
 
   /** Drop this prefix's tables (tests, operators). */

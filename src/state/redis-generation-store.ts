@@ -18,7 +18,7 @@
  */
 import { Redis } from 'ioredis';
 import { EventHub } from './event-hub.js';
-import { isTerminal, type Admission, type AdmissionQuota, type QuotaScope, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore, type Move, type RecordPatch } from '../generation/index.js';
+import { byQueueOrder, isTerminal, type Admission, type AdmissionQuota, type QuotaScope, type FinishedRun, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore, type Move, type QueueSnapshot, type QueueSnapshotOptions, type RecordPatch } from '../generation/index.js';
 import { cleanPatch, definedFields, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface RedisGenerationStoreOptions {
@@ -38,6 +38,8 @@ const QUOTA_SCOPES: readonly QuotaScope[] = ['queue', 'client_queued', 'client_a
 const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
 
 const SEQ_FIELD = '__seq';
+/** How many succeeded runs the recent-runs list keeps (the ETA window reads fewer). */
+const MAX_RECENT_RUNS = 500;
 
 const SCRIPTS = {
   // KEYS: record, all-queued set, client-queued set, client-active set. ARGV: id, the three
@@ -226,8 +228,43 @@ export class RedisGenerationStore implements GenerationStore {
       id,
       ...fieldValues({ ...cleanPatch(patch), status: move.to }),
     );
-    return flat ? decodeHash(flat) : null;
+    if (!flat) return null;
+    const record = decodeHash(flat);
+    if (move.to === 'succeeded' && record.startedAt !== undefined && record.finishedAt !== undefined) {
+      // The ETA window (queueSnapshot); only an estimate reads it, so it is written after the move, not inside it.
+      const run: FinishedRun = { model: record.params.model, startedAt: record.startedAt, finishedAt: record.finishedAt };
+      await this.redis
+        .multi()
+        .lpush(this.recentRunsKey, JSON.stringify(run))
+        .ltrim(this.recentRunsKey, 0, MAX_RECENT_RUNS - 1)
+        .exec()
+        .catch(() => undefined);
+    }
+    return record;
   }
+
+  private get recentRunsKey(): string {
+    return `${this.prefix}recent-runs`;
+  }
+
+  async queueSnapshot(options: QueueSnapshotOptions): Promise<QueueSnapshot> {
+    const [ids, runs] = await Promise.all([
+      this.redis.smembers(`${this.quotaPrefix}queued`),
+      this.redis.lrange(this.recentRunsKey, 0, Math.max(0, options.recentRuns - 1)),
+    ]);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hmget(this.key(id), 'createdAt', 'params');
+    const fields = ids.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+    const queued: QueueSnapshot['queued'] = [];
+    fields.forEach(([err, values], i) => {
+      const [createdAt, params] = (values ?? []) as (string | null)[];
+      // A record that expired or moved since SMEMBERS is simply not in line any more.
+      if (err || createdAt === null || params === null) return;
+      queued.push({ id: ids[i], model: (JSON.parse(params) as { model: string }).model, createdAt: JSON.parse(createdAt) as number });
+    });
+    return { queued: queued.sort(byQueueOrder), recentRuns: runs.map((entry) => JSON.parse(entry) as FinishedRun) };
+  }
+
 
   async appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent> {
     const at = Date.now();

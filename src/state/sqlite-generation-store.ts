@@ -25,6 +25,8 @@ import type {
   GenerationRecord,
   GenerationStore,
   Move,
+  QueueSnapshot,
+  QueueSnapshotOptions,
   RecordPatch,
 } from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
@@ -73,6 +75,8 @@ CREATE TABLE IF NOT EXISTS generation_events (
 CREATE INDEX IF NOT EXISTS generations_queued ON generations (status) WHERE status = 'queued';
 CREATE INDEX IF NOT EXISTS generations_client_active ON generations (json_extract(record, '$.clientId'), status)
   WHERE status IN ('queued', 'running');
+-- The throughput window of queue ETAs: the latest succeeded runs (queueSnapshot).
+CREATE INDEX IF NOT EXISTS generations_succeeded ON generations (updated_at) WHERE status = 'succeeded';
 `;
 
 const toEvent = (row: EventRow): GenerationEvent => ({
@@ -127,6 +131,15 @@ export class SqliteGenerationStore implements GenerationStore {
       events: db.prepare(`SELECT gid, id, seq, type, data, at FROM generation_events WHERE id = ? AND seq > ? ORDER BY seq`),
       maxGid: db.prepare(`SELECT COALESCE(MAX(gid), 0) AS gid FROM generation_events`),
       since: db.prepare(`SELECT gid, id, seq, type, data, at FROM generation_events WHERE gid > ? ORDER BY gid LIMIT 1000`),
+      queued: db.prepare(
+        `SELECT id, json_extract(record, '$.params.model') AS model, json_extract(record, '$.createdAt') AS createdAt
+         FROM generations WHERE status = 'queued' ORDER BY createdAt, id`,
+      ),
+      recentRuns: db.prepare(
+        `SELECT json_extract(record, '$.params.model') AS model, json_extract(record, '$.startedAt') AS startedAt,
+                json_extract(record, '$.finishedAt') AS finishedAt
+         FROM generations WHERE status = 'succeeded' ORDER BY updated_at DESC LIMIT ?`,
+      ),
     };
     this.hub = new EventHub({ events: (id, after) => this.events(id, after), latestSeq: async (id) => this.readLatestSeq(id) });
   }
@@ -268,6 +281,13 @@ export class SqliteGenerationStore implements GenerationStore {
   private stopPolling(): void {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
+  }
+
+  async queueSnapshot(options: QueueSnapshotOptions): Promise<QueueSnapshot> {
+    return this.locked(() => ({
+      queued: this.stmts.queued.all() as QueueSnapshot['queued'],
+      recentRuns: (this.stmts.recentRuns.all(options.recentRuns) as QueueSnapshot['recentRuns']).filter((r) => r.startedAt != null && r.finishedAt != null),
+    }));
   }
 
   async close(): Promise<void> {

@@ -138,6 +138,26 @@ export function storeConformance(target: StoreTarget): void {
       await unsubA();
     });
 
+    it('queueSnapshot: queued generations in queue order (creation time, then id) and the latest succeeded runs, on both replicas', async () => {
+      // Far in the future, so they line up after whatever earlier cases left queued.
+      const at = Date.now() + 1e9;
+      const mine = [record({ id: `q-b-${randomUUID()}`, createdAt: at }), record({ id: `q-a-${randomUUID()}`, createdAt: at }), record({ createdAt: at - 1 })];
+      for (const r of mine) await a.create(r);
+      const expected = [mine[2].id, mine[1].id, mine[0].id];
+      const tail = (await b.queueSnapshot({ recentRuns: 5 })).queued.slice(-3);
+      expect(tail).toEqual(expected.map((id) => ({ id, model: 'shapes-v1', createdAt: mine.find((r) => r.id === id)!.createdAt })));
+
+      // The oldest one runs and succeeds: it leaves the line and is the newest run.
+      await a.transition(mine[2].id, moves.start(), { startedAt: at + 10 });
+      await a.transition(mine[2].id, moves.finish('succeeded'), { finishedAt: at + 250 });
+      const after = await b.queueSnapshot({ recentRuns: 5 });
+      expect(after.queued.map((q) => q.id)).not.toContain(mine[2].id);
+      expect(after.queued.slice(-2).map((q) => q.id)).toEqual([mine[1].id, mine[0].id]);
+      expect(after.recentRuns[0]).toEqual({ model: 'shapes-v1', startedAt: at + 10, finishedAt: at + 250 });
+      expect(after.recentRuns.length).toBeLessThanOrEqual(5);
+      for (const r of mine.slice(0, 2)) await a.transition(r.id, moves.finish('canceled'));
+    });
+
     it('keeps everything across a restart', async () => {
       const r = record();
       await a.create(r);

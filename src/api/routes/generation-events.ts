@@ -7,8 +7,14 @@
  *   id: 3
  *   event: progress
  *   data: {"step":2,"total_steps":20,...}
+ *
+ * While the generation is queued, its place in line (src/generation/queue-watch.ts) comes as
+ * `queued` events with `position` and `eta_ms` whenever it changes. Those are not stored: they
+ * have no `id:` line (a reconnecting client resumes from the last stored event and is told its
+ * place afresh) and carry the `seq` of the last stored event sent.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { QueuePlace } from '../../generation/index.js';
 import { DiffscopeError } from '../../errors/index.js';
 import { isRefusal } from '../../http/index.js';
 import { TERMINAL_STATUSES, type GenerationEvent, type GenerationEventType } from '../../state/index.js';
@@ -21,6 +27,12 @@ const TERMINAL_EVENTS = new Set<GenerationEventType>(['succeeded', 'failed', 'ca
 export function formatSseEvent(event: GenerationEvent): string {
   const data = JSON.stringify({ ...event.data, seq: event.seq, at: new Date(event.at).toISOString() });
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${data}\n\n`;
+}
+
+/** A queued generation's place, after the stored event `seq` (no `id:`: it is not stored). */
+export function formatQueuePlaceEvent(place: QueuePlace, seq: number): string {
+  const data = JSON.stringify({ status: 'queued', position: place.position, eta_ms: place.etaMs, seq, at: new Date().toISOString() });
+  return `event: queued\ndata: ${data}\n\n`;
 }
 
 /** Whose stream this is: the API key's client, or without keys the caller's address. */
@@ -64,7 +76,20 @@ export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
       raw.write(': stream open\nretry: 2000\n\n');
 
       let lastSeq = after;
+      let lastType: GenerationEventType | undefined;
       let closed = false;
+      let unwatchPlace: (() => void) | undefined;
+      // Told its place only while queued: from the replay's end, and again after a retry's `queued`.
+      const watchPlace = (on: boolean) => {
+        if (!on) {
+          unwatchPlace?.();
+          unwatchPlace = undefined;
+        } else if (!unwatchPlace && !closed) {
+          unwatchPlace = ctx.queuePlaces.watch(record.id, (place) => {
+            if (!closed && lastSeq >= 1) raw.write(formatQueuePlaceEvent(place, lastSeq));
+          });
+        }
+      };
       let replaying = true;
       const buffered: GenerationEvent[] = [];
       let unsubscribe: (() => Promise<void>) | undefined;
@@ -73,6 +98,7 @@ export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
         if (closed) return;
         closed = true;
         slot.release();
+        watchPlace(false);
         open.delete(close);
         clearInterval(heartbeat);
         unsubscribe?.().catch(() => {});
@@ -82,7 +108,9 @@ export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
       const write = (event: GenerationEvent) => {
         if (closed || event.seq <= lastSeq) return;
         lastSeq = event.seq;
+        lastType = event.type;
         raw.write(formatSseEvent(event));
+        if (!replaying) watchPlace(event.type === 'queued');
         if (TERMINAL_EVENTS.has(event.type)) close();
       };
       open.add(close);
@@ -108,6 +136,8 @@ export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
         replaying = false;
         buffered.sort((a, b) => a.seq - b.seq);
         for (const event of buffered.splice(0)) write(event);
+        // Nothing replayed (resumed after the last stored event): the record says whether it waits.
+        watchPlace((lastType ?? record.status) === 'queued');
         // Terminal record but its terminal event was already seen by this client (resume after it).
         if (!closed) {
           const current = await ctx.store.get(record.id);

@@ -69,7 +69,8 @@ export function generationsPlugin(ctx: ApiContext): FastifyPluginAsync {
       '/v1/generations/:id',
       traced(async (request) => {
         const record = await loadOwned(store, request.params.id, request.clientId);
-        return generationView(record, publicBaseUrl(config, request));
+        const place = record.status === 'queued' ? await ctx.queuePlaces.place(record.id) : undefined;
+        return generationView(record, publicBaseUrl(config, request), place);
       }),
     );
 
