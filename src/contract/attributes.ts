@@ -28,6 +28,17 @@ export const ATTR = {
   DIFFUSION_IMAGE_INDEX: 'diffusion.image.index',
   DIFFUSION_IMAGE_BYTES: 'diffusion.image.bytes',
   DIFFUSION_QUEUE_WAIT_MS: 'diffusion.queue_wait_ms',
+  /** Dynamic batching (docs/inference.md): requests in the batch, on `batch`, its links, members' `inference` and their stage copies. */
+  DIFFUSION_BATCH_SIZE: 'diffusion.batch.size',
+  /** Images in the batch (the sum of the members' n; CFG doubles the UNet rows). */
+  DIFFUSION_BATCH_IMAGES: 'diffusion.batch.images',
+  /** A member's place in its batch (0-based), on its `inference` span and on the `batch` span's link to it. */
+  DIFFUSION_BATCH_INDEX: 'diffusion.batch.index',
+  /** On `batch`: the members' request ids and trace ids, in member order (the links carry the same). */
+  DIFFUSION_BATCH_REQUEST_IDS: 'diffusion.batch.request_ids',
+  DIFFUSION_BATCH_TRACE_IDS: 'diffusion.batch.trace_ids',
+  /** On `batch.wait`: how long a member waited for its batch to start. */
+  DIFFUSION_BATCH_WAIT_MS: 'diffusion.batch.wait_ms',
   GEN_AI_REQUEST_MODEL: 'gen_ai.request.model',
   GEN_AI_OUTPUT_TYPE: 'gen_ai.output.type',
   GEN_AI_OPERATION_NAME: 'gen_ai.operation.name',

@@ -17,8 +17,17 @@ export const SPAN = {
   VAE_DECODE: 'vae.decode',
   /** Pixel-space models have no VAE: their decode step gets this name. */
   IMAGE_DECODE: 'image.decode',
+  /**
+   * Dynamic batching: one UNet batch shared by several requests, the root of its own trace. It
+   * links to each member's `inference` span and each of those links back to it (fan-in).
+   */
+  BATCH: 'batch',
+  /** A batch member's wait for its batch to start (the window, then the previous batch), under its `inference`. */
+  BATCH_WAIT: 'batch.wait',
   STORAGE_PUT: 'storage.put',
   NOTIFY_WEBHOOK: 'notify.webhook',
+  /** The reconciler failing a generation left without a live job (in that generation's trace). */
+  GENERATION_RECONCILE: 'generation.reconcile',
 } as const;
 
 export type SpanName = (typeof SPAN)[keyof typeof SPAN];

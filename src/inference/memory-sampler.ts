@@ -80,6 +80,12 @@ export class MemorySampler {
     if (rss > this.peakBytes) this.peakBytes = rss;
   };
 
+  /** The peak so far, sampling once more; sampling goes on (a batch member that finishes early reads it). */
+  peak(): number {
+    this.sample();
+    return this.peakBytes;
+  }
+
   stop(): number {
     this.sample();
     if (this.timer) clearInterval(this.timer);

@@ -33,6 +33,11 @@ export class GpuMemorySampler {
     });
   }
 
+  /** The peak answered so far (sampling goes on); undefined until nvidia-smi answered once. */
+  peak(): number | undefined {
+    return this.peakMb;
+  }
+
   /** Stops sampling; resolves to the peak in MiB, or undefined if nvidia-smi never answered. */
   async stop(): Promise<number | undefined> {
     if (this.timer) clearInterval(this.timer);
