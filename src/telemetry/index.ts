@@ -51,3 +51,6 @@ export {
 export { shutdownTelemetry } from './lifecycle.js';
 export { defaultInstanceId, serviceVersion } from './state.js';
 export type { LogEventName } from '../contract/index.js';
+
+// Log line formats (DIFFSCOPE_LOG_FORMAT) and the way back to the seed's field names.
+export { LOG_FORMATS, formatOfLine, toSeedRecord, type LogFormat } from './log-formats/index.js';

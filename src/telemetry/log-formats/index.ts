@@ -44,3 +44,4 @@ export function environmentFromEnv(env: NodeJS.ProcessEnv = process.env): string
   }
   return env.DD_ENV !== undefined && env.DD_ENV !== '' ? env.DD_ENV : undefined;
 }
+export { formatOfLine, toSeedRecord } from './to-seed.js';
