@@ -143,6 +143,14 @@ export const LOG_EVENTS = {
     level: 'WARN', services: [WORKER], scope: 'request', fields: { attempt: 'integer', max_attempts: 'integer', reason: 'string' },
     description: 'The job used up its attempts (or kept killing its workers); the generation is marked failed.',
   },
+  dead_letter_write_retry: {
+    level: 'WARN', services: [WORKER], scope: 'request', fields: { attempt: 'integer', retry_in_ms: 'integer', ...ERROR_FIELDS }, optional: ERR_OPTIONAL,
+    description: 'Marking a dead-lettered generation failed did not reach the store; tried again after retry_in_ms.',
+  },
+  dead_letter_write_failed: {
+    level: 'ERROR', services: [WORKER], scope: 'request', fields: { attempt: 'integer', ...ERROR_FIELDS }, optional: ERR_OPTIONAL,
+    description: 'Marking a dead-lettered generation failed kept failing; the reconciler fails it after DIFFSCOPE_RECONCILE_GRACE_MS.',
+  },
   progress_event_failed: {
     level: 'WARN', services: [WORKER], scope: 'request', fields: ERROR_FIELDS, optional: ERR_OPTIONAL,
     description: 'A progress event could not be appended to the store (the generation goes on).',
@@ -205,8 +213,18 @@ export const LOG_EVENTS = {
     description: 'One image written to storage (`storage`: local or s3).',
   },
   request_failed: {
-    level: 'ERROR', services: [API, WORKER], scope: 'request', fields: { ...OUTCOME_FIELDS, ...ERROR_FIELDS }, optional: OUTCOME_OPTIONAL,
+    level: 'ERROR', services: [API, WORKER, NOTIFIER], scope: 'request', fields: { ...OUTCOME_FIELDS, ...ERROR_FIELDS }, optional: OUTCOME_OPTIONAL,
     description: 'The generation failed for good (no retry left, or the api-server could not enqueue it): error.type = the DSC_ERR_* code, error.message the public message.',
+  },
+
+  // ---- notifier: the reconciler
+  generation_lost: {
+    level: 'WARN', services: [NOTIFIER], scope: 'request', fields: { status: 'string', reason: 'string', idle_ms: 'integer' },
+    description: 'A generation stayed queued/running with no live job in the queue past the grace period: the reconciler fails it (DSC_ERR_GENERATION_LOST, request_failed follows).',
+  },
+  reconcile_failed: {
+    level: 'WARN', services: [NOTIFIER], scope: 'either', fields: ERROR_FIELDS, optional: ERR_OPTIONAL,
+    description: 'A reconciler pass (or one generation in it) could not reach the store or the queue; the next pass tries again.',
   },
 
   // ---- notifier: one webhook

@@ -26,6 +26,12 @@ export interface AdmissionQuota {
 export type QuotaScope = 'queue' | 'client_queued' | 'client_active';
 export type Admission = { admitted: true } | { admitted: false; scope: QuotaScope; limit: number; count: number };
 
+export interface ActiveListOptions {
+  /** ms since epoch */
+  createdBefore: number;
+  limit: number;
+}
+
 export interface GenerationStore {
   readonly kind: 'sqlite' | 'postgres' | 'redis';
   create(record: GenerationRecord): Promise<void>;
@@ -43,6 +49,12 @@ export interface GenerationStore {
   transition(id: string, move: Move, patch?: RecordPatch): Promise<GenerationRecord | null>;
   appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent>;
   events(id: string, afterSeq?: number): Promise<GenerationEvent[]>;
+  /**
+   * Generations still queued or running that were created before `createdBefore`, oldest
+   * first, at most `limit`: what the reconciler (src/generation/reconciler.ts) checks for a
+   * live job.
+   */
+  listActive(options: ActiveListOptions): Promise<GenerationRecord[]>;
   /** Live events for one generation (all replicas see all events). Returns an unsubscribe function. */
   subscribe(id: string, listener: (event: GenerationEvent) => void): Promise<() => Promise<void>>;
   /**

@@ -24,14 +24,16 @@ export type {
   RecordPatch,
   WebhookSpec,
 } from './generation-record.js';
-export type { Admission, AdmissionQuota, GenerationStore, QuotaScope } from './generation-store.js';
+export type { ActiveListOptions, Admission, AdmissionQuota, GenerationStore, QuotaScope } from './generation-store.js';
 export { generationQueueName, type GenerationJob } from './generation-job.js';
 export { estimateQueuePlaces, type QueueEstimateOptions, type QueuePlace } from './queue-position.js';
 export { QueueWatch, type QueueWatchOptions } from './queue-watch.js';
 export { byQueueOrder, type FinishedRun, type QueuedEntry, type QueueSnapshot, type QueueSnapshotOptions } from './queue-snapshot.js';
 export type { CompletionEvent, CompletionStatus } from './completion-event.js';
 export { CompletionPublisher, type CompletionPublisherOptions } from './completion-publisher.js';
-export { CANCELED_BY_CLIENT, ENQUEUE_FAILED, deadLetteredError, toPublicError } from './public-errors.js';
+export { CANCELED_BY_CLIENT, ENQUEUE_FAILED, deadLetteredError, generationLostError, toPublicError } from './public-errors.js';
+export { Reconciler, type ReconcilePass, type ReconcilerOptions } from './reconciler.js';
+export { DEFAULT_STATE_WRITE_RETRY, retryStateWrite, type StateWriteRetryOptions } from './state-write-retry.js';
 export {
   GenerationLifecycle,
   type CompleteInput,

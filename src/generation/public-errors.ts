@@ -16,3 +16,11 @@ export function deadLetteredError(attempts: number, reason: string): PublicError
 
 /** Our own errors keep their code; anything else is an inference failure (the mapping is src/errors/error-mapping.ts). */
 export const toPublicError: (err: unknown) => PublicError = publicError;
+
+/** The reconciler found the generation queued/running with no job left for it (src/generation/reconciler.ts). */
+export function generationLostError(status: string, idleMs: number): PublicError {
+  return {
+    code: 'DSC_ERR_GENERATION_LOST',
+    message: `the generation was ${status} with no job left in the queue for ${Math.round(idleMs / 1000)} s; submit it again`,
+  };
+}

@@ -7,8 +7,13 @@
  * run, and attempts take delivery slots (in all, per client, per host). An event whose client or
  * host is at its limit waits without taking an attempt slot, so the other clients' events,
  * taken in behind it, go out meanwhile.
+ *
+ * The notifier also runs the reconciler (src/generation/reconciler.ts) every
+ * DIFFSCOPE_RECONCILE_INTERVAL_MS: generations left without a live job are failed, and their
+ * completion comes back here as a webhook.
  */
 import type { Config } from '../config/index.js';
+import { CompletionPublisher, GenerationLifecycle, Reconciler, generationQueueName } from '../generation/index.js';
 import type { QueueBackend } from '../queue/index.js';
 import type { GenerationStore } from '../state/index.js';
 import { context, extractMessageHeaders, type Logger } from '../telemetry/index.js';
@@ -75,12 +80,31 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
       maxBackoffMs: config.DIFFSCOPE_QUEUE_MAX_BACKOFF_MS,
     },
   );
+  const reconciling =
+    config.DIFFSCOPE_RECONCILE_INTERVAL_MS > 0
+      ? new Reconciler({
+          store,
+          queue,
+          queueName: generationQueueName(config),
+          lifecycle: new GenerationLifecycle({
+            store,
+            logger,
+            completions: new CompletionPublisher({ open: () => queue.producer(queueName), logger }),
+          }),
+          logger,
+          graceMs: config.DIFFSCOPE_RECONCILE_GRACE_MS,
+          unknownMaxAgeMs: config.DIFFSCOPE_RECONCILE_UNKNOWN_MAX_AGE_MS,
+        }).start(config.DIFFSCOPE_RECONCILE_INTERVAL_MS)
+      : undefined;
   logger.info('notifier_started', { queue: queueName, queue_backend: queue.kind, allow_private: config.DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE });
 
   let closing: Promise<void> | undefined;
   const handle: NotifierHandle = {
     close(options = {}) {
-      closing ??= consumer.close({ drain: true, timeoutMs: options.graceMs ?? Math.max(0, config.DIFFSCOPE_SHUTDOWN_GRACE_MS - 1_500) });
+      closing ??= (async () => {
+        await reconciling?.stop();
+        await consumer.close({ drain: true, timeoutMs: options.graceMs ?? Math.max(0, config.DIFFSCOPE_SHUTDOWN_GRACE_MS - 1_500) });
+      })();
       return closing;
     },
   };

@@ -80,6 +80,13 @@ export interface QueueBackend {
   consume<T>(queue: string, processor: Processor<T>, options: ConsumerOptions): Promise<QueueConsumer>;
   /** Messages waiting (not in flight), for backpressure. */
   depth(queue: string): Promise<number>;
+  /**
+   * Whether a message with this id is still the queue's: waiting, in flight or waiting for a
+   * retry (not acked, not dead-lettered). The reconciler (src/generation/reconciler.ts) fails a
+   * generation that has none. null: this backend cannot tell without disturbing the queue
+   * (RabbitMQ has no lookup by message id).
+   */
+  has(queue: string, id: string): Promise<boolean | null>;
   /** Messages in the dead-letter queue, for operators and tests. */
   deadLetters(queue: string): Promise<DeadLetter[]>;
   /** Remove a queue with its retry and dead-letter parts (tests, operators). */

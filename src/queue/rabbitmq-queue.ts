@@ -127,6 +127,11 @@ export class RabbitQueueBackend implements QueueBackend {
     return (await channel.checkQueue(queue)).messageCount;
   }
 
+  /** Unknown: a queue can only be read from its head, and reading would redeliver (and count) what it takes. */
+  async has(): Promise<null> {
+    return null;
+  }
+
   async deadLetters(queue: string): Promise<DeadLetter[]> {
     const { connection, topology } = this.ready();
     const name = await topology.dead(queue);

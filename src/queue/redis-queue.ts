@@ -106,6 +106,12 @@ export class RedisQueueBackend implements QueueBackend {
     return Object.values(counts).reduce((a, b) => a + b, 0);
   }
 
+  /** Live: waiting, delayed (a retry's backoff), prioritized or active; not completed (removed) nor failed (the dead letters). */
+  async has(name: string, id: string): Promise<boolean> {
+    const state = await this.queue(name).getJobState(jobIdFor(id));
+    return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+  }
+
   async deadLetters(name: string): Promise<DeadLetter[]> {
     const jobs = (await this.queue(name).getFailed(0, -1)) as Job<JobData>[];
     return jobs.map((job) => ({ ...toDelivered(job), deliveredAt: job.finishedOn ?? job.timestamp, error: job.failedReason }));

@@ -79,6 +79,7 @@ export class SqliteQueueDb {
          VALUES (@queue, @id, @payload, @headers, @now, @now) ON CONFLICT (queue, id) DO NOTHING`,
       ),
       peek: db.prepare(`SELECT 1 FROM queue_messages WHERE queue = ? AND available_at <= ? LIMIT 1`),
+      has: db.prepare(`SELECT 1 FROM queue_messages WHERE queue = ? AND id = ?`),
       claim: db.prepare(
         `UPDATE queue_messages SET lease_owner = @owner, available_at = @leaseUntil, attempt = attempt + 1
          WHERE seq IN (SELECT seq FROM queue_messages WHERE queue = @queue AND available_at <= @now
@@ -149,6 +150,11 @@ export class SqliteQueueDb {
       if (this.stmts.copyToDead.run({ seq, owner, error, now }).changes !== 1) return false;
       return this.stmts.ack.run(seq, owner).changes === 1;
     }).immediate();
+  }
+
+  /** A message with this id is waiting, leased or waiting for its retry. */
+  has(queue: string, id: string): boolean {
+    return this.stmts.has.get(queue, id) !== undefined;
   }
 
   depth(queue: string, now: number): number {

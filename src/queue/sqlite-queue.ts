@@ -57,6 +57,10 @@ export class SqliteQueueBackend implements QueueBackend {
     return this.db.depth(queue, Date.now());
   }
 
+  async has(queue: string, id: string): Promise<boolean> {
+    return this.db.has(queue, id);
+  }
+
   async deadLetters(queue: string): Promise<DeadLetter[]> {
     return this.db.deadLetters(queue).map((row) => ({
       id: row.id,

@@ -26,6 +26,7 @@ import type {
   QueueSnapshotOptions,
   RecordPatch,
 } from '../generation/index.js';
+import type { ActiveListOptions } from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface PostgresGenerationStoreOptions {
@@ -218,6 +219,16 @@ export class PostgresGenerationStore implements GenerationStore {
     const row = result.rows[0];
     if (!row) throw new MissingGenerationError(id);
     return toEvent(row);
+  }
+
+  async listActive(options: ActiveListOptions): Promise<GenerationRecord[]> {
+    // Served by the partial index <prefix>generations_active (same WHERE on status).
+    const result = await this.pool.query<{ record: GenerationRecord }>(
+      `SELECT record FROM ${this.t.generations} WHERE status IN ('queued', 'running') AND (record ->> 'createdAt')::numeric < $1
+       ORDER BY (record ->> 'createdAt')::numeric LIMIT $2`,
+      [options.createdBefore, options.limit],
+    );
+    return result.rows.map((row) => row.record);
   }
 
   async events(id: string, afterSeq = 0): Promise<GenerationEvent[]> {

@@ -19,6 +19,7 @@
 import { Redis } from 'ioredis';
 import { EventHub } from './event-hub.js';
 import { byQueueOrder, isTerminal, type Admission, type AdmissionQuota, type QuotaScope, type FinishedRun, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore, type Move, type QueueSnapshot, type QueueSnapshotOptions, type RecordPatch } from '../generation/index.js';
+import type { ActiveListOptions } from '../generation/index.js';
 import { cleanPatch, definedFields, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface RedisGenerationStoreOptions {
@@ -265,6 +266,22 @@ export class RedisGenerationStore implements GenerationStore {
     return { queued: queued.sort(byQueueOrder), recentRuns: runs.map((entry) => JSON.parse(entry) as FinishedRun) };
   }
 
+  /** The active generations are the union of the per-client admission sets (`client:<id>:active`). */
+  async listActive(options: ActiveListOptions): Promise<GenerationRecord[]> {
+    const ids = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.quotaPrefix}client:*:active`, 'COUNT', 500);
+      for (const key of keys) for (const id of await this.redis.smembers(key)) ids.add(id);
+      cursor = next;
+    } while (cursor !== '0');
+    const records: GenerationRecord[] = [];
+    for (const id of ids) {
+      const record = await this.get(id);
+      if (record && !isTerminal(record.status) && record.createdAt < options.createdBefore) records.push(record);
+    }
+    return records.sort((a, b) => a.createdAt - b.createdAt).slice(0, options.limit);
+  }
 
   async appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent> {
     const at = Date.now();

@@ -29,6 +29,7 @@ import type {
   QueueSnapshotOptions,
   RecordPatch,
 } from '../generation/index.js';
+import type { ActiveListOptions } from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface SqliteGenerationStoreOptions {
@@ -130,6 +131,11 @@ export class SqliteGenerationStore implements GenerationStore {
       insertEvent: db.prepare(`INSERT INTO generation_events (id, seq, type, data, at) VALUES (@id, @seq, @type, @data, @at)`),
       events: db.prepare(`SELECT gid, id, seq, type, data, at FROM generation_events WHERE id = ? AND seq > ? ORDER BY seq`),
       maxGid: db.prepare(`SELECT COALESCE(MAX(gid), 0) AS gid FROM generation_events`),
+      // Served by the partial index generations_client_active (same WHERE on status).
+      activeBefore: db.prepare(
+        `SELECT record FROM generations WHERE status IN ('queued', 'running') AND json_extract(record, '$.createdAt') < ?
+         ORDER BY json_extract(record, '$.createdAt') LIMIT ?`,
+      ),
       since: db.prepare(`SELECT gid, id, seq, type, data, at FROM generation_events WHERE gid > ? ORDER BY gid LIMIT 1000`),
       queued: db.prepare(
         `SELECT id, json_extract(record, '$.params.model') AS model, json_extract(record, '$.createdAt') AS createdAt
@@ -288,6 +294,12 @@ export class SqliteGenerationStore implements GenerationStore {
       queued: this.stmts.queued.all() as QueueSnapshot['queued'],
       recentRuns: (this.stmts.recentRuns.all(options.recentRuns) as QueueSnapshot['recentRuns']).filter((r) => r.startedAt != null && r.finishedAt != null),
     }));
+  }
+
+  async listActive(options: ActiveListOptions): Promise<GenerationRecord[]> {
+    return this.locked(() =>
+      (this.stmts.activeBefore.all(options.createdBefore, options.limit) as Array<{ record: string }>).map((row) => JSON.parse(row.record) as GenerationRecord),
+    );
   }
 
   async close(): Promise<void> {

@@ -10,14 +10,17 @@ import { isRetryable } from '../errors/index.js';
 import {
   CANCELED_BY_CLIENT,
   CompletionPublisher,
+  DEFAULT_STATE_WRITE_RETRY,
   GenerationLifecycle,
   deadLetteredError,
   isTerminal,
+  retryStateWrite,
   toPublicError,
   type CompleteInput,
   type GenerationJob,
   type GenerationStatus,
   type GenerationStore,
+  type StateWriteRetryOptions,
 } from '../generation/index.js';
 import type { GenerateResult, InferencePipeline } from '../inference/types.js';
 import type { DeliveredMessage, QueueProducer } from '../queue/index.js';
@@ -46,6 +49,8 @@ export interface GenerationProcessorOptions {
   objectStore: ObjectStore;
   pipeline: InferencePipeline;
   completions: () => Promise<QueueProducer>;
+  /** How the dead-letter path retries its state write (default DEFAULT_STATE_WRITE_RETRY). */
+  deadLetterRetry?: Omit<StateWriteRetryOptions, 'onRetry'>;
 }
 
 /** Why a delivery found its generation taken when it tried to start it. */
@@ -254,14 +259,32 @@ export class GenerationProcessor {
     }
   }
 
-  /** Called by the queue when a job exhausted its attempts (or kept killing its workers). */
+  /**
+   * Called by the queue when a job exhausted its attempts (or kept killing its workers). The
+   * message is gone from the queue already, so the failed status must reach the store: the
+   * write is retried with backoff, and past that the reconciler fails the generation.
+   */
   async deadLetter(message: DeliveredMessage, error: Error): Promise<void> {
     const { context: parent } = extractMessageHeaders(message.headers);
+    const { logger } = this.o;
+    let logged = false;
+    let tries = 0;
     await context.with(parent, async () => {
-      const record = await this.o.store.get(message.id);
-      if (!record || isTerminal(record.status)) return;
-      this.o.logger.warn('job_dead_lettered', { attempt: message.attempt, max_attempts: this.o.maxAttempts, reason: error.message });
-      await this.finish({ record, parent, status: 'failed', error: deadLetteredError(message.attempt, error.message), startedAt: record.startedAt });
+      try {
+        await retryStateWrite(
+          async () => {
+            tries++;
+            const record = await this.o.store.get(message.id);
+            if (!record || isTerminal(record.status)) return;
+            if (!logged) logger.warn('job_dead_lettered', { attempt: message.attempt, max_attempts: this.o.maxAttempts, reason: error.message });
+            logged = true;
+            await this.finish({ record, parent, status: 'failed', error: deadLetteredError(message.attempt, error.message), startedAt: record.startedAt });
+          },
+          { ...(this.o.deadLetterRetry ?? DEFAULT_STATE_WRITE_RETRY), onRetry: (err, attempt, delayMs) => logger.warn('dead_letter_write_retry', { attempt, retry_in_ms: delayMs, err: err as Error }) },
+        );
+      } catch (err) {
+        logger.error('dead_letter_write_failed', { attempt: tries, err: err as Error });
+      }
     });
   }
 }

@@ -31,6 +31,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
     objectStore: deps.objectStore,
     pipeline: deps.pipeline,
     completions: () => queue.producer(completionQueueName(config)),
+    deadLetterRetry: deps.deadLetterRetry,
   });
   const consumer = await queue.consume<GenerationJob>(queueName, (message, signal) => processor.process(message, signal), {
     concurrency,

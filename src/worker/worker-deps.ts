@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { InferencePipeline } from '../inference/types.js';
 import type { QueueBackend } from '../queue/index.js';
-import type { GenerationStore } from '../generation/index.js';
+import type { GenerationStore, StateWriteRetryOptions } from '../generation/index.js';
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 
@@ -17,6 +17,8 @@ export interface WorkerDeps {
   concurrency?: number;
   /** How often a running job re-reads its record for a cancel request (default 200 ms). */
   cancelPollMs?: number;
+  /** How a dead-lettered job's failed status is retried into the store (default DEFAULT_STATE_WRITE_RETRY). */
+  deadLetterRetry?: Omit<StateWriteRetryOptions, 'onRetry'>;
 }
 
 export interface WorkerHandle {
