@@ -57,12 +57,6 @@ export class ProgressDisplay {
     this.drawn = false;
   }
 
-  /** Steps per second over the whole sampling, from the workers' own step times. */
-  stepsPerSecond(): number | undefined {
-    const total = this.stepMs.reduce((a, b) => a + b, 0);
-    return total > 0 ? this.stepMs.length / (total / 1000) : undefined;
-  }
-
   private show(live: string, plain: string | undefined): void {
     if (this.options.live) {
       this.options.out.write(CLEAR_LINE + live);

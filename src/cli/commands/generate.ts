@@ -75,11 +75,14 @@ export function generationBody(prompt: string, values: CommandContext['values'])
 
 interface FollowResult {
   status: Terminal;
+  /** The workers' own time of each sampling step, as the progress events reported them. */
+  stepMs: number[];
 }
 
 async function follow(api: HttpClient, id: string, display: ProgressDisplay | undefined): Promise<FollowResult> {
   let lastId: string | undefined;
   let reconnects = 0;
+  const stepMs: number[] = [];
   for (;;) {
     let response: Response;
     try {
@@ -98,8 +101,11 @@ async function follow(api: HttpClient, id: string, display: ProgressDisplay | un
         const data = JSON.parse(message.data) as Record<string, unknown>;
         if (message.event === 'queued') display?.queued(num(data.position), num(data.eta_ms), data.retry === true);
         else if (message.event === 'started') display?.started(num(data.attempt));
-        else if (message.event === 'progress') display?.step(num(data.step) ?? 0, num(data.total_steps) ?? 0, num(data.step_ms));
-        else if (TERMINAL.has(message.event)) return { status: message.event as Terminal };
+        else if (message.event === 'progress') {
+          const ms = num(data.step_ms);
+          if (ms !== undefined) stepMs.push(ms);
+          display?.step(num(data.step) ?? 0, num(data.total_steps) ?? 0, ms);
+        } else if (TERMINAL.has(message.event)) return { status: message.event as Terminal, stepMs };
       }
     } catch (error) {
       // A broken connection resumes after the last event seen; bad data is a real error.
@@ -107,6 +113,12 @@ async function follow(api: HttpClient, id: string, display: ProgressDisplay | un
     }
     if (++reconnects > MAX_RECONNECTS) throw new ClientError(`the event stream of ${id} kept closing before the generation finished`);
   }
+}
+
+/** Steps per second over the whole sampling, from the workers' own step times. */
+export function stepsPerSecond(stepMs: number[]): number | undefined {
+  const total = stepMs.reduce((a, b) => a + b, 0);
+  return total > 0 ? stepMs.length / (total / 1000) : undefined;
 }
 
 function num(value: unknown): number | undefined {
@@ -163,9 +175,10 @@ export async function runGenerate(context: CommandContext): Promise<number> {
       });
   };
   process.on('SIGINT', onSigint);
+  let followed: FollowResult;
   try {
-    // The terminal event only says the generation is over; the record below says how.
-    await follow(api, created.id, display);
+    // The terminal event says the generation is over; the record below says how.
+    followed = await follow(api, created.id, display);
   } finally {
     process.off('SIGINT', onSigint);
     display?.done();
@@ -187,7 +200,7 @@ export async function runGenerate(context: CommandContext): Promise<number> {
         seed: created.seed,
         params: view.params,
         timings: view.timings,
-        steps_per_second: display?.stepsPerSecond() ?? null,
+        steps_per_second: stepsPerSecond(followed.stepMs) ?? null,
         images: files.map((f) => path.resolve(f)),
         error: view.error,
         explorer_url: explorerUrl,
@@ -200,7 +213,7 @@ export async function runGenerate(context: CommandContext): Promise<number> {
   const timing = [t.total_ms !== undefined ? `in ${formatMs(t.total_ms)}` : '', t.queue_ms !== undefined ? `queued ${formatMs(t.queue_ms)}` : '', t.inference_ms !== undefined ? `inference ${formatMs(t.inference_ms)}` : '']
     .filter(Boolean)
     .join(', ');
-  const rate = display?.stepsPerSecond();
+  const rate = stepsPerSecond(followed.stepMs);
   if (view.status === 'succeeded') {
     err.write(`${colors.green('✓')} succeeded ${timing}${rate ? `, ${rate.toFixed(1)} it/s` : ''} · seed ${created.seed}\n`);
     for (const f of files) out.write(`${f}\n`);

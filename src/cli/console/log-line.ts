@@ -65,16 +65,27 @@ function valueText(value: unknown): string {
   return text.length > VALUE_LIMIT ? `${text.slice(0, VALUE_LIMIT - 1)}…` : text;
 }
 
-export function formatLogRecord(record: LogRecord, p: Paint): string {
+export interface LogLineOptions {
+  /**
+   * Inside one request (`diffscope trace`) its ids, its service (on the span's row) and its
+   * prompt hash say nothing new: leave them out.
+   */
+  withinRequest?: boolean;
+}
+
+const REQUEST_SCOPED = new Set(['request_id', 'client_id', 'prompt_hash']);
+
+export function formatLogRecord(record: LogRecord, p: Paint, options: LogLineOptions = {}): string {
   const service = String(record.service ?? '?');
   const level = String(record.level ?? 'INFO').toUpperCase();
   const event = String(record.event ?? record.msg ?? '');
-  const keys = Object.keys(record).filter((k) => !HIDDEN.has(k) && record[k] !== undefined);
+  const keys = Object.keys(record).filter((k) => !HIDDEN.has(k) && record[k] !== undefined && !(options.withinRequest && REQUEST_SCOPED.has(k)));
   const ordered = [...FIRST.filter((k) => keys.includes(k)), ...keys.filter((k) => !FIRST.includes(k))];
   const fields = ordered.map((k) => `${p.dim(`${k}=`)}${valueText(record[k])}`);
   const traceId = typeof record.trace_id === 'string' ? record.trace_id : undefined;
-  if (traceId) fields.push(p.dim(`trace=${traceId.slice(0, 8)}`));
-  const head = `${p.dim(clock(record.timestamp))} ${p[serviceColor(service)](service.padEnd(SERVICE_WIDTH))} ${levelText(level, p)} ${p.bold(event)}`;
+  if (traceId && !options.withinRequest) fields.push(p.dim(`trace=${traceId.slice(0, 8)}`));
+  const who = options.withinRequest ? '' : ` ${p[serviceColor(service)](service.padEnd(SERVICE_WIDTH))}`;
+  const head = `${p.dim(clock(record.timestamp))}${who} ${levelText(level, p)} ${p.bold(event)}`;
   return fields.length > 0 ? `${head}  ${fields.join(' ')}` : head;
 }
 

@@ -117,12 +117,12 @@ export function renderWaterfall(trace: JaegerTrace, options: WaterfallOptions): 
     const duration = formatUs(span.durationUs).padStart(9);
     lines.push(`${mark} ${span.isError ? p.red(name) : name} ${p.dim(fit(span.serviceName, SERVICE_WIDTH))} ${start} ${duration}  ${spanBar(model, span, sections, width, p)}`);
     for (const entry of logsBySpan.get(span.spanID) ?? []) {
-      lines.push(`  ${indent}  ${p.dim('│')} ${formatLogRecord(logRecordOf(entry), p)}`);
+      lines.push(`  ${indent}  ${p.dim('│')} ${formatLogRecord(logRecordOf(entry), p, { withinRequest: true })}`);
     }
   }
   if (loose.length > 0) {
     lines.push('', p.dim('log lines of this trace outside its spans:'));
-    for (const entry of loose) lines.push(`  ${formatLogRecord(logRecordOf(entry), p)}`);
+    for (const entry of loose) lines.push(`  ${formatLogRecord(logRecordOf(entry), p, { withinRequest: true })}`);
   }
   const criticalUs = critical.sections.reduce((sum, s) => sum + (s.endUs - s.startUs), 0);
   lines.push('', p.dim(`${CRITICAL_MARK} on the critical path (${formatUs(criticalUs)} of ${formatUs(model.durationUs)}): █ when the request waited on that span itself, ─ the rest of the span`));
