@@ -107,6 +107,30 @@ console.log(
     `target >= 0.8: ${ratio >= 0.8 ? 'OK' : 'BELOW TARGET'}`,
 );
 
+// The other line formats (DIFFSCOPE_LOG_FORMAT), each against bare pino the same way: what a
+// deployment pays for ECS, Datadog or Cloud Logging field names (informational; seed is the target).
+for (const format of ['ecs', 'datadog', 'gcp'] as const) {
+  const formatted = createLogger({
+    service: 'inference-worker', instanceId: 'worker-gpu-az1-3', version: '0.1.0', destination: devNull(),
+    format, gcpProjectId: 'diffscope-bench', environment: 'prod',
+  });
+  const runFormatted = (n: number): number =>
+    runWithRequestScope({ requestId: 'req_abc123xyz789', clientId: 'client-42' }, () =>
+      context.with(trace.setSpan(context.active(), span), () => {
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < n; i++) formatted.info('inference_complete', fields);
+        return Number(process.hrtime.bigint() - t0) / 1e9;
+      }),
+    );
+  runFormatted(20_000);
+  const perRound: number[] = [];
+  for (let r = 0; r < Math.max(10, ROUNDS >> 1); r++) {
+    const f = LINES / runFormatted(LINES);
+    perRound.push(f / (LINES / runBare(LINES)));
+  }
+  console.log(`format ${format}: ratio to bare pino ${median(perRound).toFixed(3)} (median of per-round ratios; p25 ${quantile(perRound, 0.25).toFixed(3)}, p75 ${quantile(perRound, 0.75).toFixed(3)})`);
+}
+
 // Secondary figure (not the target): the same diffscope logger with OTLP log mirroring on, i.e.
 // each line also parsed back and emitted as an OTel log record into a batch processor whose
 // exporter discards. This is the cost a deployment pays for OTEL_LOGS_EXPORTER=otlp.
