@@ -9,7 +9,12 @@ export {
   type InferencePipeline,
   type ModelInfo,
   type StepProgress,
+  type BatchMemberRequest,
+  type BatchRun,
+  type BatchingPipeline,
+  canBatch,
 } from './types.js';
+export { batchKey } from './batch-key.js';
 export { createInferencePipeline, type InferencePipelineOptions, type InferencePipelineExt } from './pipeline.js';
 export { createThreadedInferencePipeline } from './thread/threaded-pipeline.js';
 export { chooseExecutionProvider, checkWebGpu, type ExecutionProviderChoice, type ProviderChoice } from './execution-provider.js';

@@ -6,14 +6,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { paramLogFields } from '../contract/generation-params.js';
-import { GENERATION_LIMITS, withinLimit, type LimitedParam } from '../contract/limits.js';
 import { asDiffscopeError, DiffscopeError } from '../errors/index.js';
-import { ATTR, noopLogger, promptHash, trace, withSpan, type Logger } from '../telemetry/index.js';
+import { ATTR, context, noopLogger, promptHash, trace, type Context, type Logger } from '../telemetry/index.js';
 import {
-  SAMPLER_NAMES,
+  type BatchMemberRequest,
+  type BatchRun,
+  type BatchingPipeline,
   type GenerateRequest,
   type GenerateResult,
-  type GenerationParams,
   type InferencePipeline,
   type ModelInfo,
 } from './types.js';
@@ -26,6 +26,9 @@ import { GpuMemorySampler } from './gpu/gpu-memory-sampler.js';
 import type { ExecutionProviderChoice } from './execution-provider.js';
 import { resolveRuntimeDevice, type RuntimeDevice } from './runtime-device.js';
 import { runGeneration } from './run-generation.js';
+import { runBatchRequests } from './batch-requests.js';
+import { checkParams, checkSize } from './request-checks.js';
+import { StageSpans } from './stage-spans.js';
 
 export interface InferencePipelineOptions {
   /** Folder whose subfolders (each with a `model_index.json`) are the models; id = folder name. */
@@ -46,58 +49,13 @@ export interface InferencePipelineOptions {
   gpuSampleIntervalMs?: number;
 }
 
-export interface InferencePipelineExt extends InferencePipeline {
+export interface InferencePipelineExt extends BatchingPipeline {
   /** Rescan the models folder (listModels() shows the last scan). */
   refreshModels(): Promise<ModelInfo[]>;
   /** Resolve a model's info (id, content version, sizes) without loading it. */
   describeModel(id: string): Promise<ModelInfo>;
   /** Ids (`id@version`) of the models currently loaded, least recently used first. */
   loadedModels(): string[];
-}
-
-/** The limited parameters with the field name a client knows them by. */
-const LIMITED: readonly [LimitedParam, string][] = [
-  ['steps', 'steps'],
-  ['n', 'n'],
-  ['seed', 'seed'],
-  ['cfgScale', 'cfg_scale'],
-];
-
-/** The same limits as the API (src/contract/limits.ts), for callers that reach the pipeline directly. */
-function checkParams(params: GenerationParams): void {
-  if (!(SAMPLER_NAMES as readonly string[]).includes(params.sampler)) {
-    throw new DiffscopeError('DSC_ERR_INFER_UNKNOWN_SAMPLER', `unknown sampler '${String(params.sampler)}' (known: ${SAMPLER_NAMES.join(', ')})`, {
-      field: 'sampler',
-    });
-  }
-  for (const [param, field] of LIMITED) {
-    if (withinLimit(param, params[param])) continue;
-    const { min, max, integer } = GENERATION_LIMITS[param];
-    throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `${field} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`, { field });
-  }
-}
-
-function checkSize(params: GenerationParams, info: ModelInfo, model?: LoadedModel): void {
-  const { min, max, multipleOf } = info.sizes;
-  for (const field of ['width', 'height'] as const) {
-    const v = params[field];
-    if (!Number.isInteger(v) || v < min || v > max || v % multipleOf !== 0) {
-      const allowed = min === max ? `${min}` : `${min}–${max} in steps of ${multipleOf}`;
-      throw new DiffscopeError('DSC_ERR_INFER_BAD_SIZE', `${field} ${v} is not supported by model '${info.id}' (allowed: ${allowed})`, { field });
-    }
-  }
-  if (model) {
-    const scale = model.layout.vaeScaleFactor;
-    const fixed: [number | undefined, number, 'height' | 'width'][] = [
-      [model.io.unetHeight, params.height, 'height'],
-      [model.io.unetWidth, params.width, 'width'],
-    ];
-    for (const [dim, value, field] of fixed) {
-      if (dim !== undefined && dim * scale !== value) {
-        throw new DiffscopeError('DSC_ERR_INFER_BAD_SIZE', `${field} ${value} is not supported: model '${info.id}' was exported for ${dim * scale}`, { field });
-      }
-    }
-  }
 }
 
 export async function createInferencePipeline(options: InferencePipelineOptions): Promise<InferencePipelineExt> {
@@ -152,6 +110,20 @@ class OnnxInferencePipeline implements InferencePipelineExt {
   async close(): Promise<void> {
     this.closed = true;
     await this.cache.clear();
+  }
+
+  /** Compatible requests (batch-key.ts) as one UNet batch; see batch-requests.ts. */
+  generateBatch(members: BatchMemberRequest[]): BatchRun {
+    return runBatchRequests(members, {
+      closed: this.closed,
+      registry: this.registry,
+      logger: this.logger,
+      device: this.device,
+      onGpu: this.onGpu,
+      memoryIntervalMs: this.memoryIntervalMs,
+      gpuIntervalMs: this.gpuIntervalMs,
+      acquire: (resolved, memberContexts) => this.cache.acquire(`${resolved.info.id}@${resolved.version}`, () => this.load(resolved, memberContexts)),
+    });
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
@@ -233,23 +205,23 @@ class OnnxInferencePipeline implements InferencePipelineExt {
     }
   }
 
-  private async load(resolved: ResolvedModel): Promise<LoadedModel> {
+  /** `model.load` under the active span; in a batch also copied under each member (stage-spans.ts). */
+  private async load(resolved: ResolvedModel, memberContexts: readonly Context[] = []): Promise<LoadedModel> {
     const fields = { model_id: resolved.info.id, model_version: resolved.version, size_bytes: resolved.layout.onnxBytes, device: this.device };
-    return withSpan(
-      'model.load',
-      { attributes: { [ATTR.DIFFUSION_MODEL_ID]: resolved.info.id, [ATTR.DIFFUSION_MODEL_VERSION]: resolved.version, [ATTR.DIFFUSION_DEVICE]: this.device } },
-      async () => {
-        const start = performance.now();
-        this.logger.info('model_load_start', fields);
-        try {
-          const model = await loadModel(resolved.layout, resolved.version, this.session);
-          this.logger.info('model_load_complete', { ...fields, duration_ms: Math.round(performance.now() - start) });
-          return model;
-        } catch (err) {
-          this.logger.error('model_load_failed', { ...fields, duration_ms: Math.round(performance.now() - start), err });
-          throw err;
-        }
-      },
-    );
+    const attributes = { [ATTR.DIFFUSION_MODEL_ID]: resolved.info.id, [ATTR.DIFFUSION_MODEL_VERSION]: resolved.version, [ATTR.DIFFUSION_DEVICE]: this.device };
+    const copies = memberContexts.map((ctx, i) => ({ member: { i }, context: ctx }));
+    const stage = new StageSpans('model.load', attributes, context.active(), copies, copies.length || undefined);
+    return stage.run(async () => {
+      const start = performance.now();
+      this.logger.info('model_load_start', fields);
+      try {
+        const model = await loadModel(resolved.layout, resolved.version, this.session);
+        this.logger.info('model_load_complete', { ...fields, duration_ms: Math.round(performance.now() - start) });
+        return model;
+      } catch (err) {
+        this.logger.error('model_load_failed', { ...fields, duration_ms: Math.round(performance.now() - start), err });
+        throw err;
+      }
+    });
   }
 }

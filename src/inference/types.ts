@@ -2,6 +2,7 @@
  * The contract between the inference library and its callers (the worker, benchmarks, tests).
  * Nothing here depends on ONNX Runtime, so callers can be type-checked without loading it.
  */
+import type { Context } from '../telemetry/index.js';
 
 export const SAMPLER_NAMES = ['ddim', 'euler', 'euler_a', 'dpmpp_2m', 'lcm'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
@@ -82,4 +83,30 @@ export interface InferencePipeline {
   listModels(): ModelInfo[];
   generate(request: GenerateRequest): Promise<GenerateResult>;
   close(): Promise<void>;
+}
+
+/** One request of a batch: its own prompt, seed, n, progress, cancel, and the context of its own span. */
+export interface BatchMemberRequest extends GenerateRequest {
+  /**
+   * The member's span context (the worker's `inference` span): its copies of the stage spans
+   * start there and its log lines are written in it. The batch's own stage spans go under the
+   * context active when generateBatch() is called (the `batch` span).
+   */
+  context: Context;
+}
+
+export interface BatchRun {
+  /** One per member, in order; each settles as soon as that member is done (or canceled, or failed). */
+  results: Promise<GenerateResult>[];
+  /** Resolves when the whole batch is over (every span of it ended). Never rejects. */
+  done: Promise<void>;
+}
+
+/** A pipeline that can run compatible requests (src/inference/batch-key.ts) as one UNet batch. */
+export interface BatchingPipeline extends InferencePipeline {
+  generateBatch(members: BatchMemberRequest[]): BatchRun;
+}
+
+export function canBatch(pipeline: InferencePipeline): pipeline is BatchingPipeline {
+  return typeof (pipeline as Partial<BatchingPipeline>).generateBatch === 'function';
 }

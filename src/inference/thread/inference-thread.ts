@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { context, trace } from '../../telemetry/index.js';
 import { createInferencePipeline, type InferencePipelineExt } from '../pipeline.js';
-import type { GenerateResult } from '../types.js';
+import type { GenerateResult, StepProgress } from '../types.js';
 import { rootSpanId, serializeError, type FromThread, type ThreadInit, type ToThread } from './protocol.js';
 import { createRelayLogger } from './relay-logger.js';
 import { createRelayTracer, RootRelaySpan } from './relay-tracer.js';
@@ -48,14 +48,51 @@ async function generate(pipeline: InferencePipelineExt, message: Extract<ToThrea
         },
       }),
     );
-    const images = result.images.map((img) => ({ ...img, png: new Uint8Array(img.png.buffer, img.png.byteOffset, img.png.byteLength).slice() }));
-    const plain: GenerateResult = { ...result, images: images as unknown as GenerateResult['images'] };
-    post({ t: 'result', job, result: plain, loaded: pipeline.loadedModels() }, images.map((i) => i.png.buffer as ArrayBuffer));
+    postResult(job, result, pipeline.loadedModels());
   } catch (err) {
     post({ t: 'error', job, error: serializeError(err), loaded: pipeline.loadedModels() });
   } finally {
     running.delete(job);
   }
+}
+
+/** Sends a result with its PNG bytes transferred, not copied. */
+function postResult(job: number, result: GenerateResult, loaded: string[]): void {
+  const images = result.images.map((img) => ({ ...img, png: new Uint8Array(img.png.buffer, img.png.byteOffset, img.png.byteLength).slice() }));
+  const plain: GenerateResult = { ...result, images: images as unknown as GenerateResult['images'] };
+  post({ t: 'result', job, result: plain, loaded }, images.map((i) => i.png.buffer as ArrayBuffer));
+}
+
+async function generateBatch(pipeline: InferencePipelineExt, message: Extract<ToThread, { t: 'generate-batch' }>): Promise<void> {
+  const batchRoot = new RootRelaySpan(rootSpanId(message.batch), message.batch, post);
+  const members = message.members.map((m) => {
+    const controller = new AbortController();
+    running.set(m.job, controller);
+    if (cancelled(m.cancelFlag)) controller.abort();
+    const root = new RootRelaySpan(rootSpanId(m.job), m.job, post);
+    return {
+      prompt: m.prompt,
+      negativePrompt: m.negativePrompt,
+      params: m.params,
+      signal: controller.signal,
+      onProgress: (progress: StepProgress) => {
+        post({ t: 'progress', job: m.job, progress });
+        if (cancelled(m.cancelFlag)) controller.abort();
+      },
+      context: trace.setSpan(context.active(), root as never),
+    };
+  });
+  const run = context.with(trace.setSpan(context.active(), batchRoot as never), () => pipeline.generateBatch(members));
+  const posted = run.results.map((result, i) => {
+    const job = message.members[i]!.job;
+    return result.then(
+      (value) => postResult(job, value, pipeline.loadedModels()),
+      (err: unknown) => post({ t: 'error', job, error: serializeError(err), loaded: pipeline.loadedModels() }),
+    ).finally(() => running.delete(job));
+  });
+  await run.done;
+  await Promise.all(posted);
+  post({ t: 'batch-done', batch: message.batch, loaded: pipeline.loadedModels() });
 }
 
 async function main(): Promise<void> {
@@ -70,6 +107,9 @@ async function main(): Promise<void> {
     switch (message.t) {
       case 'generate':
         void generate(pipeline, message);
+        break;
+      case 'generate-batch':
+        void generateBatch(pipeline, message);
         break;
       case 'cancel':
         running.get(message.job)?.abort();

@@ -35,6 +35,13 @@ export type ToThread =
       /** Int32Array(1) over a SharedArrayBuffer: 1 = canceled, read between steps. */
       cancelFlag: Int32Array;
     }
+  | {
+      /** Compatible requests as one UNet batch; each member is a job of its own (progress, cancel, result). */
+      t: 'generate-batch';
+      /** The batch's own job: its shared stage spans replay under the `batch` span. */
+      batch: number;
+      members: { job: number; prompt: string; negativePrompt?: string; params: GenerationParams; cancelFlag: Int32Array }[];
+    }
   | { t: 'cancel'; job: number }
   | { t: 'call'; call: number; method: 'refreshModels' | 'describeModel'; arg?: string }
   | { t: 'close' };
@@ -51,6 +58,8 @@ export type FromThread =
   | { t: 'progress'; job: number; progress: StepProgress }
   | { t: 'result'; job: number; result: unknown; loaded: string[] }
   | { t: 'error'; job: number; error: SerializedError; loaded: string[] }
+  /** Sent after every member's result/error and every span of the batch ended. */
+  | { t: 'batch-done'; batch: number; loaded: string[] }
   | { t: 'reply'; call: number; value?: unknown; error?: SerializedError }
   | { t: 'init-failed'; error: SerializedError };
 

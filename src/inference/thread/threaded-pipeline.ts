@@ -14,7 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import { DiffscopeError } from '../../errors/index.js';
 import { context, noopLogger, type Logger, type LogLevel } from '../../telemetry/index.js';
 import type { InferencePipelineExt, InferencePipelineOptions } from '../pipeline.js';
-import type { GenerateRequest, GenerateResult, ModelInfo, StepProgress } from '../types.js';
+import type { BatchMemberRequest, BatchRun, GenerateRequest, GenerateResult, ModelInfo, StepProgress } from '../types.js';
 import { JobRelay, reviveError } from './job-relay.js';
 import type { FromThread, ThreadInit, ToThread } from './protocol.js';
 import { startInferenceThread } from './thread-entry.js';
@@ -51,6 +51,8 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
   private loaded: string[] = [];
   private readonly jobs = new Map<number, PendingJob>();
   private readonly calls = new Map<number, PendingCall>();
+  /** Batches whose `batch-done` has not come yet: their done() resolvers. */
+  private readonly batches = new Map<number, () => void>();
   private seq = 0;
   private closed = false;
 
@@ -94,8 +96,13 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
       pending.reject(error);
     }
     for (const pending of this.calls.values()) pending.reject(error);
+    for (const [batch, done] of this.batches) {
+      this.relay.close(batch);
+      done();
+    }
     this.jobs.clear();
     this.calls.clear();
+    this.batches.clear();
   }
 
   private onMessage(message: FromThread): void {
@@ -119,6 +126,15 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
       case 'error':
         this.settle(message.job, message.loaded)?.reject(reviveError(message.error));
         return;
+      case 'batch-done': {
+        const done = this.batches.get(message.batch);
+        this.batches.delete(message.batch);
+        this.relay.close(message.batch);
+        this.loaded = message.loaded;
+        this.unrefWhenIdle();
+        done?.();
+        return;
+      }
       case 'reply': {
         const pending = this.calls.get(message.call);
         this.calls.delete(message.call);
@@ -142,7 +158,7 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
   }
 
   private unrefWhenIdle(): void {
-    if (this.jobs.size === 0 && this.calls.size === 0) this.thread?.unref();
+    if (this.jobs.size === 0 && this.calls.size === 0 && this.batches.size === 0) this.thread?.unref();
   }
 
   private async send(message: ToThread): Promise<Worker> {
@@ -214,6 +230,50 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
       signal?.removeEventListener('abort', onAbort);
       this.relay.close(job);
     }
+  }
+
+  /**
+   * Compatible requests as one UNet batch in the thread. The batch's shared spans replay under
+   * the span active here (the worker's `batch`), each member's under its own context; each
+   * member has its own cancel flag, progress and result, like a generate() call.
+   */
+  generateBatch(requests: BatchMemberRequest[]): BatchRun {
+    const batch = ++this.seq;
+    this.relay.open(batch, context.active(), '');
+    const members: Extract<ToThread, { t: 'generate-batch' }>['members'] = [];
+    const results = requests.map((request) => {
+      const job = ++this.seq;
+      const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+      const { signal } = request;
+      const onAbort = () => {
+        Atomics.store(cancelFlag, 0, 1);
+        this.thread?.postMessage({ t: 'cancel', job } satisfies ToThread);
+      };
+      if (signal?.aborted) Atomics.store(cancelFlag, 0, 1);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.relay.open(job, request.context, request.prompt);
+      members.push({ job, prompt: request.prompt, negativePrompt: request.negativePrompt, params: request.params, cancelFlag });
+      return new Promise<GenerateResult>((resolve, reject) => {
+        this.jobs.set(job, { resolve, reject, onProgress: request.onProgress });
+      }).finally(() => {
+        signal?.removeEventListener('abort', onAbort);
+        this.relay.close(job);
+      });
+    });
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    this.batches.set(batch, resolveDone);
+    this.send({ t: 'generate-batch', batch, members }).catch((err: unknown) => {
+      for (const m of members) {
+        const pending = this.jobs.get(m.job);
+        this.jobs.delete(m.job);
+        pending?.reject(err);
+      }
+      this.batches.delete(batch);
+      this.relay.close(batch);
+      resolveDone();
+    });
+    return { results, done };
   }
 
   async close(): Promise<void> {
