@@ -1,14 +1,17 @@
 /**
  * Request counters, latency histograms and the queue-depth gauge, registered on the
  * process's telemetry registry (served at /metrics). Registration is idempotent so several
- * servers can be built in one process (tests, benchmarks).
+ * servers can be built in one process (tests, benchmarks). The latency histogram carries a
+ * `trace_id` exemplar per bucket (the latest sampled request that fell in it), which Grafana
+ * follows to the trace in the explorer.
  */
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
+import { observeWithExemplar, type TraceExemplar } from '../telemetry/index.js';
 
 const QUEUE_DEPTH_DEADLINE_MS = 1_000;
 
 export interface HttpMetrics {
-  observe(method: string, route: string, statusCode: number, seconds: number): void;
+  observe(method: string, route: string, statusCode: number, seconds: number, exemplar?: TraceExemplar): void;
 }
 
 function getOrCreate<T>(registry: Registry<RegistryContentType>, name: string, create: () => T): T {
@@ -36,6 +39,7 @@ export function createHttpMetrics(registry: Registry<RegistryContentType>, queue
         help: 'HTTP request latency of the api-server',
         labelNames: ['method', 'route'] as const,
         buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+        enableExemplars: true,
         registers: [registry],
       }),
   );
@@ -61,9 +65,9 @@ export function createHttpMetrics(registry: Registry<RegistryContentType>, queue
     },
   });
   return {
-    observe(method, route, statusCode, seconds) {
+    observe(method, route, statusCode, seconds, exemplar) {
       requests.inc({ method, route, status_code: String(statusCode) });
-      duration.observe({ method, route }, seconds);
+      observeWithExemplar(duration, { method, route }, seconds, exemplar);
     },
   };
 }

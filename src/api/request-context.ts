@@ -25,6 +25,7 @@ import {
   SpanStatusCode,
   context,
   getTracer,
+  exemplarOf,
   extractHttpContext,
   runWithRequestScope,
   trace,
@@ -203,8 +204,8 @@ export function finishRequest(request: FastifyRequest, statusCode: number, metri
   if (started === undefined) return;
   startTimes.delete(request);
   const route = request.routeOptions.url ?? 'unmatched';
-  metrics.observe(request.method, route, statusCode, Number(process.hrtime.bigint() - started) / 1e9);
   const span = request.serverSpan;
+  metrics.observe(request.method, route, statusCode, Number(process.hrtime.bigint() - started) / 1e9, exemplarOf(span?.spanContext()));
   if (span) {
     span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, statusCode);
     if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });

@@ -19,6 +19,7 @@ import type { GenerationStore } from '../state/index.js';
 import { context, extractMessageHeaders, type Logger } from '../telemetry/index.js';
 import { completionQueueName, type CompletionEvent } from './completion-event.js';
 import { DeliverySlots } from './delivery-slots.js';
+import { createNotifierMetrics } from './notifier-metrics.js';
 import { deliverWebhook } from './webhook-delivery.js';
 import type { ResolveAll } from './address-guard.js';
 
@@ -55,7 +56,7 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
     perClient: config.DIFFSCOPE_WEBHOOK_MAX_PER_CLIENT,
     perHost: config.DIFFSCOPE_WEBHOOK_MAX_PER_HOST,
   });
-  const delivery = { config, logger, slots, resolveAll: deps.resolveAll, backoffMs: deps.backoffMs ?? 1_000, maxBackoffMs: deps.maxBackoffMs ?? 60_000 };
+  const delivery = { config, logger, slots, resolveAll: deps.resolveAll, backoffMs: deps.backoffMs ?? 1_000, maxBackoffMs: deps.maxBackoffMs ?? 60_000, metrics: createNotifierMetrics() };
 
   const consumer = await queue.consume<CompletionEvent>(
     queueName,

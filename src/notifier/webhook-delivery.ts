@@ -8,10 +8,11 @@
 import type { Config } from '../config/index.js';
 import { DiffscopeError } from '../errors/index.js';
 import type { GenerationRecord } from '../state/index.js';
-import { ATTR, SpanKind, injectTraceHeaders, withSpan, withTracingSuppressed, type Context, type Logger } from '../telemetry/index.js';
+import { ATTR, SpanKind, injectTraceHeaders, traceExemplar, withSpan, withTracingSuppressed, type Context, type Logger } from '../telemetry/index.js';
 import { assertPublicLiteral, hostOf, parseWebhookUrl, type ResolveAll } from './address-guard.js';
 import type { CompletionEvent } from './completion-event.js';
 import type { DeliverySlots } from './delivery-slots.js';
+import type { NotifierMetrics } from './notifier-metrics.js';
 import { sendWebhook } from './webhook-sender.js';
 import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.js';
 
@@ -25,6 +26,8 @@ export interface WebhookDeliveryOptions {
   slots: DeliverySlots;
   /** The resolver seam (default: the system resolver). */
   resolveAll?: ResolveAll;
+  /** Attempt latencies and webhook outcomes (src/notifier/notifier-metrics.ts). */
+  metrics?: NotifierMetrics;
 }
 
 function webhookPayload(record: GenerationRecord, config: Config): Record<string, unknown> {
@@ -89,11 +92,14 @@ export async function deliverWebhook(
       assertPublicLiteral(url, allowPrivate);
     } catch (err) {
       logger.warn('notification_failed', { reason: 'url_refused', error_message: (err as Error).message, attempt, final: true });
+      options.metrics?.webhook('refused');
       return false;
     }
     const release = await options.slots.acquire({ client: record.clientId, host: hostOf(url).toLowerCase() }, signal);
     let status = 0;
     let final = false;
+    const attemptStarted = performance.now();
+    const attemptSeconds = () => (performance.now() - attemptStarted) / 1000;
     try {
       status = await withSpan(
         'notify.webhook',
@@ -143,12 +149,14 @@ export async function deliverWebhook(
     } catch (err) {
       release();
       if (signal.aborted) throw err;
+      options.metrics?.attempt(false, attemptSeconds(), traceExemplar(parent));
       const httpStatus = (err as { httpStatus?: number }).httpStatus;
       final = (httpStatus !== undefined && !retryableStatus(httpStatus)) || (err instanceof DiffscopeError && !err.retryable);
       lastError = (err as Error).message;
       if (final || attempt === maxAttempts) {
         const reason = err instanceof DiffscopeError && err.code === 'DSC_ERR_NOTIFY_URL_REFUSED' ? { reason: 'url_refused' } : {};
         logger.warn('notification_failed', { ...reason, attempt, max_attempts: maxAttempts, http_status: httpStatus, error_message: lastError, final: true, url: safeUrl(url) });
+        options.metrics?.webhook('reason' in reason ? 'refused' : 'failed');
         return false;
       }
       const delay = Math.min(options.backoffMs * 2 ** (attempt - 1), options.maxBackoffMs);
@@ -157,6 +165,8 @@ export async function deliverWebhook(
       continue;
     }
     release();
+    options.metrics?.attempt(true, attemptSeconds(), traceExemplar(parent));
+    options.metrics?.webhook('delivered');
     logger.info('notification_sent', { attempt, http_status: status, status: event.status, url: safeUrl(url) });
     return true;
   }

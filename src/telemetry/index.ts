@@ -42,10 +42,12 @@ export { ATTR, type AttributeKey } from '../contract/index.js';
 export {
   metricsContentType,
   metricsRegistry,
+  observeWithExemplar,
   renderMetrics,
   OPENMETRICS_CONTENT_TYPE,
   type MetricsRegistryOptions,
 } from './metrics.js';
+export { exemplarOf, traceExemplar, type TraceExemplar } from './exemplars.js';
 
 // Flush/stop only: signals, hooks and exit are the service runtime's (src/cli/service-lifecycle.ts).
 export { shutdownTelemetry } from './lifecycle.js';

@@ -3,7 +3,8 @@
  * metrics on, every series labelled with `service`.
  */
 import { telemetryState } from './state.js';
-import { collectDefaultMetrics, Registry, type OpenMetricsContentType } from 'prom-client';
+import { collectDefaultMetrics, Registry, type Histogram, type LabelValues, type OpenMetricsContentType } from 'prom-client';
+import type { TraceExemplar } from './exemplars.js';
 
 const KEY = Symbol.for('diffscope.telemetry.metrics');
 
@@ -40,4 +41,12 @@ export function metricsContentType(registry: Registry<OpenMetricsContentType> = 
 /** Body + content type for a /metrics handler. */
 export async function renderMetrics(registry: Registry<OpenMetricsContentType> = metricsRegistry()): Promise<{ contentType: string; body: string }> {
   return { contentType: registry.contentType, body: await registry.metrics() };
+}
+
+/**
+ * Observe on a histogram made with `enableExemplars: true`, with the trace's exemplar when
+ * there is one (prom-client types exemplar labels as the metric's own label names).
+ */
+export function observeWithExemplar<T extends string>(histogram: Histogram<T>, labels: LabelValues<T>, value: number, exemplar: TraceExemplar | undefined): void {
+  histogram.observe(exemplar ? { labels, value, exemplarLabels: exemplar as unknown as LabelValues<T> } : { labels, value });
 }

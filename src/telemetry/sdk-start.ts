@@ -15,7 +15,8 @@
  * unless OTEL_METRICS_EXPORTER asks (metrics are Prometheus text at /metrics), OTLP log records
  * only when a logs exporter or an OTLP endpoint is configured (NodeSDK would otherwise send logs
  * to localhost:4318 by default), the HTTP instrumentation, and a flush when the process runs out of
- * work. Signals are the service runtime's (src/cli/service-lifecycle.ts): it flushes through
+ * work, and the span/log processors built by export-pipeline.ts so that what the exporters drop is
+ * counted on /metrics (diffscope_telemetry_dropped_total). Signals are the service runtime's (src/cli/service-lifecycle.ts): it flushes through
  * shutdownTelemetry() after its own hooks.
  */
 import { diag } from '@opentelemetry/api';
@@ -24,6 +25,8 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { loadConfig } from '../config/index.js';
+import { exportOutcomeMeterProvider } from './export-drops.js';
+import { logRecordProcessorsFromEnv, spanProcessorsFromEnv } from './export-pipeline.js';
 import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
 import { shutdownTelemetry } from './lifecycle.js';
 import { configuredPropagator } from './propagation.js';
@@ -91,6 +94,10 @@ export function startTelemetrySdk(options: TelemetrySdkOptions = {}): boolean {
   state.serviceName = serviceName;
 
   const logsOn = otelLogsRequested();
+  // After state.serviceName: the metrics registry takes its `service` label from it.
+  const exportOutcomes = exportOutcomeMeterProvider();
+  const spanProcessors = spanProcessorsFromEnv(exportOutcomes);
+  const logRecordProcessors = logsOn ? logRecordProcessorsFromEnv(exportOutcomes) : [];
   const metricsExporters = getStringListFromEnv('OTEL_METRICS_EXPORTER');
 
   const propagator = configuredPropagator();
@@ -116,7 +123,8 @@ export function startTelemetrySdk(options: TelemetrySdkOptions = {}): boolean {
       }),
     ],
     ...(metricsExporters === undefined || metricsExporters.length === 0 ? { metricReaders: [] } : {}),
-    ...(logsOn ? {} : { logRecordProcessors: [] }),
+    ...(spanProcessors ? { spanProcessors } : {}),
+    ...(logRecordProcessors ? { logRecordProcessors } : {}),
   });
   try {
     sdk.start();

@@ -32,6 +32,7 @@ import {
   extractMessageHeaders,
   generationAttributes,
   getTracer,
+  traceExemplar,
   withSpan,
   type Context,
   type Logger,
@@ -151,7 +152,9 @@ export class GenerationProcessor {
     await store.appendEvent(job.id, 'started', { attempt: message.attempt });
 
     let progress: Promise<unknown> = Promise.resolve();
+    const exemplar = traceExemplar(parent);
     const onProgress = ({ step, totalSteps, stepMs }: { step: number; totalSteps: number; stepMs: number }) => {
+      this.metrics.step(job.params.model, job.params.sampler, stepMs, exemplar);
       // Chained so events keep their order; every step is reported.
       progress = progress
         .then(() => store.appendEvent(job.id, 'progress', { step, total_steps: totalSteps, step_ms: Math.round(stepMs * 100) / 100 }))
@@ -176,6 +179,7 @@ export class GenerationProcessor {
         () => pipeline.generate({ prompt: job.prompt, negativePrompt: job.negativePrompt, params: job.params, onProgress, signal }),
       );
       await progress;
+      this.metrics.modelUsed(result.modelId, result.coldStart, result.timings.modelLoadMs, exemplar);
       outputs = await this.storeImages(job.id, result, parent);
     } catch (err) {
       watch.stop();

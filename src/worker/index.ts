@@ -1,4 +1,5 @@
 export { startWorker } from './start-worker.js';
 export type { WorkerDeps, WorkerHandle } from './worker-deps.js';
 export { GenerationProcessor, type GenerationProcessorOptions } from './generation-processor.js';
-export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
+export { readiness, startMetricsServer, type MetricsServer, type MetricsServerOptions, type ReadinessCheck } from './metrics-server.js';
+export { defaultModelLoaded, sharedResourceChecks, workerReadiness } from './readiness-checks.js';

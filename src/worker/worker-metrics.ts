@@ -1,18 +1,26 @@
 /**
  * What an operator scrapes from a worker: outcomes, where the time went (queue wait,
- * inference), and how many jobs are running. Registered once per process on the telemetry
- * registry, served by the worker's /metrics endpoint.
+ * inference, each sampling step, model loads), model cache hits, and how many jobs are
+ * running. Registered once per process on the telemetry registry, served by the worker's
+ * /metrics endpoint. Every latency histogram carries a `trace_id` exemplar of a sampled
+ * generation, so a slow bucket in Grafana opens that generation's trace.
  */
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import { metricsRegistry } from '../telemetry/index.js';
+import { metricsRegistry, observeWithExemplar, traceExemplar, type TraceExemplar } from '../telemetry/index.js';
 
 export interface WorkerMetrics {
   jobStarted(): void;
   jobEnded(): void;
+  /** Called inside the generation's trace context (the lifecycle's complete()): the exemplar comes from it. */
   finished(status: string, model: string, sampler: string, queueMs: number | undefined, inferenceMs: number | undefined): void;
+  /** One sampling step (from the pipeline's progress callback, outside the job's context: the exemplar is passed). */
+  step(model: string, sampler: string, stepMs: number, exemplar: TraceExemplar | undefined): void;
+  /** The model a run used: a cache hit, or a load that took `loadMs`. */
+  modelUsed(model: string, coldStart: boolean, loadMs: number, exemplar: TraceExemplar | undefined): void;
 }
 
 const SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const STEP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 function single<T>(registry: Registry<RegistryContentType>, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
@@ -23,11 +31,21 @@ export function createWorkerMetrics(registry: Registry<RegistryContentType> = me
   const generations = single(registry, 'diffscope_generations', () =>
     new Counter({ name: 'diffscope_generations', help: 'Generations finished by this worker, by outcome', labelNames: ['status', 'model'] as const, registers }),
   );
+  const enableExemplars = true;
   const queueWait = single(registry, 'diffscope_queue_wait_seconds', () =>
-    new Histogram({ name: 'diffscope_queue_wait_seconds', help: 'Time from enqueue to the start of the successful attempt', labelNames: ['model'] as const, buckets: SECONDS_BUCKETS, registers }),
+    new Histogram({ name: 'diffscope_queue_wait_seconds', help: 'Time from enqueue to the start of the successful attempt', labelNames: ['model'] as const, buckets: SECONDS_BUCKETS, enableExemplars, registers }),
   );
   const inference = single(registry, 'diffscope_inference_seconds', () =>
-    new Histogram({ name: 'diffscope_inference_seconds', help: 'Inference time of successful generations', labelNames: ['model', 'sampler'] as const, buckets: SECONDS_BUCKETS, registers }),
+    new Histogram({ name: 'diffscope_inference_seconds', help: 'Inference time of successful generations', labelNames: ['model', 'sampler'] as const, buckets: SECONDS_BUCKETS, enableExemplars, registers }),
+  );
+  const steps = single(registry, 'diffscope_step_seconds', () =>
+    new Histogram({ name: 'diffscope_step_seconds', help: 'Duration of one sampling step (UNet call(s) and scheduler update)', labelNames: ['model', 'sampler'] as const, buckets: STEP_BUCKETS, enableExemplars, registers }),
+  );
+  const modelLoad = single(registry, 'diffscope_model_load_seconds', () =>
+    new Histogram({ name: 'diffscope_model_load_seconds', help: 'Model loads on a cache miss: reading the files and creating the ONNX Runtime sessions', labelNames: ['model'] as const, buckets: SECONDS_BUCKETS, enableExemplars, registers }),
+  );
+  const cache = single(registry, 'diffscope_model_cache_requests_total', () =>
+    new Counter({ name: 'diffscope_model_cache_requests_total', help: 'Runs that found their model loaded (result="hit") or had to load it ("miss")', labelNames: ['model', 'result'] as const, registers }),
   );
   const inFlight = single(registry, 'diffscope_jobs_in_flight', () =>
     new Gauge({ name: 'diffscope_jobs_in_flight', help: 'Jobs this worker is running now', registers }),
@@ -38,8 +56,16 @@ export function createWorkerMetrics(registry: Registry<RegistryContentType> = me
     finished(status, model, sampler, queueMs, inferenceMs) {
       generations.inc({ status, model });
       if (status !== 'succeeded') return;
-      if (queueMs !== undefined) queueWait.observe({ model }, queueMs / 1000);
-      if (inferenceMs !== undefined) inference.observe({ model, sampler }, inferenceMs / 1000);
+      const exemplar = traceExemplar();
+      if (queueMs !== undefined) observeWithExemplar(queueWait, { model }, queueMs / 1000, exemplar);
+      if (inferenceMs !== undefined) observeWithExemplar(inference, { model, sampler }, inferenceMs / 1000, exemplar);
+    },
+    step(model, sampler, stepMs, exemplar) {
+      observeWithExemplar(steps, { model, sampler }, stepMs / 1000, exemplar);
+    },
+    modelUsed(model, coldStart, loadMs, exemplar) {
+      cache.inc({ model, result: coldStart ? 'miss' : 'hit' });
+      if (coldStart) observeWithExemplar(modelLoad, { model }, loadMs / 1000, exemplar);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/index.js';
 import { createThreadedInferencePipeline, inferenceOptionsFromConfig } from '../../inference/index.js';
-import { startWorker } from '../../worker/index.js';
+import { startWorker, workerReadiness } from '../../worker/index.js';
 import { serveMetricsIfConfigured } from './metrics-endpoint.js';
 import { openSharedResources, startServiceRuntime } from './service-runtime.js';
 
@@ -14,5 +14,5 @@ export async function runWorker(config: Config): Promise<void> {
   runtime.closeOnShutdown('pipeline', () => pipeline.close());
   const worker = await startWorker({ config, logger, queue, store, objectStore, pipeline });
   runtime.onShutdown(() => worker.close());
-  await serveMetricsIfConfigured(config, runtime);
+  await serveMetricsIfConfigured(config, runtime, workerReadiness(config, queue, store, pipeline));
 }

@@ -14,6 +14,7 @@ import { registerAnalysisRoutes } from './analysis.js';
 import { registerCompareRoutes } from './compare-routes.js';
 import { registerImageRoute } from './image-route.js';
 import { registerStaticUi } from './static-ui.js';
+import { registerExplorerMetrics } from '../explorer-metrics.js';
 
 export interface QueryServerOptions {
   store: ExplorerStore;
@@ -51,6 +52,7 @@ export function buildQueryServer(options: QueryServerOptions): FastifyInstance {
     if (status === 500) logger.error('explorer_query_error', { err: error, url: request.url });
     return reply.code(status).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: status, msg: status === 500 ? 'internal error' : error.message }] });
   });
+  registerExplorerMetrics(app, store);
   app.get('/api/health', async (): Promise<ExplorerHealth> => ({ status: 'ok', spans_written: store.spansWritten, logs_written: store.logsWritten }));
   registerJaegerRoutes(app, store);
   registerJaegerV3Routes(app, store);
