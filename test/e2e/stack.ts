@@ -114,6 +114,13 @@ export class Stack {
     return worker;
   }
 
+  /** The notifier, when the stack was started without one (e.g. with its own DIFFSCOPE_METRICS_PORT). */
+  async addNotifier(env: Record<string, string> = {}): Promise<ServiceProcess> {
+    this.notifier = new ServiceProcess('notifier', { ...this.baseEnv, OTEL_SERVICE_NAME: 'notifier', ...env });
+    await this.notifier.waitForEvent('notifier_started', 90_000);
+    return this.notifier;
+  }
+
   apiUrl(index = 0): string {
     return `http://127.0.0.1:${this.apiPorts[index]}`;
   }
