@@ -16,6 +16,25 @@ export interface GenerationJob {
   createdAt: number;
 }
 
+/**
+ * What a dead-lettered job keeps (dead letters are kept for operators): everything but the
+ * prompts, which become their keyed hashes (`promptHash` equals the record's).
+ */
+export interface DeadLetteredJob extends Omit<GenerationJob, 'prompt' | 'negativePrompt'> {
+  promptHash: string;
+  negativePromptHash?: string;
+}
+
+/** `hash` is the deployment's prompt hash (src/telemetry promptHash). */
+export function deadLetteredJob(job: GenerationJob, hash: (text: string) => string): DeadLetteredJob {
+  const { prompt, negativePrompt, ...rest } = job;
+  return {
+    ...rest,
+    promptHash: hash(typeof prompt === 'string' ? prompt : ''),
+    ...(typeof negativePrompt === 'string' ? { negativePromptHash: hash(negativePrompt) } : {}),
+  };
+}
+
 /** The generation queue (`DIFFSCOPE_QUEUE_NAME`). */
 export function generationQueueName(config: Config): string {
   return config.DIFFSCOPE_QUEUE_NAME;

@@ -25,7 +25,7 @@ export type {
   WebhookSpec,
 } from './generation-record.js';
 export type { ActiveListOptions, Admission, AdmissionQuota, GenerationStore, QuotaScope } from './generation-store.js';
-export { generationQueueName, type GenerationJob } from './generation-job.js';
+export { deadLetteredJob, generationQueueName, type DeadLetteredJob, type GenerationJob } from './generation-job.js';
 export { estimateQueuePlaces, type QueueEstimateOptions, type QueuePlace } from './queue-position.js';
 export { QueueWatch, type QueueWatchOptions } from './queue-watch.js';
 export { byQueueOrder, type FinishedRun, type QueuedEntry, type QueueSnapshot, type QueueSnapshotOptions } from './queue-snapshot.js';

@@ -27,8 +27,12 @@ export interface Settlement {
   ack(): void | Promise<void>;
   /** Failed with attempts left: offer it again after `delayMs`, keeping `reason` as its last error. */
   retry(delayMs: number, reason: string): void | Promise<void>;
-  /** Exhausted: move it to the dead letters with `reason`. false: it was no longer ours (lease lost), so nobody is told. */
-  deadLetter(reason: string): boolean | Promise<boolean>;
+  /**
+   * Exhausted: move it to the dead letters with `reason`, keeping `payload` (JSON) instead of its
+   * body when given (`ConsumerOptions.deadLetterPayload`). false: it was no longer ours (lease
+   * lost), so nobody is told.
+   */
+  deadLetter(reason: string, payload?: string): boolean | Promise<boolean>;
   /** Shutdown: give it back at once, not counted as an attempt. */
   handBack(): void | Promise<void>;
   /** One of the above threw: put it back by the transport's last resort (RabbitMQ: nack with requeue). */
@@ -123,7 +127,7 @@ export abstract class ConsumerCore implements QueueConsumer {
       message = { id: delivery.id, ...delivery.decode(), attempt: delivery.attempt, deliveredAt: Date.now() };
     } catch (err) {
       const unread: DeliveredMessage = { id: delivery.id, payload: null, headers: {}, attempt: delivery.attempt, deliveredAt: Date.now() };
-      return this.deadLetter(entry, unread, undecodableError(err));
+      return this.deadLetter(entry, unread, undecodableError(err), false);
     }
     if (this.stopping) return this.handBack(entry);
     if (message.attempt > this.options.maxAttempts) {
@@ -161,12 +165,25 @@ export abstract class ConsumerCore implements QueueConsumer {
     }
   }
 
-  private async deadLetter(entry: InFlight, message: DeliveredMessage, error: Error): Promise<void> {
-    if (!(await this.settle(entry, (s) => s.deadLetter(reasonOf(error))))) return;
+  private async deadLetter(entry: InFlight, message: DeliveredMessage, error: Error, decoded = true): Promise<void> {
+    const kept = this.keptPayload(message, decoded);
+    if (!(await this.settle(entry, (s) => s.deadLetter(reasonOf(error), kept)))) return;
     try {
       await this.options.onDeadLetter?.(message, error);
     } catch {
       // Best effort: the message is safely among the dead letters already.
+    }
+  }
+
+  /** The JSON a dead letter keeps instead of the body; undefined: the body itself. */
+  private keptPayload(message: DeliveredMessage, decoded: boolean): string | undefined {
+    const keep = this.options.deadLetterPayload;
+    if (!keep) return undefined;
+    if (!decoded) return 'null';
+    try {
+      return JSON.stringify(keep(message.payload) ?? null);
+    } catch {
+      return 'null';
     }
   }
 

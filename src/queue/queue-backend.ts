@@ -37,6 +37,12 @@ export interface ConsumerOptions {
    */
   onDeadLetter?: (message: DeliveredMessage, error: Error) => void | Promise<void>;
   /**
+   * What a dead letter keeps of the payload (default: all of it). Dead letters are kept for
+   * operators, so a payload with private parts (the generation job's prompt) is replaced here
+   * by what may stay. With it, a body that could not be decoded is kept as `null`.
+   */
+  deadLetterPayload?: (payload: unknown) => unknown;
+  /**
    * Visibility timeout: a delivery whose consumer stops renewing it (process killed) is
    * redelivered after about this long (SQLite lease, BullMQ lock). The backend's default when
    * absent, else `DEFAULT_LEASE_MS` (src/queue/consumer-core.ts). RabbitMQ needs none: the

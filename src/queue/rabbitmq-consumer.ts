@@ -28,8 +28,8 @@ type Headers = Record<string, unknown>;
  * Publish a copy with `headers`, then ack the original: a crash in between duplicates, never
  * loses. Acks must go to the channel that delivered the message.
  */
-async function forward(channel: ConfirmChannel, msg: ConsumeMessage, target: string, headers: Headers): Promise<void> {
-  await publishConfirmed(channel, target, msg.content, { ...msg.properties, persistent: true, headers });
+async function forward(channel: ConfirmChannel, msg: ConsumeMessage, target: string, headers: Headers, content: Buffer = msg.content): Promise<void> {
+  await publishConfirmed(channel, target, content, { ...msg.properties, persistent: true, headers });
   channel.ack(msg);
 }
 
@@ -103,9 +103,10 @@ export class RabbitConsumer extends ConsumerCore {
           const target = await topology.retry(this.queue, delayMs);
           await forward(channel, msg, target, { ...headers, [FAILURES_HEADER]: failuresOf(msg) + 1, [ERROR_HEADER]: reason });
         },
-        deadLetter: async (reason) => {
+        deadLetter: async (reason, payload) => {
           const target = await topology.dead(this.queue);
-          await forward(channel, msg, target, { ...headers, [ERROR_HEADER]: reason, [DEAD_AT_HEADER]: Date.now() });
+          const kept = payload !== undefined ? Buffer.from(payload) : undefined;
+          await forward(channel, msg, target, { ...headers, [ERROR_HEADER]: reason, [DEAD_AT_HEADER]: Date.now() }, kept);
           return true;
         },
         // As an unflagged copy: a plain nack would mark it redelivered, which counts as a lost delivery.

@@ -97,7 +97,9 @@ export class RedisConsumer extends ConsumerCore {
       settlement: {
         ack: () => {},
         retry: (delayMs, reason) => void (verdict.error = new RetryAfter(delayMs, reason)),
-        deadLetter: (reason) => {
+        deadLetter: async (reason, payload) => {
+          // The failed set is the dead letters: what it may keep replaces the job's data first.
+          if (payload !== undefined) await job.updateData({ ...job.data, payload: JSON.parse(payload) as unknown });
           verdict.error = new UnrecoverableError(reason);
           return true;
         },

@@ -116,7 +116,7 @@ export class SqliteConsumer extends ConsumerCore {
       settlement: {
         ack: () => void write(() => this.db.ack(seq, this.owner)),
         retry: (delayMs, reason) => void write(() => this.db.retry(seq, this.owner, Date.now() + delayMs, reason)),
-        deadLetter: (reason) => write(() => this.db.deadLetter(seq, this.owner, reason, Date.now())),
+        deadLetter: (reason, payload) => write(() => this.db.deadLetter(seq, this.owner, reason, Date.now(), payload)),
         handBack: () => void write(() => this.db.release(seq, this.owner, Date.now())),
         // No `abandon`: after a failed write (file locked too long) the lease expires and the
         // message is delivered again, which at-least-once allows.

@@ -56,11 +56,27 @@ export interface SqliteQueueDbOptions {
   busyTimeoutMs: number;
 }
 
+/**
+ * Payloads carry the raw prompt, so a message that left for good (acked, dead-lettered) must
+ * not linger on disk: `secure_delete` zeroes deleted rows and freed pages in the database file,
+ * and the WAL, which still holds the pages as they were written, is checkpointed and truncated
+ * to 0 bytes this long after the last such change (coalescing a busy stream of acks).
+ */
+const SCRUB_DELAY_MS = 500;
+/** A truncating checkpoint waits at most this long for other connections (it runs on the event loop). */
+const SCRUB_BUSY_MS = 20;
+/** While other processes keep the WAL busy, the truncation is tried again, backing off up to this. */
+const SCRUB_MAX_RETRY_MS = 10_000;
+
 /** Prepared statements over one connection; better-sqlite3 is synchronous, each call is short. */
 export class SqliteQueueDb {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly busyTimeoutMs: number;
+  private scrubTimer: NodeJS.Timeout | null = null;
+  private scrubRetryMs = SCRUB_DELAY_MS;
+  private closed = false;
 
   constructor(file: string, options: SqliteQueueDbOptions) {
     this.file = path.resolve(file);
@@ -71,6 +87,8 @@ export class SqliteQueueDb {
     // matters for redelivery); only an OS crash can lose the last transactions.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+    this.db.pragma('secure_delete = ON');
+    this.busyTimeoutMs = options.busyTimeoutMs;
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmts = {
@@ -98,7 +116,7 @@ export class SqliteQueueDb {
       renew: db.prepare(`UPDATE queue_messages SET available_at = @until WHERE lease_owner = @owner`),
       copyToDead: db.prepare(
         `INSERT INTO queue_dead_letters (queue, id, payload, headers, attempt, last_error, error, dead_at)
-         SELECT queue, id, payload, headers, attempt, last_error, @error, @now FROM queue_messages
+         SELECT queue, id, COALESCE(@payload, payload), headers, attempt, last_error, @error, @now FROM queue_messages
          WHERE seq = @seq AND lease_owner = @owner`,
       ),
       depth: db.prepare(
@@ -128,7 +146,9 @@ export class SqliteQueueDb {
   }
 
   ack(seq: number, owner: string): boolean {
-    return this.stmts.ack.run(seq, owner).changes === 1;
+    const acked = this.stmts.ack.run(seq, owner).changes === 1;
+    if (acked) this.scrubSoon();
+    return acked;
   }
 
   retry(seq: number, owner: string, at: number, error: string): boolean {
@@ -144,11 +164,11 @@ export class SqliteQueueDb {
     return this.stmts.renew.run({ owner, until }).changes;
   }
 
-  /** Move one leased message to the dead letters; false when the lease was lost meanwhile. */
-  deadLetter(seq: number, owner: string, error: string, now: number): boolean {
+  /** Move one leased message to the dead letters (keeping `payload` instead of its body when given); false when the lease was lost meanwhile. */
+  deadLetter(seq: number, owner: string, error: string, now: number, payload?: string): boolean {
     return this.db.transaction(() => {
-      if (this.stmts.copyToDead.run({ seq, owner, error, now }).changes !== 1) return false;
-      return this.stmts.ack.run(seq, owner).changes === 1;
+      if (this.stmts.copyToDead.run({ seq, owner, error, now, payload: payload ?? null }).changes !== 1) return false;
+      return this.ack(seq, owner);
     }).immediate();
   }
 
@@ -170,9 +190,45 @@ export class SqliteQueueDb {
       this.stmts.deleteMessages.run(queue);
       this.stmts.deleteDead.run(queue);
     }).immediate();
+    this.scrubSoon();
+  }
+
+  /**
+   * Checkpoints the WAL into the file and truncates it to 0 bytes. False when another
+   * connection kept it busy (a reader on an older snapshot, a writer): try again later.
+   */
+  scrubWal(): boolean {
+    this.db.pragma(`busy_timeout = ${SCRUB_BUSY_MS}`);
+    try {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      return result?.busy === 0;
+    } catch {
+      return false; // SQLITE_BUSY / LOCKED
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+    }
+  }
+
+  private scrubSoon(): void {
+    if (this.closed || this.scrubTimer) return;
+    this.scrubTimer = setTimeout(() => {
+      this.scrubTimer = null;
+      if (this.closed) return;
+      if (this.scrubWal()) {
+        this.scrubRetryMs = SCRUB_DELAY_MS;
+        return;
+      }
+      this.scrubRetryMs = Math.min(this.scrubRetryMs * 2, SCRUB_MAX_RETRY_MS);
+      this.scrubSoon();
+    }, this.scrubRetryMs);
+    this.scrubTimer.unref();
   }
 
   close(): void {
+    this.closed = true;
+    if (this.scrubTimer) clearTimeout(this.scrubTimer);
+    this.scrubTimer = null;
+    this.scrubWal();
     this.db.close();
   }
 }

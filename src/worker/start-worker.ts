@@ -4,7 +4,8 @@
  * notifier. On SIGTERM it stops taking jobs, lets running ones finish within the grace
  * period and hands the rest back to the queue.
  */
-import { generationQueueName, type GenerationJob } from '../generation/index.js';
+import { deadLetteredJob, generationQueueName, type GenerationJob } from '../generation/index.js';
+import { promptHash } from '../telemetry/index.js';
 import { completionQueueName } from '../notifier/index.js';
 import { GenerationProcessor } from './generation-processor.js';
 import { registerGpuMetrics } from './worker-metrics.js';
@@ -42,6 +43,8 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
   });
   logger.info('worker_started', { queue: queueName, queue_backend: queue.kind, concurrency, models: deps.pipeline.listModels().map((m) => m.id) });
 
+    // Dead letters stay for operators: without the prompt (docs/queues.md, "Where the prompt lives").
+    deadLetterPayload: (payload) => deadLetteredJob(payload as GenerationJob, promptHash),
   let closing: Promise<void> | undefined;
   const handle: WorkerHandle = {
     close(options = {}) {
