@@ -74,7 +74,7 @@ export const configSchema = z.object({
   DIFFSCOPE_POSTGRES_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres').describe('PostgreSQL for the state'),
   DIFFSCOPE_POSTGRES_CONNECT_TIMEOUT_MS: positiveInt.default(2_000).describe('PostgreSQL connection timeout'),
   /** Client-side deadline of one PostgreSQL query (also sent as statement_timeout). */
-  DIFFSCOPE_POSTGRES_QUERY_TIMEOUT_MS: positiveInt.default(5_000).describe('deadline of one PostgreSQL query (also sent as statement_timeout)'),
+  DIFFSCOPE_POSTGRES_QUERY_TIMEOUT_MS: positiveInt.default(2_000).describe('deadline of one PostgreSQL query (also sent as statement_timeout)'),
   /** SQLite state: how long a write waits, off the event loop, for a lock another process holds (then 503 DSC_ERR_STATE_BUSY). */
   DIFFSCOPE_SQLITE_LOCK_WAIT_MS: positiveInt.default(2_000).describe("how long a SQLite state write waits for another process's lock (then 503)"),
 

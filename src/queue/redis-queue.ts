@@ -45,6 +45,9 @@ export class RedisQueueBackend implements QueueBackend {
   static async connect(options: RedisQueueOptions): Promise<RedisQueueBackend> {
     // maxRetriesPerRequest null: BullMQ requires it so that the consumers' commands wait out a reconnect.
     const connection = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: true });
+    connection.on('error', () => {
+      // Reconnects by itself; without a listener ioredis prints every failed reconnect.
+    });
     // The producer side answers HTTP requests: while Redis is down or stalled its commands fail
     // at once (no offline queue) or after a deadline, so the API answers 503 instead of hanging,
     // and nothing it gave up on is replayed when Redis returns.
@@ -53,6 +56,7 @@ export class RedisQueueBackend implements QueueBackend {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: options.commandTimeoutMs ?? 2_000,
+      autoResendUnfulfilledCommands: false,
     });
     producerConnection.on('error', () => {
       // ioredis reconnects by itself; commands fail meanwhile and callers see those errors.

@@ -36,7 +36,7 @@ export interface PostgresGenerationStoreOptions {
   maxConnections?: number;
   /** Deadline to open a connection (default 2000 ms). */
   connectTimeoutMs?: number;
-  /** Deadline of one query, client side and as statement_timeout (default 5000 ms). */
+  /** Deadline of one query, client side and as statement_timeout (default 2000 ms). */
   queryTimeoutMs?: number;
 }
 
@@ -74,7 +74,7 @@ export class PostgresGenerationStore implements GenerationStore {
   }
 
   private clientConfig(): pg.ClientConfig {
-    const queryTimeoutMs = this.options.queryTimeoutMs ?? 5_000;
+    const queryTimeoutMs = this.options.queryTimeoutMs ?? 2_000;
     return {
       connectionString: this.options.connectionString,
       connectionTimeoutMillis: this.options.connectTimeoutMs ?? 2_000,
@@ -92,7 +92,9 @@ export class PostgresGenerationStore implements GenerationStore {
   private async migrate(): Promise<void> {
     const { generations, events } = this.t;
     // Serialise concurrent first starts: CREATE TABLE IF NOT EXISTS can still race on the catalog.
-    const client = await this.pool.connect();
+    // Its own connection, without the per-query deadline: building an index on a big table takes what it takes.
+    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: this.clientConfig().connectionTimeoutMillis });
+    await client.connect();
     try {
       await client.query('BEGIN');
       await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [generations]);
@@ -121,7 +123,7 @@ export class PostgresGenerationStore implements GenerationStore {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      await client.end().catch(() => undefined);
     }
   }
 

@@ -12,9 +12,9 @@
  * keys of several slots: one Redis server, or a Cluster only with the admission keys and the
  * generation keys in one slot.)
  *
- * Every command has a deadline (`commandTimeoutMs`) and none waits in an offline queue: while
- * Redis is down or stalled, callers get an error in seconds, and a command that timed out is
- * not replayed behind their back when Redis returns.
+ * Every command has a deadline (`commandTimeoutMs`) and none waits in an offline queue or is
+ * re-sent after a reconnect: while Redis is down or stalled, callers get an error in seconds,
+ * and a command whose outcome is unknown is not replayed behind their back when Redis returns.
  */
 import { Redis } from 'ioredis';
 import { EventHub } from './event-hub.js';
@@ -151,7 +151,14 @@ export class RedisGenerationStore implements GenerationStore {
   }
 
   static async connect(options: RedisGenerationStoreOptions): Promise<RedisGenerationStore> {
-    const redis = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs ?? 2_000 });
+    const redis = new Redis(options.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      commandTimeout: options.commandTimeoutMs ?? 2_000,
+      // A command in flight when the connection dropped may have run: it fails rather than being
+      // re-sent after the reconnect, where a compare-and-set would lose to its own first run.
+      autoResendUnfulfilledCommands: false,
+    });
     for (const [name, script] of Object.entries(SCRIPTS)) {
       redis.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
     }
