@@ -39,12 +39,12 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
     maxAttempts: config.DIFFSCOPE_QUEUE_MAX_ATTEMPTS,
     backoffMs: config.DIFFSCOPE_QUEUE_BACKOFF_MS,
     maxBackoffMs: config.DIFFSCOPE_QUEUE_MAX_BACKOFF_MS,
+    // Dead letters stay for operators: without the prompt (docs/queues.md, "Where the prompt lives").
+    deadLetterPayload: (payload) => deadLetteredJob(payload as GenerationJob, promptHash),
     onDeadLetter: (message, error) => processor.deadLetter(message, error),
   });
   logger.info('worker_started', { queue: queueName, queue_backend: queue.kind, concurrency, models: deps.pipeline.listModels().map((m) => m.id) });
 
-    // Dead letters stay for operators: without the prompt (docs/queues.md, "Where the prompt lives").
-    deadLetterPayload: (payload) => deadLetteredJob(payload as GenerationJob, promptHash),
   let closing: Promise<void> | undefined;
   const handle: WorkerHandle = {
     close(options = {}) {
