@@ -1,8 +1,10 @@
 // Child process of api-throughput.bench.ts: the built api-server (dist/) with the embedded
 // SQLite queue and state, started like the real service. Telemetry on/off is decided by the
 // environment (node --import dist/telemetry/register.js + OTEL_* vs OTEL_SDK_DISABLED=true).
-// A no-op consumer keeps the queue short so both variants see the same queue size. JSON log
-// lines go to stdout as in production (the parent discards them). Reports its port over IPC.
+// A no-op consumer keeps the queue short so both variants see the same queue size, and the
+// parent marks the records finished from its own process (as a worker would from its own), so
+// admission counts stay small. JSON log lines go to stdout as in production (the parent
+// discards them). Reports its port and state file over IPC.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +21,9 @@ const config = loadConfig({}, {
   DIFFSCOPE_DATA_DIR: dir,
   DIFFSCOPE_DEFAULT_MODEL: 'shapes-v1',
   DIFFSCOPE_MAX_QUEUE_DEPTH: '1000000',
+  // One anonymous client sends everything: its quotas must not refuse the load.
+  DIFFSCOPE_CLIENT_MAX_QUEUED: '1000000',
+  DIFFSCOPE_CLIENT_MAX_ACTIVE: '1000000',
   DIFFSCOPE_PROMPT_HASH_SECRET: 'bench-prompt-hash-secret-0123456789',
 });
 const queue = new SqliteQueueBackend({ file: join(dir, 'queue.sqlite') });
@@ -28,7 +33,7 @@ const logger = createLogger({ service: 'api-server' });
 const app = await buildApiServer({ config, logger, queue, store, models });
 const drain = await queue.consume(config.DIFFSCOPE_QUEUE_NAME, async () => {}, { concurrency: 256, maxAttempts: 1, backoffMs: 1, maxBackoffMs: 1 });
 await app.listen({ port: 0, host: '127.0.0.1' });
-process.send({ port: app.server.address().port });
+process.send({ port: app.server.address().port, stateFile: join(dir, 'state.sqlite') });
 process.on('message', async (msg) => {
   if (msg === 'cpu') {
     const { user, system } = process.cpuUsage();
