@@ -130,7 +130,9 @@ export class PostgresGenerationStore implements GenerationStore {
   async createWithinQuota(record: GenerationRecord, quota: AdmissionQuota): Promise<Admission> {
     const { generations } = this.t;
     const client = await this.pool.connect();
-    let broken = false;
+    // A checked-out client reports a dropped connection on itself, not on the pool.
+    const onError = () => undefined;
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       // One admission at a time, across replicas; released at COMMIT/ROLLBACK.
@@ -155,16 +157,15 @@ export class PostgresGenerationStore implements GenerationStore {
         if (inserted.rowCount !== 1) throw new DuplicateGenerationError(record.id);
       }
       await client.query('COMMIT');
+      client.off('error', onError);
+      client.release();
       return admission;
     } catch (err) {
-      // A connection that cannot even roll back (timed out, dropped) is not given back to the pool.
-      broken = await client.query('ROLLBACK').then(
-        () => false,
-        () => true,
-      );
+      // Not given back: closing the connection rolls the transaction back on the server, and
+      // a ROLLBACK sent to a server that stopped answering would wait out another deadline.
+      client.off('error', onError);
+      client.release(true);
       throw err;
-    } finally {
-      client.release(broken);
     }
   }
 
