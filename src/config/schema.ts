@@ -127,6 +127,8 @@ export const configSchema = z.object({
   DIFFSCOPE_EXPLORER_HOST: z.string().default('127.0.0.1').describe('explorer bind address; a non-loopback address requires a token'),
   DIFFSCOPE_EXPLORER_PORT: port.default(16686).describe('explorer UI and Jaeger-compatible query API port'),
   DIFFSCOPE_OTLP_PORT: port.default(4318).describe('explorer OTLP/HTTP receiver port'),
+  /** Unset: 4317 when free, else off with a warning (a local Collector or Jaeger often holds it); a port: that one or fail; 0: off. */
+  DIFFSCOPE_OTLP_GRPC_PORT: port.optional().describe('explorer OTLP/gRPC receiver port, traces and logs (default: 4317 when free, else off with a warning; 0: off)'),
   DIFFSCOPE_EXPLORER_TOKEN: z.string().optional().describe("bearer token of the explorer's API and receiver (the CLI sends it too)"),
   DIFFSCOPE_EXPLORER_DB: z.string().optional().describe('explorer database file (default: <data dir>/explorer.db)'),
   DIFFSCOPE_EXPLORER_RETENTION_HOURS: positiveInt.default(168).describe('traces and logs older than this are deleted'),

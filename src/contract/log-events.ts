@@ -252,7 +252,12 @@ export const LOG_EVENTS = {
   // ---- explorer
   explorer_started: {
     level: 'INFO', services: [EXPLORER], scope: 'process', fields: { ui: 'string', otlp: 'string', db: 'string' },
-    description: 'The explorer listens: UI + query API, OTLP/HTTP receiver, SQLite file.',
+    optional: { otlp_grpc: 'string' },
+    description: 'The explorer listens: UI + query API, OTLP/HTTP receiver (and Zipkin\'s /api/v2/spans), SQLite file; otlp_grpc when the OTLP/gRPC receiver is on.',
+  },
+  otlp_grpc_port_busy: {
+    level: 'WARN', services: [EXPLORER], scope: 'process', fields: { address: 'string', message: 'string' },
+    description: 'DIFFSCOPE_OTLP_GRPC_PORT is unset and its default port 4317 is taken (often a local Collector or Jaeger): the explorer runs without OTLP/gRPC.',
   },
   explorer_retention: {
     level: 'INFO', services: [EXPLORER], scope: 'process',

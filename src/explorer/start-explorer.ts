@@ -1,7 +1,9 @@
 /**
- * Wires the explorer together: the ingest threads (decode + write, ingest/), the OTLP receiver
- * on DIFFSCOPE_OTLP_PORT, the query API + UI on DIFFSCOPE_EXPLORER_PORT reading through its own
- * read-only connection, and a periodic retention pass (run on the write thread).
+ * Wires the explorer together: the ingest threads (decode + write, ingest/), the receivers —
+ * OTLP/HTTP (and Zipkin's `POST /api/v2/spans`) on DIFFSCOPE_OTLP_PORT, OTLP/gRPC on
+ * DIFFSCOPE_OTLP_GRPC_PORT, all feeding IngestPipeline.submit — the query API + UI on
+ * DIFFSCOPE_EXPLORER_PORT reading through its own read-only connection, and a periodic
+ * retention pass (run on the write thread).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,8 @@ import type { Config } from '../config/index.js';
 import { ExplorerStore } from './store/explorer-store.js';
 import type { RetentionResult } from './store/retention.js';
 import { buildOtlpReceiver } from './otlp/receiver.js';
+import { registerZipkinRoute } from './zipkin/zipkin-route.js';
+import { buildOtlpGrpcReceiver, listenOtlpGrpc } from './otlp-grpc/grpc-receiver.js';
 import { buildQueryServer } from './api/query-server.js';
 import { IngestPipeline } from './ingest/ingest-pipeline.js';
 import { DEFAULT_INGEST_LIMITS, DEFAULT_QUERY_LIMITS, type IngestLimits, type QueryLimits } from './limits.js';
@@ -43,6 +47,9 @@ export interface ExplorerHandle {
   readonly queryUrl: string;
   readonly otlpPort: number;
   readonly queryPort: number;
+  /** The OTLP/gRPC receiver's port and `http://host:port` (what a gRPC exporter's url takes); undefined when off. */
+  readonly otlpGrpcPort: number | undefined;
+  readonly otlpGrpcUrl: string | undefined;
   /** Resolves when every export received so far has been answered (and so committed, or refused). */
   flush(): Promise<void>;
   runRetention(nowMs?: number): Promise<RetentionResult>;
@@ -86,6 +93,10 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
   const hostAllowlist = createHostAllowlist({ bindHost: host, allowedHosts: parseHostList(config.DIFFSCOPE_ALLOWED_HOSTS) });
   const httpTimeouts = httpTimeoutsFromConfig(config);
   const receiver = buildOtlpReceiver({ ingest, logger, token, maxBodyBytes, hostAllowlist, httpTimeouts });
+  registerZipkinRoute(receiver, { ingest, logger });
+  const grpcReceiver = config.DIFFSCOPE_OTLP_GRPC_PORT === 0 ? undefined : buildOtlpGrpcReceiver({
+    ingest, logger, token, maxMessageBytes: maxBodyBytes, receiveTimeoutMs: httpTimeouts.requestTimeoutMs, idleTimeoutMs: httpTimeouts.idleTimeoutMs,
+  });
   const query = buildQueryServer({
     hostAllowlist,
     httpTimeouts,
@@ -97,13 +108,15 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
   });
   let otlpPort: number;
   let queryPort: number;
+  let otlpGrpcPort: number | undefined;
   try {
     await receiver.listen({ host, port: config.DIFFSCOPE_OTLP_PORT });
     await query.listen({ host, port: config.DIFFSCOPE_EXPLORER_PORT });
     otlpPort = (receiver.server.address() as { port: number }).port;
     queryPort = (query.server.address() as { port: number }).port;
+    if (grpcReceiver) otlpGrpcPort = await listenOtlpGrpc(grpcReceiver, host, config.DIFFSCOPE_OTLP_GRPC_PORT, logger);
   } catch (err) {
-    await Promise.allSettled([receiver.close(), query.close()]);
+    await Promise.allSettled([receiver.close(), query.close(), grpcReceiver?.close(0)]);
     await ingest.close();
     store.close();
     removeTemp();
@@ -124,17 +137,19 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
     queryPort,
     otlpUrl: urlOf(host, otlpPort),
     queryUrl: urlOf(host, queryPort),
+    otlpGrpcPort,
+    otlpGrpcUrl: otlpGrpcPort === undefined ? undefined : urlOf(host, otlpGrpcPort),
     flush: () => ingest.flush(),
     runRetention: (nowMs?: number) => retention(nowMs),
     close: async () => {
       clearInterval(timer);
-      await Promise.allSettled([receiver.close(), query.close()]);
+      await Promise.allSettled([receiver.close(), query.close(), grpcReceiver?.close()]);
       // the reader first: the writer, closing last, checkpoints the WAL into the file
       store.close();
       await ingest.close();
       removeTemp();
     },
   };
-  logger.info('explorer_started', { ui: handle.queryUrl, otlp: handle.otlpUrl, db: dbPath });
+  logger.info('explorer_started', { ui: handle.queryUrl, otlp: handle.otlpUrl, db: dbPath, ...(handle.otlpGrpcUrl ? { otlp_grpc: handle.otlpGrpcUrl } : {}) });
   return handle;
 }

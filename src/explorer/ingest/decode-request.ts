@@ -7,6 +7,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { DecodeContext } from '../otlp/decode-context.js';
 import { decodeLogsJson, decodeTracesJson } from '../otlp/decode-json.js';
 import { decodeLogsProtobuf, decodeTracesProtobuf } from '../otlp/decode-protobuf.js';
+import { decodeZipkinJson } from '../zipkin/decode-zipkin-json.js';
 import type { IngestLimits } from '../limits.js';
 import { BatchBuilder, type PreparedBatch } from '../store/rows.js';
 import type { Encoding, Signal } from './messages.js';
@@ -42,7 +43,7 @@ export function decompress(body: Uint8Array, contentEncoding: string, maxBytes: 
 }
 
 const DECODERS = {
-  traces: { protobuf: decodeTracesProtobuf, json: decodeTracesJson },
+  traces: { protobuf: decodeTracesProtobuf, json: decodeTracesJson, 'zipkin-json': decodeZipkinJson },
   logs: { protobuf: decodeLogsProtobuf, json: decodeLogsJson },
 } as const;
 
@@ -67,16 +68,18 @@ export function prepareRequest(
       builder.addSpans(decoded.records);
       ({ rejected, rejectReason, warnings } = decoded);
     } else {
+      if (encoding === 'zipkin-json') throw new IngestRequestError(400, 'Zipkin carries spans only');
       const decoded = DECODERS.logs[encoding](bytes, ctx);
       builder.addLogs(decoded.records);
       ({ rejected, rejectReason, warnings } = decoded);
     }
   } catch (err) {
+    if (err instanceof IngestRequestError) throw err;
     // protobufjs and the JSON decoder throw on malformed input; a stack overflow here means a
     // message nested deeper than the decoder's stack, equally the payload's fault
     const message = (err as Error).message;
     const reason = err instanceof RangeError && /call stack/i.test(message) ? 'nested too deeply to decode' : message;
-    throw new IngestRequestError(400, `malformed OTLP ${encoding} payload: ${reason}`);
+    throw new IngestRequestError(400, `malformed ${encoding === 'zipkin-json' ? 'Zipkin v2 JSON' : `OTLP ${encoding}`} payload: ${reason}`);
   }
   const messages: string[] = [];
   if (rejected > 0 && rejectReason) messages.push(`${rejected} record(s) rejected: ${rejectReason}`);

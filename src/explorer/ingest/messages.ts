@@ -5,7 +5,8 @@ import type { PreparedBatch } from '../store/rows.js';
 import type { WriteOutcome } from './batch-writer.js';
 
 export type Signal = 'traces' | 'logs';
-export type Encoding = 'protobuf' | 'json';
+/** OTLP protobuf or JSON; `zipkin-json` is a Zipkin v2 span list (traces only, src/explorer/zipkin/). */
+export type Encoding = 'protobuf' | 'json' | 'zipkin-json';
 
 // ---- main → decode thread
 export interface DecodeRequest {
