@@ -53,7 +53,8 @@ export function openAiImagesPlugin(ctx: ApiContext): FastifyPluginAsync {
         // Stop waiting if the client goes away (the generation itself carries on). The
         // response's 'close' before anything was written means the connection dropped.
         // Nothing is written while waiting: let the socket stay quiet that long (DIFFSCOPE_HTTP_IDLE_TIMEOUT_MS is shorter).
-        request.raw.socket.setTimeout(config.DIFFSCOPE_SYNC_TIMEOUT_MS + config.DIFFSCOPE_HTTP_IDLE_TIMEOUT_MS);
+        // (An injected request, in tests, has no real socket.)
+        request.raw.socket?.setTimeout?.(config.DIFFSCOPE_SYNC_TIMEOUT_MS + config.DIFFSCOPE_HTTP_IDLE_TIMEOUT_MS);
         const gone = new AbortController();
         const onClose = () => {
           if (!reply.raw.writableEnded) gone.abort();
