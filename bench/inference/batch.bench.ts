@@ -48,8 +48,16 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function imagesPerSecond(pipeline: InferencePipeline, base: Omit<GenerationParams, 'seed' | 'n'>, round: number): Promise<number> {
+interface Rate {
+  /** Images per wall-clock second. */
+  wall: number;
+  /** Images per CPU-second of this process (all its threads): less sensitive to other load on a shared machine. */
+  cpu: number;
+}
+
+async function throughput(pipeline: InferencePipeline, base: Omit<GenerationParams, 'seed' | 'n'>, round: number): Promise<Rate> {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   let images = 0;
   await Promise.all(
     Array.from({ length: clients }, async (_, client) => {
@@ -60,7 +68,8 @@ async function imagesPerSecond(pipeline: InferencePipeline, base: Omit<Generatio
       }
     }),
   );
-  return images / ((performance.now() - start) / 1000);
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: images / ((performance.now() - start) / 1000), cpu: images / ((cpu.user + cpu.system) / 1e6) };
 }
 
 async function main(): Promise<void> {
@@ -74,34 +83,40 @@ async function main(): Promise<void> {
       `${rounds} rounds; ${cpus().length} CPUs, intra-op threads ${options.session?.intraOpNumThreads ?? 'default'}; provider ${env.DIFFSCOPE_EXECUTION_PROVIDER ?? 'cpu'}`,
   );
   // Warm-up: the model load and each session's first run, in both modes.
-  await imagesPerSecond(pipeline, base, 0);
-  await imagesPerSecond(batcher, base, 0);
+  await throughput(pipeline, base, 0);
+  await throughput(batcher, base, 0);
 
-  const unbatched: number[] = [];
-  const batched: number[] = [];
-  const ratios: number[] = [];
-  console.log('round | unbatched img/s | batched img/s | ratio | load avg (1 min) before → after');
+  const unbatched: Rate[] = [];
+  const batched: Rate[] = [];
+  console.log('round | unbatched img/s | batched img/s | ratio | unbatched img/CPU-s | batched img/CPU-s | ratio | load avg (1 min) before → after');
   for (let round = 1; round <= rounds; round++) {
     const loadBefore = loadavg()[0]!;
-    let u: number;
-    let b: number;
+    let u: Rate;
+    let b: Rate;
     if (round % 2) {
-      u = await imagesPerSecond(pipeline, base, round);
-      b = await imagesPerSecond(batcher, base, round);
+      u = await throughput(pipeline, base, round);
+      b = await throughput(batcher, base, round);
     } else {
-      b = await imagesPerSecond(batcher, base, round);
-      u = await imagesPerSecond(pipeline, base, round);
+      b = await throughput(batcher, base, round);
+      u = await throughput(pipeline, base, round);
     }
     unbatched.push(u);
     batched.push(b);
-    ratios.push(b / u);
-    console.log(`${round} | ${u.toFixed(2)} | ${b.toFixed(2)} | ${(b / u).toFixed(2)} | ${loadBefore.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`);
+    console.log(
+      `${round} | ${u.wall.toFixed(2)} | ${b.wall.toFixed(2)} | ${(b.wall / u.wall).toFixed(2)} | ${u.cpu.toFixed(2)} | ${b.cpu.toFixed(2)} | ${(b.cpu / u.cpu).toFixed(2)} | ` +
+        `${loadBefore.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`,
+    );
   }
   const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
-  console.log(
-    `median: unbatched ${median(unbatched).toFixed(2)} img/s (${spread(unbatched)}), batched ${median(batched).toFixed(2)} img/s (${spread(batched)}), ` +
-      `ratio ${median(ratios).toFixed(2)} (${spread(ratios)})`,
-  );
+  const summary = (what: 'wall' | 'cpu', unit: string) => {
+    const u = unbatched.map((r) => r[what]);
+    const b = batched.map((r) => r[what]);
+    const ratios = b.map((x, i) => x / u[i]!);
+    return `${unit}: unbatched ${median(u).toFixed(2)} (${spread(u)}), batched ${median(b).toFixed(2)} (${spread(b)}), ratio ${median(ratios).toFixed(2)} (${spread(ratios)})`;
+  };
+  console.log(`median (min–max) over ${rounds} rounds`);
+  console.log(summary('wall', 'img/s'));
+  console.log(summary('cpu', 'img/CPU-s'));
   await pipeline.close();
 }
 

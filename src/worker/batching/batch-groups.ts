@@ -24,9 +24,12 @@ export class BatchGroups<W extends Waiting> {
 
   constructor(private readonly maxImages: number) {}
 
-  /** Joins the open group of its key with room for it, or opens one. */
+  /**
+   * Joins the waiting group of its key with room for it, or opens one. A group whose window has
+   * passed still takes members until it runs: while the pipeline is busy, it keeps filling.
+   */
   add(member: W, now: number): Group<W> {
-    let group = this.groups.find((g) => g.key === member.key && !g.ready && g.images + member.images <= this.maxImages);
+    let group = this.groups.find((g) => g.key === member.key && g.images + member.images <= this.maxImages);
     if (!group) {
       group = { key: member.key, members: [], images: 0, ready: false, openedAt: now };
       this.groups.push(group);
