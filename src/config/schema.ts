@@ -142,6 +142,20 @@ export const configSchema = z.object({
   DIFFSCOPE_EXPLORER_URL: z.string().url().optional().describe('explorer the client commands read traces and logs from (default: http://<explorer host>:<explorer port>)'),
   /** Only how lines are shown on a terminal: the JSON line schema is the same in every mode. */
   DIFFSCOPE_CONSOLE: z.enum(['auto', 'pretty', 'json']).default('auto').describe('what diffscope start prints: pretty (one readable line per event), json (the JSON lines), auto (pretty when stdout is a terminal, json when piped)'),
+  /** Tail-based sampling in the explorer (src/explorer/sampling/, docs/explorer.md): policy names follow the Collector's tail_sampling processor. */
+  DIFFSCOPE_TAIL_SAMPLING: z.enum(['off', 'on']).default('off').describe('explorer tail-based sampling: off (store every trace) or on (decide per trace once it is complete)'),
+  DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS: positiveInt.default(10_000).describe('tail sampling: quiet time after a trace looks complete (root and consumer spans in) before it is decided (the Collector\'s decision_wait)'),
+  DIFFSCOPE_TAIL_SAMPLING_MAX_TRACE_WAIT_MS: positiveInt.default(600_000).describe('tail sampling: a trace still incomplete this long after its first record is decided with what arrived'),
+  DIFFSCOPE_TAIL_SAMPLING_MAX_TRACES: positiveInt.default(50_000).describe('tail sampling: undecided traces held in memory (num_traces); past it the oldest is decided early'),
+  DIFFSCOPE_TAIL_SAMPLING_MAX_RECORDS: positiveInt.default(200_000).describe('tail sampling: spans and log records held in memory; past it the oldest trace is decided early'),
+  DIFFSCOPE_TAIL_SAMPLING_DECISION_CACHE_SIZE: positiveInt.default(100_000).describe('tail sampling: decisions remembered so late spans and logs follow them (decision_cache)'),
+  DIFFSCOPE_TAIL_SAMPLING_LATENCY_THRESHOLD_MS: z.coerce.number().int().min(0).default(60_000).describe('tail sampling latency policy: keep traces at least this long end to end (0: off)'),
+  DIFFSCOPE_TAIL_SAMPLING_GROUP_PERCENTILE: z.coerce.number().min(0).max(100).default(95).describe('tail sampling group_latency policy: keep traces slower than this percentile of their model/sampler/steps group (0: off)'),
+  DIFFSCOPE_TAIL_SAMPLING_GROUP_MIN_TRACES: positiveInt.default(20).describe('tail sampling group_latency policy: traces a group must have seen before its percentile is used'),
+  DIFFSCOPE_TAIL_SAMPLING_GROUP_WINDOW: positiveInt.default(500).describe('tail sampling group_latency policy: the percentile is over the group\'s last this many traces, kept or dropped'),
+  DIFFSCOPE_TAIL_SAMPLING_PERCENTAGE: z.coerce.number().min(0).max(100).default(10).describe('tail sampling probabilistic policy: percent of the other traces kept, by trace id'),
+  DIFFSCOPE_TAIL_SAMPLING_MAX_TRACES_PER_MINUTE: z.coerce.number().int().min(0).default(0).describe('tail sampling rate_limiting: kept traces per clock minute at most (0: no cap)'),
+  DIFFSCOPE_TAIL_SAMPLING_DROPPED_LOGS: z.enum(['drop', 'keep']).default('drop').describe('tail sampling: logs of a dropped trace are dropped with it, or kept'),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

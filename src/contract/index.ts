@@ -67,3 +67,18 @@ export type {
   StageGroupKey,
   StageStats,
 } from './explorer-api.js';
+export {
+  DROP_REASONS,
+  EARLY_DECISION_REASONS,
+  KEEP_POLICIES,
+  addSamplingCounts,
+  emptySamplingCounts,
+  type DropReason,
+  type EarlyDecisionReason,
+  type KeepPolicy,
+  type SampledRecordCounts,
+  type SamplingCounts,
+  type SamplingHeld,
+  type SamplingSettings,
+  type SamplingStatus,
+} from './tail-sampling.js';

@@ -21,6 +21,8 @@ import { DEFAULT_INGEST_LIMITS, DEFAULT_QUERY_LIMITS, type IngestLimits, type Qu
 import { assertSafeBind } from './security.js';
 import { createHostAllowlist, httpTimeoutsFromConfig, parseHostList } from '../http/index.js';
 import { silentLogger, type ExplorerLogger } from './logger.js';
+import { registerSamplingMetrics, registerSamplingRoutes, tailSamplingOptionsFromConfig } from './sampling/index.js';
+import { metricsRegistry } from '../telemetry/index.js';
 
 export interface ExplorerOptions {
   /** Overrides DIFFSCOPE_EXPLORER_DB / `<data dir>/explorer.db`; ':memory:' is a temporary file removed on close. */
@@ -53,6 +55,8 @@ export interface ExplorerHandle {
   /** Resolves when every export received so far has been answered (and so committed, or refused). */
   flush(): Promise<void>;
   runRetention(nowMs?: number): Promise<RetentionResult>;
+  /** Tail sampling: decide now the traces ready at `nowMs` and store the kept ones (the write thread does this on its own timer). */
+  decideSampling(nowMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,13 +77,14 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
   const ingestLimits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, maxFutureSkewMs: config.DIFFSCOPE_EXPLORER_MAX_FUTURE_SKEW_MS, ...options.ingestLimits };
   const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
   const maxBodyBytes = config.DIFFSCOPE_OTLP_MAX_BODY_BYTES;
+  const sampling = tailSamplingOptionsFromConfig(config);
 
   let ingest: IngestPipeline;
   try {
     ingest = await IngestPipeline.start({
       dbPath, limits: ingestLimits, maxBodyBytes, logger,
       maxInFlightBytes: Math.max(64 * 1024 * 1024, 2 * maxBodyBytes),
-      decodeHeapMb: options.decodeHeapMb, busyTimeoutMs: options.busyTimeoutMs, lingerMs: options.flushIntervalMs,
+      decodeHeapMb: options.decodeHeapMb, busyTimeoutMs: options.busyTimeoutMs, lingerMs: options.flushIntervalMs, sampling,
     });
   } catch (err) {
     removeTemp();
@@ -106,6 +111,8 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
     webRoot: options.webRoot ?? fileURLToPath(new URL('../../dist/web/', import.meta.url)),
     outputDir: options.outputDir ?? config.DIFFSCOPE_OUTPUT_DIR ?? path.join(config.DIFFSCOPE_DATA_DIR, 'outputs'),
   });
+  registerSamplingRoutes(query, ingest.sampling);
+  registerSamplingMetrics(metricsRegistry({ service: 'explorer' }), ingest.sampling);
   let otlpPort: number;
   let queryPort: number;
   let otlpGrpcPort: number | undefined;
@@ -141,6 +148,7 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
     otlpGrpcUrl: otlpGrpcPort === undefined ? undefined : urlOf(host, otlpGrpcPort),
     flush: () => ingest.flush(),
     runRetention: (nowMs?: number) => retention(nowMs),
+    decideSampling: (nowMs?: number) => ingest.decideSampling(nowMs),
     close: async () => {
       clearInterval(timer);
       await Promise.allSettled([receiver.close(), query.close(), grpcReceiver?.close()]);

@@ -14,6 +14,8 @@ import type { ExplorerLogger } from '../logger.js';
 import type { IngestLimits } from '../limits.js';
 import type { RetentionResult } from '../store/retention.js';
 import type { WriteOutcome } from './batch-writer.js';
+import type { TailSamplingOptions } from '../sampling/options.js';
+import { SamplingTotals } from '../sampling/sampling-totals.js';
 import type { DecodeFailed, DecodeRequest, Decoded, Encoding, Signal, WriterCommand, WriterEvent } from './messages.js';
 import { spawnIngestWorker } from './spawn-worker.js';
 
@@ -33,6 +35,8 @@ export interface IngestPipelineOptions {
   decodeHeapMb?: number;
   busyTimeoutMs?: number;
   lingerMs?: number;
+  /** Tail sampling on the write thread (src/explorer/sampling/); absent, every record is stored. */
+  sampling?: TailSamplingOptions;
 }
 
 interface Pending {
@@ -53,6 +57,7 @@ export class IngestPipeline {
   /** Ids sent to the decode thread and not yet decoded, oldest first. */
   private decoding: number[] = [];
   private readonly retentions = new Map<number, { resolve(r: RetentionResult): void; reject(e: Error): void }>();
+  private readonly samplingDecisions = new Map<number, { resolve(): void; reject(e: Error): void }>();
   private readonly idleWaiters: (() => void)[] = [];
   private nextId = 1;
   private inFlightBytes = 0;
@@ -61,8 +66,12 @@ export class IngestPipeline {
   private restartTimer: NodeJS.Timeout | undefined;
   spansWritten = 0;
   logsWritten = 0;
+  /** Tail-sampling counts and buffer sizes, as the write thread reports them. */
+  readonly sampling: SamplingTotals;
 
-  private constructor(private readonly options: IngestPipelineOptions) {}
+  private constructor(private readonly options: IngestPipelineOptions) {
+    this.sampling = new SamplingTotals(options.sampling);
+  }
 
   /** Resolves once the write thread has opened the store; rejects when it cannot. */
   static async start(options: IngestPipelineOptions): Promise<IngestPipeline> {
@@ -74,7 +83,7 @@ export class IngestPipeline {
   private spawn(): Promise<Threads> {
     const o = this.options;
     const writer = spawnIngestWorker('write-worker', {
-      workerData: { dbPath: o.dbPath, maxSpansPerTrace: o.limits.maxSpansPerTrace, busyTimeoutMs: o.busyTimeoutMs ?? 5000, lingerMs: o.lingerMs ?? 0 },
+      workerData: { dbPath: o.dbPath, maxSpansPerTrace: o.limits.maxSpansPerTrace, busyTimeoutMs: o.busyTimeoutMs ?? 5000, lingerMs: o.lingerMs ?? 0, sampling: o.sampling },
     });
     return new Promise<Threads>((resolve, reject) => {
       const failed = (err: Error): void => {
@@ -159,6 +168,11 @@ export class IngestPipeline {
       this.retentions.delete(e.id);
       if (e.result) waiter?.resolve(e.result);
       else waiter?.reject(new Error(e.error ?? 'retention failed'));
+    } else if (e.type === 'sampling') {
+      this.sampling.apply(e.report);
+    } else if (e.type === 'sampling-decided') {
+      this.samplingDecisions.get(e.id)?.resolve();
+      this.samplingDecisions.delete(e.id);
     }
   }
 
@@ -176,6 +190,11 @@ export class IngestPipeline {
       this.retentions.delete(id);
       waiter.reject(new Error(`ingest ${role} thread stopped during retention`));
     }
+    for (const [id, waiter] of this.samplingDecisions) {
+      this.samplingDecisions.delete(id);
+      waiter.reject(new Error(`ingest ${role} thread stopped while deciding`));
+    }
+    this.sampling.threadsLost();
     void threads.decoder.terminate();
     void threads.writer.terminate();
     this.scheduleRestart();
@@ -220,6 +239,20 @@ export class IngestPipeline {
     return new Promise<RetentionResult>((resolve, reject) => {
       this.retentions.set(id, { resolve, reject });
       threads.writer.postMessage({ type: 'retention', id, nowMs, maxAgeMs, maxBytes } satisfies WriterCommand);
+    });
+  }
+
+  /**
+   * Decides now the traces held for sampling that are ready at `nowMs` (as the write thread's
+   * timer would at that time) and commits the kept ones; resolves once they are stored.
+   */
+  decideSampling(nowMs: number = Date.now()): Promise<void> {
+    const threads = this.threads;
+    if (!threads) return Promise.reject(new Error('ingest threads are restarting'));
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.samplingDecisions.set(id, { resolve, reject });
+      threads.writer.postMessage({ type: 'sampling-decide', id, nowMs } satisfies WriterCommand);
     });
   }
 

@@ -2,6 +2,8 @@
 import type { IngestLimits } from '../limits.js';
 import type { RetentionResult } from '../store/retention.js';
 import type { PreparedBatch } from '../store/rows.js';
+import type { TailSamplingOptions } from '../sampling/options.js';
+import type { SamplingReport } from '../sampling/sampling-stage.js';
 import type { WriteOutcome } from './batch-writer.js';
 
 export type Signal = 'traces' | 'logs';
@@ -45,6 +47,8 @@ export interface WriteRequest {
 // ---- main → write thread
 export type WriterCommand =
   | { type: 'retention'; id: number; nowMs: number; maxAgeMs: number; maxBytes: number }
+  /** Decide the traces ready at nowMs now and commit them (tests; the thread's timer does the same). */
+  | { type: 'sampling-decide'; id: number; nowMs: number }
   | { type: 'close' };
 
 // ---- write thread → main
@@ -52,6 +56,8 @@ export type WriterEvent =
   | { type: 'ready' }
   | { type: 'written'; outcomes: WriteOutcome[] }
   | { type: 'retention-done'; id: number; result?: RetentionResult; error?: string }
+  | { type: 'sampling'; report: SamplingReport }
+  | { type: 'sampling-decided'; id: number }
   | { type: 'closed' };
 
 export interface DecodeWorkerData {
@@ -64,4 +70,6 @@ export interface WriteWorkerData {
   maxSpansPerTrace: number;
   busyTimeoutMs: number;
   lingerMs: number;
+  /** Tail sampling (src/explorer/sampling/): absent, every record is written as it comes. */
+  sampling?: TailSamplingOptions;
 }
