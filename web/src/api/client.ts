@@ -1,4 +1,5 @@
 import type { JaegerTrace, LogEntry, StageAnalysis, TraceComparison } from '../model/types.js';
+import type { SamplingStatus } from '../../../src/contract/index.js';
 
 export class ApiError extends Error {
   constructor(
@@ -92,6 +93,11 @@ export async function fetchComparison(traceIDs: readonly string[], signal?: Abor
   const q = new URLSearchParams();
   for (const id of traceIDs) q.append('trace_id', id);
   return (await getJson<{ data: TraceComparison }>(`/api/compare?${q.toString()}`, signal)).data;
+}
+
+/** GET /api/sampling: tail sampling's settings, counts and buffer. */
+export async function fetchSampling(signal?: AbortSignal): Promise<SamplingStatus> {
+  return (await getJson<{ data: SamplingStatus }>('/api/sampling', signal)).data;
 }
 
 export function imageUrl(traceID: string, k: number): string {

@@ -9,6 +9,7 @@ import { SearchForm } from './search-form.js';
 import { readSearchParams, searchParamsToQuery } from './search-params.js';
 import type { SearchParams } from './search-params.js';
 import { TraceResults } from './trace-results.js';
+import { SamplingPanel } from './sampling-panel.js';
 import type { TraceSelection } from './trace-results.js';
 
 export function SearchPage({ location }: { location: Location }): JSX.Element {
@@ -30,6 +31,7 @@ export function SearchPage({ location }: { location: Location }): JSX.Element {
       <aside class="sidebar">
         <h2 class="panel-title">Search traces</h2>
         <SearchForm initial={params} onSubmit={go} />
+        <SamplingPanel refreshKey={key} />
       </aside>
       <section class="results" aria-live="polite">
         <div class="results-head">
