@@ -107,6 +107,9 @@ export const configSchema = z.object({
 
   // worker
   DIFFSCOPE_WORKER_CONCURRENCY: positiveInt.default(1).describe('jobs one worker runs at once'),
+  /** Dynamic batching (docs/inference.md): 1 = off. The worker takes at least this many jobs at once. */
+  DIFFSCOPE_BATCH_MAX: z.coerce.number().int().min(1).max(64).default(1).describe('most images (sum of n) one UNet batch of compatible requests may hold (1: batching off)'),
+  DIFFSCOPE_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(25).describe('how long the first request of a batch waits for compatible ones before the batch runs'),
   DIFFSCOPE_SHUTDOWN_GRACE_MS: positiveInt.default(10_000).describe('on SIGTERM, how long in-flight work may finish before it is handed back'),
 
   // notifier

@@ -156,15 +156,15 @@ export const LOG_EVENTS = {
     description: 'A progress event could not be appended to the store (the generation goes on).',
   },
   model_load_start: {
-    level: 'INFO', services: [WORKER], scope: 'request', fields: MODEL_LOAD_FIELDS,
-    description: 'Model cache miss: loading ONNX sessions.',
+    level: 'INFO', services: [WORKER], scope: 'either', fields: MODEL_LOAD_FIELDS,
+    description: 'Model cache miss: loading ONNX sessions (in the request, or in the `batch` span of a batch).',
   },
   model_load_complete: {
-    level: 'INFO', services: [WORKER], scope: 'request', fields: { ...MODEL_LOAD_FIELDS, duration_ms: 'integer' },
+    level: 'INFO', services: [WORKER], scope: 'either', fields: { ...MODEL_LOAD_FIELDS, duration_ms: 'integer' },
     description: 'Model loaded and cached.',
   },
   model_load_failed: {
-    level: 'ERROR', services: [WORKER], scope: 'request', fields: { ...MODEL_LOAD_FIELDS, duration_ms: 'integer', ...ERROR_FIELDS },
+    level: 'ERROR', services: [WORKER], scope: 'either', fields: { ...MODEL_LOAD_FIELDS, duration_ms: 'integer', ...ERROR_FIELDS },
     optional: ERR_OPTIONAL,
     description: 'The model could not be loaded.',
   },
@@ -181,8 +181,12 @@ export const LOG_EVENTS = {
     description: 'Sampling is about to start (model leased from the cache).',
   },
   sampling_step: {
-    level: 'DEBUG', services: [WORKER], scope: 'request', fields: { step: 'integer', total_steps: 'integer', step_ms: 'number' },
-    description: 'One denoising step (only when DEBUG is on: the step loop checks the level first).',
+    level: 'DEBUG', services: [WORKER], scope: 'either', fields: { step: 'integer', total_steps: 'integer', step_ms: 'number' },
+    description: 'One denoising step (only when DEBUG is on: the step loop checks the level first); in a batch, once in the `batch` span.',
+  },
+  batch_started: {
+    level: 'INFO', services: [WORKER], scope: 'process', fields: { batch_size: 'integer', images: 'integer', model_id: 'string', wait_ms: 'integer' },
+    description: 'Dynamic batching: compatible requests start as one UNet batch (written in the `batch` span; its links name the members). wait_ms: since the first member arrived.',
   },
   inference_complete: {
     level: 'INFO', services: [WORKER], scope: 'request',
@@ -299,7 +303,8 @@ export const LOG_EVENTS = {
   worker_started: {
     level: 'INFO', services: [WORKER], scope: 'process',
     fields: { queue: 'string', queue_backend: 'string', concurrency: 'integer', models: 'string[]' },
-    description: 'The worker consumes its queue.',
+    optional: { batch_max: 'integer', batch_window_ms: 'integer' },
+    description: 'The worker consumes its queue (batch_max/batch_window_ms when dynamic batching is on).',
   },
   worker_stopping: {
     level: 'INFO', services: [WORKER], scope: 'process', fields: { grace_ms: 'integer' },

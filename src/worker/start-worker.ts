@@ -8,6 +8,7 @@ import { deadLetteredJob, generationQueueName, type GenerationJob } from '../gen
 import { promptHash } from '../telemetry/index.js';
 import { completionQueueName } from '../notifier/index.js';
 import { GenerationProcessor } from './generation-processor.js';
+import { withBatching } from './batching/batcher.js';
 import { registerGpuMetrics } from './worker-metrics.js';
 // Not through inference/index.js: that loads onnxruntime-node, and the notifier imports this folder too.
 import { processGpuMemoryMb, queryGpus } from '../inference/gpu/nvidia-smi.js';
@@ -21,7 +22,10 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
   const queueName = generationQueueName(config);
   // GPU gauges whenever a GPU may be in use; they stay empty when nvidia-smi is not there.
   if (config.DIFFSCOPE_EXECUTION_PROVIDER !== 'cpu') registerGpuMetrics(config.DIFFSCOPE_GPU_INDEX, { queryGpus, processGpuMemoryMb: () => processGpuMemoryMb() });
-  const concurrency = deps.concurrency ?? config.DIFFSCOPE_WORKER_CONCURRENCY;
+  const batchMax = config.DIFFSCOPE_BATCH_MAX;
+  // Batching needs the compatible requests in flight together: at least BATCH_MAX deliveries at once.
+  const concurrency = Math.max(deps.concurrency ?? config.DIFFSCOPE_WORKER_CONCURRENCY, batchMax);
+  const pipeline = withBatching(deps.pipeline, { maxImages: batchMax, windowMs: config.DIFFSCOPE_BATCH_WINDOW_MS, logger });
   const processor = new GenerationProcessor({
     queueName,
     queueKind: queue.kind,
@@ -30,7 +34,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
     logger,
     store: deps.store,
     objectStore: deps.objectStore,
-    pipeline: deps.pipeline,
+    pipeline,
     completions: () => queue.producer(completionQueueName(config)),
     deadLetterRetry: deps.deadLetterRetry,
   });
@@ -43,7 +47,13 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
     deadLetterPayload: (payload) => deadLetteredJob(payload as GenerationJob, promptHash),
     onDeadLetter: (message, error) => processor.deadLetter(message, error),
   });
-  logger.info('worker_started', { queue: queueName, queue_backend: queue.kind, concurrency, models: deps.pipeline.listModels().map((m) => m.id) });
+  logger.info('worker_started', {
+    queue: queueName,
+    queue_backend: queue.kind,
+    concurrency,
+    models: deps.pipeline.listModels().map((m) => m.id),
+    ...(pipeline !== deps.pipeline ? { batch_max: batchMax, batch_window_ms: config.DIFFSCOPE_BATCH_WINDOW_MS } : {}),
+  });
 
   let closing: Promise<void> | undefined;
   const handle: WorkerHandle = {
