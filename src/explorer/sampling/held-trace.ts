@@ -13,8 +13,12 @@ const SPAN_KIND_CONSUMER = 5;
 const STATUS_ERROR = 2;
 /** OTLP span flags: bit 8 says whether bit 9 (the parent is remote) is set at all. */
 const PARENT_IS_REMOTE = 0x300;
-/** A fixed cost per held row (the row array, its numbers, the holder object) besides its strings. */
-const ROW_OVERHEAD_BYTES = 240;
+/**
+ * A fixed cost per held row besides its strings' characters (the row array, its numbers, string
+ * headers, the holder object, the trace's share): what bench/explorer/tail-sampling.bench.ts
+ * measured after GC for diffscope-shaped spans and logs (~660 bytes a record, ~180 of them text).
+ */
+const ROW_OVERHEAD_BYTES = 480;
 
 const GROUP_KEYS = [ATTR.DIFFUSION_MODEL_ID, ATTR.DIFFUSION_SAMPLER, ATTR.DIFFUSION_STEPS] as const;
 const MODEL_NEEDLE = `"${ATTR.DIFFUSION_MODEL_ID}"`;
