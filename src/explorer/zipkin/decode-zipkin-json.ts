@@ -140,8 +140,7 @@ function headOf(raw: unknown, index: number): Head {
     kind: kindName === undefined ? SPAN_KIND_INTERNAL : KINDS[kindName],
     shared: s.shared === true,
     service: optionalString(optionalObject(s.localEndpoint, 'localEndpoint')?.serviceName, 'localEndpoint.serviceName') ?? '',
-    // Zipkin reads a timestamp of 0 as absent
-    startUs: optionalMicros(s.timestamp, 'timestamp') || undefined,
+    startUs: optionalMicros(s.timestamp, 'timestamp'),
   };
 }
 
@@ -267,8 +266,7 @@ export function decodeZipkinJson(body: Uint8Array, ctx: DecodeContext = new Deco
       continue;
     }
     const { events, total } = annotationsOf(h.raw.annotations, ctx);
-    const dates = events.map((e) => e.timeUs).filter((t) => t > 0);
-    const startUs = h.startUs ?? (dates.length ? Math.min(...dates) : undefined);
+    const startUs = h.startUs ?? (events.length ? Math.min(...events.map((e) => e.timeUs)) : undefined);
     if (startUs === undefined) {
       noTimestamp++;
       continue;
