@@ -12,12 +12,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { context, trace, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { serverHalfId } from '../../src/explorer/zipkin/decode-zipkin-json.js';
+import { IngestRequestError, prepareRequest } from '../../src/explorer/ingest/decode-request.js';
 import { newSpanId, newTraceId } from './fixtures.js';
 import { startTestExplorer, type TestExplorer } from './helpers.js';
 
@@ -326,5 +328,58 @@ describe('Zipkin receiver token and store failures', () => {
     }
     expect((await postZipkin(ex, body, { 'content-type': 'application/json', ...auth })).status).toBe(202);
     expect((await ex.get(`/api/traces/${traceId}`, auth)).body.data[0].spans[0].operationName).toBe('locked-out');
+  });
+});
+
+describe('Zipkin decoding under fast-check', () => {
+  const hex = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: min, maxLength: max });
+  /** Mostly a valid value, now and then anything at all. */
+  const mostly = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ arbitrary: valid, weight: 30 }, { arbitrary: fc.anything(), weight: 1 });
+  const endpoint = fc.record({ serviceName: mostly(fc.string()), ipv4: mostly(fc.ipV4()), ipv6: fc.ipV6(), port: mostly(fc.integer({ min: 0, max: 65_535 })) }, { requiredKeys: [] });
+  const span = fc.record({
+    traceId: mostly(fc.oneof(hex(16, 16), hex(32, 32), hex(0, 34))),
+    id: mostly(fc.oneof(hex(16, 16), hex(0, 18))),
+    parentId: mostly(fc.oneof(hex(16, 16), fc.constant(null))),
+    name: mostly(fc.string()),
+    kind: mostly(fc.constantFrom('CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER')),
+    timestamp: mostly(fc.oneof(fc.integer({ min: 0, max: 2 ** 52 }), fc.double({ min: 0, max: 2 ** 52, noNaN: true }))),
+    duration: mostly(fc.nat()),
+    debug: fc.anything(),
+    shared: mostly(fc.boolean()),
+    localEndpoint: mostly(endpoint),
+    remoteEndpoint: mostly(endpoint),
+    annotations: mostly(fc.array(fc.record({ timestamp: mostly(fc.nat()), value: mostly(fc.string()) }), { maxLength: 4 })),
+    tags: mostly(fc.dictionary(fc.string(), mostly(fc.oneof(fc.string(), fc.integer(), fc.boolean())), { maxKeys: 8 })),
+  }, { requiredKeys: ['traceId', 'id'] });
+
+  it('3,000 generated span lists: stored rows are well-formed, anything else is a 400 — never another error', () => {
+    let stored = 0;
+    let refused = 0;
+    fc.assert(fc.property(fc.oneof({ arbitrary: fc.array(span, { maxLength: 6 }), weight: 10 }, { arbitrary: fc.anything(), weight: 1 }), (value) => {
+      const body = new TextEncoder().encode(JSON.stringify(value) ?? 'undefined');
+      let prepared;
+      try {
+        prepared = prepareRequest('traces', 'zipkin-json', '', body, {}, 1024 * 1024);
+      } catch (err) {
+        expect(err).toBeInstanceOf(IngestRequestError);
+        expect((err as IngestRequestError).status).toBe(400);
+        refused++;
+        return;
+      }
+      if (prepared.batch.spans.length > 0) stored++;
+      for (const row of prepared.batch.spans) {
+        const [traceId, spanId, parentSpanId, , , kind, startUs, durationUs] = row as unknown as [string, string, string, string, string, number, number, number];
+        expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+        expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+        expect(parentSpanId).toMatch(/^([0-9a-f]{16})?$/);
+        expect([1, 2, 3, 4, 5]).toContain(kind);
+        expect(Number.isSafeInteger(startUs) && startUs > 0).toBe(true);
+        expect(Number.isSafeInteger(durationUs) && durationUs >= 0).toBe(true);
+      }
+    }), { numRuns: 3000 });
+    // both outcomes were exercised, not only the refusal
+    console.log(`zipkin fuzz: ${stored} lists stored rows, ${refused} refused`);
+    expect(stored).toBeGreaterThan(300);
+    expect(refused).toBeGreaterThan(300);
   });
 });

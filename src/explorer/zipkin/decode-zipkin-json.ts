@@ -140,7 +140,8 @@ function headOf(raw: unknown, index: number): Head {
     kind: kindName === undefined ? SPAN_KIND_INTERNAL : KINDS[kindName],
     shared: s.shared === true,
     service: optionalString(optionalObject(s.localEndpoint, 'localEndpoint')?.serviceName, 'localEndpoint.serviceName') ?? '',
-    startUs: optionalMicros(s.timestamp, 'timestamp'),
+    // Zipkin reads a timestamp of 0 as absent
+    startUs: optionalMicros(s.timestamp, 'timestamp') || undefined,
   };
 }
 
@@ -266,7 +267,8 @@ export function decodeZipkinJson(body: Uint8Array, ctx: DecodeContext = new Deco
       continue;
     }
     const { events, total } = annotationsOf(h.raw.annotations, ctx);
-    const startUs = h.startUs ?? (events.length ? Math.min(...events.map((e) => e.timeUs)) : undefined);
+    const dates = events.map((e) => e.timeUs).filter((t) => t > 0);
+    const startUs = h.startUs ?? (dates.length ? Math.min(...dates) : undefined);
     if (startUs === undefined) {
       noTimestamp++;
       continue;
