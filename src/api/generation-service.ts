@@ -102,6 +102,8 @@ export class GenerationService {
       throw stateError(err);
     }
     if (!admission.admitted) throw refusal(admission, input.clientId);
+    // Before the job goes out, so the notifier hears `queued` before a fast worker's `started`.
+    await this.lifecycle.announce(record, { event: 'queued' });
     const job: GenerationJob = {
       id: input.id,
       clientId: input.clientId,
@@ -130,7 +132,9 @@ export class GenerationService {
       );
     } catch (err) {
       logger.error('enqueue_failed', { err: err as Error });
-      await this.lifecycle.complete({ record, status: 'failed', error: ENQUEUE_FAILED }).catch(() => false);
+      // The client is answered now: ending the generation also publishes its completion to the
+      // queue that just failed, which would hold the 503 for another deadline.
+      void this.lifecycle.complete({ record, status: 'failed', error: ENQUEUE_FAILED }).catch(() => false);
       throw new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', undefined, { cause: err });
     }
     logger.info('job_enqueued', { queue: queueName, ...paramLogFields(input.params), prompt_hash: record.promptHash });
