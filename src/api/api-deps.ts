@@ -14,7 +14,10 @@ export interface ApiServerDeps {
   /** Producer on the generation queue; made from `queue` when absent. */
   producer?: QueueProducer;
   store: GenerationStore;
-  /** Needed for `GET …/images/{k}` and `response_format: b64_json`; without it those answer 404. */
+  /**
+   * Needed for `GET …/images/{k}` and `response_format: b64_json`; without it those answer 404
+   * and `DELETE /v1/generations/{id}` removes the record and events only.
+   */
   objectStore?: ObjectStore;
   /** Models requests may name (validation of `model`, `width`, `height`). A function is re-read per request. */
   models: readonly ModelInfo[] | (() => readonly ModelInfo[]);

@@ -17,6 +17,7 @@ import { registerErrorHandling } from './error-handler.js';
 import { GenerationService } from './generation-service.js';
 import { createHttpMetrics } from './http-metrics.js';
 import { newRequestId, registerRequestContext } from './request-context.js';
+import { generationDeletePlugin } from './routes/generation-delete.js';
 import { generationEventsPlugin } from './routes/generation-events.js';
 import { generationsPlugin } from './routes/generations.js';
 import { healthPlugin } from './routes/health.js';
@@ -113,6 +114,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   app.addHook('onClose', async () => ctx.queuePlaces.close());
   await app.register(healthPlugin(ctx));
   await app.register(generationsPlugin(ctx));
+  await app.register(generationDeletePlugin(ctx));
   await app.register(generationEventsPlugin(ctx));
   await app.register(openAiImagesPlugin(ctx));
   await app.register(modelsPlugin(ctx));

@@ -77,6 +77,9 @@ export const configSchema = z.object({
   DIFFSCOPE_POSTGRES_QUERY_TIMEOUT_MS: positiveInt.default(2_000).describe('deadline of one PostgreSQL query (also sent as statement_timeout)'),
   /** SQLite state: how long a write waits, off the event loop, for a lock another process holds (then 503 DSC_ERR_STATE_BUSY). */
   DIFFSCOPE_SQLITE_LOCK_WAIT_MS: positiveInt.default(2_000).describe("how long a SQLite state write waits for another process's lock (then 503)"),
+  /** Retention of finished generations (src/generation/retention.ts): the api-server's sweep removes them; Redis also expires their keys after it. */
+  DIFFSCOPE_RETENTION_HOURS: z.coerce.number().min(0).default(168).describe('finished generations (record, events, images) are removed this many hours after they finished (0: kept forever)'),
+  DIFFSCOPE_RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000).describe('how often an api-server removes the generations past DIFFSCOPE_RETENTION_HOURS (0: this api-server does not)'),
 
   // storage
   DIFFSCOPE_STORAGE: z.enum(['local', 's3']).default('local').describe('where images are stored: local folder or s3'),
@@ -139,12 +142,6 @@ export const configSchema = z.object({
   DIFFSCOPE_OTLP_MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024).describe('largest OTLP request (after gunzip)'),
   /** Span/log times further ahead than this are clamped to the receive time (the original kept as an attribute). */
   DIFFSCOPE_EXPLORER_MAX_FUTURE_SKEW_MS: positiveInt.default(600_000).describe('span and log times further ahead than this are clamped to the receive time'),
-  // client commands (generate, trace, logs, models) and the all-in-one's console
-  DIFFSCOPE_API_URL: z.string().url().optional().describe('api-server the client commands talk to (default: http://<api host>:<api port>)'),
-  DIFFSCOPE_API_KEY: z.string().min(1).optional().describe('key the client commands send as a bearer token (one of the api-server keys in DIFFSCOPE_API_KEYS)'),
-  DIFFSCOPE_EXPLORER_URL: z.string().url().optional().describe('explorer the client commands read traces and logs from (default: http://<explorer host>:<explorer port>)'),
-  /** Only how lines are shown on a terminal: the JSON line schema is the same in every mode. */
-  DIFFSCOPE_CONSOLE: z.enum(['auto', 'pretty', 'json']).default('auto').describe('what diffscope start prints: pretty (one readable line per event), json (the JSON lines), auto (pretty when stdout is a terminal, json when piped)'),
   /** Tail-based sampling in the explorer (src/explorer/sampling/, docs/explorer.md): policy names follow the Collector's tail_sampling processor. */
   DIFFSCOPE_TAIL_SAMPLING: z.enum(['off', 'on']).default('off').describe('explorer tail-based sampling: off (store every trace) or on (decide per trace once it is complete)'),
   DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS: positiveInt.default(10_000).describe('tail sampling: quiet time after a trace looks complete (root and consumer spans in) before it is decided (the Collector\'s decision_wait)'),
@@ -159,6 +156,12 @@ export const configSchema = z.object({
   DIFFSCOPE_TAIL_SAMPLING_PERCENTAGE: z.coerce.number().min(0).max(100).default(10).describe('tail sampling probabilistic policy: percent of the other traces kept, by trace id'),
   DIFFSCOPE_TAIL_SAMPLING_MAX_TRACES_PER_MINUTE: z.coerce.number().int().min(0).default(0).describe('tail sampling rate_limiting: kept traces per clock minute at most (0: no cap)'),
   DIFFSCOPE_TAIL_SAMPLING_DROPPED_LOGS: z.enum(['drop', 'keep']).default('drop').describe('tail sampling: logs of a dropped trace are dropped with it, or kept'),
+  // client commands (generate, trace, logs, models) and the all-in-one's console
+  DIFFSCOPE_API_URL: z.string().url().optional().describe('api-server the client commands talk to (default: http://<api host>:<api port>)'),
+  DIFFSCOPE_API_KEY: z.string().min(1).optional().describe('key the client commands send as a bearer token (one of the api-server keys in DIFFSCOPE_API_KEYS)'),
+  DIFFSCOPE_EXPLORER_URL: z.string().url().optional().describe('explorer the client commands read traces and logs from (default: http://<explorer host>:<explorer port>)'),
+  /** Only how lines are shown on a terminal: the JSON line schema is the same in every mode. */
+  DIFFSCOPE_CONSOLE: z.enum(['auto', 'pretty', 'json']).default('auto').describe('what diffscope start prints: pretty (one readable line per event), json (the JSON lines), auto (pretty when stdout is a terminal, json when piped)'),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -94,6 +94,15 @@ export const LOG_EVENTS = {
     level: 'ERROR', services: [API, WORKER], scope: 'request', fields: ERROR_FIELDS, optional: ERR_OPTIONAL,
     description: 'The completion message for the notifier could not be published: the generation is done, its webhook is not sent.',
   },
+  webhook_event_publish_failed: {
+    level: 'WARN', services: [API, WORKER], scope: 'request', fields: { event: 'string', ...ERROR_FIELDS }, optional: ERR_OPTIONAL,
+    description: 'A queued/started/progress notification that the webhook asked for could not be published: only that notification is lost.',
+  },
+  generation_deleted: {
+    level: 'INFO', services: [API], scope: 'request', fields: { status: 'string', images_removed: 'integer' },
+    optional: { canceled: 'boolean' },
+    description: 'DELETE /v1/generations/{id} removed the generation: its images, record and events (`canceled`: it was queued and was canceled first).',
+  },
   client_gone: {
     level: 'INFO', services: [API], scope: 'request', fields: { status: 'string', note: 'string' },
     description: 'A synchronous (OpenAI-style) caller disconnected; the generation goes on.',
@@ -231,10 +240,20 @@ export const LOG_EVENTS = {
     description: 'A reconciler pass (or one generation in it) could not reach the store or the queue; the next pass tries again.',
   },
 
+  // ---- api-server: retention
+  retention_sweep: {
+    level: 'INFO', services: [API], scope: 'process', fields: { generations_removed: 'integer', images_removed: 'integer', retention_hours: 'number' },
+    description: 'The retention sweep removed generations finished more than DIFFSCOPE_RETENTION_HOURS ago (records, events, images); written only when it removed something.',
+  },
+  retention_sweep_failed: {
+    level: 'WARN', services: [API], scope: 'process', fields: ERROR_FIELDS, optional: ERR_OPTIONAL,
+    description: 'A retention pass could not reach the store or the object store; the next pass starts over.',
+  },
+
   // ---- notifier: one webhook
   notification_skipped: {
-    level: 'DEBUG', services: [NOTIFIER], scope: 'request', fields: { reason: 'string', status: 'string' },
-    description: 'The webhook did not subscribe to this outcome.',
+    level: 'DEBUG', services: [NOTIFIER], scope: 'request', fields: { reason: 'string', status: 'string' }, optional: { event: 'string' },
+    description: 'The webhook did not ask for this moment (`webhook.events`), or a started/progress notification came after the generation ended.',
   },
   notification_retry: {
     level: 'INFO', services: [NOTIFIER], scope: 'request',
@@ -244,13 +263,13 @@ export const LOG_EVENTS = {
   },
   notification_failed: {
     level: 'WARN', services: [NOTIFIER], scope: 'request', fields: { attempt: 'integer', error_message: 'string', final: 'boolean' },
-    optional: { reason: 'string', max_attempts: 'integer', http_status: 'integer', url: 'string' },
+    optional: { reason: 'string', max_attempts: 'integer', http_status: 'integer', url: 'string', event: 'string' },
     description: 'The webhook was given up: its URL was refused at send time (`reason`), a non-retryable status, or no attempt left.',
   },
   notification_sent: {
     level: 'INFO', services: [NOTIFIER], scope: 'request',
-    fields: { attempt: 'integer', http_status: 'integer', status: 'string', url: 'string' },
-    description: 'Webhook delivered (2xx). `url` without query string or credentials; never the signing secret.',
+    fields: { attempt: 'integer', http_status: 'integer', status: 'string', url: 'string' }, optional: { event: 'string' },
+    description: 'Webhook delivered (2xx). `url` without query string or credentials; never the signing secret. `event`: queued/started/progress/completed.',
   },
 
   // ---- explorer

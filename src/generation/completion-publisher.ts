@@ -1,11 +1,13 @@
 /**
  * Tells the notifier that a generation reached its terminal status: one message on the
  * completions queue, keyed `<id>:<status>` so a backend that deduplicates by id drops a
- * repeat, with the trace context in its headers.
+ * repeat, with the trace context in its headers. The moments before it that a webhook asked
+ * for (src/generation/webhook-events.ts) travel the same way, keyed by their webhook-id.
  */
 import type { QueueProducer } from '../queue/index.js';
 import { injectMessageHeaders, type Context, type Logger } from '../telemetry/index.js';
 import type { CompletionEvent } from './completion-event.js';
+import { webhookMessageId, type InterimWebhookEvent } from './webhook-events.js';
 
 export interface CompletionPublisherOptions {
   /** Opens the producer on the completions queue; called on the first publish (and again after it failed). */
@@ -25,6 +27,17 @@ export class CompletionPublisher {
       await producer.publish(`${event.id}:${event.status}`, event, injectMessageHeaders({ context: parent, requestId: event.id }));
     } catch (err) {
       this.options.logger.error('completion_publish_failed', { err: err as Error });
+    }
+  }
+
+  /** An interim webhook event (queued, started, progress); never throws, like `publish`. */
+  async publishInterim(event: InterimWebhookEvent, parent?: Context): Promise<void> {
+    try {
+      const producer = await this.openProducer();
+      await producer.publish(webhookMessageId(event, event), event, injectMessageHeaders({ context: parent, requestId: event.id }));
+    } catch (err) {
+      // Only this notification is lost: the generation and its outcome's webhook go on.
+      this.options.logger.warn('webhook_event_publish_failed', { event: event.event, err: err as Error });
     }
   }
 

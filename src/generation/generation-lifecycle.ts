@@ -5,6 +5,10 @@
  * finish in the store, the terminal event, the log line, the metrics and the completion
  * message for the notifier. Only the caller whose finish won does the rest, so a race ends
  * with one terminal status, one terminal event, one log line and one webhook.
+ *
+ * The moments before the outcome that a generation's webhook asked for (`webhook.events`:
+ * queued, started, progress; src/generation/webhook-events.ts) are announced here too: `start()`
+ * announces `started`, `announce()` the others, `progressAnnouncer()` throttles sampling steps.
  */
 import { paramLogFields } from '../contract/generation-params.js';
 import type { Context, LogFields, Logger } from '../telemetry/index.js';
@@ -12,6 +16,10 @@ import type { CompletionPublisher } from './completion-publisher.js';
 import type { GenerationRecord, PublicError, RecordPatch } from './generation-record.js';
 import type { GenerationStore } from './generation-store.js';
 import { moves, type ActiveStatus, type TerminalStatus } from './lifecycle.js';
+import { PROGRESS_WEBHOOK_INTERVAL_MS, webhookWants, type InterimWebhookEvent } from './webhook-events.js';
+
+/** A moment before the outcome, as `announce()` takes it. */
+export type InterimNotice = Omit<InterimWebhookEvent, 'id' | 'at'>;
 
 /** What the pipeline reports about a finished run (src/inference GenerateResult, narrowed). */
 export interface InferenceOutcome {
@@ -69,7 +77,33 @@ export class GenerationLifecycle {
   async start(record: GenerationRecord, run: RunStart): Promise<GenerationRecord | null> {
     const { store } = this.options;
     if (record.status === 'running' && record.startedAt !== undefined) await store.transition(record.id, moves.requeue(record.startedAt));
-    return store.transition(record.id, moves.start(), run);
+    const running = await store.transition(record.id, moves.start(), run);
+    // Awaited: the notifier should hear of the start before any progress of the same run.
+    if (running) await this.announce(running, { event: 'started', attempt: run.attempts });
+    return running;
+  }
+
+  /** Tells the notifier about a moment the generation's webhook asked for; nothing otherwise. Never throws. */
+  async announce(record: GenerationRecord, notice: InterimNotice, parent?: Context): Promise<void> {
+    if (!webhookWants(record.webhook, notice.event)) return;
+    await this.options.completions.publishInterim({ id: record.id, at: Date.now(), ...notice }, parent);
+  }
+
+  /**
+   * For a run's sampling steps: announces a step when the webhook asked for `progress`, the first
+   * at once and then at most one per PROGRESS_WEBHOOK_INTERVAL_MS (a step every few milliseconds
+   * would otherwise be a webhook every few milliseconds). Returns a function that never throws
+   * nor waits: the step loop must not.
+   */
+  progressAnnouncer(record: GenerationRecord, attempt: number, parent?: Context): (step: number, totalSteps: number) => void {
+    if (!webhookWants(record.webhook, 'progress')) return () => {};
+    let lastAt = -Infinity;
+    return (step, totalSteps) => {
+      const now = Date.now();
+      if (now - lastAt < PROGRESS_WEBHOOK_INTERVAL_MS) return;
+      lastAt = now;
+      void this.announce(record, { event: 'progress', attempt, step, totalSteps }, parent);
+    };
   }
 
   /** Puts the run that started at `runStartedAt` back in the queue; false when it is no longer that run's to give back. */

@@ -32,6 +32,12 @@ export interface ActiveListOptions {
   limit: number;
 }
 
+export interface FinishedListOptions {
+  /** ms since epoch */
+  finishedBefore: number;
+  limit: number;
+}
+
 export interface GenerationStore {
   readonly kind: 'sqlite' | 'postgres' | 'redis';
   create(record: GenerationRecord): Promise<void>;
@@ -55,6 +61,19 @@ export interface GenerationStore {
    * live job.
    */
   listActive(options: ActiveListOptions): Promise<GenerationRecord[]>;
+  /**
+   * Removes a finished generation: its record and its events, at once for every replica. Only a
+   * terminal one: an active generation is ended first (src/generation/retention.ts), so no worker
+   * writes images for a record that is gone. False when there was none to remove (missing, removed
+   * by a concurrent caller, or still active).
+   */
+  remove(id: string): Promise<boolean>;
+  /**
+   * Ids of generations that finished before `finishedBefore`, oldest first, at most `limit`: what
+   * the retention sweep removes. (Redis may list an id whose record already expired: its images
+   * still have to go.)
+   */
+  listFinished(options: FinishedListOptions): Promise<string[]>;
   /** Live events for one generation (all replicas see all events). Returns an unsubscribe function. */
   subscribe(id: string, listener: (event: GenerationEvent) => void): Promise<() => Promise<void>>;
   /**

@@ -24,7 +24,7 @@ export type {
   RecordPatch,
   WebhookSpec,
 } from './generation-record.js';
-export type { ActiveListOptions, Admission, AdmissionQuota, GenerationStore, QuotaScope } from './generation-store.js';
+export type { ActiveListOptions, Admission, AdmissionQuota, FinishedListOptions, GenerationStore, QuotaScope } from './generation-store.js';
 export { deadLetteredJob, generationQueueName, type DeadLetteredJob, type GenerationJob } from './generation-job.js';
 export { estimateQueuePlaces, type QueueEstimateOptions, type QueuePlace } from './queue-position.js';
 export { QueueWatch, type QueueWatchOptions } from './queue-watch.js';
@@ -40,5 +40,20 @@ export {
   type GenerationLifecycleOptions,
   type GenerationOutcomeMetrics,
   type InferenceOutcome,
+  type InterimNotice,
   type RunStart,
 } from './generation-lifecycle.js';
+export {
+  DEFAULT_WEBHOOK_EVENTS,
+  INTERIM_WEBHOOK_EVENTS,
+  PROGRESS_WEBHOOK_INTERVAL_MS,
+  WEBHOOK_EVENT_FILTERS,
+  isInterimWebhookEvent,
+  normalizeWebhookEvents,
+  webhookMessageId,
+  webhookWants,
+  type InterimWebhookEvent,
+  type InterimWebhookType,
+  type WebhookEventFilter,
+} from './webhook-events.js';
+export { RetentionSweeper, removeFinishedGeneration, type GenerationRemoval, type RetentionPass, type RetentionSweeperOptions } from './retention.js';

@@ -10,5 +10,5 @@ export function completionQueueName(config: Config): string {
   return `${config.DIFFSCOPE_QUEUE_NAME}-completions`;
 }
 
-/** Webhook outcome events a client may subscribe to (default: all of them). */
-export const WEBHOOK_EVENTS = ['succeeded', 'failed', 'canceled'] as const;
+/** What `webhook.events` may list, and what a webhook without it gets (src/generation/webhook-events.ts). */
+export { WEBHOOK_EVENT_FILTERS as WEBHOOK_EVENTS, DEFAULT_WEBHOOK_EVENTS } from '../generation/index.js';

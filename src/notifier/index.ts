@@ -1,4 +1,4 @@
-export { completionQueueName, WEBHOOK_EVENTS, type CompletionEvent, type CompletionStatus } from './completion-event.js';
+export { completionQueueName, DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS, type CompletionEvent, type CompletionStatus } from './completion-event.js';
 export {
   checkWebhookUrl,
   classifyAddress,
@@ -8,8 +8,14 @@ export {
   type ResolveAll,
   type WebhookUrlCheckOptions,
 } from './address-guard.js';
-export { signWebhookPayload, verifyWebhookSignature, type VerifyOptions } from './webhook-signature.js';
+export {
+  signWebhookPayload,
+  standardWebhookHeaders,
+  standardWebhookSecret,
+  verifyWebhookSignature,
+  type VerifyOptions,
+} from './webhook-signature.js';
 export { sendWebhook, type WebhookSendOptions, type WebhookResponse } from './webhook-sender.js';
 export { DeliverySlots, type DeliverySlotLimits, type SlotKeys } from './delivery-slots.js';
-export { deliverWebhook, type WebhookDeliveryOptions } from './webhook-delivery.js';
+export { deliverWebhook, type WebhookDeliveryOptions, type WebhookNotice } from './webhook-delivery.js';
 export { startNotifier, type NotifierDeps, type NotifierHandle } from './start-notifier.js';

@@ -1,7 +1,8 @@
 /**
  * The notifier: consumes completion events and POSTs each generation's webhook when the
- * client subscribed to that outcome. The trace continues from the completion message's
- * headers, so `notify.webhook` sits in the request's trace.
+ * client subscribed to that outcome (`webhook.events`), and the queued/started/progress
+ * notifications a webhook asked for, which travel on the same queue (src/generation/webhook-events.ts).
+ * The trace continues from the message's headers, so `notify.webhook` sits in the request's trace.
  *
  * Two limits: the queue hands over up to `INTAKE_PER_SLOT` times more events than attempts may
  * run, and attempts take delivery slots (in all, per client, per host). An event whose client or
@@ -13,7 +14,16 @@
  * completion comes back here as a webhook.
  */
 import type { Config } from '../config/index.js';
-import { CompletionPublisher, GenerationLifecycle, Reconciler, generationQueueName } from '../generation/index.js';
+import {
+  CompletionPublisher,
+  GenerationLifecycle,
+  Reconciler,
+  generationQueueName,
+  isInterimWebhookEvent,
+  isTerminal,
+  webhookWants,
+  type InterimWebhookEvent,
+} from '../generation/index.js';
 import type { QueueBackend } from '../queue/index.js';
 import type { GenerationStore } from '../state/index.js';
 import { context, extractMessageHeaders, type Logger } from '../telemetry/index.js';
@@ -49,7 +59,7 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
   const { config, logger, queue, store } = deps;
   const queueName = completionQueueName(config);
   if (!config.DIFFSCOPE_WEBHOOK_SECRET) {
-    logger.warn('webhook_unsigned', { message: 'DIFFSCOPE_WEBHOOK_SECRET is not set: webhooks are sent without x-diffscope-signature' });
+    logger.warn('webhook_unsigned', { message: 'DIFFSCOPE_WEBHOOK_SECRET is not set: webhooks are sent without x-diffscope-signature and webhook-signature' });
   }
   const slots = new DeliverySlots({
     total: deps.concurrency ?? config.DIFFSCOPE_WEBHOOK_CONCURRENCY,
@@ -58,7 +68,7 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
   });
   const delivery = { config, logger, slots, resolveAll: deps.resolveAll, backoffMs: deps.backoffMs ?? 1_000, maxBackoffMs: deps.maxBackoffMs ?? 60_000, metrics: createNotifierMetrics() };
 
-  const consumer = await queue.consume<CompletionEvent>(
+  const consumer = await queue.consume<CompletionEvent | InterimWebhookEvent>(
     queueName,
     async (message, signal) => {
       const event = message.payload;
@@ -66,8 +76,18 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
       await context.with(parent, async () => {
         const record = await store.get(event.id);
         if (!record?.webhook) return;
-        if (!record.webhook.events.includes(event.status)) {
-          logger.debug('notification_skipped', { reason: 'outcome not subscribed', status: event.status });
+        if (isInterimWebhookEvent(event)) {
+          if (!webhookWants(record.webhook, event.event)) {
+            logger.debug('notification_skipped', { reason: 'moment not subscribed', status: record.status, event: event.event });
+            return;
+          }
+          // Taken late (a busy notifier): the outcome, already sent or on its way, says more.
+          if (isTerminal(record.status)) {
+            logger.debug('notification_skipped', { reason: 'generation already ended', status: record.status, event: event.event });
+            return;
+          }
+        } else if (!webhookWants(record.webhook, event.status)) {
+          logger.debug('notification_skipped', { reason: 'outcome not subscribed', status: event.status, event: 'completed' });
           return;
         }
         await deliverWebhook(record, event, parent, signal, delivery);

@@ -1,12 +1,14 @@
 /**
- * Delivering one completion to its webhook: payload, signature, `traceparent`, one
- * `notify.webhook` CLIENT span per attempt (so retries show in the trace) and exponential
- * backoff between attempts. Each attempt runs in a delivery slot (src/notifier/delivery-slots.ts:
- * limits in all, per client and per host) under one total deadline; the backoff between
- * attempts holds no slot.
+ * Delivering one notification to its webhook: payload, signatures (src/notifier/webhook-signature.ts),
+ * `traceparent`, one `notify.webhook` CLIENT span per attempt (so retries show in the trace) and
+ * exponential backoff between attempts. The outcome is retried up to DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS;
+ * a queued/started/progress notification gets one attempt (as Cog does: a later one supersedes
+ * it). Each attempt runs in a delivery slot (src/notifier/delivery-slots.ts: limits in all, per
+ * client and per host) under one total deadline; the backoff between attempts holds no slot.
  */
 import type { Config } from '../config/index.js';
 import { DiffscopeError } from '../errors/index.js';
+import { webhookMessageId, type InterimWebhookEvent } from '../generation/index.js';
 import type { GenerationRecord } from '../state/index.js';
 import { ATTR, SpanKind, injectTraceHeaders, traceExemplar, withSpan, withTracingSuppressed, type Context, type Logger } from '../telemetry/index.js';
 import { assertPublicLiteral, hostOf, parseWebhookUrl, type ResolveAll } from './address-guard.js';
@@ -14,7 +16,7 @@ import type { CompletionEvent } from './completion-event.js';
 import type { DeliverySlots } from './delivery-slots.js';
 import type { NotifierMetrics } from './notifier-metrics.js';
 import { sendWebhook } from './webhook-sender.js';
-import { SIGNATURE_HEADER, signWebhookPayload } from './webhook-signature.js';
+import { SIGNATURE_HEADER, signWebhookPayload, standardWebhookHeaders } from './webhook-signature.js';
 
 export interface WebhookDeliveryOptions {
   config: Config;
@@ -30,9 +32,19 @@ export interface WebhookDeliveryOptions {
   metrics?: NotifierMetrics;
 }
 
-function webhookPayload(record: GenerationRecord, config: Config): Record<string, unknown> {
+/** What the webhook is told about: the outcome, or a moment before it that the webhook asked for. */
+export type WebhookNotice = CompletionEvent | InterimWebhookEvent;
+
+/** `webhook.events`' name of the notice: `completed` for every outcome. */
+function eventName(notice: WebhookNotice): string {
+  return 'event' in notice ? notice.event : 'completed';
+}
+
+function webhookPayload(record: GenerationRecord, config: Config, notice: WebhookNotice): Record<string, unknown> {
   const base = (config.DIFFSCOPE_PUBLIC_URL ?? `http://${config.DIFFSCOPE_API_HOST}:${config.DIFFSCOPE_API_PORT}`).replace(/\/+$/, '');
   return {
+    event: eventName(notice),
+    ...('event' in notice && notice.event === 'progress' ? { progress: { step: notice.step ?? null, total_steps: notice.totalSteps ?? null } } : {}),
     id: record.id,
     status: record.status,
     created_at: new Date(record.createdAt).toISOString(),
@@ -72,16 +84,20 @@ function retryableStatus(status: number): boolean {
 
 export async function deliverWebhook(
   record: GenerationRecord,
-  event: CompletionEvent,
+  event: WebhookNotice,
   parent: Context,
   signal: AbortSignal,
   options: WebhookDeliveryOptions,
 ): Promise<boolean> {
   const { config, logger } = options;
   const spec = record.webhook!;
-  const maxAttempts = config.DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS;
+  const interim = 'event' in event;
+  const maxAttempts = interim ? 1 : config.DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS;
   const allowPrivate = config.DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE;
-  const body = JSON.stringify(webhookPayload(record, config));
+  const body = JSON.stringify(webhookPayload(record, config, event));
+  const messageId = webhookMessageId(record, interim ? event : event.status);
+  const generationStatus = interim ? record.status : event.status;
+  const eventField = { event: eventName(event) };
   let lastError = '';
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     let url: URL;
@@ -91,7 +107,7 @@ export async function deliverWebhook(
       url = parseWebhookUrl(spec.url);
       assertPublicLiteral(url, allowPrivate);
     } catch (err) {
-      logger.warn('notification_failed', { reason: 'url_refused', error_message: (err as Error).message, attempt, final: true });
+      logger.warn('notification_failed', { reason: 'url_refused', error_message: (err as Error).message, attempt, final: true, ...eventField });
       options.metrics?.webhook('refused');
       return false;
     }
@@ -113,19 +129,23 @@ export async function deliverWebhook(
             [ATTR.SERVER_PORT]: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
             [ATTR.WEBHOOK_ATTEMPT]: attempt,
             [ATTR.REQUEST_ID]: record.id,
-            [ATTR.GENERATION_STATUS]: event.status,
+            [ATTR.GENERATION_STATUS]: generationStatus,
           },
         },
         async (span) => {
+          const secret = config.DIFFSCOPE_WEBHOOK_SECRET;
+          // One timestamp for both signatures of the attempt.
+          const timestampSec = Math.floor(Date.now() / 1000);
           const headers: Record<string, string> = {
             'user-agent': 'diffscope-webhook/1',
             'x-request-id': record.id,
-            'x-diffscope-event-id': `${record.id}:${event.status}`,
+            'x-diffscope-event-id': messageId,
             'x-diffscope-delivery-attempt': String(attempt),
+            ...standardWebhookHeaders(secret, messageId, body, timestampSec),
             // The trace headers of the configured propagators (W3C by default), never baggage.
             ...injectTraceHeaders(),
           };
-          if (config.DIFFSCOPE_WEBHOOK_SECRET) headers[SIGNATURE_HEADER] = signWebhookPayload(config.DIFFSCOPE_WEBHOOK_SECRET, body);
+          if (secret) headers[SIGNATURE_HEADER] = signWebhookPayload(secret, body, timestampSec);
           // notify.webhook is the CLIENT span: keep the http instrumentation from adding a second one
           // (and from replacing our traceparent with its own).
           const res = await withTracingSuppressed(() =>
@@ -155,7 +175,7 @@ export async function deliverWebhook(
       lastError = (err as Error).message;
       if (final || attempt === maxAttempts) {
         const reason = err instanceof DiffscopeError && err.code === 'DSC_ERR_NOTIFY_URL_REFUSED' ? { reason: 'url_refused' } : {};
-        logger.warn('notification_failed', { ...reason, attempt, max_attempts: maxAttempts, http_status: httpStatus, error_message: lastError, final: true, url: safeUrl(url) });
+        logger.warn('notification_failed', { ...reason, attempt, max_attempts: maxAttempts, http_status: httpStatus, error_message: lastError, final: true, url: safeUrl(url), ...eventField });
         options.metrics?.webhook('reason' in reason ? 'refused' : 'failed');
         return false;
       }
@@ -167,7 +187,7 @@ export async function deliverWebhook(
     release();
     options.metrics?.attempt(true, attemptSeconds(), traceExemplar(parent));
     options.metrics?.webhook('delivered');
-    logger.info('notification_sent', { attempt, http_status: status, status: event.status, url: safeUrl(url) });
+    logger.info('notification_sent', { attempt, http_status: status, status: generationStatus, url: safeUrl(url), ...eventField });
     return true;
   }
   return false;

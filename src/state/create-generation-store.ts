@@ -35,6 +35,8 @@ export async function createGenerationStore(config: Config, options: CreateGener
         url: config.DIFFSCOPE_REDIS_URL,
         keyPrefix: options.keyPrefix,
         commandTimeoutMs: config.DIFFSCOPE_REDIS_COMMAND_TIMEOUT_MS,
+        // Finished keys expire with the retention period; 0 keeps them (the sweep removes the images).
+        retentionMs: Math.round(config.DIFFSCOPE_RETENTION_HOURS * 3_600_000),
       });
     }
   }

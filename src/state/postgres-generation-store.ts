@@ -26,7 +26,7 @@ import type {
   QueueSnapshotOptions,
   RecordPatch,
 } from '../generation/index.js';
-import type { ActiveListOptions } from '../generation/index.js';
+import type { ActiveListOptions, FinishedListOptions } from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface PostgresGenerationStoreOptions {
@@ -118,6 +118,9 @@ export class PostgresGenerationStore implements GenerationStore {
         WHERE status IN ('queued', 'running')`);
       // The throughput window of queue ETAs: the latest succeeded runs (queueSnapshot).
       await client.query(`CREATE INDEX IF NOT EXISTS ${generations}_succeeded ON ${generations} (updated_at) WHERE status = 'succeeded'`);
+      // What the retention sweep removes: finished generations by finish time (listFinished).
+      await client.query(`CREATE INDEX IF NOT EXISTS ${generations}_finished ON ${generations} (((record ->> 'finishedAt')::numeric))
+        WHERE status IN ('succeeded', 'failed', 'canceled')`);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -232,6 +235,22 @@ export class PostgresGenerationStore implements GenerationStore {
       [options.createdBefore, options.limit],
     );
     return result.rows.map((row) => row.record);
+  }
+
+  /** One statement; the events go with the row (ON DELETE CASCADE). */
+  async remove(id: string): Promise<boolean> {
+    const result = await this.pool.query(`DELETE FROM ${this.t.generations} WHERE id = $1 AND status IN ('succeeded', 'failed', 'canceled')`, [id]);
+    return result.rowCount === 1;
+  }
+
+  async listFinished(options: FinishedListOptions): Promise<string[]> {
+    // Served by the partial index <prefix>generations_finished (same expression, same WHERE on status).
+    const result = await this.pool.query<{ id: string }>(
+      `SELECT id FROM ${this.t.generations} WHERE status IN ('succeeded', 'failed', 'canceled') AND (record ->> 'finishedAt')::numeric < $1
+       ORDER BY (record ->> 'finishedAt')::numeric LIMIT $2`,
+      [options.finishedBefore, options.limit],
+    );
+    return result.rows.map((row) => row.id);
   }
 
   async events(id: string, afterSeq = 0): Promise<GenerationEvent[]> {

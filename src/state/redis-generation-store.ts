@@ -12,6 +12,10 @@
  * keys of several slots: one Redis server, or a Cluster only with the admission keys and the
  * generation keys in one slot.)
  *
+ * Retention: a finished generation's keys expire after `retentionMs`, and its id goes into a
+ * sorted set by finish time (`finished`), which the retention sweep (src/generation/retention.ts)
+ * reads to remove the images too, even of a record that has already expired.
+ *
  * Every command has a deadline (`commandTimeoutMs`) and none waits in an offline queue or is
  * re-sent after a reconnect: while Redis is down or stalled, callers get an error in seconds,
  * and a command whose outcome is unknown is not replayed behind their back when Redis returns.
@@ -19,7 +23,7 @@
 import { Redis } from 'ioredis';
 import { EventHub } from './event-hub.js';
 import { byQueueOrder, isTerminal, type Admission, type AdmissionQuota, type QuotaScope, type FinishedRun, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore, type Move, type QueueSnapshot, type QueueSnapshotOptions, type RecordPatch } from '../generation/index.js';
-import type { ActiveListOptions } from '../generation/index.js';
+import type { ActiveListOptions, FinishedListOptions } from '../generation/index.js';
 import { cleanPatch, definedFields, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface RedisGenerationStoreOptions {
@@ -69,11 +73,12 @@ const SCRIPTS = {
           if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
           return redis.call('HGETALL', KEYS[1])`,
   },
-  // ARGV: n, the n allowed statuses, the run's startedAt ('' = any run), the retention in
-  // ms (> 0 only when the move ends the generation), the raw new status, the admission key
-  // prefix, the id, then field/value pairs. Values are compared as stored: JSON-encoded.
+  // KEYS: record, events, finished set. ARGV: n, the n allowed statuses, the run's startedAt
+  // ('' = any run), the retention in ms (> 0 only when the move ends the generation), the raw
+  // new status, the admission key prefix, the id, then field/value pairs. Values are compared
+  // as stored: JSON-encoded.
   dscTransition: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: `local s = redis.call('HGET', KEYS[1], 'status')
           if not s then return false end
           local n = tonumber(ARGV[1])
@@ -94,8 +99,26 @@ const SCRIPTS = {
           local queuedOp = to == 'queued' and 'SADD' or 'SREM'
           redis.call(queuedOp, quota .. 'queued', id)
           redis.call(queuedOp, quota .. 'client:' .. client .. ':queued', id)
-          if to ~= 'queued' and to ~= 'running' then redis.call('SREM', quota .. 'client:' .. client .. ':active', id) end
+          if to ~= 'queued' and to ~= 'running' then
+            redis.call('SREM', quota .. 'client:' .. client .. ':active', id)
+            local finished = redis.call('HGET', KEYS[1], 'finishedAt')
+            if finished then redis.call('ZADD', KEYS[3], tonumber(finished), id) end
+          end
           return redis.call('HGETALL', KEYS[1])`,
+  },
+  // KEYS: record, events, finished set. ARGV: id. Removes only a finished generation (statuses
+  // are stored JSON-encoded); an id whose record already expired leaves the finished set too.
+  dscRemove: {
+    numberOfKeys: 3,
+    lua: `local s = redis.call('HGET', KEYS[1], 'status')
+          if s and s ~= '"succeeded"' and s ~= '"failed"' and s ~= '"canceled"' then return 0 end
+          redis.call('ZREM', KEYS[3], ARGV[1])
+          if not s then
+            redis.call('DEL', KEYS[2])
+            return 0
+          end
+          redis.call('DEL', KEYS[1], KEYS[2])
+          return 1`,
   },
   // The event JSON is assembled by concatenation: decoding and re-encoding \`data\` with
   // cjson would turn empty arrays into objects.
@@ -115,7 +138,8 @@ const SCRIPTS = {
 interface ScriptedRedis extends Redis {
   dscCreate(key: string, queued: string, clientQueued: string, clientActive: string, ...args: string[]): Promise<[number, string?, number?]>;
   dscUpdate(key: string, ...fieldValues: string[]): Promise<string[] | null>;
-  dscTransition(key: string, eventsKey: string, ...args: string[]): Promise<string[] | null>;
+  dscTransition(key: string, eventsKey: string, finishedKey: string, ...args: string[]): Promise<string[] | null>;
+  dscRemove(key: string, eventsKey: string, finishedKey: string, id: string): Promise<number>;
   dscAppend(key: string, listKey: string, type: string, data: string, at: string, channel: string): Promise<number>;
 }
 
@@ -227,6 +251,7 @@ export class RedisGenerationStore implements GenerationStore {
     const flat = await this.redis.dscTransition(
       this.key(id),
       this.eventsKey(id),
+      this.finishedKey,
       String(move.from.length),
       ...move.from.map((status) => JSON.stringify(status)),
       move.runStartedAt !== undefined ? JSON.stringify(move.runStartedAt) : '',
@@ -249,6 +274,19 @@ export class RedisGenerationStore implements GenerationStore {
         .catch(() => undefined);
     }
     return record;
+  }
+
+  /** Finished generations' ids by finish time (ms): what listFinished reads. */
+  private get finishedKey(): string {
+    return `${this.prefix}finished`;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return (await this.redis.dscRemove(this.key(id), this.eventsKey(id), this.finishedKey, id)) === 1;
+  }
+
+  async listFinished(options: FinishedListOptions): Promise<string[]> {
+    return this.redis.zrangebyscore(this.finishedKey, '-inf', `(${options.finishedBefore}`, 'LIMIT', 0, options.limit);
   }
 
   private get recentRunsKey(): string {

@@ -29,7 +29,7 @@ import type {
   QueueSnapshotOptions,
   RecordPatch,
 } from '../generation/index.js';
-import type { ActiveListOptions } from '../generation/index.js';
+import type { ActiveListOptions, FinishedListOptions } from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
 export interface SqliteGenerationStoreOptions {
@@ -78,6 +78,9 @@ CREATE INDEX IF NOT EXISTS generations_client_active ON generations (json_extrac
   WHERE status IN ('queued', 'running');
 -- The throughput window of queue ETAs: the latest succeeded runs (queueSnapshot).
 CREATE INDEX IF NOT EXISTS generations_succeeded ON generations (updated_at) WHERE status = 'succeeded';
+-- What the retention sweep removes: finished generations by finish time (listFinished).
+CREATE INDEX IF NOT EXISTS generations_finished ON generations (json_extract(record, '$.finishedAt'))
+  WHERE status IN ('succeeded', 'failed', 'canceled');
 `;
 
 const toEvent = (row: EventRow): GenerationEvent => ({
@@ -137,6 +140,13 @@ export class SqliteGenerationStore implements GenerationStore {
          ORDER BY json_extract(record, '$.createdAt') LIMIT ?`,
       ),
       since: db.prepare(`SELECT gid, id, seq, type, data, at FROM generation_events WHERE gid > ? ORDER BY gid LIMIT 1000`),
+      removeFinished: db.prepare(`DELETE FROM generations WHERE id = ? AND status IN ('succeeded', 'failed', 'canceled')`),
+      removeEvents: db.prepare(`DELETE FROM generation_events WHERE id = ?`),
+      // Served by the partial index generations_finished (same expression, same WHERE on status).
+      finishedBefore: db.prepare(
+        `SELECT id FROM generations WHERE status IN ('succeeded', 'failed', 'canceled') AND json_extract(record, '$.finishedAt') < ?
+         ORDER BY json_extract(record, '$.finishedAt') LIMIT ?`,
+      ),
       queued: db.prepare(
         `SELECT id, json_extract(record, '$.params.model') AS model, json_extract(record, '$.createdAt') AS createdAt
          FROM generations WHERE status = 'queued' ORDER BY createdAt, id`,
@@ -300,6 +310,22 @@ export class SqliteGenerationStore implements GenerationStore {
     return this.locked(() =>
       (this.stmts.activeBefore.all(options.createdBefore, options.limit) as Array<{ record: string }>).map((row) => JSON.parse(row.record) as GenerationRecord),
     );
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return this.locked(() =>
+      this.db
+        .transaction(() => {
+          if (this.stmts.removeFinished.run(id).changes !== 1) return false;
+          this.stmts.removeEvents.run(id);
+          return true;
+        })
+        .immediate(),
+    );
+  }
+
+  async listFinished(options: FinishedListOptions): Promise<string[]> {
+    return this.locked(() => (this.stmts.finishedBefore.all(options.finishedBefore, options.limit) as Array<{ id: string }>).map((row) => row.id));
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
  * AWS SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_PROFILE, instance
  * roles, …), so no secret passes through diffscope's own configuration.
  */
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DiffscopeError } from '../errors/index.js';
 import type { ObjectStore } from './object-store.js';
 
@@ -61,6 +61,37 @@ export class S3ObjectStore implements ObjectStore {
         return null;
       }
       throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `S3 get ${location} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async removeGeneration(generationId: string, locations: readonly string[] = []): Promise<number> {
+    const keys = new Set<string>();
+    for (const location of locations) {
+      const parsed = parseS3Location(location);
+      // Only our own bucket: locations come from the shared store, not from clients.
+      if (parsed && parsed.bucket === this.bucket) keys.add(parsed.key);
+    }
+    try {
+      let token: string | undefined;
+      do {
+        const page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${this.prefix}${generationId}/`, ContinuationToken: token }),
+        );
+        for (const object of page.Contents ?? []) if (object.Key) keys.add(object.Key);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      const all = [...keys];
+      // DeleteObjects takes at most 1000 keys; removing a missing key is no error in S3.
+      for (let i = 0; i < all.length; i += 1000) {
+        const out = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: all.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }),
+        );
+        const failed = out.Errors ?? [];
+        if (failed.length > 0) throw new Error(`${failed.length} not deleted, first ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message ?? ''}`.trim());
+      }
+      return all.length;
+    } catch (err) {
+      throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `S3 removal of ${this.bucket}/${this.prefix}${generationId}/ failed: ${(err as Error).message}`, { cause: err });
     }
   }
 

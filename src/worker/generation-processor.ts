@@ -153,8 +153,11 @@ export class GenerationProcessor {
 
     let progress: Promise<unknown> = Promise.resolve();
     const exemplar = traceExemplar(parent);
+    // Progress webhooks, when the webhook asked for them: throttled, never waited for.
+    const announceProgress = this.lifecycle.progressAnnouncer(running, message.attempt, parent);
     const onProgress = ({ step, totalSteps, stepMs }: { step: number; totalSteps: number; stepMs: number }) => {
       this.metrics.step(job.params.model, job.params.sampler, stepMs, exemplar);
+      announceProgress(step, totalSteps);
       // Chained so events keep their order; every step is reported.
       progress = progress
         .then(() => store.appendEvent(job.id, 'progress', { step, total_steps: totalSteps, step_ms: Math.round(stepMs * 100) / 100 }))

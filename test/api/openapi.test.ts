@@ -179,6 +179,12 @@ describe('GET /openapi.json', () => {
     const cancel = await call('POST', `/v1/generations/${second.json.id}/cancel`);
     expect([200, 202]).toContain(cancel.status);
     await eventually(async () => (await call('GET', `/v1/generations/${second.json.id}`)).json.status === 'canceled');
+
+    // Deleted (its images with it), then gone: a repeat answers 404.
+    const deleted = await call('DELETE', `/v1/generations/${id}`);
+    expect(deleted.json).toEqual({ id, deleted: true, status: 'succeeded', images_deleted: 2 });
+    expect((await call('DELETE', `/v1/generations/${id}`)).status).toBe(404);
+    expect((await call('GET', `/v1/generations/${id}/images/0`)).status).toBe(404);
   });
 
   it('the OpenAI-compatible route\'s answers and errors match the document', async () => {

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import {
   cancelResultSchema,
+  deleteResultSchema,
   generationCreatedSchema,
   generationViewSchema,
   healthSchema,
@@ -105,6 +106,19 @@ export const OPERATIONS: readonly OperationSpec[] = [
       202: { description: 'It is running: its worker stops between two sampling steps.', json: cancelResultSchema },
     },
     errors: [401, 404, 409, 503],
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/generations/:id',
+    operationId: 'deleteGeneration',
+    tag: 'generations',
+    summary: 'Delete a generation',
+    description:
+      'Removes its images, record and events. A queued generation is canceled first; a running one is refused (409: cancel it, then delete it once it has ended). ' +
+      'Repeating the call is safe: once removed, the generation answers 404.',
+    parameters: [generationId],
+    responses: { 200: { description: 'Removed.', json: deleteResultSchema } },
+    errors: [401, 404, 409, 502, 503],
   },
   {
     method: 'GET',

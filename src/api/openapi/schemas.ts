@@ -114,6 +114,12 @@ export const cancelResultSchema = named(
   z.object({ id: z.string(), status: z.enum(GENERATION_STATUSES), cancel_requested: z.literal(true) }),
 );
 
+export const deleteResultSchema = named(
+  'DeleteResult',
+  'The generation\'s images, record and events were removed (`status`: what it was; a queued one is canceled first).',
+  z.object({ id: z.string(), deleted: z.literal(true), status: z.enum(['succeeded', 'failed', 'canceled']), images_deleted: z.number().int().min(0) }),
+);
+
 export const openAiImagesResponseSchema = named(
   'ImagesResponse',
   'OpenAI Images API answer: one entry per image, a URL or base64 PNG depending on `response_format`.',

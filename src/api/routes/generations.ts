@@ -1,8 +1,8 @@
 /** `/v1/generations`: create, read, cancel, images. */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { DiffscopeError } from '../../errors/index.js';
-import { isTerminal, type GenerationRecord, type GenerationStore } from '../../generation/index.js';
-import { WEBHOOK_EVENTS, checkWebhookUrl } from '../../notifier/index.js';
+import { isTerminal, normalizeWebhookEvents, type GenerationRecord, type GenerationStore } from '../../generation/index.js';
+import { DEFAULT_WEBHOOK_EVENTS, checkWebhookUrl } from '../../notifier/index.js';
 import type { ApiContext } from '../api-context.js';
 import { stateError } from '../generation-service.js';
 import { generationLinks, generationView, publicBaseUrl } from '../generation-view.js';
@@ -41,7 +41,7 @@ export function generationsPlugin(ctx: ApiContext): FastifyPluginAsync {
         let webhook: { url: string; events: string[] } | undefined;
         if (body.webhook) {
           const url = await checkWebhookUrl(body.webhook.url, { allowPrivate: config.DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE });
-          webhook = { url: url.href, events: body.webhook.events ?? [...WEBHOOK_EVENTS] };
+          webhook = { url: url.href, events: normalizeWebhookEvents(body.webhook.events ?? DEFAULT_WEBHOOK_EVENTS) };
         }
         const record = await service.enqueue({
           id: request.id,
