@@ -410,3 +410,35 @@ describe('DIFFSCOPE_OTLP_GRPC_PORT', () => {
     }
   });
 });
+
+describe('OTLP/gRPC exports go through tail sampling like OTLP/HTTP ones', () => {
+  let ex: TestExplorer;
+  beforeAll(async () => {
+    ex = await startGrpcExplorer({
+      DIFFSCOPE_TAIL_SAMPLING: 'on', DIFFSCOPE_TAIL_SAMPLING_PERCENTAGE: '0',
+      DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS: '60000', DIFFSCOPE_TAIL_SAMPLING_MAX_TRACE_WAIT_MS: '600000',
+    });
+  });
+  afterAll(async () => { await ex.close(); });
+
+  it('an error trace sent over gRPC is kept and an ordinary one dropped, once decided', async () => {
+    const ok = Buffer.alloc(16, 0x71);
+    const failed = Buffer.alloc(16, 0x72);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const span = (traceId: Buffer, name: string, code: number) => ({
+      traceId, spanId: Buffer.alloc(8, traceId[0]), name, kind: 2, status: { code },
+      startTimeUnixNano: Number(now - 3_000_000n), endTimeUnixNano: Number(now - 1_000_000n),
+    });
+    const body = otlpTypes.TraceRequest.encode(otlpTypes.TraceRequest.create({
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'grpc-sampled' } }] }, scopeSpans: [{ spans: [span(ok, 'fine', 0), span(failed, 'broken', 2)] }] }],
+    })).finish();
+    const raw = rawExporter(ex, TRACE_EXPORT_PATH);
+    expect((await raw.send(body)).err).toBeNull();
+    raw.close();
+    // held until decided: past the longest wait, every held trace is decided
+    expect((await ex.get(`/api/traces/${failed.toString('hex')}`)).status).toBe(404);
+    await ex.decideSampling(Date.now() + 700_000);
+    expect((await ex.get(`/api/traces/${failed.toString('hex')}`)).body.data[0].spans[0].operationName).toBe('broken');
+    expect((await ex.get(`/api/traces/${ok.toString('hex')}`)).status).toBe(404);
+  });
+});

@@ -383,3 +383,29 @@ describe('Zipkin decoding under fast-check', () => {
     expect(refused).toBeGreaterThan(300);
   });
 });
+
+describe('Zipkin spans go through tail sampling like OTLP ones', () => {
+  let ex: TestExplorer;
+  beforeAll(async () => {
+    ex = await startTestExplorer({
+      DIFFSCOPE_OTLP_GRPC_PORT: '0', DIFFSCOPE_TAIL_SAMPLING: 'on', DIFFSCOPE_TAIL_SAMPLING_PERCENTAGE: '0',
+      DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS: '60000', DIFFSCOPE_TAIL_SAMPLING_MAX_TRACE_WAIT_MS: '600000',
+    });
+  });
+  afterAll(async () => { await ex.close(); });
+
+  it('a trace whose span carries Zipkin\'s error tag is kept, an ordinary one dropped, once decided', async () => {
+    const [ok, failed] = [newTraceId(), newTraceId()];
+    const t0 = Date.now() * 1000 - 5_000;
+    expect((await postZipkin(ex, JSON.stringify([
+      { traceId: ok, id: newSpanId(), name: 'fine', kind: 'SERVER', timestamp: t0, duration: 100, localEndpoint: { serviceName: 'zipkin-sampled' } },
+      { traceId: failed, id: newSpanId(), name: 'broken', kind: 'SERVER', timestamp: t0, duration: 100, localEndpoint: { serviceName: 'zipkin-sampled' }, tags: { error: 'timeout' } },
+    ]))).status).toBe(202);
+    expect((await ex.get(`/api/traces/${failed}`)).status).toBe(404);
+    await ex.decideSampling(Date.now() + 700_000);
+    const kept = (await ex.get(`/api/traces/${failed}`)).body.data[0].spans[0];
+    expect(kept.operationName).toBe('broken');
+    expect(tag(kept, 'otel.status_description').value).toBe('timeout');
+    expect((await ex.get(`/api/traces/${ok}`)).status).toBe(404);
+  });
+});
