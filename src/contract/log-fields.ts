@@ -3,7 +3,7 @@
  * written inside a request carries, and the JSON types an event's own fields may take.
  */
 
-/** On every line (the seed's always-present fields). */
+/** On every line, in every log format (the log schema in docs/telemetry.md). */
 export const BASE_LOG_FIELDS = ['timestamp', 'level', 'service', 'instance_id', 'version', 'event'] as const;
 /** On every line written inside a request (injected from the request scope and the active span). */
 export const REQUEST_LOG_FIELDS = ['request_id', 'client_id', 'trace_id', 'span_id'] as const;
@@ -30,7 +30,7 @@ export const ERROR_DETAIL_FIELDS = {
   'error.cause.message': 'string',
 } as const satisfies LogFieldSpecs;
 
-/** Generation parameters under the seed's log names. */
+/** Generation parameters under their log field names (docs/telemetry.md, "Log events"). */
 export const GENERATION_PARAM_FIELDS = {
   model_id: 'string',
   sampler: 'string',

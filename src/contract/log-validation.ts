@@ -1,8 +1,9 @@
 /**
- * Checks one printed log line (parsed JSON) against the contract: the seed's always-present
- * fields and their formats, a catalogued event at its level from a service allowed to write it,
- * every required field with its type, optional fields with theirs, no undeclared field, and the
- * request fields wherever the event is written inside a request.
+ * Checks one printed log line (parsed JSON, in the default `seed` format) against the contract:
+ * the always-present fields of the log schema (docs/telemetry.md) and their formats, a catalogued
+ * event at its level from a service allowed to write it, every required field with its type,
+ * optional fields with theirs, no undeclared field, and the request fields wherever the event is
+ * written inside a request.
  */
 import { LOG_EVENTS, type LogEventSpec } from './log-events.js';
 import {
