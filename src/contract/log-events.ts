@@ -99,9 +99,9 @@ export const LOG_EVENTS = {
     description: 'A queued/started/progress notification that the webhook asked for could not be published: only that notification is lost.',
   },
   generation_deleted: {
-    level: 'INFO', services: [API], scope: 'request', fields: { status: 'string', images_removed: 'integer' },
+    level: 'INFO', services: [API], scope: 'request', fields: { generation_id: 'string', status: 'string', images_removed: 'integer' },
     optional: { canceled: 'boolean' },
-    description: 'DELETE /v1/generations/{id} removed the generation: its images, record and events (`canceled`: it was queued and was canceled first).',
+    description: 'DELETE /v1/generations/{id} removed the generation `generation_id` (request_id is the DELETE\'s own): its images, record and events (`canceled`: it was queued and was canceled first, with request_canceled before).',
   },
   client_gone: {
     level: 'INFO', services: [API], scope: 'request', fields: { status: 'string', note: 'string' },
