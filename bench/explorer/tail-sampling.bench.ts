@@ -55,7 +55,7 @@ async function send(otlpUrl: string, requests: { path: string; body: Uint8Array 
     for (;;) {
       const r = requests[next++];
       if (!r) return;
-      const res = await fetch(otlpUrl + r.path, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: r.body });
+      const res = await fetch(otlpUrl + r.path, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: r.body as Uint8Array<ArrayBuffer> });
       if (res.status !== 200) throw new Error(`${r.path} → ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
     }
@@ -149,16 +149,24 @@ function memoryHeld(traffic: Traffic): void {
 }
 
 function samplerThroughput(traffic: Traffic): void {
-  const batches = decodeAll(traffic);
   const records = traffic.spans + traffic.logs;
-  const sampler = new TailSampler(SAMPLER_OPTIONS);
-  const now = Date.now();
-  const t0 = performance.now();
-  for (const b of batches) sampler.accept(b, now);
-  const t1 = performance.now();
-  const kept = sampler.decideReady(now + 11_000);
-  const t2 = performance.now();
-  console.log(`sampler alone (no I/O): accept ${fmt(records / ((t1 - t0) / 1000))} records/s, decide ${fmt(traffic.traces / ((t2 - t1) / 1000))} traces/s (${fmt(kept.spans.length)} spans kept of ${fmt(traffic.spans)})`);
+  // best of 3: the machine is shared, the slowest runs say more about it than about the sampler
+  let accept = 0;
+  let decide = 0;
+  let keptSpans = 0;
+  for (let rep = 0; rep < 3; rep++) {
+    const batches = decodeAll(traffic);
+    const sampler = new TailSampler(SAMPLER_OPTIONS);
+    const now = Date.now();
+    const t0 = performance.now();
+    for (const b of batches) sampler.accept(b, now);
+    const t1 = performance.now();
+    keptSpans = sampler.decideReady(now + 11_000).spans.length;
+    const t2 = performance.now();
+    accept = Math.max(accept, records / ((t1 - t0) / 1000));
+    decide = Math.max(decide, traffic.traces / ((t2 - t1) / 1000));
+  }
+  console.log(`sampler alone (no I/O, best of 3): accept ${fmt(accept)} records/s, decide ${fmt(decide)} traces/s (${fmt(keptSpans)} spans kept of ${fmt(traffic.spans)})`);
 }
 
 try {
