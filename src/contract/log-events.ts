@@ -95,7 +95,7 @@ export const LOG_EVENTS = {
     description: 'The completion message for the notifier could not be published: the generation is done, its webhook is not sent.',
   },
   webhook_event_publish_failed: {
-    level: 'WARN', services: [API, WORKER], scope: 'request', fields: { event: 'string', ...ERROR_FIELDS }, optional: ERR_OPTIONAL,
+    level: 'WARN', services: [API, WORKER], scope: 'request', fields: { webhook_event: 'string', ...ERROR_FIELDS }, optional: ERR_OPTIONAL,
     description: 'A queued/started/progress notification that the webhook asked for could not be published: only that notification is lost.',
   },
   generation_deleted: {
@@ -252,7 +252,7 @@ export const LOG_EVENTS = {
 
   // ---- notifier: one webhook
   notification_skipped: {
-    level: 'DEBUG', services: [NOTIFIER], scope: 'request', fields: { reason: 'string', status: 'string' }, optional: { event: 'string' },
+    level: 'DEBUG', services: [NOTIFIER], scope: 'request', fields: { reason: 'string', status: 'string' }, optional: { webhook_event: 'string' },
     description: 'The webhook did not ask for this moment (`webhook.events`), or a started/progress notification came after the generation ended.',
   },
   notification_retry: {
@@ -263,13 +263,13 @@ export const LOG_EVENTS = {
   },
   notification_failed: {
     level: 'WARN', services: [NOTIFIER], scope: 'request', fields: { attempt: 'integer', error_message: 'string', final: 'boolean' },
-    optional: { reason: 'string', max_attempts: 'integer', http_status: 'integer', url: 'string', event: 'string' },
+    optional: { reason: 'string', max_attempts: 'integer', http_status: 'integer', url: 'string', webhook_event: 'string' },
     description: 'The webhook was given up: its URL was refused at send time (`reason`), a non-retryable status, or no attempt left.',
   },
   notification_sent: {
     level: 'INFO', services: [NOTIFIER], scope: 'request',
-    fields: { attempt: 'integer', http_status: 'integer', status: 'string', url: 'string' }, optional: { event: 'string' },
-    description: 'Webhook delivered (2xx). `url` without query string or credentials; never the signing secret. `event`: queued/started/progress/completed.',
+    fields: { attempt: 'integer', http_status: 'integer', status: 'string', url: 'string' }, optional: { webhook_event: 'string' },
+    description: 'Webhook delivered (2xx). `url` without query string or credentials; never the signing secret. `webhook_event`: queued/started/progress/completed.',
   },
 
   // ---- explorer

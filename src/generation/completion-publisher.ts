@@ -20,13 +20,18 @@ export class CompletionPublisher {
 
   constructor(private readonly options: CompletionPublisherOptions) {}
 
-  /** Never throws: the generation is finished either way; only its webhook is at stake. */
-  async publish(event: CompletionEvent, parent?: Context): Promise<void> {
+  /**
+   * True once the message is on the queue. Never throws: the generation is finished either way;
+   * a completion not published stays owed (src/generation/completion-outbox.ts).
+   */
+  async publish(event: CompletionEvent, parent?: Context): Promise<boolean> {
     try {
       const producer = await this.openProducer();
       await producer.publish(`${event.id}:${event.status}`, event, injectMessageHeaders({ context: parent, requestId: event.id }));
+      return true;
     } catch (err) {
       this.options.logger.error('completion_publish_failed', { err: err as Error });
+      return false;
     }
   }
 
@@ -37,7 +42,7 @@ export class CompletionPublisher {
       await producer.publish(webhookMessageId(event, event), event, injectMessageHeaders({ context: parent, requestId: event.id }));
     } catch (err) {
       // Only this notification is lost: the generation and its outcome's webhook go on.
-      this.options.logger.warn('webhook_event_publish_failed', { event: event.event, err: err as Error });
+      this.options.logger.warn('webhook_event_publish_failed', { webhook_event: event.event, err: err as Error });
     }
   }
 

@@ -78,16 +78,16 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
         if (!record?.webhook) return;
         if (isInterimWebhookEvent(event)) {
           if (!webhookWants(record.webhook, event.event)) {
-            logger.debug('notification_skipped', { reason: 'moment not subscribed', status: record.status, event: event.event });
+            logger.debug('notification_skipped', { reason: 'moment not subscribed', status: record.status, webhook_event: event.event });
             return;
           }
           // Taken late (a busy notifier): the outcome, already sent or on its way, says more.
           if (isTerminal(record.status)) {
-            logger.debug('notification_skipped', { reason: 'generation already ended', status: record.status, event: event.event });
+            logger.debug('notification_skipped', { reason: 'generation already ended', status: record.status, webhook_event: event.event });
             return;
           }
         } else if (!webhookWants(record.webhook, event.status)) {
-          logger.debug('notification_skipped', { reason: 'outcome not subscribed', status: event.status, event: 'completed' });
+          logger.debug('notification_skipped', { reason: 'outcome not subscribed', status: event.status, webhook_event: 'completed' });
           return;
         }
         await deliverWebhook(record, event, parent, signal, delivery);

@@ -97,7 +97,7 @@ export async function deliverWebhook(
   const body = JSON.stringify(webhookPayload(record, config, event));
   const messageId = webhookMessageId(record, interim ? event : event.status);
   const generationStatus = interim ? record.status : event.status;
-  const eventField = { event: eventName(event) };
+  const eventField = { webhook_event: eventName(event) };
   let lastError = '';
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     let url: URL;
