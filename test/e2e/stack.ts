@@ -7,6 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ServiceProcess, assertBuilt, eventually, freePort, tempDir, type LogLine } from './harness.js';
+import type { JaegerEnvelope, JaegerSpan, JaegerTrace } from '../../src/contract/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TEST_MODELS_DIR = path.join(ROOT, 'test/fixtures/models');
@@ -18,22 +19,6 @@ export interface StackOptions {
   workers?: number;
   notifier?: boolean;
   env?: Record<string, string>;
-}
-
-export interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references: { refType: string; traceID: string; spanID: string }[];
-  startTime: number;
-  duration: number;
-  tags: { key: string; type: string; value: unknown }[];
-  processID: string;
-}
-export interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string }>;
 }
 
 export class Stack {
@@ -169,7 +154,7 @@ export class Stack {
       async () => {
         const response = await fetch(`${this.explorerUrl()}/api/traces/${traceId}`);
         if (!response.ok) return undefined;
-        const trace = ((await response.json()) as { data: JaegerTrace[] }).data[0];
+        const trace = ((await response.json()) as JaegerEnvelope<JaegerTrace[]>).data[0];
         const names = new Set(trace?.spans.map((s) => s.operationName));
         return requiredOperations.every((op) => names.has(op)) ? trace : undefined;
       },

@@ -3,7 +3,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { parentOf, serviceOf, spanByName, type JaegerTrace, type Stack } from './stack.js';
+import type { JaegerTrace } from '../../src/contract/index.js';
+import { parentOf, serviceOf, spanByName, type Stack } from './stack.js';
 
 export interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
