@@ -46,8 +46,9 @@ export async function openSession(path: string, what: string, options: SessionRu
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     if (/ExecutionProvider|providers_shared|provider_bridge|WebGPU/i.test(message)) {
-      // The model is fine; the runtime lacks the provider (onnxruntime-node ships CUDA only when
-      // installed with ONNXRUNTIME_NODE_INSTALL_CUDA).
+      // The model is fine; the runtime lacks the provider. onnxruntime-node has the CUDA provider
+      // only once its install script fetched it, which package.json's allowScripts does not let
+      // npm run: docs/inference.md ("GPU hosts") gives the command.
       throw new DiffscopeError(
         'DSC_ERR_CONFIG_INVALID',
         `execution provider ${JSON.stringify(options.executionProviders ?? ['cpu'])} is not available in this onnxruntime-node install or on this machine: ${message}`,
