@@ -20,7 +20,6 @@ import {
   Reconciler,
   generationQueueName,
   isInterimWebhookEvent,
-  isTerminal,
   webhookWants,
   type InterimWebhookEvent,
 } from '../generation/index.js';
@@ -76,14 +75,10 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
       await context.with(parent, async () => {
         const record = await store.get(event.id);
         if (!record?.webhook) return;
+        // A moment taken after the generation ended is still sent: receivers order by `event_at`.
         if (isInterimWebhookEvent(event)) {
           if (!webhookWants(record.webhook, event.event)) {
             logger.debug('notification_skipped', { reason: 'moment not subscribed', status: record.status, webhook_event: event.event });
-            return;
-          }
-          // Taken late (a busy notifier): the outcome, already sent or on its way, says more.
-          if (isTerminal(record.status)) {
-            logger.debug('notification_skipped', { reason: 'generation already ended', status: record.status, webhook_event: event.event });
             return;
           }
         } else if (!webhookWants(record.webhook, event.status)) {

@@ -44,6 +44,8 @@ function webhookPayload(record: GenerationRecord, config: Config, notice: Webhoo
   const base = (config.DIFFSCOPE_PUBLIC_URL ?? `http://${config.DIFFSCOPE_API_HOST}:${config.DIFFSCOPE_API_PORT}`).replace(/\/+$/, '');
   return {
     event: eventName(notice),
+    // When the moment happened (notifications may arrive out of order); `status` is the record's at sending.
+    event_at: new Date('event' in notice ? notice.at : notice.finishedAt).toISOString(),
     ...('event' in notice && notice.event === 'progress' ? { progress: { step: notice.step ?? null, total_steps: notice.totalSteps ?? null } } : {}),
     id: record.id,
     status: record.status,
