@@ -36,7 +36,7 @@ export function ensureBuilt(): void {
     !existsSync(join(ROOT, 'dist/config/index.js')) ||
     oldestMtime(join(ROOT, 'dist/cli'), ['service-lifecycle.ts']) < statSync(join(ROOT, 'src/cli/service-lifecycle.ts')).mtimeMs;
   if (stale) {
-    spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], {
+    spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript-native/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], {
       cwd: ROOT,
       stdio: 'ignore',
     });

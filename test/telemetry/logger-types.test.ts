@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+// The build's compiler (TypeScript 7, package.json's typescript-native); `typescript` is 6.x for ESLint and editors.
+const TSC = path.join(ROOT, 'node_modules/typescript-native/bin/tsc');
 const FIXTURE = path.join(ROOT, 'test/telemetry/fixtures/logger-event-names.ts');
 // Inside the repository (test-artifacts/ is git-ignored) so the configs resolve @types/node and
 // package.json's "type": "module" like the project's own files.
