@@ -1,9 +1,28 @@
 /**
- * Generation parameters are camelCase inside the services (`GenerationParams`) and snake_case
- * on the wire and in logs (`cfg_scale`, `karras_sigmas`). The mapping is this table; the API
- * view, request parsing and every log line that carries the parameters go through it.
+ * What a generation asks for (`GenerationParams`: the parameters only, no prompt, no buffers, so
+ * the browser bundle can import it), and how each parameter is spelt. They are camelCase inside
+ * the services and snake_case on the wire and in logs (`cfg_scale`, `karras_sigmas`). The mapping
+ * is this table; the API view, request parsing and every log line that carries the parameters go
+ * through it. src/inference/types.ts re-exports the types for the pipeline's callers.
  */
-import type { GenerationParams } from '../inference/types.js';
+
+export const SAMPLER_NAMES = ['ddim', 'euler', 'euler_a', 'dpmpp_2m', 'lcm'] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
+export interface GenerationParams {
+  /** Registry id of the model, e.g. `shapes-v1`. */
+  model: string;
+  sampler: SamplerName;
+  steps: number;
+  cfgScale: number;
+  seed: number;
+  width: number;
+  height: number;
+  /** Images per request. */
+  n: number;
+  /** DPM++ 2M only: use Karras sigmas. Other samplers ignore it. */
+  karrasSigmas?: boolean;
+}
 
 const WIRE_NAMES = {
   model: 'model',

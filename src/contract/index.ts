@@ -1,8 +1,9 @@
 /**
  * diffscope's contract: the names and shapes that services, the explorer and its UI (web/)
  * agree on — service and span names, span attribute keys, the pipeline stages and the cold/warm
- * rule, the log events with their fields, and the explorer API's wire types. Plain TypeScript
- * with no imports outside this folder, so the browser bundle imports it as it is.
+ * rule, the log events with their fields, generation parameters with their wire names and limits,
+ * and the explorer API's wire types. Plain TypeScript with no imports outside this folder, so
+ * the browser bundle imports it as it is.
  */
 export { SERVICE, type ServiceName } from './services.js';
 export { SPAN, httpServerSpanName, type SpanName } from './span-names.js';
@@ -33,6 +34,16 @@ export {
 } from './log-fields.js';
 export { LOG_EVENTS, isLogEventName, type LogEventName, type LogEventSpec, type LogScope } from './log-events.js';
 export { validateLogRecord, type ValidateLogRecordOptions } from './log-validation.js';
+export {
+  SAMPLER_NAMES,
+  paramLogFields,
+  paramsFromWire,
+  paramsToWire,
+  type GenerationParams,
+  type SamplerName,
+  type WireParams,
+} from './generation-params.js';
+export { GENERATION_LIMITS, withinLimit, type LimitedParam, type NumericLimit } from './limits.js';
 export {
   COMPARED_PARAMETERS,
   MAX_COMPARED_TRACES,

@@ -2,25 +2,11 @@
  * The contract between the inference library and its callers (the worker, benchmarks, tests).
  * Nothing here depends on ONNX Runtime, so callers can be type-checked without loading it.
  */
+import type { GenerationParams } from '../contract/index.js';
 import type { Context } from '../telemetry/index.js';
 
-export const SAMPLER_NAMES = ['ddim', 'euler', 'euler_a', 'dpmpp_2m', 'lcm'] as const;
-export type SamplerName = (typeof SAMPLER_NAMES)[number];
-
-export interface GenerationParams {
-  /** Registry id of the model, e.g. `shapes-v1`. */
-  model: string;
-  sampler: SamplerName;
-  steps: number;
-  cfgScale: number;
-  seed: number;
-  width: number;
-  height: number;
-  /** Images per request. */
-  n: number;
-  /** DPM++ 2M only: use Karras sigmas. Other samplers ignore it. */
-  karrasSigmas?: boolean;
-}
+// The parameters are part of the contract (the API, logs and the explorer UI name them too).
+export { SAMPLER_NAMES, type GenerationParams, type SamplerName } from '../contract/index.js';
 
 export interface GenerateRequest {
   prompt: string;
