@@ -146,7 +146,6 @@ export function registerAnalysisRoutes(app: FastifyInstance, store: ExplorerStor
     } catch (err) {
       return reply.code(400).send({ error: { code: 'DSC_ERR_API_VALIDATION', message: (err as Error).message, field: 'limit' } });
     }
-    store.flush();
     return { data: analyzeStages(store.db, limit, firstString(request.query.service) || undefined) };
   });
 }

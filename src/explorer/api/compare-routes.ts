@@ -41,7 +41,6 @@ export function parseCompareIds(query: Query): { ids: string[] } | { error: stri
 }
 
 function loadComparable(store: ExplorerStore, ids: string[]): Map<string, ComparableTrace> {
-  store.flush();
   const spans = withoutDuplicateSpans(getSpansOfTraces(store.db, [...new Set(ids)]));
   const resources = getResources(store.db, new Set(spans.map((s) => s.resource_id)));
   const resourceAttrs = new Map<number, Record<string, unknown>>();

@@ -2,8 +2,8 @@
  * The query side's handle on the store: a read-only connection to the SQLite file the ingest
  * write thread fills (WAL mode: readers never wait for the writer, nor the writer for them),
  * the ingest counters, and the limits on what one query may return. Records are committed
- * before their OTLP export is answered, so there is nothing to flush before a read; `flush()`
- * stays for callers written against the in-thread writer.
+ * before their OTLP export is answered, so a read sees every answered export without waiting
+ * (to wait for exports still in flight, see IngestPipeline.flush()).
  */
 import Database from 'better-sqlite3';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../limits.js';
@@ -44,9 +44,6 @@ export class ExplorerStore {
   get logsWritten(): number {
     return this.counters?.logsWritten ?? 0;
   }
-
-  /** Nothing waits in memory on this side: an answered export is committed. */
-  flush(): void {}
 
   close(): void {
     if (this.db.open) this.db.close();
