@@ -164,9 +164,4 @@ export class RabbitQueueBackend implements QueueBackend {
     await this.connection?.close().catch(() => undefined);
     this.connection = null;
   }
-
-  /** Tests only: drop the TCP connection as a network failure would. */
-  simulateConnectionLoss(): void {
-    (this.connection as unknown as { connection: { stream: { destroy(err?: Error): void } } } | null)?.connection.stream.destroy(new Error('simulated network failure'));
-  }
 }
