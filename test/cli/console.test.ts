@@ -8,7 +8,8 @@ import { ProgressDisplay } from '../../src/cli/client/progress.js';
 import { consoleRenderer, renderingDestination } from '../../src/cli/console/console-output.js';
 import { formatConsoleLine, formatLogRecord } from '../../src/cli/console/log-line.js';
 import { paint } from '../../src/cli/terminal.js';
-import { createLogger } from '../../src/telemetry/index.js';
+import { LOG_FORMATS, createLogger, runWithRequestScope, withSpan, type LogFormat } from '../../src/telemetry/index.js';
+import { setupTracing } from '../telemetry/helpers.js';
 import { stripAnsi } from './support/cli-process.js';
 
 const plain = paint(false);
@@ -71,6 +72,44 @@ describe('console lines', () => {
     expect(consoleRenderer('auto', tty, {})!(json)).toContain('\x1b[');
     expect(consoleRenderer('pretty', pipe, {})!(json)).toBe(formatLogRecord(line, plain));
     expect(consoleRenderer('auto', tty, { NO_COLOR: '1' })!(json)).toBe(formatLogRecord(line, plain));
+  });
+
+  it('a line in any DIFFSCOPE_LOG_FORMAT renders as the same line in the default format does', async () => {
+    setupTracing();
+    /** The line each format prints for one event, all inside one request and one span. */
+    const printed = await runWithRequestScope({ requestId: 'req_1', clientId: 'alice' }, () =>
+      withSpan('inference', {}, () =>
+        LOG_FORMATS.map((format: LogFormat) => {
+          const raw: string[] = [];
+          const logger = createLogger({
+            service: 'inference-worker',
+            version: '0.1.0',
+            format,
+            gcpProjectId: 'diffscope-test',
+            destination: { write: (s: string) => raw.push(s) },
+          });
+          logger.warn('request_complete', { status: 'failed', total_ms: 12, url: 'http://h/x', error_code: 'DSC_ERR_INFER_FAILED' });
+          return { format, line: raw.join('').trim() };
+        }),
+      ),
+    );
+    /** The clock apart (each line has its own millisecond), fields in name order (a format may move one to the end). */
+    const rendered = (format: LogFormat, line: string) => {
+      const [, time, service, level, event, fields] = /^(\S+) (\S+) +(\S+) +(\S+) {2}(.*)$/.exec(formatConsoleLine(line, plain)) ?? [];
+      expect(time, format).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
+      return { head: `${service} ${level} ${event}`, fields: (fields ?? '').split(' ').sort() };
+    };
+    const seed = rendered('seed', printed.find((p) => p.format === 'seed')!.line);
+    expect(seed.head).toBe('inference-worker WARN request_complete');
+    expect(seed.fields).toEqual(
+      ['client_id=alice', 'error_code=DSC_ERR_INFER_FAILED', 'request_id=req_1', 'status=failed', 'total_ms=12', expect.stringMatching(/^trace=[0-9a-f]{8}$/), 'url=http://h/x'],
+    );
+    const others = printed.filter((p) => p.format !== 'seed');
+    expect(others.map((p) => p.format)).toEqual(['ecs', 'datadog', 'gcp']);
+    for (const { format, line } of others) {
+      expect(line, format).not.toMatch(/"level":"WARN"/); // really written in another format
+      expect(rendered(format, line), format).toEqual(seed);
+    }
   });
 
   it("the supervisor's own logger writes through the same rendering", () => {

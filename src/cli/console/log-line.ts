@@ -4,9 +4,11 @@
  * event, the line's own fields as key=value, and the trace id shortened to 8 hex digits (enough to
  * tell requests apart; `diffscope trace` and the explorer accept the full id from `--json`). Used
  * by the all-in-one's console and by `diffscope logs`. The JSON line schema is untouched: this is
- * only a rendering of it.
+ * only a rendering of it. A line printed in another DIFFSCOPE_LOG_FORMAT (ecs, datadog, gcp) is
+ * read back under the default format's field names first, so it renders the same.
  */
 import { BASE_LOG_FIELDS, type LogEntry } from '../../contract/index.js';
+import { toSeedRecord } from '../../telemetry/index.js';
 import type { ColorName, Paint } from '../terminal.js';
 
 export type LogRecord = Record<string, unknown>;
@@ -89,12 +91,12 @@ export function formatLogRecord(record: LogRecord, p: Paint, options: LogLineOpt
   return fields.length > 0 ? `${head}  ${fields.join(' ')}` : head;
 }
 
-/** A line as a service printed it: JSON rendered, anything else (a crash's stack) passed through. */
+/** A line as a service printed it, in any log format: JSON rendered, anything else (a crash's stack) passed through. */
 export function formatConsoleLine(line: string, p: Paint): string {
   if (!line.startsWith('{')) return line;
   try {
     const record = JSON.parse(line) as unknown;
-    return record && typeof record === 'object' && !Array.isArray(record) ? formatLogRecord(record as LogRecord, p) : line;
+    return record && typeof record === 'object' && !Array.isArray(record) ? formatLogRecord(toSeedRecord(record as LogRecord), p) : line;
   } catch {
     return line;
   }
