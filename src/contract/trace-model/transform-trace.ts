@@ -97,6 +97,7 @@ export function transformTrace(trace: JaegerTrace): TraceModel {
     errorCount,
     rootOperation: first?.operationName ?? '(no spans)',
     rootService: first?.serviceName ?? '',
+    warnings: trace.warnings ?? [],
   };
 }
 

@@ -27,6 +27,7 @@ export interface SpanNode {
   process: JaegerProcess;
   kind: string;
   isError: boolean;
+  /** What the explorer cut or dropped in this span (Jaeger's span warnings; a cut trace's first span also repeats the trace's). */
   warnings: string[];
 }
 
@@ -47,4 +48,6 @@ export interface TraceModel {
   errorCount: number;
   rootOperation: string;
   rootService: string;
+  /** What the explorer left out of the whole trace, e.g. spans past its per-trace limit (Jaeger's trace warnings). */
+  warnings: string[];
 }

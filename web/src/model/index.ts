@@ -21,6 +21,7 @@ export type { Row, VisibleRowsOptions } from './visible-rows.js';
 export { summarizeDiffusion, stepStrip, isQueueWait } from './diffusion.js';
 export type { CacheState, DiffusionSummary, StepStrip } from './diffusion.js';
 export { summarizeTrace } from './trace-summary.js';
+export { ownWarnings, spansWithWarnings } from './warnings.js';
 export type { TraceSummary } from './trace-summary.js';
 export { formatDuration, formatMs, formatTimestampUs, formatClockUs, timeTicks } from './format.js';
 export { tagMapOf, tagValue, isTruthyTag, numberTag, numberArrayTag, stringTag, formatTagValue } from './tags.js';

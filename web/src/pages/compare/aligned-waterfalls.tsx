@@ -5,6 +5,7 @@ import { summarizeDiffusion } from '../../model/diffusion.js';
 import { formatDuration } from '../../model/format.js';
 import { transformTrace } from '../../model/transform-trace.js';
 import type { JaegerTrace, TraceModel } from '../../model/types.js';
+import { ownWarnings } from '../../model/warnings.js';
 import { Link } from '../../router/link.js';
 import { navigate, queryString } from '../../router/router.js';
 import { ROW_HEIGHT } from '../trace/timeline/geometry.js';
@@ -72,6 +73,7 @@ function CompactWaterfall({ model, index, scaleUs }: { model: TraceModel; index:
             traceStartUs={model.startUs}
             traceDurationUs={scaleUs}
             logCount={0}
+            warnings={ownWarnings(model.spans[spanIndex], model)}
             onSelect={open}
           />
         ))}

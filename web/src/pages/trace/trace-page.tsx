@@ -10,6 +10,7 @@ import { layoutStore, setLayout } from './store.layout.js';
 import { createTimelineStore, revealSpan, selectSpan, setCollapsed } from './store.timeline.js';
 import { TimelineView } from './timeline/timeline-view.js';
 import { TraceHeader } from './trace-header.js';
+import { TraceWarnings } from './trace-warnings.js';
 import { BatchPanel } from './batch-panel.js';
 import { markDrawn, useTraceLoading } from './use-trace-loading.js';
 import type { TraceData } from './use-trace-loading.js';
@@ -62,6 +63,7 @@ function TraceLoaded({ data, spanParam }: { data: TraceData; spanParam: string |
   return (
     <div class="trace-page">
       <TraceHeader data={data} />
+      <TraceWarnings model={model} onSelect={onSelect} />
       <BatchPanel data={data} />
       <div class="toolbar" role="toolbar" aria-label="trace view options">
         <button type="button" onClick={() => setCollapsed(store, new Set())}>

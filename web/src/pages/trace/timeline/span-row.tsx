@@ -20,6 +20,8 @@ export interface SpanRowProps {
   traceStartUs: number;
   traceDurationUs: number;
   logCount: number;
+  /** The span's own warnings (src/model/warnings.ts): what the explorer cut or dropped in it; marked when any. */
+  warnings: string[];
   onSelect: (index: number) => void;
   /** Without it the row is always expanded and has no toggle (the compare page's compact waterfalls). */
   onToggle?: (index: number) => void;
@@ -77,6 +79,11 @@ export function SpanRow(p: SpanRowProps): JSX.Element {
         )}
         {span.isError && <span class="badge badge-error">error</span>}
         {span.orphan && <span class="badge badge-muted" title="parent span missing from this trace">orphan</span>}
+        {p.warnings.length > 0 && (
+          <span class="badge badge-warn span-warning-mark" title={p.warnings.join('\n')} aria-label={`${p.warnings.length} ${p.warnings.length === 1 ? 'warning' : 'warnings'}: ${p.warnings.join('; ')}`}>
+            ⚠{p.warnings.length > 1 ? ` ${p.warnings.length}` : ''}
+          </span>
+        )}
         {p.logCount > 0 && <span class="log-count" title={`${p.logCount} log lines`}>{p.logCount}</span>}
       </div>
       <div class="bar-cell">

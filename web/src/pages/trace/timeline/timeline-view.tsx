@@ -2,6 +2,7 @@ import type { JSX, TargetedKeyboardEvent } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useStore } from '../../../stores/store.js';
 import { visibleRows } from '../../../model/visible-rows.js';
+import { ownWarnings } from '../../../model/warnings.js';
 import type { TraceData } from '../use-trace-loading.js';
 import { layoutStore } from '../store.layout.js';
 import { revealSpan, selectSpan, toggleCollapsed } from '../store.timeline.js';
@@ -124,6 +125,7 @@ export function TimelineView({ data, store, onRendered }: TimelineViewProps): JS
           traceStartUs={model.startUs}
           traceDurationUs={model.durationUs}
           logCount={inlineLogs ? 0 : (logsBySpan.get(row.spanIndex)?.length ?? 0)}
+          warnings={ownWarnings(span, model)}
           onSelect={onSelect}
           onToggle={onToggle}
         />,
