@@ -62,7 +62,7 @@ export class RetentionSweeper {
     const pass: RetentionPass = { generations: 0, images: 0 };
     if (retentionMs <= 0) return pass;
     const finishedBefore = now - retentionMs;
-    for (let looked = 0; looked < maxPerPass; ) {
+    for (let looked = 0; looked < maxPerPass;) {
       const limit = Math.min(batchSize, maxPerPass - looked);
       const ids = await store.listFinished({ finishedBefore, limit });
       looked += ids.length;
@@ -76,7 +76,11 @@ export class RetentionSweeper {
       if (ids.length < limit) break;
     }
     if (pass.generations > 0 || pass.images > 0) {
-      logger.info('retention_sweep', { generations_removed: pass.generations, images_removed: pass.images, retention_hours: retentionMs / 3_600_000 });
+      logger.info('retention_sweep', {
+        generations_removed: pass.generations,
+        images_removed: pass.images,
+        retention_hours: retentionMs / 3_600_000,
+      });
     }
     return pass;
   }
@@ -88,7 +92,9 @@ export class RetentionSweeper {
     const timer = setInterval(() => {
       running = running
         .then(() => (stopped ? undefined : this.runOnce()))
-        .catch((err: unknown) => this.options.logger.warn('retention_sweep_failed', { err: err instanceof Error ? err : new Error(String(err)) }));
+        .catch((err: unknown) =>
+          this.options.logger.warn('retention_sweep_failed', { err: err instanceof Error ? err : new Error(String(err)) }),
+        );
     }, intervalMs);
     timer.unref();
     return {

@@ -18,7 +18,13 @@ import { completionQueueName } from '../../src/notifier/index.js';
 import { SqliteQueueBackend } from '../../src/queue/index.js';
 import { createLogger, type Logger } from '../../src/telemetry/index.js';
 import { startWorker, type WorkerHandle } from '../../src/worker/index.js';
-import { openObjectStore, storeTargets, type ObjectStoreKind, type OpenedObjectStore, type OpenedStore } from '../state/retention-targets.js';
+import {
+  openObjectStore,
+  storeTargets,
+  type ObjectStoreKind,
+  type OpenedObjectStore,
+  type OpenedStore,
+} from '../state/retention-targets.js';
 import { eventually, FIXTURE_MODELS } from '../support/serving-stack.js';
 
 const ALICE = { authorization: 'Bearer key-alice' };
@@ -44,7 +50,8 @@ for (const target of targets) {
       let app: FastifyInstance;
       let worker: WorkerHandle | undefined;
       const lines: Record<string, unknown>[] = [];
-      const logger = (service: string): Logger => createLogger({ service, destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
+      const logger = (service: string): Logger =>
+        createLogger({ service, destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
 
       beforeAll(async () => {
         dir = mkdtempSync(join(tmpdir(), 'dsc-delete-'));
@@ -61,7 +68,14 @@ for (const target of targets) {
         opened = await target.open();
         objects = await openObjectStore(storage);
         queue = new SqliteQueueBackend({ file: join(dir, 'queue.sqlite'), minPollMs: 2, maxPollMs: 20 });
-        app = await buildApiServer({ config, logger: logger('api-server'), queue, store: opened.store, objectStore: objects.objectStore, models: () => pipeline.listModels() });
+        app = await buildApiServer({
+          config,
+          logger: logger('api-server'),
+          queue,
+          store: opened.store,
+          objectStore: objects.objectStore,
+          models: () => pipeline.listModels(),
+        });
         await app.ready();
       });
       afterAll(async () => {
@@ -74,12 +88,25 @@ for (const target of targets) {
       });
 
       const startTheWorker = async () => {
-        worker ??= await startWorker({ config, logger: logger('inference-worker'), queue, store: opened.store, objectStore: objects.objectStore, pipeline, cancelPollMs: 20 });
+        worker ??= await startWorker({
+          config,
+          logger: logger('inference-worker'),
+          queue,
+          store: opened.store,
+          objectStore: objects.objectStore,
+          pipeline,
+          cancelPollMs: 20,
+        });
       };
       const post = async (payload: Record<string, unknown>) => {
-        const res = await app.inject({ method: 'POST', url: '/v1/generations', headers: { ...ALICE, 'content-type': 'application/json' }, payload });
+        const res = await app.inject({
+          method: 'POST',
+          url: '/v1/generations',
+          headers: { ...ALICE, 'content-type': 'application/json' },
+          payload,
+        });
         expect(res.statusCode).toBe(202);
-        return (res.json() as { id: string }).id;
+        return res.json<{ id: string }>().id;
       };
       const status = async (id: string) => (await app.inject({ url: `/v1/generations/${id}`, headers: ALICE })).json().status as string;
       const del = (id: string, headers = ALICE) => app.inject({ method: 'DELETE', url: `/v1/generations/${id}`, headers });
@@ -109,7 +136,10 @@ for (const target of targets) {
         const lifecycle = new GenerationLifecycle({
           store,
           logger: logger('inference-worker'),
-          completions: new CompletionPublisher({ open: () => queue.producer(completionQueueName(config)), logger: logger('inference-worker') }),
+          completions: new CompletionPublisher({
+            open: () => queue.producer(completionQueueName(config)),
+            logger: logger('inference-worker'),
+          }),
         });
         expect(await lifecycle.start((await store.get(running))!, { startedAt: Date.now(), attempts: 1 })).not.toBeNull();
         const refused = await del(running);

@@ -49,8 +49,14 @@ describe('webhook.events on the serving path', () => {
       req.on('end', () => {
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
         // Throws (and the test fails on a 500 it never sees answered) unless the signature holds.
-        const payload = verifier.verify(body, headers) as Record<string, any>;
-        deliveries.push({ generation: payload.id, event: payload.event, status: payload.status, progress: payload.progress, webhookId: headers['webhook-id'] });
+        const payload = verifier.verify(body, headers) as { id: string; event: string; status: string; progress?: Delivery['progress'] };
+        deliveries.push({
+          generation: payload.id,
+          event: payload.event,
+          status: payload.status,
+          progress: payload.progress,
+          webhookId: headers['webhook-id'],
+        });
         res.end();
       });
     });
@@ -77,8 +83,8 @@ describe('webhook.events on the serving path', () => {
       payload: { prompt: 'a small red square', steps: 6, webhook },
     });
     expect(res.statusCode).toBe(202);
-    const id = (res.json() as { id: string }).id;
-    const view = (await stack.app.inject({ url: `/v1/generations/${id}` })).json();
+    const id = res.json<{ id: string }>().id;
+    const view = (await stack.app.inject({ url: `/v1/generations/${id}` })).json<{ webhook: { events: string[] } }>();
     return { id, stored: view.webhook.events };
   }
 
@@ -100,7 +106,11 @@ describe('webhook.events on the serving path', () => {
     await eventually(() => of(queued.id).some((d) => d.event === 'queued'));
 
     expect(of(plain.id).map((d) => d.event)).toEqual(['completed']);
-    expect(of(queued.id).map((d) => d.event).sort()).toEqual(['completed', 'queued']);
+    expect(
+      of(queued.id)
+        .map((d) => d.event)
+        .sort(),
+    ).toEqual(['completed', 'queued']);
     const events = of(all.id).map((d) => d.event);
     expect(events.filter((e) => e === 'started')).toHaveLength(1);
     expect(events).not.toContain('queued');
@@ -166,7 +176,12 @@ describe('GenerationLifecycle.progressAnnouncer', () => {
   /** Every interim event published on `name`, read back through a consumer. */
   async function published(name: string, expected: number): Promise<InterimWebhookEvent[]> {
     const seen: InterimWebhookEvent[] = [];
-    const consumer = await queue.consume<InterimWebhookEvent>(name, async (m) => void seen.push(m.payload), { concurrency: 1, maxAttempts: 1, backoffMs: 10, maxBackoffMs: 10 });
+    const consumer = await queue.consume<InterimWebhookEvent>(name, async (m) => void seen.push(m.payload), {
+      concurrency: 1,
+      maxAttempts: 1,
+      backoffMs: 10,
+      maxBackoffMs: 10,
+    });
     await eventually(() => seen.length >= expected);
     await consumer.close({ drain: true });
     return seen.sort((a, b) => (a.step ?? 0) - (b.step ?? 0));
@@ -174,7 +189,11 @@ describe('GenerationLifecycle.progressAnnouncer', () => {
 
   it('the first step at once, then at most one per interval; nothing when progress was not asked for', async () => {
     const name = 'progress-throttle-completions';
-    const lifecycle = new GenerationLifecycle({ store, logger, completions: new CompletionPublisher({ open: () => queue.producer(name), logger }) });
+    const lifecycle = new GenerationLifecycle({
+      store,
+      logger,
+      completions: new CompletionPublisher({ open: () => queue.producer(name), logger }),
+    });
     const asked = record({ webhook: { url: 'https://example.com/h', events: ['progress', 'succeeded'] } });
     const notAsked = record({ webhook: { url: 'https://example.com/h', events: ['started', 'succeeded'] } });
     vi.useFakeTimers({ toFake: ['Date'] });

@@ -96,7 +96,14 @@ describe('deliveries carry Standard Webhooks headers the library verifies', () =
   });
 
   const options = (secret?: string) => ({
-    config: loadConfig({}, { ...(secret ? { DIFFSCOPE_WEBHOOK_SECRET: secret } : {}), DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true', DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS: '3' }),
+    config: loadConfig(
+      {},
+      {
+        ...(secret ? { DIFFSCOPE_WEBHOOK_SECRET: secret } : {}),
+        DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true',
+        DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS: '3',
+      },
+    ),
     logger,
     slots: new DeliverySlots({ total: 4, perClient: 4, perHost: 4 }),
     backoffMs: 5,
@@ -119,7 +126,13 @@ describe('deliveries carry Standard Webhooks headers the library verifies', () =
 
   it('an outcome, retried: every attempt verifies, with one webhook-id; x-diffscope-signature uses the same timestamp', async () => {
     answers = [503];
-    const ok = await deliverWebhook(record(), { id: 'req_std1', status: 'succeeded', finishedAt: Date.now() }, context.active(), new AbortController().signal, options(WHSEC));
+    const ok = await deliverWebhook(
+      record(),
+      { id: 'req_std1', status: 'succeeded', finishedAt: Date.now() },
+      context.active(),
+      new AbortController().signal,
+      options(WHSEC),
+    );
     expect(ok).toBe(true);
     expect(received).toHaveLength(2);
     const verifier = new Webhook(WHSEC);
@@ -150,7 +163,15 @@ describe('deliveries carry Standard Webhooks headers the library verifies', () =
   });
 
   it('no secret: webhook-id and webhook-timestamp, no signature of either kind', async () => {
-    expect(await deliverWebhook(record(), { id: 'req_std1', status: 'succeeded', finishedAt: Date.now() }, context.active(), new AbortController().signal, options())).toBe(true);
+    expect(
+      await deliverWebhook(
+        record(),
+        { id: 'req_std1', status: 'succeeded', finishedAt: Date.now() },
+        context.active(),
+        new AbortController().signal,
+        options(),
+      ),
+    ).toBe(true);
     const headers = asHeaders(received[0].headers);
     expect(headers['webhook-id']).toBe('req_std1:succeeded');
     expect(Number(headers['webhook-timestamp'])).toBeGreaterThan(1_700_000_000);

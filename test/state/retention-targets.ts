@@ -55,7 +55,10 @@ export async function storeTargets(): Promise<StoreTarget[]> {
       kind: 'postgres',
       unavailable: await probeTcp(POSTGRES_URL, 5432),
       async open() {
-        const store = await PostgresGenerationStore.connect({ connectionString: POSTGRES_URL, tablePrefix: `dsc_rm_${randomUUID().slice(0, 8)}_` });
+        const store = await PostgresGenerationStore.connect({
+          connectionString: POSTGRES_URL,
+          tablePrefix: `dsc_rm_${randomUUID().slice(0, 8)}_`,
+        });
         return {
           store,
           async close() {
@@ -83,7 +86,8 @@ export async function storeTargets(): Promise<StoreTarget[]> {
     },
   ];
   for (const target of targets) {
-    if (target.unavailable && process.env.CI === 'true') throw new Error(`${target.kind} is needed for the removal tests under CI: ${target.unavailable}`);
+    if (target.unavailable && process.env.CI === 'true')
+      throw new Error(`${target.kind} is needed for the removal tests under CI: ${target.unavailable}`);
     if (target.unavailable) console.warn(`skipping ${target.kind} removal tests: ${target.unavailable}`);
   }
   return targets;
@@ -106,16 +110,23 @@ export async function openObjectStore(kind: ObjectStoreKind): Promise<OpenedObje
     const { readdir } = await import('node:fs/promises');
     return {
       objectStore,
-      keys: async () => (await readdir(objectStore.root, { recursive: true, withFileTypes: true }).catch(() => []))
-        .filter((entry) => entry.isFile())
-        .map((entry) => join(entry.parentPath, entry.name).slice(objectStore.root.length + 1))
-        .sort(),
+      keys: async () =>
+        (await readdir(objectStore.root, { recursive: true, withFileTypes: true }).catch(() => []))
+          .filter((entry) => entry.isFile())
+          .map((entry) => join(entry.parentPath, entry.name).slice(objectStore.root.length + 1))
+          .sort(),
       async close() {
         await rm(dir, { recursive: true, force: true });
       },
     };
   }
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: 'diffscope-images' }] });
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory: dir,
+    configureBuckets: [{ name: 'diffscope-images' }],
+  });
   const { port } = (await server.run()) as AddressInfo;
   const options = {
     bucket: 'diffscope-images',

@@ -44,7 +44,12 @@ export function generationDeletePlugin(ctx: ApiContext): FastifyPluginAsync {
         const removal = await fromStore(removeFinishedGeneration(store, objectStore, record.id, record.outputs));
         // A concurrent DELETE (or the retention sweep) removed it first: as if it had been missing.
         if (!removal.removed) throw new DiffscopeError('DSC_ERR_API_NOT_FOUND', `generation ${record.id} not found`);
-        logger.info('generation_deleted', { generation_id: record.id, status: record.status, images_removed: removal.images, ...(canceled ? { canceled: true } : {}) });
+        logger.info('generation_deleted', {
+          generation_id: record.id,
+          status: record.status,
+          images_removed: removal.images,
+          ...(canceled ? { canceled: true } : {}),
+        });
         return { id: record.id, deleted: true as const, status: record.status, images_deleted: removal.images };
       }),
     );
