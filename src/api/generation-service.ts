@@ -147,6 +147,7 @@ export class GenerationService {
    * False when the record had moved on.
    */
   async cancelQueued(record: GenerationRecord): Promise<boolean> {
-    return this.lifecycle.complete({ record, status: 'canceled', error: CANCELED_BY_CLIENT, from: ['queued'], logFields: { while: 'queued' } });
+    // The client waits for the answer: one try, a 503 on failure (a write applied unacknowledged still ends with its event and webhook).
+    return this.lifecycle.complete({ record, status: 'canceled', error: CANCELED_BY_CLIENT, from: ['queued'], logFields: { while: 'queued' }, retry: { attempts: 1 } });
   }
 }

@@ -75,8 +75,8 @@ export const configSchema = z.object({
   DIFFSCOPE_POSTGRES_CONNECT_TIMEOUT_MS: positiveInt.default(2_000).describe('PostgreSQL connection timeout'),
   /** Client-side deadline of one PostgreSQL query (also sent as statement_timeout). */
   DIFFSCOPE_POSTGRES_QUERY_TIMEOUT_MS: positiveInt.default(2_000).describe('deadline of one PostgreSQL query (also sent as statement_timeout)'),
-  /** SQLite state: how long a write waits, off the event loop, for a lock another process holds (then 503 DSC_ERR_STATE_BUSY). */
-  DIFFSCOPE_SQLITE_LOCK_WAIT_MS: positiveInt.default(2_000).describe("how long a SQLite state write waits for another process's lock (then 503)"),
+  /** SQLite state and queue: how long a call waits, off the event loop, for a lock another process holds (then 503 DSC_ERR_STATE_BUSY / DSC_ERR_QUEUE_UNAVAILABLE). */
+  DIFFSCOPE_SQLITE_LOCK_WAIT_MS: positiveInt.default(2_000).describe("how long a SQLite state or queue write waits for another process's lock (then 503)"),
   /** Retention of finished generations (src/generation/retention.ts): the api-server's sweep removes them; Redis also expires their keys after it. */
   DIFFSCOPE_RETENTION_HOURS: z.coerce.number().min(0).default(168).describe('finished generations (record, events, images) are removed this many hours after they finished (0: kept forever)'),
   DIFFSCOPE_RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000).describe('how often an api-server removes the generations past DIFFSCOPE_RETENTION_HOURS (0: this api-server does not)'),

@@ -91,8 +91,17 @@ export const LOG_EVENTS = {
     description: 'The generation ended canceled: by the api-server while still queued (`while` = queued), or by the worker between steps.',
   },
   completion_publish_failed: {
-    level: 'ERROR', services: [API, WORKER], scope: 'request', fields: ERROR_FIELDS, optional: ERR_OPTIONAL,
-    description: 'The completion message for the notifier could not be published: the generation is done, its webhook is not sent.',
+    level: 'ERROR', services: [API, WORKER, NOTIFIER], scope: 'request', fields: ERROR_FIELDS, optional: ERR_OPTIONAL,
+    description: 'The completion message for the notifier could not be published: the generation is done and its completion stays owed; the reconciler publishes it again after DIFFSCOPE_RECONCILE_GRACE_MS (completion_republished).',
+  },
+  completion_settle_failed: {
+    level: 'WARN', services: [API, WORKER, NOTIFIER], scope: 'request', fields: { status: 'string', ...ERROR_FIELDS }, optional: ERR_OPTIONAL,
+    description: 'The completion message went out but the store could not record it: the reconciler publishes it once more later (the notifier sends the webhook once).',
+  },
+  finish_write_retry: {
+    level: 'WARN', services: [API, WORKER, NOTIFIER], scope: 'request', fields: { status: 'string', attempt: 'integer', retry_in_ms: 'integer', ...ERROR_FIELDS },
+    optional: ERR_OPTIONAL,
+    description: 'Ending the generation did not get an answer from the store (it may have been written all the same); tried again after retry_in_ms. A try that finds this very write in place goes on as a success.',
   },
   webhook_event_publish_failed: {
     level: 'WARN', services: [API, WORKER], scope: 'request', fields: { webhook_event: 'string', ...ERROR_FIELDS }, optional: ERR_OPTIONAL,
@@ -239,6 +248,10 @@ export const LOG_EVENTS = {
     level: 'WARN', services: [NOTIFIER], scope: 'either', fields: ERROR_FIELDS, optional: ERR_OPTIONAL,
     description: 'A reconciler pass (or one generation in it) could not reach the store or the queue; the next pass tries again.',
   },
+  completion_republished: {
+    level: 'WARN', services: [NOTIFIER], scope: 'request', fields: { status: 'string', owed_ms: 'integer' },
+    description: 'A finished generation\'s completion message was still owed after DIFFSCOPE_RECONCILE_GRACE_MS (its publish failed, or its process stopped before it): the reconciler publishes it again (owed_ms: since it finished).',
+  },
 
   // ---- api-server: retention
   retention_sweep: {
@@ -253,7 +266,7 @@ export const LOG_EVENTS = {
   // ---- notifier: one webhook
   notification_skipped: {
     level: 'DEBUG', services: [NOTIFIER], scope: 'request', fields: { reason: 'string', status: 'string' }, optional: { webhook_event: 'string' },
-    description: 'The webhook did not ask for this moment (`webhook.events`), or a started/progress notification came after the generation ended.',
+    description: 'The webhook did not ask for this moment or outcome (`webhook.events`), or the outcome came again after its webhook was delivered (reason: outcome already delivered).',
   },
   notification_retry: {
     level: 'INFO', services: [NOTIFIER], scope: 'request',

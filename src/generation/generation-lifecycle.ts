@@ -1,10 +1,16 @@
 /**
  * The one owner of a generation's moves. Every path that ends a generation (the worker's
  * outcome, a client's cancel of a queued generation, a failed enqueue, a dead-lettered job)
- * calls `complete()`, which does the same five things in the same order: the conditional
- * finish in the store, the terminal event, the log line, the metrics and the completion
- * message for the notifier. Only the caller whose finish won does the rest, so a race ends
- * with one terminal status, one terminal event, one log line and one webhook.
+ * calls `complete()`, which does the same things in the same order: the conditional finish in
+ * the store (with the terminal event and the owed completion in the same atomic write), the log
+ * line, the metrics and the completion message for the notifier (src/generation/completion-outbox.ts).
+ * Only the caller whose finish won does the rest, so a race ends with one terminal status, one
+ * terminal event, one log line and one webhook.
+ *
+ * A finish whose outcome is unknown (the store failed, or its acknowledgement was lost in an
+ * outage while the write itself was applied) is tried again (`finishRetry`); a try that finds
+ * the record already finished with this very write (same status, same `finishedAt`) is this
+ * caller's own finish acknowledged late, and goes on as a success, not as a lost race.
  *
  * The moments before the outcome that a generation's webhook asked for (`webhook.events`:
  * queued, started, progress; src/generation/webhook-events.ts) are announced here too: `start()`
@@ -12,10 +18,12 @@
  */
 import { paramLogFields } from '../contract/generation-params.js';
 import type { Context, LogFields, Logger } from '../telemetry/index.js';
+import { CompletionOutbox } from './completion-outbox.js';
 import type { CompletionPublisher } from './completion-publisher.js';
 import type { GenerationRecord, PublicError, RecordPatch } from './generation-record.js';
-import type { GenerationStore } from './generation-store.js';
-import { moves, type ActiveStatus, type TerminalStatus } from './lifecycle.js';
+import type { GenerationStore, TransitionEffects } from './generation-store.js';
+import { moves, type ActiveStatus, type Move, type TerminalStatus } from './lifecycle.js';
+import { DEFAULT_STATE_WRITE_RETRY, retryStateWrite, type StateWriteRetryOptions } from './state-write-retry.js';
 import { PROGRESS_WEBHOOK_INTERVAL_MS, webhookWants, type InterimWebhookEvent } from './webhook-events.js';
 
 /** A moment before the outcome, as `announce()` takes it. */
@@ -40,6 +48,8 @@ export interface GenerationLifecycleOptions {
   logger: Logger;
   completions: CompletionPublisher;
   metrics?: GenerationOutcomeMetrics;
+  /** How a finish whose outcome is unknown is tried again (default DEFAULT_STATE_WRITE_RETRY); `CompleteInput.retry` overrides it per call. */
+  finishRetry?: Omit<StateWriteRetryOptions, 'onRetry' | 'signal'>;
 }
 
 export interface RunStart {
@@ -63,10 +73,23 @@ export interface CompleteInput {
   parent?: Context;
   /** Added to the terminal log line. */
   logFields?: LogFields;
+  /**
+   * How this call's store write is tried again, over the lifecycle's `finishRetry` (`onRetry`
+   * replaces the finish_write_retry line). `{ attempts: 1 }` when a client waits for the answer or
+   * a later pass tries again anyway: a failure throws at once. The terminal event and the owed
+   * completion are part of the write either way, so a write applied unacknowledged still gets its
+   * webhook (the outbox).
+   */
+  retry?: Partial<Omit<StateWriteRetryOptions, 'signal'>>;
 }
 
 export class GenerationLifecycle {
-  constructor(private readonly options: GenerationLifecycleOptions) {}
+  /** The completion messages owed by finished generations; the reconciler publishes what stays owed. */
+  readonly outbox: CompletionOutbox;
+
+  constructor(private readonly options: GenerationLifecycleOptions) {
+    this.outbox = new CompletionOutbox({ store: options.store, completions: options.completions, logger: options.logger });
+  }
 
   /**
    * Takes the generation for one delivery; null when another caller moved it first (a cancel,
@@ -111,9 +134,12 @@ export class GenerationLifecycle {
     return (await this.options.store.transition(id, moves.requeue(runStartedAt))) !== null;
   }
 
-  /** Ends the generation; false (and nothing else done) when another caller finished it first. */
+  /**
+   * Ends the generation; false (and nothing else done) when another caller finished it first.
+   * Throws when the store could not be written (after `finishRetry` / `retry`).
+   */
   async complete(input: CompleteInput): Promise<boolean> {
-    const { store, logger, metrics, completions } = this.options;
+    const { logger, metrics } = this.options;
     const { record, status, error, outputs, inference } = input;
     const finishedAt = Date.now();
     const queueMs = input.startedAt !== undefined ? Math.max(0, input.startedAt - record.createdAt) : undefined;
@@ -128,14 +154,21 @@ export class GenerationLifecycle {
       ...(error ? { error } : {}),
       ...(inference ? { modelVersion: inference.modelVersion } : {}),
     };
-    if (!(await store.transition(record.id, moves.finish(status, input.from), patch))) return false;
+    const effects: TransitionEffects = {
+      event: {
+        type: status,
+        data: {
+          status,
+          ...(outputs ? { output_locations: outputs } : {}),
+          ...(error ? { error } : {}),
+          timings: { queue_ms: queueMs ?? null, inference_ms: inferenceMs ?? null, total_ms: totalMs },
+        },
+      },
+      completionPending: true,
+    };
+    const finished = await this.finish(record.id, moves.finish(status, input.from), patch, effects, input.retry);
+    if (!finished) return false;
 
-    await store.appendEvent(record.id, status, {
-      status,
-      ...(outputs ? { output_locations: outputs } : {}),
-      ...(error ? { error } : {}),
-      timings: { queue_ms: queueMs ?? null, inference_ms: inferenceMs ?? null, total_ms: totalMs },
-    });
     const p = record.params;
     const fields = {
       status,
@@ -154,7 +187,36 @@ export class GenerationLifecycle {
     metrics?.finished(status, p.model, p.sampler, queueMs, inferenceMs);
     if (status === 'failed') logger.error('request_failed', { ...fields, 'error.type': error?.code, 'error.message': error?.message });
     else logger.info(status === 'succeeded' ? 'request_complete' : 'request_canceled', fields);
-    await completions.publish({ id: record.id, status, finishedAt }, input.parent);
+    await this.outbox.deliver({ id: record.id, status, finishedAt }, input.parent);
     return true;
+  }
+
+  /**
+   * The finish's store write, tried again while its outcome is unknown. After a failed try the
+   * write may have been applied all the same (only its acknowledgement lost): then the next try's
+   * compare-and-set finds the record finished, and a re-read tells whether by this very write
+   * (the status and the `finishedAt` it wrote) — a success — or by another caller — a lost race.
+   */
+  private async finish(id: string, move: Move, patch: RecordPatch, effects: TransitionEffects, retry: CompleteInput['retry']): Promise<GenerationRecord | null> {
+    const { store, logger } = this.options;
+    let unknownOutcome = false;
+    return retryStateWrite(
+      async () => {
+        try {
+          const written = await store.transition(id, move, patch, effects);
+          if (written || !unknownOutcome) return written;
+          const current = await store.get(id);
+          return current?.status === move.to && current.finishedAt === patch.finishedAt ? current : null;
+        } catch (err) {
+          unknownOutcome = true;
+          throw err;
+        }
+      },
+      {
+        ...(this.options.finishRetry ?? DEFAULT_STATE_WRITE_RETRY),
+        onRetry: (err, attempt, delayMs) => logger.warn('finish_write_retry', { status: move.to, attempt, retry_in_ms: delayMs, err: err as Error }),
+        ...retry,
+      },
+    );
   }
 }

@@ -35,6 +35,11 @@ export interface GenerationRecord {
   modelVersion?: string;
   error?: PublicError;
   cancelRequested: boolean;
+  /**
+   * When the notifier delivered the outcome's webhook (ms since epoch): a completion message
+   * that comes again (the outbox re-publishing one whose settlement was lost) sends nothing.
+   */
+  completionDeliveredAt?: number;
 }
 
 /** Fields a plain update may set: never the id, never the status (that only moves through `moves`). */

@@ -32,6 +32,22 @@ export interface ActiveListOptions {
   limit: number;
 }
 
+/**
+ * What a transition writes besides the record, in the same atomic step, and only when this call
+ * makes the move: a finish carries its terminal event and owes its completion message, so a
+ * finished generation without its event, or whose completion was never published, cannot be
+ * left behind by a crash or by an outage that swallowed the write's acknowledgement.
+ */
+export interface TransitionEffects {
+  /** Appended as the generation's next event (the terminal event of a finish). */
+  event?: { type: GenerationEventType; data: Record<string, unknown> };
+  /**
+   * The completion message is owed (the outbox, src/generation/completion-outbox.ts): it stays
+   * owed until `settleCompletion`, and the reconciler publishes what stays owed too long.
+   */
+  completionPending?: boolean;
+}
+
 export interface FinishedListOptions {
   /** ms since epoch */
   finishedBefore: number;
@@ -48,11 +64,18 @@ export interface GenerationStore {
   update(id: string, patch: RecordPatch): Promise<GenerationRecord | null>;
   /**
    * Compare-and-set, atomic across processes: only while the status is one of `move.from`
-   * (and `startedAt` is `move.runStartedAt`, when set), set `move.to` and `patch` together.
-   * Returns the record as written when this call made the move; null when the record is
+   * (and `startedAt` is `move.runStartedAt`, when set), set `move.to` and `patch` together,
+   * with `effects` (an event, the owed completion) in the same write. Returns the record as written when this call made the move; null when the record is
    * missing or another caller moved it first (that caller alone stores, emits and notifies).
    */
-  transition(id: string, move: Move, patch?: RecordPatch): Promise<GenerationRecord | null>;
+  transition(id: string, move: Move, patch?: RecordPatch, effects?: TransitionEffects): Promise<GenerationRecord | null>;
+  /** The owed completion was published: no longer owed. False when it was not owed (settled already, or no such record). */
+  settleCompletion(id: string): Promise<boolean>;
+  /**
+   * Finished generations whose completion is still owed, that finished before `finishedBefore`,
+   * oldest first, at most `limit`: what the outbox publishes again.
+   */
+  listPendingCompletions(options: FinishedListOptions): Promise<GenerationRecord[]>;
   appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent>;
   events(id: string, afterSeq?: number): Promise<GenerationEvent[]>;
   /**

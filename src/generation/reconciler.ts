@@ -11,18 +11,19 @@
  * nothing. Whether a job is live is the queue backend's answer (`QueueBackend.has`); where the
  * backend cannot tell (RabbitMQ), a generation is failed once `unknownMaxAgeMs` passed since
  * its last move.
+ *
+ * Each pass also publishes the completions still owed (src/generation/completion-outbox.ts) by
+ * generations that finished more than `graceMs` ago: the half of a finish that a crash or an
+ * outage cut off after the store write.
  */
-import { randomBytes } from 'node:crypto';
 import type { QueueBackend } from '../queue/index.js';
-import { ATTR, SpanKind, context, runWithRequestScope, trace, withSpan, type Context, type Logger } from '../telemetry/index.js';
+import { ATTR, SpanKind, context, runWithRequestScope, trace, withSpan, type Logger } from '../telemetry/index.js';
 import type { GenerationLifecycle } from './generation-lifecycle.js';
 import type { GenerationRecord } from './generation-record.js';
 import type { GenerationStore } from './generation-store.js';
+import { generationTrace } from './generation-trace.js';
 import { isTerminal } from './lifecycle.js';
 import { generationLostError } from './public-errors.js';
-
-/** W3C trace-flags `01`. */
-const SAMPLED = 1;
 
 export interface ReconcilerOptions {
   store: GenerationStore;
@@ -46,21 +47,13 @@ export interface ReconcilePass {
   suspected: number;
   /** Failed by this pass. */
   failed: number;
+  /** Owed completion messages this pass published again. */
+  republished: number;
 }
 
 /** The last time the generation moved: its start, else its creation. */
 function lastMoveAt(record: GenerationRecord): number {
   return record.startedAt ?? record.createdAt;
-}
-
-/**
- * The generation's trace, continued: the reconcile span and the completion message (so the
- * webhook's `notify.webhook`) join the generation's trace. Its first span's id is not stored,
- * so the parent is a remote context with a fresh span id.
- */
-function generationTrace(record: GenerationRecord, base: Context): Context {
-  if (!/^[0-9a-f]{32}$/.test(record.traceId) || /^0+$/.test(record.traceId)) return base;
-  return trace.setSpanContext(base, { traceId: record.traceId, spanId: randomBytes(8).toString('hex'), traceFlags: SAMPLED, isRemote: true });
 }
 
 export class Reconciler {
@@ -73,7 +66,7 @@ export class Reconciler {
   async runOnce(now: number = Date.now()): Promise<ReconcilePass> {
     const { store, graceMs, batchSize = 200 } = this.options;
     const records = await store.listActive({ createdBefore: now - graceMs, limit: batchSize });
-    const pass: ReconcilePass = { checked: records.length, suspected: 0, failed: 0 };
+    const pass: ReconcilePass = { checked: records.length, suspected: 0, failed: 0, republished: 0 };
     const seen = new Set<string>();
     for (const record of records) {
       seen.add(record.id);
@@ -82,6 +75,7 @@ export class Reconciler {
       if (verdict === 'stuck' && (await this.fail(record, now))) pass.failed++;
     }
     for (const id of this.suspects.keys()) if (!seen.has(id)) this.suspects.delete(id);
+    pass.republished = await this.options.lifecycle.outbox.redeliverOwed({ finishedBefore: now - graceMs, limit: batchSize }, now);
     return pass;
   }
 
@@ -121,6 +115,8 @@ export class Reconciler {
             from: [record.status as 'queued' | 'running'],
             startedAt: record.startedAt,
             parent: trace.setSpan(parent, span),
+            // The next pass tries again; a write applied unacknowledged keeps its event and owed completion.
+            retry: { attempts: 1 },
           });
           span.setAttribute(ATTR.GENERATION_STATUS, won ? 'failed' : record.status);
           return won;

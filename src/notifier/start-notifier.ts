@@ -84,8 +84,17 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
         } else if (!webhookWants(record.webhook, event.status)) {
           logger.debug('notification_skipped', { reason: 'outcome not subscribed', status: event.status, webhook_event: 'completed' });
           return;
+        } else if (record.completionDeliveredAt !== undefined) {
+          // A repeat of the completion (the outbox publishes one again when its settlement was lost).
+          logger.debug('notification_skipped', { reason: 'outcome already delivered', status: event.status, webhook_event: 'completed' });
+          return;
         }
-        await deliverWebhook(record, event, parent, signal, delivery);
+        const delivered = await deliverWebhook(record, event, parent, signal, delivery);
+        if (delivered && !isInterimWebhookEvent(event)) {
+          // Best effort: when this write is lost, a repeat sends the webhook again with the same
+          // `webhook-id`, by which the receiver can tell it is the same one.
+          await store.update(event.id, { completionDeliveredAt: Date.now() }).catch(() => undefined);
+        }
       });
     },
     {

@@ -22,6 +22,7 @@ export async function createQueueBackend(config: Config, options: CreateQueueBac
       return new SqliteQueueBackend({
         file: options.sqliteFile ?? path.join(config.DIFFSCOPE_DATA_DIR, 'queue.sqlite'),
         leaseMs: options.leaseMs ?? config.DIFFSCOPE_QUEUE_LEASE_MS,
+        lockWaitMs: config.DIFFSCOPE_SQLITE_LOCK_WAIT_MS,
       });
     case 'redis': {
       const { RedisQueueBackend } = await import('./redis-queue.js');

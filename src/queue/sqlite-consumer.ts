@@ -47,11 +47,9 @@ export class SqliteConsumer extends ConsumerCore {
     if (this.polling.wakeOnWrite) this.unwatch = onFileWrite(this.db.file, () => this.wake());
     const renewEvery = Math.max(50, Math.floor(this.leaseMs / 3));
     this.heartbeat = setInterval(() => {
-      try {
-        if (this.inFlight > 0) this.db.renew(this.owner, Date.now() + this.leaseMs);
-      } catch {
-        // SQLITE_BUSY past busy_timeout: the next beat renews, well before the lease ends.
-      }
+      if (this.inFlight === 0) return;
+      // Locked past lockWaitMs: the next beat renews, well before the lease ends.
+      this.db.locked(() => this.db.renew(this.owner, Date.now() + this.leaseMs)).catch(() => undefined);
     }, renewEvery);
     this.heartbeat.unref();
     this.schedule(0);
@@ -92,7 +90,7 @@ export class SqliteConsumer extends ConsumerCore {
     try {
       rows = this.db.claim(this.queue, this.owner, free, Date.now(), this.leaseMs);
     } catch {
-      // SQLITE_BUSY beyond busy_timeout: another process holds the write lock; try again soon.
+      // SQLITE_BUSY past the short busy_timeout: another process holds the write lock; the next poll tries again.
     }
     for (const row of rows) void this.deliver(this.deliveryOf(row));
     if (rows.length > 0) this.pollDelayMs = this.polling.minPollMs;
@@ -100,11 +98,14 @@ export class SqliteConsumer extends ConsumerCore {
     if (this.inFlight < this.options.concurrency) this.schedule(rows.length > 0 ? 0 : this.pollDelayMs);
   }
 
-  /** Every write is conditional on our lease (`lease_owner`): a lease lost meanwhile changes nothing. */
+  /**
+   * Every write is conditional on our lease (`lease_owner`): a lease lost meanwhile changes
+   * nothing. Each waits for a lock another process holds off the event loop (`locked`).
+   */
   private deliveryOf(row: MessageRow): Delivery {
     const { seq } = row;
-    const write = <T>(change: () => T): T => {
-      const result = change();
+    const write = async <T>(change: () => T): Promise<T> => {
+      const result = await this.db.locked(change);
       notifyLocalWrite(this.db.file); // wakes local consumers waiting for a free message
       return result;
     };
@@ -114,10 +115,10 @@ export class SqliteConsumer extends ConsumerCore {
       lastError: row.last_error,
       decode: () => ({ payload: JSON.parse(row.payload) as unknown, headers: parseHeaders(row.headers) }),
       settlement: {
-        ack: () => void write(() => this.db.ack(seq, this.owner)),
-        retry: (delayMs, reason) => void write(() => this.db.retry(seq, this.owner, Date.now() + delayMs, reason)),
+        ack: async () => void (await write(() => this.db.ack(seq, this.owner))),
+        retry: async (delayMs, reason) => void (await write(() => this.db.retry(seq, this.owner, Date.now() + delayMs, reason))),
         deadLetter: (reason, payload) => write(() => this.db.deadLetter(seq, this.owner, reason, Date.now(), payload)),
-        handBack: () => void write(() => this.db.release(seq, this.owner, Date.now())),
+        handBack: async () => void (await write(() => this.db.release(seq, this.owner, Date.now()))),
         // No `abandon`: after a failed write (file locked too long) the lease expires and the
         // message is delivered again, which at-least-once allows.
       },

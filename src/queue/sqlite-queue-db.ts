@@ -3,10 +3,18 @@
  * on the machine. A message row is "leased" by writing the lease owner and pushing
  * `available_at` to the lease deadline, so a single index answers "what can be taken now":
  * waiting messages, retries whose backoff elapsed, and leases whose consumer stopped renewing.
+ *
+ * A lock held by another process (a backup tool, an operator's `sqlite3` shell, a stuck writer)
+ * never freezes the event loop for long: each statement waits synchronously only a few
+ * milliseconds (`busy_timeout`), and `locked()` waits the rest between event-loop turns, then
+ * fails with DSC_ERR_QUEUE_UNAVAILABLE (503, retryable) — as the state store does
+ * (src/sqlite/lock-wait.ts).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { DiffscopeError } from '../errors/index.js';
+import { SHORT_BUSY_TIMEOUT_MS, whileLocked } from '../sqlite/lock-wait.js';
 
 export interface MessageRow {
   seq: number;
@@ -53,7 +61,10 @@ CREATE INDEX IF NOT EXISTS queue_dead_letters_queue ON queue_dead_letters (queue
 `;
 
 export interface SqliteQueueDbOptions {
-  busyTimeoutMs: number;
+  /** How long one statement may block the event loop waiting for a lock (SQLite busy_timeout); default 10. */
+  busyTimeoutMs?: number;
+  /** How long `locked()` keeps retrying a locked database, without blocking, before DSC_ERR_QUEUE_UNAVAILABLE; default 2000. */
+  lockWaitMs?: number;
 }
 
 /**
@@ -74,22 +85,25 @@ export class SqliteQueueDb {
   private readonly db: Database.Database;
   private readonly stmts;
   private readonly busyTimeoutMs: number;
+  private readonly lockWaitMs: number;
   private scrubTimer: NodeJS.Timeout | null = null;
   private scrubRetryMs = SCRUB_DELAY_MS;
   private closed = false;
 
-  constructor(file: string, options: SqliteQueueDbOptions) {
+  constructor(file: string, options: SqliteQueueDbOptions = {}) {
     this.file = path.resolve(file);
     mkdirSync(path.dirname(this.file), { recursive: true });
-    this.db = new Database(this.file, { timeout: options.busyTimeoutMs });
+    this.busyTimeoutMs = options.busyTimeoutMs ?? SHORT_BUSY_TIMEOUT_MS;
+    this.lockWaitMs = options.lockWaitMs ?? 2_000;
+    // Opening and creating the tables happen once at start, before any request: they may wait the long way.
+    this.db = new Database(this.file, { timeout: Math.max(this.busyTimeoutMs, this.lockWaitMs) });
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode keeps commits durable against process crashes (the case that
     // matters for redelivery); only an OS crash can lose the last transactions.
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
     this.db.pragma('secure_delete = ON');
-    this.busyTimeoutMs = options.busyTimeoutMs;
     this.db.exec(SCHEMA);
+    this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     const db = this.db;
     this.stmts = {
       insert: db.prepare(
@@ -129,6 +143,17 @@ export class SqliteQueueDb {
       deleteMessages: db.prepare(`DELETE FROM queue_messages WHERE queue = ?`),
       deleteDead: db.prepare(`DELETE FROM queue_dead_letters WHERE queue = ?`),
     };
+  }
+
+  /**
+   * Runs `fn` (synchronous: one of the calls below); while another process holds the lock, tries
+   * again between event-loop turns until `lockWaitMs`, then throws DSC_ERR_QUEUE_UNAVAILABLE.
+   */
+  locked<T>(fn: () => T): Promise<T> {
+    return whileLocked(fn, {
+      lockWaitMs: this.lockWaitMs,
+      busyError: (cause) => new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', `the queue database is locked by another process (waited ${this.lockWaitMs} ms)`, { cause }),
+    });
   }
 
   /** Returns false when a message with this id is already queued (publish is idempotent). */

@@ -3,7 +3,8 @@
  * machine. Leases with a visibility timeout renewed by a heartbeat give redelivery after a
  * `kill -9`; retries wait in the same table (`available_at`) with exponential backoff; after
  * `maxAttempts` deliveries a message moves to `queue_dead_letters`. The consumer side is in
- * src/queue/sqlite-consumer.ts.
+ * src/queue/sqlite-consumer.ts. Every call waits for a lock held by another process off the
+ * event loop, then fails with DSC_ERR_QUEUE_UNAVAILABLE (src/queue/sqlite-queue-db.ts).
  */
 import { DEFAULT_LEASE_MS } from './consumer-core.js';
 import { notifyLocalWrite } from './file-write-signal.js';
@@ -16,7 +17,10 @@ export interface SqliteQueueOptions extends Partial<SqlitePolling> {
   file: string;
   /** Default visibility timeout when the consumer gives none. */
   leaseMs?: number;
+  /** How long one statement may block the event loop waiting for a lock (default 10 ms). */
   busyTimeoutMs?: number;
+  /** How long a call waits, between event-loop turns, for a lock another process holds (default 2000 ms). */
+  lockWaitMs?: number;
 }
 
 export class SqliteQueueBackend implements QueueBackend {
@@ -33,13 +37,13 @@ export class SqliteQueueBackend implements QueueBackend {
       maxPollMs: options.maxPollMs ?? (options.wakeOnWrite === false ? 20 : 200),
       wakeOnWrite: options.wakeOnWrite ?? true,
     };
-    this.db = new SqliteQueueDb(options.file, { busyTimeoutMs: options.busyTimeoutMs ?? 5_000 });
+    this.db = new SqliteQueueDb(options.file, { busyTimeoutMs: options.busyTimeoutMs, lockWaitMs: options.lockWaitMs });
   }
 
   async producer(queue: string): Promise<QueueProducer> {
     return {
       publish: async (id: string, payload: unknown, headers: MessageHeaders) => {
-        this.db.insert(queue, id, JSON.stringify(payload), JSON.stringify(headers), Date.now());
+        await this.db.locked(() => this.db.insert(queue, id, JSON.stringify(payload), JSON.stringify(headers), Date.now()));
         notifyLocalWrite(this.db.file);
       },
     };
@@ -54,15 +58,15 @@ export class SqliteQueueBackend implements QueueBackend {
   }
 
   async depth(queue: string): Promise<number> {
-    return this.db.depth(queue, Date.now());
+    return this.db.locked(() => this.db.depth(queue, Date.now()));
   }
 
   async has(queue: string, id: string): Promise<boolean> {
-    return this.db.has(queue, id);
+    return this.db.locked(() => this.db.has(queue, id));
   }
 
   async deadLetters(queue: string): Promise<DeadLetter[]> {
-    return this.db.deadLetters(queue).map((row) => ({
+    return (await this.db.locked(() => this.db.deadLetters(queue))).map((row) => ({
       id: row.id,
       payload: JSON.parse(row.payload) as unknown,
       headers: parseHeaders(row.headers),
@@ -73,7 +77,7 @@ export class SqliteQueueBackend implements QueueBackend {
   }
 
   async deleteQueue(queue: string): Promise<void> {
-    this.db.deleteQueue(queue);
+    await this.db.locked(() => this.db.deleteQueue(queue));
   }
 
   async close(): Promise<void> {

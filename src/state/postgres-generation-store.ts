@@ -2,7 +2,9 @@
  * Generation state in PostgreSQL, for api-servers and workers on several machines. Tables
  * are created on start. Patches are one `UPDATE ... SET record = record || $patch` each
  * (atomic); a transition adds `WHERE status = ANY($from)`, which PostgreSQL re-checks after
- * waiting for a concurrent writer's row lock, so exactly one concurrent caller wins.
+ * waiting for a concurrent writer's row lock, so exactly one concurrent caller wins. A
+ * transition with an event (`TransitionEffects`) is one statement too: the event is inserted,
+ * and the owed completion marked, only when the update matched.
  * Fan-out: `pg_notify` in the same statement as the event insert, one LISTEN connection
  * per store instance. Admission counts and inserts in one transaction under an advisory lock
  * that every admitting replica takes, so no two can both take the last slot.
@@ -25,6 +27,7 @@ import type {
   QueueSnapshot,
   QueueSnapshotOptions,
   RecordPatch,
+  TransitionEffects,
 } from '../generation/index.js';
 import type { ActiveListOptions, FinishedListOptions } from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
@@ -51,6 +54,16 @@ interface EventRow {
 }
 
 const toEvent = (row: EventRow): GenerationEvent => ({ seq: Number(row.seq), type: row.type, data: row.data, at: Number(row.at) });
+
+/**
+ * The NOTIFY of an event row (`seq`, `type`, `data`, `at` in scope) of generation `$id`, whose
+ * JSON text is `$data`: the event itself, or only its id and seq when too big for a payload.
+ */
+function notifySql(channel: string, id: string, data: string, maxBytes: string): string {
+  return `pg_notify(${channel}, CASE WHEN octet_length(${data}::text) <= ${maxBytes}
+    THEN json_build_object('id', ${id}::text, 'seq', seq, 'type', type, 'data', data, 'at', at)::text
+    ELSE json_build_object('id', ${id}::text, 'seq', seq)::text END)`;
+}
 
 export class PostgresGenerationStore implements GenerationStore {
   readonly kind = 'postgres' as const;
@@ -105,6 +118,8 @@ export class PostgresGenerationStore implements GenerationStore {
         event_seq integer NOT NULL DEFAULT 0,
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
+      // The outbox (added after the table first shipped): the completion message is still owed.
+      await client.query(`ALTER TABLE ${generations} ADD COLUMN IF NOT EXISTS completion_pending boolean NOT NULL DEFAULT false`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${events} (
         id text NOT NULL REFERENCES ${generations} (id) ON DELETE CASCADE,
         seq integer NOT NULL,
@@ -121,6 +136,9 @@ export class PostgresGenerationStore implements GenerationStore {
       // What the retention sweep removes: finished generations by finish time (listFinished).
       await client.query(`CREATE INDEX IF NOT EXISTS ${generations}_finished ON ${generations} (((record ->> 'finishedAt')::numeric))
         WHERE status IN ('succeeded', 'failed', 'canceled')`);
+      // What the outbox publishes again: owed completions by finish time (listPendingCompletions).
+      await client.query(`CREATE INDEX IF NOT EXISTS ${generations}_completion_pending ON ${generations} (((record ->> 'finishedAt')::numeric))
+        WHERE completion_pending`);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -193,15 +211,45 @@ export class PostgresGenerationStore implements GenerationStore {
     return result.rows[0]?.record ?? null;
   }
 
-  async transition(id: string, move: Move, patch: RecordPatch = {}): Promise<GenerationRecord | null> {
-    const result = await this.pool.query<{ record: GenerationRecord }>(
-      `UPDATE ${this.t.generations} SET record = record || $2::jsonb, status = $3, updated_at = now()
+  async transition(id: string, move: Move, patch: RecordPatch = {}, effects: TransitionEffects = {}): Promise<GenerationRecord | null> {
+    const { generations, events, channel } = this.t;
+    const params: unknown[] = [id, JSON.stringify({ ...cleanPatch(patch), status: move.to }), move.to, move.from, move.runStartedAt ?? null, effects.completionPending === true];
+    const update = `UPDATE ${generations} SET record = record || $2::jsonb, status = $3, updated_at = now(),
+         completion_pending = completion_pending OR $6::boolean${effects.event ? ', event_seq = event_seq + 1' : ''}
        WHERE id = $1 AND status = ANY($4::text[])
          AND ($5::numeric IS NULL OR (record ->> 'startedAt')::numeric = $5::numeric)
-       RETURNING record`,
-      [id, JSON.stringify({ ...cleanPatch(patch), status: move.to }), move.to, move.from, move.runStartedAt ?? null],
+       RETURNING record, event_seq`;
+    if (!effects.event) {
+      const result = await this.pool.query<{ record: GenerationRecord }>(update, params);
+      return result.rows[0]?.record ?? null;
+    }
+    // One statement: the event row exists exactly when the update matched (the sequence number is
+    // bumped by that same update), and the notification goes out at commit with it.
+    const body = JSON.stringify(effects.event.data);
+    const result = await this.pool.query<{ record: GenerationRecord }>(
+      `WITH moved AS (${update}), inserted AS (
+         INSERT INTO ${events} (id, seq, type, data, at)
+         SELECT $1, event_seq, $7, $8::text::jsonb, $9 FROM moved RETURNING seq, type, data, at
+       )
+       SELECT moved.record, ${notifySql('$10', '$1', '$8', '$11')} FROM moved, inserted`,
+      [...params, effects.event.type, body, Date.now(), channel, MAX_NOTIFY_BYTES],
     );
     return result.rows[0]?.record ?? null;
+  }
+
+  async settleCompletion(id: string): Promise<boolean> {
+    const result = await this.pool.query(`UPDATE ${this.t.generations} SET completion_pending = false WHERE id = $1 AND completion_pending`, [id]);
+    return result.rowCount === 1;
+  }
+
+  async listPendingCompletions(options: FinishedListOptions): Promise<GenerationRecord[]> {
+    // Served by the partial index <prefix>generations_completion_pending (same expression, same WHERE).
+    const result = await this.pool.query<{ record: GenerationRecord }>(
+      `SELECT record FROM ${this.t.generations} WHERE completion_pending AND (record ->> 'finishedAt')::numeric < $1
+       ORDER BY (record ->> 'finishedAt')::numeric LIMIT $2`,
+      [options.finishedBefore, options.limit],
+    );
+    return result.rows.map((row) => row.record);
   }
 
   async appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent> {
@@ -216,9 +264,7 @@ export class PostgresGenerationStore implements GenerationStore {
          INSERT INTO ${this.t.events} (id, seq, type, data, at)
          SELECT $1, event_seq, $2, $3::text::jsonb, $4 FROM bumped RETURNING seq, type, data, at
        )
-       SELECT inserted.*, pg_notify($5, CASE WHEN octet_length($3::text) <= $6
-           THEN json_build_object('id', $1::text, 'seq', seq, 'type', type, 'data', data, 'at', at)::text
-           ELSE json_build_object('id', $1::text, 'seq', seq)::text END)
+       SELECT inserted.*, ${notifySql('$5', '$1', '$3', '$6')}
        FROM inserted`,
       [id, type, body, at, this.t.channel, MAX_NOTIFY_BYTES],
     );

@@ -12,6 +12,9 @@
  * keys of several slots: one Redis server, or a Cluster only with the admission keys and the
  * generation keys in one slot.)
  *
+ * A transition's event and owed completion (`TransitionEffects`) are written by the transition
+ * script itself; owed completions are a sorted set by finish time (`completion-pending`).
+ *
  * Retention: a finished generation's keys expire after `retentionMs`, and its id goes into a
  * sorted set by finish time (`finished`), which the retention sweep (src/generation/retention.ts)
  * reads to remove the images too, even of a record that has already expired.
@@ -22,7 +25,7 @@
  */
 import { Redis } from 'ioredis';
 import { EventHub } from './event-hub.js';
-import { byQueueOrder, isTerminal, type Admission, type AdmissionQuota, type QuotaScope, type FinishedRun, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore, type Move, type QueueSnapshot, type QueueSnapshotOptions, type RecordPatch } from '../generation/index.js';
+import { byQueueOrder, isTerminal, type Admission, type AdmissionQuota, type QuotaScope, type FinishedRun, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore, type Move, type QueueSnapshot, type QueueSnapshotOptions, type RecordPatch, type TransitionEffects } from '../generation/index.js';
 import type { ActiveListOptions, FinishedListOptions } from '../generation/index.js';
 import { cleanPatch, definedFields, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
@@ -73,12 +76,13 @@ const SCRIPTS = {
           if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
           return redis.call('HGETALL', KEYS[1])`,
   },
-  // KEYS: record, events, finished set. ARGV: n, the n allowed statuses, the run's startedAt
-  // ('' = any run), the retention in ms (> 0 only when the move ends the generation), the raw
-  // new status, the admission key prefix, the id, then field/value pairs. Values are compared
-  // as stored: JSON-encoded.
+  // KEYS: record, events, finished set, completion-pending set. ARGV: n, the n allowed statuses,
+  // the run's startedAt ('' = any run), the retention in ms (> 0 only when the move ends the
+  // generation), the raw new status, the admission key prefix, the id, the event's type ('' =
+  // no event), its data (JSON), its time, its channel, '1' when the completion is owed, then
+  // field/value pairs. Values are compared as stored: JSON-encoded.
   dscTransition: {
-    numberOfKeys: 3,
+    numberOfKeys: 4,
     lua: `local s = redis.call('HGET', KEYS[1], 'status')
           if not s then return false end
           local n = tonumber(ARGV[1])
@@ -87,7 +91,22 @@ const SCRIPTS = {
           if not allowed then return false end
           local run = ARGV[n + 2]
           if run ~= '' and redis.call('HGET', KEYS[1], 'startedAt') ~= run then return false end
-          redis.call('HSET', KEYS[1], unpack(ARGV, n + 7))
+          local etype = ARGV[n + 7]
+          local e = nil
+          if etype ~= '' then
+            -- The event first: a script stopped by an error keeps what it wrote before, so
+            -- nothing of the move may come before the write that can fail (a wrong-typed key).
+            local seq = tonumber(redis.call('HGET', KEYS[1], '${SEQ_FIELD}') or '0') + 1
+            e = '{"seq":' .. seq .. ',"type":' .. cjson.encode(etype) .. ',"data":' .. ARGV[n + 8] .. ',"at":' .. ARGV[n + 9] .. '}'
+            redis.call('RPUSH', KEYS[2], e)
+            redis.call('HSET', KEYS[1], '${SEQ_FIELD}', seq)
+          end
+          redis.call('HSET', KEYS[1], unpack(ARGV, n + 12))
+          if e then redis.call('PUBLISH', ARGV[n + 10], e) end
+          if ARGV[n + 11] == '1' then
+            local finishedAt = redis.call('HGET', KEYS[1], 'finishedAt')
+            redis.call('ZADD', KEYS[4], finishedAt and tonumber(finishedAt) or 0, ARGV[n + 6])
+          end
           local ttl = tonumber(ARGV[n + 3])
           if ttl > 0 then
             redis.call('PEXPIRE', KEYS[1], ttl)
@@ -138,7 +157,7 @@ const SCRIPTS = {
 interface ScriptedRedis extends Redis {
   dscCreate(key: string, queued: string, clientQueued: string, clientActive: string, ...args: string[]): Promise<[number, string?, number?]>;
   dscUpdate(key: string, ...fieldValues: string[]): Promise<string[] | null>;
-  dscTransition(key: string, eventsKey: string, finishedKey: string, ...args: string[]): Promise<string[] | null>;
+  dscTransition(key: string, eventsKey: string, finishedKey: string, pendingKey: string, ...args: string[]): Promise<string[] | null>;
   dscRemove(key: string, eventsKey: string, finishedKey: string, id: string): Promise<number>;
   dscAppend(key: string, listKey: string, type: string, data: string, at: string, channel: string): Promise<number>;
 }
@@ -247,11 +266,13 @@ export class RedisGenerationStore implements GenerationStore {
     return flat ? decodeHash(flat) : null;
   }
 
-  async transition(id: string, move: Move, patch: RecordPatch = {}): Promise<GenerationRecord | null> {
+  async transition(id: string, move: Move, patch: RecordPatch = {}, effects: TransitionEffects = {}): Promise<GenerationRecord | null> {
+    const { event } = effects;
     const flat = await this.redis.dscTransition(
       this.key(id),
       this.eventsKey(id),
       this.finishedKey,
+      this.pendingKey,
       String(move.from.length),
       ...move.from.map((status) => JSON.stringify(status)),
       move.runStartedAt !== undefined ? JSON.stringify(move.runStartedAt) : '',
@@ -259,6 +280,11 @@ export class RedisGenerationStore implements GenerationStore {
       move.to,
       this.quotaPrefix,
       id,
+      event?.type ?? '',
+      event ? JSON.stringify(event.data) : '',
+      String(Date.now()),
+      this.channel(id),
+      effects.completionPending ? '1' : '',
       ...fieldValues({ ...cleanPatch(patch), status: move.to }),
     );
     if (!flat) return null;
@@ -274,6 +300,27 @@ export class RedisGenerationStore implements GenerationStore {
         .catch(() => undefined);
     }
     return record;
+  }
+
+  /** Ids of finished generations whose completion is owed, by finish time (ms). */
+  private get pendingKey(): string {
+    return `${this.prefix}completion-pending`;
+  }
+
+  async settleCompletion(id: string): Promise<boolean> {
+    return (await this.redis.zrem(this.pendingKey, id)) === 1;
+  }
+
+  async listPendingCompletions(options: FinishedListOptions): Promise<GenerationRecord[]> {
+    const ids = await this.redis.zrangebyscore(this.pendingKey, '-inf', `(${options.finishedBefore}`, 'LIMIT', 0, options.limit);
+    const records: GenerationRecord[] = [];
+    for (const id of ids) {
+      const record = await this.get(id);
+      // Expired (retention) or removed meanwhile: nothing left to announce.
+      if (record) records.push(record);
+      else await this.redis.zrem(this.pendingKey, id);
+    }
+    return records;
   }
 
   /** Finished generations' ids by finish time (ms): what listFinished reads. */

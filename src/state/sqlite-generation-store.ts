@@ -4,6 +4,8 @@
  * across processes; a transition's write is a compare-and-set (`UPDATE ... WHERE status IN
  * (...)`) whose changed-row count says who won. Admission counts and inserts in one such
  * transaction. Fan-out polls the events table by its global rowid at a short interval.
+ * A transition's event and owed completion (`TransitionEffects`) are written in the
+ * transaction of its compare-and-set.
  *
  * A lock held by another process never blocks the event loop for long: better-sqlite3 waits
  * for a lock synchronously (`busy_timeout`), so that wait is kept to a few milliseconds, and
@@ -13,8 +15,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DiffscopeError } from '../errors/index.js';
+import { SHORT_BUSY_TIMEOUT_MS, whileLocked } from '../sqlite/lock-wait.js';
 import { judgeAdmission } from './admission.js';
 import { EventHub } from './event-hub.js';
 import type {
@@ -28,6 +30,7 @@ import type {
   QueueSnapshot,
   QueueSnapshotOptions,
   RecordPatch,
+  TransitionEffects,
 } from '../generation/index.js';
 import type { ActiveListOptions, FinishedListOptions } from '../generation/index.js';
 import { cleanPatch, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
@@ -40,11 +43,6 @@ export interface SqliteGenerationStoreOptions {
   busyTimeoutMs?: number;
   /** How long a call keeps retrying a locked database, without blocking, before DSC_ERR_STATE_BUSY; default 2000. */
   lockWaitMs?: number;
-}
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 interface EventRow {
@@ -62,7 +60,8 @@ CREATE TABLE IF NOT EXISTS generations (
   status TEXT NOT NULL,
   record TEXT NOT NULL,
   event_seq INTEGER NOT NULL DEFAULT 0,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  completion_pending INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS generation_events (
   gid INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -81,6 +80,13 @@ CREATE INDEX IF NOT EXISTS generations_succeeded ON generations (updated_at) WHE
 -- What the retention sweep removes: finished generations by finish time (listFinished).
 CREATE INDEX IF NOT EXISTS generations_finished ON generations (json_extract(record, '$.finishedAt'))
   WHERE status IN ('succeeded', 'failed', 'canceled');
+`;
+
+/** Added after the table first shipped: files made before it get the column here (see migrate()). */
+const COMPLETION_PENDING_INDEX = `
+-- The outbox: finished generations whose completion message is still owed (listPendingCompletions).
+CREATE INDEX IF NOT EXISTS generations_completion_pending ON generations (json_extract(record, '$.finishedAt'))
+  WHERE completion_pending = 1;
 `;
 
 const toEvent = (row: EventRow): GenerationEvent => ({
@@ -103,13 +109,13 @@ export class SqliteGenerationStore implements GenerationStore {
   constructor(options: SqliteGenerationStoreOptions) {
     const file = path.resolve(options.file);
     mkdirSync(path.dirname(file), { recursive: true });
-    const busyTimeoutMs = options.busyTimeoutMs ?? 10;
+    const busyTimeoutMs = options.busyTimeoutMs ?? SHORT_BUSY_TIMEOUT_MS;
     this.lockWaitMs = options.lockWaitMs ?? 2_000;
     // Opening and migrating happen once at start, before any request: they may wait the long way.
     this.db = new Database(file, { timeout: Math.max(busyTimeoutMs, this.lockWaitMs) });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
+    this.migrate();
     this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     this.pollMs = options.pollMs ?? 25;
     const db = this.db;
@@ -130,6 +136,13 @@ export class SqliteGenerationStore implements GenerationStore {
            AND (@runStartedAt IS NULL OR json_extract(record, '$.startedAt') = @runStartedAt)`,
       ),
       bumpSeq: db.prepare(`UPDATE generations SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`),
+      owe: db.prepare(`UPDATE generations SET completion_pending = 1 WHERE id = ?`),
+      settle: db.prepare(`UPDATE generations SET completion_pending = 0 WHERE id = ? AND completion_pending = 1`),
+      // Served by the partial index generations_completion_pending (same expression, same WHERE).
+      pendingBefore: db.prepare(
+        `SELECT record FROM generations WHERE completion_pending = 1 AND json_extract(record, '$.finishedAt') < ?
+         ORDER BY json_extract(record, '$.finishedAt') LIMIT ?`,
+      ),
       latestSeq: db.prepare(`SELECT event_seq FROM generations WHERE id = ?`),
       insertEvent: db.prepare(`INSERT INTO generation_events (id, seq, type, data, at) VALUES (@id, @seq, @type, @data, @at)`),
       events: db.prepare(`SELECT gid, id, seq, type, data, at FROM generation_events WHERE id = ? AND seq > ? ORDER BY seq`),
@@ -161,22 +174,33 @@ export class SqliteGenerationStore implements GenerationStore {
   }
 
   /**
-   * Run `fn` (synchronous, one statement or one transaction); while another process holds the
-   * lock, try again after a short pause that lets the event loop run, until `lockWaitMs`.
+   * The tables, and the column files made by earlier versions lack: added in an IMMEDIATE
+   * transaction that looks again, so two processes starting at once do not both add it. A file
+   * that has everything is only read (no write lock: a process can start while another holds it).
    */
-  private async locked<T>(fn: () => T): Promise<T> {
-    const deadline = Date.now() + this.lockWaitMs;
-    for (let pauseMs = 2; ; pauseMs = Math.min(pauseMs * 2, 50)) {
-      try {
-        return fn();
-      } catch (err) {
-        if (!isBusy(err)) throw err;
-        if (Date.now() + pauseMs > deadline) {
-          throw new DiffscopeError('DSC_ERR_STATE_BUSY', `the state database is locked by another process (waited ${this.lockWaitMs} ms)`, { cause: err });
-        }
-      }
-      await sleep(pauseMs);
+  private migrate(): void {
+    this.db.exec(SCHEMA);
+    const hasColumn = () =>
+      (this.db.prepare(`SELECT name FROM pragma_table_info('generations')`).all() as Array<{ name: string }>).some((c) => c.name === 'completion_pending');
+    if (!hasColumn()) {
+      this.db
+        .transaction(() => {
+          if (!hasColumn()) this.db.exec(`ALTER TABLE generations ADD COLUMN completion_pending INTEGER NOT NULL DEFAULT 0`);
+        })
+        .immediate();
     }
+    this.db.exec(COMPLETION_PENDING_INDEX);
+  }
+
+  /**
+   * Run `fn` (synchronous, one statement or one transaction); while another process holds the
+   * lock, try again between event-loop turns until `lockWaitMs` (src/sqlite/lock-wait.ts).
+   */
+  private locked<T>(fn: () => T): Promise<T> {
+    return whileLocked(fn, {
+      lockWaitMs: this.lockWaitMs,
+      busyError: (cause) => new DiffscopeError('DSC_ERR_STATE_BUSY', `the state database is locked by another process (waited ${this.lockWaitMs} ms)`, { cause }),
+    });
   }
 
   private insert(record: GenerationRecord): void {
@@ -229,8 +253,8 @@ export class SqliteGenerationStore implements GenerationStore {
     });
   }
 
-  async transition(id: string, move: Move, patch: RecordPatch = {}): Promise<GenerationRecord | null> {
-    return this.modify(id, (current) => {
+  async transition(id: string, move: Move, patch: RecordPatch = {}, effects: TransitionEffects = {}): Promise<GenerationRecord | null> {
+    const moved = await this.modify(id, (current) => {
       const next: GenerationRecord = { ...current, ...cleanPatch(patch), status: move.to };
       const written = this.stmts.compareAndSet.run({
         id,
@@ -240,22 +264,37 @@ export class SqliteGenerationStore implements GenerationStore {
         runStartedAt: move.runStartedAt ?? null,
         now: Date.now(),
       });
-      return written.changes === 1 ? next : null;
+      if (written.changes !== 1) return null;
+      // Same transaction: the move, its event and its owed completion commit together or not at all.
+      if (effects.completionPending) this.stmts.owe.run(id);
+      const event = effects.event ? this.insertEvent(id, effects.event.type, effects.event.data) : undefined;
+      return { record: next, event };
     });
+    if (moved?.event) this.hub.dispatch(id, moved.event);
+    return moved?.record ?? null;
+  }
+
+  async settleCompletion(id: string): Promise<boolean> {
+    return this.locked(() => this.stmts.settle.run(id).changes === 1);
+  }
+
+  async listPendingCompletions(options: FinishedListOptions): Promise<GenerationRecord[]> {
+    return this.locked(() =>
+      (this.stmts.pendingBefore.all(options.finishedBefore, options.limit) as Array<{ record: string }>).map((row) => JSON.parse(row.record) as GenerationRecord),
+    );
+  }
+
+  /** The next event of a generation; inside a transaction. */
+  private insertEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): GenerationEvent {
+    const bumped = this.stmts.bumpSeq.get(id) as { event_seq: number } | undefined;
+    if (!bumped) throw new MissingGenerationError(id);
+    const event: GenerationEvent = { seq: bumped.event_seq, type, data, at: Date.now() };
+    this.stmts.insertEvent.run({ id, seq: event.seq, type, data: JSON.stringify(data), at: event.at });
+    return event;
   }
 
   async appendEvent(id: string, type: GenerationEventType, data: Record<string, unknown>): Promise<GenerationEvent> {
-    const event = await this.locked(() =>
-      this.db
-        .transaction(() => {
-          const bumped = this.stmts.bumpSeq.get(id) as { event_seq: number } | undefined;
-          if (!bumped) throw new MissingGenerationError(id);
-          const e: GenerationEvent = { seq: bumped.event_seq, type, data, at: Date.now() };
-          this.stmts.insertEvent.run({ id, seq: e.seq, type, data: JSON.stringify(data), at: e.at });
-          return e;
-        })
-        .immediate(),
-    );
+    const event = await this.locked(() => this.db.transaction(() => this.insertEvent(id, type, data)).immediate());
     this.hub.dispatch(id, event); // local subscribers need not wait for the poll
     return event;
   }

@@ -268,29 +268,25 @@ export class GenerationProcessor {
 
   /**
    * Called by the queue when a job exhausted its attempts (or kept killing its workers). The
-   * message is gone from the queue already, so the failed status must reach the store: the
-   * write is retried with backoff, and past that the reconciler fails the generation.
+   * message is gone from the queue already, so the failed status must reach the store: the read
+   * and the finish are retried with backoff (the finish by the lifecycle, which also recognises
+   * its own write acknowledged late), and past that the reconciler fails the generation.
    */
   async deadLetter(message: DeliveredMessage, error: Error): Promise<void> {
     const { context: parent } = extractMessageHeaders(message.headers);
     const { logger } = this.o;
-    let logged = false;
-    let tries = 0;
+    const retry: StateWriteRetryOptions = {
+      ...(this.o.deadLetterRetry ?? DEFAULT_STATE_WRITE_RETRY),
+      onRetry: (err, attempt, delayMs) => logger.warn('dead_letter_write_retry', { attempt, retry_in_ms: delayMs, err: err as Error }),
+    };
     await context.with(parent, async () => {
       try {
-        await retryStateWrite(
-          async () => {
-            tries++;
-            const record = await this.o.store.get(message.id);
-            if (!record || isTerminal(record.status)) return;
-            if (!logged) logger.warn('job_dead_lettered', { attempt: message.attempt, max_attempts: this.o.maxAttempts, reason: error.message });
-            logged = true;
-            await this.finish({ record, parent, status: 'failed', error: deadLetteredError(message.attempt, error.message), startedAt: record.startedAt });
-          },
-          { ...(this.o.deadLetterRetry ?? DEFAULT_STATE_WRITE_RETRY), onRetry: (err, attempt, delayMs) => logger.warn('dead_letter_write_retry', { attempt, retry_in_ms: delayMs, err: err as Error }) },
-        );
+        const record = await retryStateWrite(() => this.o.store.get(message.id), retry);
+        if (!record || isTerminal(record.status)) return;
+        logger.warn('job_dead_lettered', { attempt: message.attempt, max_attempts: this.o.maxAttempts, reason: error.message });
+        await this.finish({ record, parent, status: 'failed', error: deadLetteredError(message.attempt, error.message), startedAt: record.startedAt, retry });
       } catch (err) {
-        logger.error('dead_letter_write_failed', { attempt: tries, err: err as Error });
+        logger.error('dead_letter_write_failed', { attempt: retry.attempts, err: err as Error });
       }
     });
   }
