@@ -13,6 +13,7 @@ import { completionQueueName } from '../notifier/index.js';
 import { metricsRegistry } from '../telemetry/index.js';
 import type { ApiContext } from './api-context.js';
 import type { ApiServerDeps } from './api-deps.js';
+import { apiClientErrorHandler } from './client-error-handler.js';
 import { registerErrorHandling } from './error-handler.js';
 import { GenerationService } from './generation-service.js';
 import { createHttpMetrics } from './http-metrics.js';
@@ -39,6 +40,8 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     requestIdHeader: false, // the id is also the generation id: never taken from the client
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Requests Node's parser refuses, answered in our error shape too.
+    clientErrorHandler: apiClientErrorHandler(logger),
     ...fastifyTimeoutOptions(httpTimeoutsFromConfig(config)),
     // Errors Fastify raises before routing (undecodable URL, over-long path parameter) skip the
     // hooks: answer them in our error shape, with the headers every response carries.

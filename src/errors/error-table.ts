@@ -22,6 +22,8 @@ export const ERRORS = define({
   DSC_ERR_API_NOT_FOUND: { code: 'DSC_ERR_API_NOT_FOUND', status: 404, retryable: false, message: 'Not found' },
   DSC_ERR_API_CONFLICT: { code: 'DSC_ERR_API_CONFLICT', status: 409, retryable: false, message: 'Conflicts with the current state' },
   DSC_ERR_API_BODY_TOO_LARGE: { code: 'DSC_ERR_API_BODY_TOO_LARGE', status: 413, retryable: false, message: 'Request body too large' },
+  DSC_ERR_API_HEADERS_TOO_LARGE: { code: 'DSC_ERR_API_HEADERS_TOO_LARGE', status: 431, retryable: false, message: 'Request headers too large' },
+  DSC_ERR_API_REQUEST_TIMEOUT: { code: 'DSC_ERR_API_REQUEST_TIMEOUT', status: 408, retryable: true, message: 'Request not received in time' },
   DSC_ERR_API_UNSUPPORTED_MEDIA: { code: 'DSC_ERR_API_UNSUPPORTED_MEDIA', status: 415, retryable: false, message: 'Unsupported content type' },
   DSC_ERR_API_HOST_NOT_ALLOWED: { code: 'DSC_ERR_API_HOST_NOT_ALLOWED', status: 403, retryable: false, message: 'Host header not allowed' },
   DSC_ERR_API_QUEUE_FULL: { code: 'DSC_ERR_API_QUEUE_FULL', status: 429, retryable: true, message: 'Queue is full, retry later' },
