@@ -14,14 +14,19 @@ async function freePort(): Promise<number> {
 
 const dbPath = process.argv[2];
 const explorer = await startExplorer(
-  loadConfig({}, {
-    DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_OTLP_GRPC_PORT: String(await freePort()),
-    DIFFSCOPE_OTLP_MAX_BODY_BYTES: String(64 * 1024 * 1024),
-  }),
+  loadConfig(
+    {},
+    {
+      DIFFSCOPE_EXPLORER_PORT: '0',
+      DIFFSCOPE_OTLP_PORT: '0',
+      DIFFSCOPE_OTLP_GRPC_PORT: String(await freePort()),
+      DIFFSCOPE_OTLP_MAX_BODY_BYTES: String(64 * 1024 * 1024),
+    },
+  ),
   undefined,
   { dbPath },
 );
-process.on('message', async (msg: string) => {
+async function answer(msg: string): Promise<void> {
   if (msg === 'flush') {
     await explorer.flush();
     process.send!({ spans: explorer.store.spansWritten, logs: explorer.store.logsWritten, queryUrl: explorer.queryUrl });
@@ -29,5 +34,11 @@ process.on('message', async (msg: string) => {
     await explorer.close();
     process.send!({ closed: true }, () => process.exit(0));
   }
+}
+process.on('message', (msg: string) => {
+  answer(msg).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 });
 process.send!({ otlpUrl: explorer.otlpUrl, otlpGrpcPort: explorer.otlpGrpcPort, queryUrl: explorer.queryUrl });

@@ -24,12 +24,31 @@ const WARM = 8;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const dir = mkdtempSync(path.join(tmpdir(), 'diffscope-ingest-bench-'));
 
+/** What ingest-server.child.ts says when ready, and after a flush (its counters). */
+interface ServerReady {
+  otlpUrl: string;
+  otlpGrpcPort: number;
+  queryUrl: string;
+}
+interface ServerCounts {
+  spans: number;
+  logs: number;
+}
+
 /** The explorer under test runs in its own process, so senders and server do not share a core's event loop. */
-function startServer(dbPath: string): Promise<{ child: ChildProcess; otlpUrl: string; otlpGrpcPort: number; ask: (m: string) => Promise<any> }> {
-  const child = fork(fileURLToPath(new URL('./ingest-server.child.ts', import.meta.url)), [dbPath], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])] });
-  const ask = (m: string) => new Promise<any>((resolve) => { child.once('message', resolve); child.send(m); });
+function startServer(
+  dbPath: string,
+): Promise<{ child: ChildProcess; otlpUrl: string; otlpGrpcPort: number; ask: (m: 'flush' | 'close') => Promise<ServerCounts> }> {
+  const child = fork(fileURLToPath(new URL('./ingest-server.child.ts', import.meta.url)), [dbPath], {
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])],
+  });
+  const ask = (m: 'flush' | 'close') =>
+    new Promise<ServerCounts>((resolve) => {
+      child.once('message', resolve);
+      child.send(m);
+    });
   return new Promise((resolve, reject) => {
-    child.once('message', (msg: any) => resolve({ child, otlpUrl: msg.otlpUrl, otlpGrpcPort: msg.otlpGrpcPort, ask }));
+    child.once('message', (msg: ServerReady) => resolve({ child, otlpUrl: msg.otlpUrl, otlpGrpcPort: msg.otlpGrpcPort, ask }));
     child.once('error', reject);
   });
 }
@@ -40,7 +59,11 @@ async function send(url: string, bodies: Uint8Array[], senders: number): Promise
     for (;;) {
       const i = next++;
       if (i >= bodies.length) return;
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: bodies[i] });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: bodies[i] as Uint8Array<ArrayBuffer>,
+      });
       if (res.status !== 200) throw new Error(`${url} → ${res.status}`);
       await res.arrayBuffer();
     }
@@ -50,12 +73,20 @@ async function send(url: string, bodies: Uint8Array[], senders: number): Promise
 
 /** `senders` concurrent Export calls on one channel (one HTTP/2 connection), raw protobuf bytes. */
 async function sendGrpc(port: number, kind: 'traces' | 'logs', bodies: Uint8Array[], senders: number): Promise<void> {
-  const Client = makeGenericClientConstructor({
-    Export: {
-      path: kind === 'traces' ? TRACE_EXPORT_PATH : LOGS_EXPORT_PATH, requestStream: false, responseStream: false,
-      requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b,
+  const Client = makeGenericClientConstructor(
+    {
+      Export: {
+        path: kind === 'traces' ? TRACE_EXPORT_PATH : LOGS_EXPORT_PATH,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (b: Buffer) => b,
+        requestDeserialize: (b: Buffer) => b,
+        responseSerialize: (b: Buffer) => b,
+        responseDeserialize: (b: Buffer) => b,
+      },
     },
-  }, 'Export');
+    'Export',
+  );
   const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
   let next = 0;
   const sender = async () => {
@@ -63,7 +94,9 @@ async function sendGrpc(port: number, kind: 'traces' | 'logs', bodies: Uint8Arra
       const i = next++;
       if (i >= bodies.length) return;
       await new Promise<void>((resolve, reject) => {
-        (client as any).Export(Buffer.from(bodies[i]), new Metadata(), (err: ServiceError | null) => (err ? reject(new Error(`gRPC ${kind} → ${err.code} ${err.details}`)) : resolve()));
+        client.Export(Buffer.from(bodies[i]), new Metadata(), (err: ServiceError | null) =>
+          err ? reject(new Error(`gRPC ${kind} → ${err.code} ${err.details}`)) : resolve(),
+        );
       });
     }
   };
@@ -78,9 +111,8 @@ type Transport = 'http' | 'grpc';
 
 async function otlpRate(kind: 'traces' | 'logs', bodies: Uint8Array[], expected: number, transport: Transport = 'http'): Promise<number> {
   const server = await startServer(path.join(dir, `otlp-${transport}-${kind}.db`));
-  const sendAll = (list: Uint8Array[]) => transport === 'http'
-    ? send(`${server.otlpUrl}/v1/${kind}`, list, SENDERS)
-    : sendGrpc(server.otlpGrpcPort, kind, list, SENDERS);
+  const sendAll = (list: Uint8Array[]) =>
+    transport === 'http' ? send(`${server.otlpUrl}/v1/${kind}`, list, SENDERS) : sendGrpc(server.otlpGrpcPort, kind, list, SENDERS);
   // warm-up (JIT of decoders, HTTP path, first pages) on the first WARM bodies; time the rest
   await sendAll(bodies.slice(0, WARM));
   const before = await server.ask('flush');
@@ -119,17 +151,28 @@ function bareRate(kind: 'traces' | 'logs', bodies: Uint8Array[]): number {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 try {
-  console.log(`scale: ${SPANS} spans, ${LOGS} logs, ${SENDERS} concurrent senders, 512-record SDK batches (BENCH_SPANS / BENCH_LOGS / BENCH_SENDERS / BENCH_ROUNDS)`);
+  console.log(
+    `scale: ${SPANS} spans, ${LOGS} logs, ${SENDERS} concurrent senders, 512-record SDK batches (BENCH_SPANS / BENCH_LOGS / BENCH_SENDERS / BENCH_ROUNDS)`,
+  );
   const sBodies = spanBatches(SPANS);
   const lBodies = logBatches(LOGS);
   const spanCount = sBodies.slice(WARM).reduce((n, b) => n + decodeTracesProtobuf(b).records.length, 0);
   const logCount = lBodies.slice(WARM).reduce((n, b) => n + decodeLogsProtobuf(b).records.length, 0);
-  console.log(`payload: ${sBodies.length} span requests (avg ${fmt(sBodies.reduce((n, b) => n + b.length, 0) / sBodies.length)} bytes), ${lBodies.length} log requests`);
+  console.log(
+    `payload: ${sBodies.length} span requests (avg ${fmt(sBodies.reduce((n, b) => n + b.length, 0) / sBodies.length)} bytes), ${lBodies.length} log requests`,
+  );
 
   // The machine is shared (2 cores, other jobs): alternate the runs and keep each one's best.
   // HTTP and gRPC alternate within each round (their order flips every round), so a load change
   // on the shared machine hits both; each round prints its 1-minute load average.
-  const rounds = { spanLimit: [] as number[], spanOtlp: [] as number[], spanGrpc: [] as number[], logLimit: [] as number[], logOtlp: [] as number[], logGrpc: [] as number[] };
+  const rounds = {
+    spanLimit: [] as number[],
+    spanOtlp: [] as number[],
+    spanGrpc: [] as number[],
+    logLimit: [] as number[],
+    logOtlp: [] as number[],
+    logGrpc: [] as number[],
+  };
   const loadNow = () => loadavg()[0].toFixed(1);
   for (let r = 0; r < ROUNDS; r++) {
     const order: Transport[] = r % 2 === 0 ? ['http', 'grpc'] : ['grpc', 'http'];
@@ -137,19 +180,37 @@ try {
     for (const t of order) (t === 'http' ? rounds.spanOtlp : rounds.spanGrpc).push(await otlpRate('traces', sBodies, spanCount, t));
     rounds.logLimit.push(bareRate('logs', lBodies));
     for (const t of order) (t === 'http' ? rounds.logOtlp : rounds.logGrpc).push(await otlpRate('logs', lBodies, logCount, t));
-    console.log(`round ${r + 1} (load ${loadNow()}): spans http ${fmt(rounds.spanOtlp[r])}/s, grpc ${fmt(rounds.spanGrpc[r])}/s, bare ${fmt(rounds.spanLimit[r])}/s; ` +
-      `logs http ${fmt(rounds.logOtlp[r])}/s, grpc ${fmt(rounds.logGrpc[r])}/s, bare ${fmt(rounds.logLimit[r])}/s`);
+    console.log(
+      `round ${r + 1} (load ${loadNow()}): spans http ${fmt(rounds.spanOtlp[r])}/s, grpc ${fmt(rounds.spanGrpc[r])}/s, bare ${fmt(rounds.spanLimit[r])}/s; ` +
+        `logs http ${fmt(rounds.logOtlp[r])}/s, grpc ${fmt(rounds.logGrpc[r])}/s, bare ${fmt(rounds.logLimit[r])}/s`,
+    );
   }
   const best = (xs: number[]) => Math.max(...xs);
-  const [spanOtlp, spanGrpc, spanLimit, logOtlp, logGrpc, logLimit] =
-    [best(rounds.spanOtlp), best(rounds.spanGrpc), best(rounds.spanLimit), best(rounds.logOtlp), best(rounds.logGrpc), best(rounds.logLimit)];
+  const [spanOtlp, spanGrpc, spanLimit, logOtlp, logGrpc, logLimit] = [
+    best(rounds.spanOtlp),
+    best(rounds.spanGrpc),
+    best(rounds.spanLimit),
+    best(rounds.logOtlp),
+    best(rounds.logGrpc),
+    best(rounds.logLimit),
+  ];
 
   console.log('');
-  console.log(`best of ${ROUNDS} rounds (load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) on ${cpus().length} cores)`);
-  console.log('| signal | OTLP/HTTP ingest (rows/s) | OTLP/gRPC ingest (rows/s) | bare batched insert, the limit (rows/s) | HTTP / limit | gRPC / limit | targets |');
+  console.log(
+    `best of ${ROUNDS} rounds (load average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (1/5/15 min) on ${cpus().length} cores)`,
+  );
+  console.log(
+    '| signal | OTLP/HTTP ingest (rows/s) | OTLP/gRPC ingest (rows/s) | bare batched insert, the limit (rows/s) | HTTP / limit | gRPC / limit | targets |',
+  );
   console.log('|---|---|---|---|---|---|---|');
-  console.log(`| spans | ${fmt(spanOtlp)} | ${fmt(spanGrpc)} | ${fmt(spanLimit)} | ${(spanOtlp / spanLimit).toFixed(2)} | ${(spanGrpc / spanLimit).toFixed(2)} | ≥ 50,000/s and ≥ 0.5 |`);
-  console.log(`| logs (with FTS5) | ${fmt(logOtlp)} | ${fmt(logGrpc)} | ${fmt(logLimit)} | ${(logOtlp / logLimit).toFixed(2)} | ${(logGrpc / logLimit).toFixed(2)} | ≥ 0.5 |`);
+  console.log(
+    `| spans | ${fmt(spanOtlp)} | ${fmt(spanGrpc)} | ${fmt(spanLimit)} | ${(spanOtlp / spanLimit).toFixed(2)} | ${(spanGrpc / spanLimit).toFixed(2)} | ≥ 50,000/s and ≥ 0.5 |`,
+  );
+  console.log(
+    `| logs (with FTS5) | ${fmt(logOtlp)} | ${fmt(logGrpc)} | ${fmt(logLimit)} | ${(logOtlp / logLimit).toFixed(2)} | ${(logGrpc / logLimit).toFixed(2)} | ≥ 0.5 |`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

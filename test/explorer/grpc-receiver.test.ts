@@ -12,13 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  Metadata,
-  credentials,
-  makeGenericClientConstructor,
-  status as GrpcCode,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { Metadata, credentials, makeGenericClientConstructor, status as GrpcCode, type ServiceError } from '@grpc/grpc-js';
 import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -30,6 +24,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { otlpTypes, startExplorer, type ExplorerLogger } from '../../src/explorer/index.js';
 import { LOGS_EXPORT_PATH, TRACE_EXPORT_PATH } from '../../src/explorer/otlp-grpc/grpc-receiver.js';
 import { RETRY_INFO_TYPE_URL, STATUS_DETAILS_KEY, richStatusTypes } from '../../src/explorer/otlp-grpc/grpc-status.js';
+import type { JaegerSpan, JaegerTag } from '../../src/contract/index.js';
 import { startTestExplorer, type TestExplorer } from './helpers.js';
 
 async function freePort(): Promise<number> {
@@ -40,7 +35,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startGrpcExplorer(env: Record<string, string> = {}, options: Parameters<typeof startTestExplorer>[1] = {}): Promise<TestExplorer> {
+async function startGrpcExplorer(
+  env: Record<string, string> = {},
+  options: Parameters<typeof startTestExplorer>[1] = {},
+): Promise<TestExplorer> {
   const ex = await startTestExplorer({ DIFFSCOPE_OTLP_GRPC_PORT: String(await freePort()), ...env }, options);
   expect(ex.otlpGrpcUrl).toBe(`http://127.0.0.1:${ex.otlpGrpcPort}`);
   return ex;
@@ -48,17 +46,26 @@ async function startGrpcExplorer(env: Record<string, string> = {}, options: Para
 
 /** A grpc-js client of one Export method that sends raw bytes, to see statuses as they are. */
 function rawExporter(ex: TestExplorer, exportPath: string, options: Record<string, unknown> = {}) {
-  const Client = makeGenericClientConstructor({
-    Export: {
-      path: exportPath, requestStream: false, responseStream: false,
-      requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b,
-      responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b,
+  const Client = makeGenericClientConstructor(
+    {
+      Export: {
+        path: exportPath,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (b: Buffer) => b,
+        requestDeserialize: (b: Buffer) => b,
+        responseSerialize: (b: Buffer) => b,
+        responseDeserialize: (b: Buffer) => b,
+      },
     },
-  }, 'Export');
+    'Export',
+  );
   const client = new Client(`127.0.0.1:${ex.otlpGrpcPort}`, credentials.createInsecure(), options);
   const send = (body: Uint8Array, metadata = new Metadata()) =>
     new Promise<{ err: ServiceError | null; response?: Buffer }>((resolve) => {
-      (client as any).Export(Buffer.from(body), metadata, { deadline: Date.now() + 20_000 }, (err: ServiceError | null, response?: Buffer) => resolve({ err, response }));
+      client.Export(Buffer.from(body), metadata, { deadline: Date.now() + 20_000 }, (err: ServiceError | null, response?: Buffer) =>
+        resolve({ err, response }),
+      );
     });
   return { send, close: () => client.close() };
 }
@@ -69,22 +76,46 @@ const bearer = (token: string): Metadata => {
   return m;
 };
 
-function tracesBody(spans: { traceId: Buffer; spanId: Buffer; name: string; attributes?: { key: string; value: { stringValue: string } }[] }[]): Uint8Array {
+function tracesBody(
+  spans: { traceId: Buffer; spanId: Buffer; name: string; attributes?: { key: string; value: { stringValue: string } }[] }[],
+): Uint8Array {
   const now = BigInt(Date.now()) * 1_000_000n;
-  return otlpTypes.TraceRequest.encode(otlpTypes.TraceRequest.create({
-    resourceSpans: [{
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw-grpc' } }] },
-      scopeSpans: [{ spans: spans.map((s) => ({ ...s, startTimeUnixNano: Number(now - 2_000_000n), endTimeUnixNano: Number(now - 1_000_000n) })) }],
-    }],
-  })).finish();
+  return otlpTypes.TraceRequest.encode(
+    otlpTypes.TraceRequest.create({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw-grpc' } }] },
+          scopeSpans: [
+            { spans: spans.map((s) => ({ ...s, startTimeUnixNano: Number(now - 2_000_000n), endTimeUnixNano: Number(now - 1_000_000n) })) },
+          ],
+        },
+      ],
+    }),
+  ).finish();
 }
 
-const tag = (s: any, key: string) => s.tags.find((x: any) => x.key === key);
+/** protobufjs toObject() results of the messages the tests read back. */
+interface ExportResponseObject {
+  partialSuccess: { rejectedSpans?: number; errorMessage?: string };
+}
+interface RichStatusObject {
+  code: number;
+  details: { typeUrl: string; value: Uint8Array }[];
+}
+interface RetryInfoObject {
+  retryDelay: { seconds: number; nanos?: number };
+}
+
+const tag = (s: JaegerSpan | undefined, key: string): JaegerTag | undefined => s?.tags.find((x) => x.key === key);
 
 describe('OTLP/gRPC receiver with the real OpenTelemetry gRPC exporters', () => {
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startGrpcExplorer(); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startGrpcExplorer();
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   for (const compression of ['none', 'gzip'] as const) {
     it(`stores spans the trace exporter sends (compression ${compression}) and the Jaeger API reads them back`, async () => {
@@ -94,8 +125,16 @@ describe('OTLP/gRPC receiver with the real OpenTelemetry gRPC exporters', () => 
       });
       const tracer = provider.getTracer('grpc-test', '0.0.7');
       const startMs = Date.now() - 10;
-      const root = tracer.startSpan('GET /v1/generations/{id}', { kind: SpanKind.SERVER, startTime: startMs, attributes: { 'http.response.status_code': 200, ratio: 0.5 } });
-      const child = tracer.startSpan('state.read', { kind: SpanKind.CLIENT, startTime: startMs + 1 }, trace.setSpan(context.active(), root));
+      const root = tracer.startSpan('GET /v1/generations/{id}', {
+        kind: SpanKind.SERVER,
+        startTime: startMs,
+        attributes: { 'http.response.status_code': 200, ratio: 0.5 },
+      });
+      const child = tracer.startSpan(
+        'state.read',
+        { kind: SpanKind.CLIENT, startTime: startMs + 1 },
+        trace.setSpan(context.active(), root),
+      );
       child.addEvent('cache-miss', { key: 'g-1' }, startMs + 2);
       child.setStatus({ code: SpanStatusCode.ERROR, message: 'row locked' });
       child.end(startMs + 3);
@@ -108,19 +147,27 @@ describe('OTLP/gRPC receiver with the real OpenTelemetry gRPC exporters', () => 
       expect(status).toBe(200);
       const spans = body.data[0].spans;
       expect(spans).toHaveLength(2);
-      const r = spans.find((s: any) => s.spanID === root.spanContext().spanId);
-      const c = spans.find((s: any) => s.spanID === child.spanContext().spanId);
+      const r = spans.find((s: JaegerSpan) => s.spanID === root.spanContext().spanId);
+      const c = spans.find((s: JaegerSpan) => s.spanID === child.spanContext().spanId);
       expect(r.operationName).toBe('GET /v1/generations/{id}');
       expect(r.startTime).toBe(startMs * 1000);
       expect(r.duration).toBe(5000);
-      expect(tag(r, 'span.kind').value).toBe('server');
+      expect(tag(r, 'span.kind')?.value).toBe('server');
       expect(tag(r, 'http.response.status_code')).toEqual({ key: 'http.response.status_code', type: 'int64', value: 200 });
       expect(tag(r, 'ratio')).toEqual({ key: 'ratio', type: 'float64', value: 0.5 });
-      expect(tag(r, 'otel.scope.name').value).toBe('grpc-test');
+      expect(tag(r, 'otel.scope.name')?.value).toBe('grpc-test');
       expect(c.references).toEqual([{ refType: 'CHILD_OF', traceID: traceId, spanID: root.spanContext().spanId }]);
-      expect(tag(c, 'span.kind').value).toBe('client');
-      expect(tag(c, 'otel.status_description').value).toBe('row locked');
-      expect(c.logs).toEqual([{ timestamp: (startMs + 2) * 1000, fields: [{ key: 'event', type: 'string', value: 'cache-miss' }, { key: 'key', type: 'string', value: 'g-1' }] }]);
+      expect(tag(c, 'span.kind')?.value).toBe('client');
+      expect(tag(c, 'otel.status_description')?.value).toBe('row locked');
+      expect(c.logs).toEqual([
+        {
+          timestamp: (startMs + 2) * 1000,
+          fields: [
+            { key: 'event', type: 'string', value: 'cache-miss' },
+            { key: 'key', type: 'string', value: 'g-1' },
+          ],
+        },
+      ]);
       const proc = body.data[0].processes[r.processID];
       expect(proc.serviceName).toBe(`grpc-${compression}`);
       expect(proc.tags).toContainEqual({ key: 'service.version', type: 'string', value: '4.3.17' });
@@ -129,12 +176,17 @@ describe('OTLP/gRPC receiver with the real OpenTelemetry gRPC exporters', () => 
     it(`stores log records the logs exporter sends (compression ${compression}) with their trace context`, async () => {
       const provider = new LoggerProvider({
         resource: resourceFromAttributes({ 'service.name': `grpc-logs-${compression}` }),
-        processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: ex.otlpGrpcUrl, compression: compression as never }) })],
+        processors: [
+          new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: ex.otlpGrpcUrl, compression: compression as never }) }),
+        ],
       });
       const span = new BasicTracerProvider().getTracer('t').startSpan('inference');
       const at = Date.now() - 3;
       provider.getLogger('pino').emit({
-        timestamp: at, severityNumber: 13, severityText: 'warn', body: `queue is deep (${compression})`,
+        timestamp: at,
+        severityNumber: 13,
+        severityText: 'warn',
+        body: `queue is deep (${compression})`,
         attributes: { event: 'queue_depth_high', request_id: `grpc-rid-${compression}`, depth: 200 },
         context: trace.setSpan(context.active(), span),
       });
@@ -145,8 +197,13 @@ describe('OTLP/gRPC receiver with the real OpenTelemetry gRPC exporters', () => 
       expect(status).toBe(200);
       expect(body.total).toBe(1);
       expect(body.data[0]).toMatchObject({
-        level: 'WARN', service: `grpc-logs-${compression}`, event: 'queue_depth_high', body: `queue is deep (${compression})`,
-        trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId, time_us: at * 1000,
+        level: 'WARN',
+        service: `grpc-logs-${compression}`,
+        event: 'queue_depth_high',
+        body: `queue is deep (${compression})`,
+        trace_id: span.spanContext().traceId,
+        span_id: span.spanContext().spanId,
+        time_us: at * 1000,
       });
       expect(body.data[0].attributes).toMatchObject({ depth: 200 });
     });
@@ -155,30 +212,36 @@ describe('OTLP/gRPC receiver with the real OpenTelemetry gRPC exporters', () => 
   it('answers with partial_success when spans are rejected, storing the rest', async () => {
     const raw = rawExporter(ex, TRACE_EXPORT_PATH);
     const traceId = Buffer.alloc(16, 0x3c);
-    const { err, response } = await raw.send(tracesBody([
-      { traceId, spanId: Buffer.alloc(8, 0x11), name: 'kept' },
-      { traceId: Buffer.alloc(5, 1), spanId: Buffer.alloc(8, 0x12), name: 'short-trace-id' },
-    ]));
+    const { err, response } = await raw.send(
+      tracesBody([
+        { traceId, spanId: Buffer.alloc(8, 0x11), name: 'kept' },
+        { traceId: Buffer.alloc(5, 1), spanId: Buffer.alloc(8, 0x12), name: 'short-trace-id' },
+      ]),
+    );
     raw.close();
     expect(err).toBeNull();
-    const decoded = otlpTypes.TraceResponse.toObject(otlpTypes.TraceResponse.decode(response!), { longs: Number }) as any;
+    const decoded = otlpTypes.TraceResponse.toObject(otlpTypes.TraceResponse.decode(response!), { longs: Number }) as ExportResponseObject;
     expect(decoded.partialSuccess.rejectedSpans).toBe(1);
     expect(decoded.partialSuccess.errorMessage).toMatch(/invalid trace_id or span_id/);
     const stored = await ex.get(`/api/traces/${traceId.toString('hex')}`);
-    expect(stored.body.data[0].spans.map((s: any) => s.operationName)).toEqual(['kept']);
+    expect(stored.body.data[0].spans.map((s: JaegerSpan) => s.operationName)).toEqual(['kept']);
   });
 
   it('reports what the ingest limits cut in partial_success, with 0 rejected', async () => {
     const raw = rawExporter(ex, TRACE_EXPORT_PATH);
     const traceId = Buffer.alloc(16, 0x3d);
-    const { err, response } = await raw.send(tracesBody([{ traceId, spanId: Buffer.alloc(8, 0x21), name: 'long', attributes: [{ key: 'big', value: { stringValue: 'x'.repeat(70_000) } }] }]));
+    const { err, response } = await raw.send(
+      tracesBody([
+        { traceId, spanId: Buffer.alloc(8, 0x21), name: 'long', attributes: [{ key: 'big', value: { stringValue: 'x'.repeat(70_000) } }] },
+      ]),
+    );
     raw.close();
     expect(err).toBeNull();
-    const decoded = otlpTypes.TraceResponse.toObject(otlpTypes.TraceResponse.decode(response!), { longs: Number }) as any;
+    const decoded = otlpTypes.TraceResponse.toObject(otlpTypes.TraceResponse.decode(response!), { longs: Number }) as ExportResponseObject;
     expect(decoded.partialSuccess.rejectedSpans ?? 0).toBe(0);
     expect(decoded.partialSuccess.errorMessage).toMatch(/1 string\(s\) cut to 65536 characters/);
     const span = (await ex.get(`/api/traces/${traceId.toString('hex')}`)).body.data[0].spans[0];
-    expect(tag(span, 'diffscope.explorer.truncated_values').value).toBe(1);
+    expect(tag(span, 'diffscope.explorer.truncated_values')?.value).toBe(1);
   });
 
   it('answers INVALID_ARGUMENT to a message that does not decode, and keeps serving', async () => {
@@ -206,8 +269,12 @@ describe('OTLP/gRPC receiver with the real OpenTelemetry gRPC exporters', () => 
 describe('OTLP/gRPC receiver token', () => {
   const token = 'grpc-sekret-token-42';
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startGrpcExplorer({ DIFFSCOPE_EXPLORER_TOKEN: token }); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startGrpcExplorer({ DIFFSCOPE_EXPLORER_TOKEN: token });
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   it('refuses a call without the token or with a wrong one (UNAUTHENTICATED), before storing anything', async () => {
     const raw = rawExporter(ex, TRACE_EXPORT_PATH);
@@ -223,13 +290,20 @@ describe('OTLP/gRPC receiver token', () => {
 
   it('the real exporter without the token fails with UNAUTHENTICATED; with `authorization: Bearer` metadata its spans are stored', async () => {
     const spans = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'grpc-auth' }), spanProcessors: [new SimpleSpanProcessor(spans)] });
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'grpc-auth' }),
+      spanProcessors: [new SimpleSpanProcessor(spans)],
+    });
     const span = provider.getTracer('t').startSpan('authorized-export');
     span.end();
-    const exportWith = (metadata?: Metadata) => new Promise<ExportResult>((resolve) => {
-      const exporter = new OTLPTraceExporter({ url: ex.otlpGrpcUrl, metadata });
-      exporter.export(spans.getFinishedSpans(), (result) => { void exporter.shutdown(); resolve(result); });
-    });
+    const exportWith = (metadata?: Metadata) =>
+      new Promise<ExportResult>((resolve) => {
+        const exporter = new OTLPTraceExporter({ url: ex.otlpGrpcUrl, metadata });
+        exporter.export(spans.getFinishedSpans(), (result) => {
+          void exporter.shutdown();
+          resolve(result);
+        });
+      });
     const refused = await exportWith();
     expect(refused.code).toBe(ExportResultCode.FAILED);
     expect((refused.error as ServiceError).code).toBe(GrpcCode.UNAUTHENTICATED);
@@ -243,12 +317,19 @@ describe('OTLP/gRPC receiver token', () => {
 describe('OTLP/gRPC message size limit', () => {
   const maxBody = 16 * 1024;
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startGrpcExplorer({ DIFFSCOPE_OTLP_MAX_BODY_BYTES: String(maxBody) }); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startGrpcExplorer({ DIFFSCOPE_OTLP_MAX_BODY_BYTES: String(maxBody) });
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   it('the real exporter sending a message over DIFFSCOPE_OTLP_MAX_BODY_BYTES gets RESOURCE_EXHAUSTED; nothing is stored', async () => {
     const spans = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'grpc-big' }), spanProcessors: [new SimpleSpanProcessor(spans)] });
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'grpc-big' }),
+      spanProcessors: [new SimpleSpanProcessor(spans)],
+    });
     const span = provider.getTracer('t').startSpan('too-big', { attributes: { blob: 'b'.repeat(maxBody * 2) } });
     span.end();
     const exporter = new OTLPTraceExporter({ url: ex.otlpGrpcUrl });
@@ -261,7 +342,14 @@ describe('OTLP/gRPC message size limit', () => {
   });
 
   it('a small gzip message that inflates past the limit gets RESOURCE_EXHAUSTED', async () => {
-    const body = tracesBody([{ traceId: Buffer.alloc(16, 0x5b), spanId: Buffer.alloc(8, 1), name: 'bomb', attributes: [{ key: 'pad', value: { stringValue: ' '.repeat(maxBody * 20) } }] }]);
+    const body = tracesBody([
+      {
+        traceId: Buffer.alloc(16, 0x5b),
+        spanId: Buffer.alloc(8, 1),
+        name: 'bomb',
+        attributes: [{ key: 'pad', value: { stringValue: ' '.repeat(maxBody * 20) } }],
+      },
+    ]);
     // grpc.default_compression_algorithm 2 = gzip: the message travels compressed, far under the limit
     const raw = rawExporter(ex, TRACE_EXPORT_PATH, { 'grpc.default_compression_algorithm': 2, 'grpc.max_send_message_length': -1 });
     const { err } = await raw.send(body);
@@ -277,7 +365,9 @@ describe('OTLP/gRPC when the store cannot take the export', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'diffscope-grpc-lock-'));
   const dbPath = path.join(dir, 'explorer.db');
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startGrpcExplorer({}, { busyTimeoutMs: 200, dbPath }); });
+  beforeAll(async () => {
+    ex = await startGrpcExplorer({}, { busyTimeoutMs: 200, dbPath });
+  });
   afterAll(async () => {
     await ex.close();
     rmSync(dir, { recursive: true, force: true });
@@ -294,11 +384,15 @@ describe('OTLP/gRPC when the store cannot take the export', () => {
       expect(err?.code).toBe(GrpcCode.UNAVAILABLE);
       expect(err?.details).toMatch(/SQLITE_BUSY/);
       const detailsBin = err!.metadata.get(STATUS_DETAILS_KEY)[0] as Buffer;
-      const status = richStatusTypes.RpcStatus.toObject(richStatusTypes.RpcStatus.decode(detailsBin), { longs: Number }) as any;
+      const status = richStatusTypes.RpcStatus.toObject(richStatusTypes.RpcStatus.decode(detailsBin), {
+        longs: Number,
+      }) as RichStatusObject;
       expect(status.code).toBe(GrpcCode.UNAVAILABLE);
       expect(status.details).toHaveLength(1);
       expect(status.details[0].typeUrl).toBe(RETRY_INFO_TYPE_URL);
-      const retry = richStatusTypes.RetryInfo.toObject(richStatusTypes.RetryInfo.decode(status.details[0].value), { longs: Number }) as any;
+      const retry = richStatusTypes.RetryInfo.toObject(richStatusTypes.RetryInfo.decode(status.details[0].value), {
+        longs: Number,
+      }) as RetryInfoObject;
       expect(retry.retryDelay.seconds).toBeGreaterThanOrEqual(1);
       expect((await ex.get('/api/services')).status).toBe(200);
     } finally {
@@ -314,8 +408,12 @@ describe('OTLP/gRPC when the store cannot take the export', () => {
 
 describe('OTLP/gRPC receive deadline', () => {
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startGrpcExplorer({ DIFFSCOPE_HTTP_REQUEST_TIMEOUT_MS: '1000', DIFFSCOPE_HTTP_HEADERS_TIMEOUT_MS: '1000' }); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startGrpcExplorer({ DIFFSCOPE_HTTP_REQUEST_TIMEOUT_MS: '1000', DIFFSCOPE_HTTP_HEADERS_TIMEOUT_MS: '1000' });
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   it('a client that starts a message and never finishes it is answered DEADLINE_EXCEEDED, and the receiver keeps serving', async () => {
     const session = connect(`http://127.0.0.1:${ex.otlpGrpcPort}`);
@@ -326,7 +424,9 @@ describe('OTLP/gRPC receive deadline', () => {
     stream.write(frame);
     const grpcStatus = await new Promise<string | undefined>((resolve) => {
       stream.on('trailers', (trailers) => resolve(String(trailers['grpc-status'])));
-      stream.on('response', (headers) => { if (headers['grpc-status'] !== undefined) resolve(String(headers['grpc-status'])); });
+      stream.on('response', (headers) => {
+        if (headers['grpc-status'] !== undefined) resolve(String(headers['grpc-status']));
+      });
       stream.on('close', () => resolve(undefined));
       stream.resume();
     });
@@ -341,17 +441,24 @@ describe('OTLP/gRPC receive deadline', () => {
 
 describe('DIFFSCOPE_OTLP_GRPC_PORT', () => {
   const dirs: string[] = [];
-  afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
   function configWith(env: Record<string, string>) {
     const dir = mkdtempSync(path.join(tmpdir(), 'diffscope-grpc-port-'));
     dirs.push(dir);
-    return loadConfig({}, { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:', ...env });
+    return loadConfig(
+      {},
+      { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:', ...env },
+    );
   }
 
   function recordingLogger() {
     const lines: { level: string; event: string; fields?: Record<string, unknown> }[] = [];
-    const at = (level: string) => (event: string, fields?: Record<string, unknown>) => { lines.push({ level, event, fields }); };
+    const at = (level: string) => (event: string, fields?: Record<string, unknown>) => {
+      lines.push({ level, event, fields });
+    };
     return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } as ExplorerLogger };
   }
 
@@ -391,7 +498,9 @@ describe('DIFFSCOPE_OTLP_GRPC_PORT', () => {
   it('set to a port that is taken: the explorer does not start', async () => {
     const port = await freePort();
     await whileHeld(port, async () => {
-      await expect(startExplorer(configWith({ DIFFSCOPE_OTLP_GRPC_PORT: String(port) }), undefined, { webRoot: path.join(tmpdir(), 'no-web') })).rejects.toThrow(/EADDRINUSE|in use/i);
+      await expect(
+        startExplorer(configWith({ DIFFSCOPE_OTLP_GRPC_PORT: String(port) }), undefined, { webRoot: path.join(tmpdir(), 'no-web') }),
+      ).rejects.toThrow(/EADDRINUSE|in use/i);
     });
   });
 
@@ -401,7 +510,9 @@ describe('DIFFSCOPE_OTLP_GRPC_PORT', () => {
     await off.close();
     const { lines, logger } = recordingLogger();
     const port = await freePort();
-    const on = await startExplorer(configWith({ DIFFSCOPE_OTLP_GRPC_PORT: String(port) }), logger, { webRoot: path.join(tmpdir(), 'no-web') });
+    const on = await startExplorer(configWith({ DIFFSCOPE_OTLP_GRPC_PORT: String(port) }), logger, {
+      webRoot: path.join(tmpdir(), 'no-web'),
+    });
     try {
       expect(on.otlpGrpcPort).toBe(port);
       expect(lines.find((l) => l.event === 'explorer_started')?.fields?.otlp_grpc).toBe(`http://127.0.0.1:${port}`);
@@ -415,23 +526,39 @@ describe('OTLP/gRPC exports go through tail sampling like OTLP/HTTP ones', () =>
   let ex: TestExplorer;
   beforeAll(async () => {
     ex = await startGrpcExplorer({
-      DIFFSCOPE_TAIL_SAMPLING: 'on', DIFFSCOPE_TAIL_SAMPLING_PERCENTAGE: '0',
-      DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS: '60000', DIFFSCOPE_TAIL_SAMPLING_MAX_TRACE_WAIT_MS: '600000',
+      DIFFSCOPE_TAIL_SAMPLING: 'on',
+      DIFFSCOPE_TAIL_SAMPLING_PERCENTAGE: '0',
+      DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS: '60000',
+      DIFFSCOPE_TAIL_SAMPLING_MAX_TRACE_WAIT_MS: '600000',
     });
   });
-  afterAll(async () => { await ex.close(); });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   it('an error trace sent over gRPC is kept and an ordinary one dropped, once decided', async () => {
     const ok = Buffer.alloc(16, 0x71);
     const failed = Buffer.alloc(16, 0x72);
     const now = BigInt(Date.now()) * 1_000_000n;
     const span = (traceId: Buffer, name: string, code: number) => ({
-      traceId, spanId: Buffer.alloc(8, traceId[0]), name, kind: 2, status: { code },
-      startTimeUnixNano: Number(now - 3_000_000n), endTimeUnixNano: Number(now - 1_000_000n),
+      traceId,
+      spanId: Buffer.alloc(8, traceId[0]),
+      name,
+      kind: 2,
+      status: { code },
+      startTimeUnixNano: Number(now - 3_000_000n),
+      endTimeUnixNano: Number(now - 1_000_000n),
     });
-    const body = otlpTypes.TraceRequest.encode(otlpTypes.TraceRequest.create({
-      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'grpc-sampled' } }] }, scopeSpans: [{ spans: [span(ok, 'fine', 0), span(failed, 'broken', 2)] }] }],
-    })).finish();
+    const body = otlpTypes.TraceRequest.encode(
+      otlpTypes.TraceRequest.create({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'grpc-sampled' } }] },
+            scopeSpans: [{ spans: [span(ok, 'fine', 0), span(failed, 'broken', 2)] }],
+          },
+        ],
+      }),
+    ).finish();
     const raw = rawExporter(ex, TRACE_EXPORT_PATH);
     expect((await raw.send(body)).err).toBeNull();
     raw.close();

@@ -97,7 +97,8 @@ export function buildOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGrp
             callback(null, Buffer.from(RESPONSES[signal](answer.rejected, answer.message)));
             return;
           }
-          if (answer.status === 400) logger.debug('otlp_payload_rejected', { url: `grpc:${signal}`, encoding: 'protobuf', reason: answer.message });
+          if (answer.status === 400)
+            logger.debug('otlp_payload_rejected', { url: `grpc:${signal}`, encoding: 'protobuf', reason: answer.message });
           callback(statusOfFailure(answer), null);
         },
         (err: unknown) => {
@@ -138,7 +139,12 @@ export function buildOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGrp
  * something else holds it, the explorer runs without OTLP/gRPC and says so, instead of failing
  * to start; a port that was set must be bound (the error propagates).
  */
-export async function listenOtlpGrpc(receiver: OtlpGrpcReceiver, host: string, port: number | undefined, logger: ExplorerLogger): Promise<number | undefined> {
+export async function listenOtlpGrpc(
+  receiver: OtlpGrpcReceiver,
+  host: string,
+  port: number | undefined,
+  logger: ExplorerLogger,
+): Promise<number | undefined> {
   try {
     return await receiver.listen(host, port ?? DEFAULT_OTLP_GRPC_PORT);
   } catch (err) {

@@ -41,11 +41,13 @@ export const richStatusTypes = { RpcStatus, RetryInfo };
 /** UNAVAILABLE + RetryInfo(retry_delay = `retryAfterS`): what OTLP/gRPC says for "retry later". */
 export function unavailable(message: string, retryAfterS: number): Partial<StatusObject> {
   const retryInfo = RetryInfo.encode(RetryInfo.create({ retryDelay: { seconds: retryAfterS, nanos: 0 } })).finish();
-  const details = RpcStatus.encode(RpcStatus.create({
-    code: GrpcCode.UNAVAILABLE,
-    message,
-    details: [{ typeUrl: RETRY_INFO_TYPE_URL, value: retryInfo }],
-  })).finish();
+  const details = RpcStatus.encode(
+    RpcStatus.create({
+      code: GrpcCode.UNAVAILABLE,
+      message,
+      details: [{ typeUrl: RETRY_INFO_TYPE_URL, value: retryInfo }],
+    }),
+  ).finish();
   const metadata = new Metadata();
   metadata.set(STATUS_DETAILS_KEY, Buffer.from(details));
   return { code: GrpcCode.UNAVAILABLE, details: message, metadata };

@@ -129,7 +129,8 @@ function headOf(raw: unknown, index: number): Head {
   const s = optionalObject(raw, `span[${index}]`);
   if (!s) throw new ZipkinFormatError(`span[${index}] must be an object`);
   const kindName = optionalString(s.kind, 'kind');
-  if (kindName !== undefined && !Object.hasOwn(KINDS, kindName)) throw new ZipkinFormatError('kind must be CLIENT, SERVER, PRODUCER or CONSUMER');
+  if (kindName !== undefined && !Object.hasOwn(KINDS, kindName))
+    throw new ZipkinFormatError('kind must be CLIENT, SERVER, PRODUCER or CONSUMER');
   if (s.shared !== undefined && s.shared !== null && typeof s.shared !== 'boolean') throw new ZipkinFormatError('shared must be a boolean');
   const parent = s.parentId === undefined || s.parentId === null || s.parentId === '' ? '' : hexId(s.parentId, 'parentId', 16, 16);
   return {
@@ -189,7 +190,16 @@ function countTag(value: string): number {
 
 function readTags(raw: unknown, ctx: DecodeContext): Tags {
   const tags = optionalObject(raw, 'tags') ?? {};
-  const out: Tags = { attributes: {}, dropped: 0, statusCode: 0, statusMessage: '', scopeName: '', scopeVersion: '', senderDroppedEvents: 0, senderDroppedLinks: 0 };
+  const out: Tags = {
+    attributes: {},
+    dropped: 0,
+    statusCode: 0,
+    statusMessage: '',
+    scopeName: '',
+    scopeVersion: '',
+    senderDroppedEvents: 0,
+    senderDroppedLinks: 0,
+  };
   const max = ctx.limits.maxAttributesPerSpan;
   let kept = 0;
   let statusTag: string | undefined;
@@ -198,14 +208,32 @@ function readTags(raw: unknown, ctx: DecodeContext): Tags {
   for (const key of Object.keys(tags)) {
     const value = tagText(tags[key], key);
     switch (key) {
-      case 'otel.status_code': statusTag = value.toUpperCase(); continue;
-      case 'error': errorTag = value; continue;
-      case 'otel.status_description': description = value; continue;
-      case 'otel.scope.name': case 'otel.library.name': out.scopeName ||= ctx.text(value); continue;
-      case 'otel.scope.version': case 'otel.library.version': out.scopeVersion ||= ctx.text(value); continue;
-      case 'otel.dropped_attributes_count': out.dropped += countTag(value); continue;
-      case 'otel.dropped_events_count': out.senderDroppedEvents += countTag(value); continue;
-      case 'otel.dropped_links_count': out.senderDroppedLinks += countTag(value); continue;
+      case 'otel.status_code':
+        statusTag = value.toUpperCase();
+        continue;
+      case 'error':
+        errorTag = value;
+        continue;
+      case 'otel.status_description':
+        description = value;
+        continue;
+      case 'otel.scope.name':
+      case 'otel.library.name':
+        out.scopeName ||= ctx.text(value);
+        continue;
+      case 'otel.scope.version':
+      case 'otel.library.version':
+        out.scopeVersion ||= ctx.text(value);
+        continue;
+      case 'otel.dropped_attributes_count':
+        out.dropped += countTag(value);
+        continue;
+      case 'otel.dropped_events_count':
+        out.senderDroppedEvents += countTag(value);
+        continue;
+      case 'otel.dropped_links_count':
+        out.senderDroppedLinks += countTag(value);
+        continue;
       default:
     }
     if (kept >= max) {
@@ -220,7 +248,7 @@ function readTags(raw: unknown, ctx: DecodeContext): Tags {
   // Zipkin instrumentation writes only `error` (its value the message, possibly empty).
   if (statusTag !== undefined && Object.hasOwn(STATUS, statusTag)) out.statusCode = STATUS[statusTag];
   else if (errorTag !== undefined) out.statusCode = STATUS.ERROR;
-  if (out.statusCode === STATUS.ERROR) out.statusMessage = ctx.text(description ?? (errorTag === 'true' ? '' : errorTag ?? ''));
+  if (out.statusCode === STATUS.ERROR) out.statusMessage = ctx.text(description ?? (errorTag === 'true' ? '' : (errorTag ?? '')));
   else if (errorTag !== undefined && kept < max) setAttr(out.attributes, 'error', ctx.text(errorTag));
   return out;
 }
@@ -297,28 +325,30 @@ export function decodeZipkinJson(body: Uint8Array, ctx: DecodeContext = new Deco
     }
     const serviceName = h.service ? ctx.text(h.service) : '';
     const duration = optionalMicros(s.duration, 'duration') ?? 0;
-    records.push(finishSpan(ctx, {
-      traceId: h.traceId,
-      spanId,
-      parentSpanId,
-      traceState: '',
-      resource: internResource(serviceName ? { 'service.name': serviceName } : {}),
-      scopeName: tags.scopeName,
-      scopeVersion: tags.scopeVersion,
-      name: ctx.text(optionalString(s.name, 'name') ?? ''),
-      kind: h.kind,
-      startUs,
-      endUs: startUs + duration,
-      flags: FLAG_SAMPLED,
-      statusCode: tags.statusCode,
-      statusMessage: tags.statusMessage,
-      attributes: tags.attributes,
-      droppedAttributes: tags.dropped,
-      events,
-      droppedEvents: total - events.length + tags.senderDroppedEvents,
-      links: [],
-      droppedLinks: tags.senderDroppedLinks,
-    }));
+    records.push(
+      finishSpan(ctx, {
+        traceId: h.traceId,
+        spanId,
+        parentSpanId,
+        traceState: '',
+        resource: internResource(serviceName ? { 'service.name': serviceName } : {}),
+        scopeName: tags.scopeName,
+        scopeVersion: tags.scopeVersion,
+        name: ctx.text(optionalString(s.name, 'name') ?? ''),
+        kind: h.kind,
+        startUs,
+        endUs: startUs + duration,
+        flags: FLAG_SAMPLED,
+        statusCode: tags.statusCode,
+        statusMessage: tags.statusMessage,
+        attributes: tags.attributes,
+        droppedAttributes: tags.dropped,
+        events,
+        droppedEvents: total - events.length + tags.senderDroppedEvents,
+        links: [],
+        droppedLinks: tags.senderDroppedLinks,
+      }),
+    );
   }
   const reasons: string[] = [];
   if (zeroIds) reasons.push('spans with an all-zero traceId or id were dropped');

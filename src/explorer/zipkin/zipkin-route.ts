@@ -34,7 +34,12 @@ export function registerZipkinRoute(app: FastifyInstance, options: ZipkinRouteOp
     // Zipkin's collector reads a body without Content-Type as JSON v2, and so does this one.
     const type = (request.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json') {
-      return refuse(reply, 415, RPC_INVALID_ARGUMENT, 'Content-Type must be application/json (Zipkin v2 JSON; Zipkin proto3 is not accepted)');
+      return refuse(
+        reply,
+        415,
+        RPC_INVALID_ARGUMENT,
+        'Content-Type must be application/json (Zipkin v2 JSON; Zipkin proto3 is not accepted)',
+      );
     }
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const contentEncoding = request.headers['content-encoding'];
@@ -44,7 +49,8 @@ export function registerZipkinRoute(app: FastifyInstance, options: ZipkinRouteOp
       return refuse(reply, 503, RPC_UNAVAILABLE, answer.message);
     }
     if (answer.status !== 200) {
-      if (answer.status === 400) logger.debug('otlp_payload_rejected', { url: ZIPKIN_SPANS_PATH, encoding: 'zipkin-json', reason: answer.message });
+      if (answer.status === 400)
+        logger.debug('otlp_payload_rejected', { url: ZIPKIN_SPANS_PATH, encoding: 'zipkin-json', reason: answer.message });
       return refuse(reply, answer.status, answer.status === 413 ? RPC_RESOURCE_EXHAUSTED : RPC_INVALID_ARGUMENT, answer.message);
     }
     return reply.code(202).send();
