@@ -56,8 +56,12 @@ export class CompletionOutbox {
       if (!isTerminal(record.status) || record.finishedAt === undefined) continue;
       const event: CompletionEvent = { id: record.id, status: record.status, finishedAt: record.finishedAt };
       const sent = await runWithRequestScope({ requestId: record.id, clientId: record.clientId }, () => {
-        logger.warn('completion_republished', { status: record.status, owed_ms: Math.max(0, now - record.finishedAt!) });
-        return this.deliver(event, generationTrace(record, context.active()));
+        // The request scope is in the active context: the generation's trace goes on top of it.
+        const parent = generationTrace(record, context.active());
+        return context.with(parent, () => {
+          logger.warn('completion_republished', { status: record.status, owed_ms: Math.max(0, now - record.finishedAt!) });
+          return this.deliver(event, parent);
+        });
       });
       // The queue did not take it: the next pass tries again, rather than wait out its deadline for each.
       if (!sent) break;

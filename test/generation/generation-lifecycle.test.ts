@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Registry } from 'prom-client';
+import { Registry, type OpenMetricsContentType } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CANCELED_BY_CLIENT,
@@ -29,7 +29,9 @@ for (const target of await storeTargets()) {
   describe.skipIf(skipUnavailable(target))(`GenerationLifecycle.complete(): ${target.name}`, () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dsc-lifecycle-'));
     const queue = new SqliteQueueBackend({ file: path.join(dir, 'queue.sqlite') });
-    const registry = new Registry();
+    // OpenMetrics, as the services' registry: the worker's histograms carry exemplars.
+    const registry = new Registry<OpenMetricsContentType>();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     const metrics = createWorkerMetrics(registry);
     const lines: Record<string, unknown>[] = [];
     const logger = createLogger({ service: 'inference-worker', level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
@@ -84,6 +86,32 @@ for (const target of await storeTargets()) {
       expect(events[0].data).toMatchObject({ status: 'succeeded', output_locations: final?.outputs });
       expect(terminalLines(r.id).map((l) => l.event)).toEqual(['request_complete']);
       expect(await counted()).toBe(before + 1);
+      expect(await queue.depth(queueName)).toBe(1);
+      // Published, so no longer owed (the outbox has nothing to publish again).
+      expect((await stores[1].listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 1000 })).map((p) => p.id)).not.toContain(r.id);
+    });
+
+    it('a completion the queue does not take stays owed, with the terminal event in place; the outbox publishes it once the queue is back', async () => {
+      const r = await fresh({ status: 'running', startedAt: Date.now() });
+      const log = logger.child({ generation: r.id });
+      let queueDown = true;
+      const completionsQueue = queueName;
+      const publisher = new CompletionPublisher({
+        // A producer that cannot be opened while the queue is down: a real queue refusal, from the producer seam.
+        open: () => (queueDown ? Promise.reject(new Error('queue unavailable')) : queue.producer(completionsQueue)),
+        logger: log,
+      });
+      const lifecycle = new GenerationLifecycle({ store: stores[0], logger: log, metrics, completions: publisher });
+      expect(await lifecycle.complete({ record: r, status: 'succeeded', outputs: ['file:///o/0.png'], startedAt: r.startedAt })).toBe(true);
+      expect((await terminalEvents(r.id)).map((e) => e.type)).toEqual(['succeeded']);
+      expect(lines.some((l) => l.event === 'completion_publish_failed' && l.generation === r.id)).toBe(true);
+      const owed = async () => (await stores[1].listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 1000 })).map((p) => p.id);
+      expect(await owed()).toContain(r.id);
+      expect(await queue.depth(queueName)).toBe(0);
+
+      queueDown = false;
+      expect(await lifecycle.outbox.redeliverOwed({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 1000 })).toBe(1);
+      expect(await owed()).not.toContain(r.id);
       expect(await queue.depth(queueName)).toBe(1);
     });
 

@@ -19,7 +19,7 @@ import { CompletionPublisher, GenerationLifecycle, Reconciler, type GenerationRe
 import { startNotifier } from '../../src/notifier/index.js';
 import { RabbitQueueBackend } from '../../src/queue/rabbitmq-queue.js';
 import { RedisQueueBackend } from '../../src/queue/redis-queue.js';
-import { SqliteQueueBackend } from '../../src/queue/index.js';
+import { SqliteQueueBackend, type QueueBackend } from '../../src/queue/index.js';
 import { SqliteGenerationStore } from '../../src/state/index.js';
 import { PostgresGenerationStore } from '../../src/state/postgres-generation-store.js';
 import { RedisGenerationStore } from '../../src/state/redis-generation-store.js';
@@ -158,7 +158,8 @@ describe('the Reconciler on the network backends', () => {
     if ((await probeTcp(AMQP_URL, 5672)) || (await probeTcp(REDIS_URL, 6379))) return ctx.skip();
     const run = randomUUID().slice(0, 8);
     const queueName = `dsc-reconcile-${run}`;
-    const queue = await RabbitQueueBackend.connect({ url: AMQP_URL });
+    // As the reconciler sees it: has(queue, id), which RabbitMQ answers with null (cannot tell).
+    const queue: QueueBackend = await RabbitQueueBackend.connect({ url: AMQP_URL });
     const store = await RedisGenerationStore.connect({ url: REDIS_URL, keyPrefix: `dsc-reconcile-${run}:` });
     try {
       const t0 = Date.now() - 5_000;

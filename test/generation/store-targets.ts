@@ -2,7 +2,8 @@
  * The three GenerationStore implementations over fresh storage for one test run: a SQLite
  * file in a temp dir, PostgreSQL tables under a unique prefix (database `test`) and Redis
  * keys under a unique prefix. `open()` twice stands for two replicas (an api-server and a
- * worker, or two workers) on separate connections.
+ * worker, or two workers) on separate connections. `spec` says where the storage is, for a
+ * fixture process that opens the same store (test/generation/fixtures).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,9 +15,14 @@ import { RedisGenerationStore } from '../../src/state/redis-generation-store.js'
 import { probeTcp, REDIS_URL } from '../queue/servers.js';
 import type { StoreTarget } from '../state/conformance.js';
 
+/** Where a target's storage is, as the fixtures in test/generation/fixtures take it. */
+export type StoreSpec = { store: 'sqlite'; file: string } | { store: 'postgres' | 'redis'; url: string; prefix: string };
+
+export type ProcessStoreTarget = StoreTarget & { spec: StoreSpec };
+
 export const TEST_POSTGRES_URL = process.env.DIFFSCOPE_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-export async function storeTargets(): Promise<StoreTarget[]> {
+export async function storeTargets(): Promise<ProcessStoreTarget[]> {
   const run = randomUUID().slice(0, 8);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dsc-generation-'));
   const tablePrefix = `dsc_lifecycle_${run}_`;
@@ -26,12 +32,14 @@ export async function storeTargets(): Promise<StoreTarget[]> {
   return [
     {
       name: 'sqlite',
+      spec: { store: 'sqlite', file: path.join(dir, 'state.sqlite') },
       unavailable: null,
       open: async () => new SqliteGenerationStore({ file: path.join(dir, 'state.sqlite') }),
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     },
     {
       name: 'postgres',
+      spec: { store: 'postgres', url: TEST_POSTGRES_URL, prefix: tablePrefix },
       unavailable: await probeTcp(TEST_POSTGRES_URL, 5432),
       open: openPostgres,
       cleanup: async () => {
@@ -42,6 +50,7 @@ export async function storeTargets(): Promise<StoreTarget[]> {
     },
     {
       name: 'redis',
+      spec: { store: 'redis', url: REDIS_URL, prefix: keyPrefix },
       unavailable: await probeTcp(REDIS_URL, 6379),
       open: openRedis,
       cleanup: async () => {
