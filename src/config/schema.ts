@@ -110,6 +110,7 @@ export const configSchema = z.object({
 
   // worker
   DIFFSCOPE_WORKER_CONCURRENCY: positiveInt.default(1).describe('jobs one worker runs at once'),
+  DIFFSCOPE_WORKER_PRELOAD: bool.default(true).describe('load and warm the default model when the worker starts, so /readyz does not wait for a first job (false: the first job loads it)'),
   /** Dynamic batching (docs/inference.md): 1 = off. The worker takes at least this many jobs at once. */
   DIFFSCOPE_BATCH_MAX: z.coerce.number().int().min(1).max(64).default(1).describe('most images (sum of n) one UNet batch of compatible requests may hold (1: batching off)'),
   DIFFSCOPE_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(25).describe('how long the first request of a batch waits for compatible ones before the batch runs'),

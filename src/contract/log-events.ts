@@ -39,7 +39,7 @@ const { API, WORKER, NOTIFIER, EXPLORER, SUPERVISOR } = SERVICE;
 const ERR_OPTIONAL = ERROR_DETAIL_FIELDS;
 /** What the inference pipeline knows about one run. */
 const INFERENCE_FIELDS = { ...GENERATION_PARAM_FIELDS, model_version: 'string', device: 'string' } as const;
-/** A generation's outcome as the worker logs it (the seed's full field set). */
+/** A generation's outcome as the worker logs it: every parameter, the prompt hash and the timings. */
 const OUTCOME_FIELDS = { status: 'string', ...GENERATION_PARAM_FIELDS, prompt_hash: 'string', total_ms: 'integer' } as const;
 const OUTCOME_OPTIONAL = {
   model_version: 'string',
@@ -123,7 +123,7 @@ export const LOG_EVENTS = {
   request_complete: {
     level: 'INFO', services: [API, WORKER], scope: 'request', fields: { status: 'string', total_ms: 'integer' },
     optional: { ...OUTCOME_FIELDS, ...OUTCOME_OPTIONAL, error_code: 'string' },
-    description: 'The generation finished successfully: the worker writes the full seed field set; the api-server writes its own line when it answered a synchronous request (then `status` may also be failed/canceled, with `error_code`).',
+    description: 'The generation finished successfully: the worker writes every outcome field (parameters, prompt hash, timings, device, memory); the api-server writes its own line when it answered a synchronous request (then `status` may also be failed/canceled, with `error_code`).',
   },
   sse_failed: {
     level: 'ERROR', services: [API], scope: 'request', fields: ERROR_FIELDS, optional: ERR_OPTIONAL,
@@ -175,7 +175,7 @@ export const LOG_EVENTS = {
   },
   model_load_start: {
     level: 'INFO', services: [WORKER], scope: 'either', fields: MODEL_LOAD_FIELDS,
-    description: 'Model cache miss: loading ONNX sessions (in the request, or in the `batch` span of a batch).',
+    description: 'Model cache miss: loading ONNX sessions (in the request, in the `batch` span of a batch, or in the `model.preload` span of a worker loading its default model at start: trace ids, no request).',
   },
   model_load_complete: {
     level: 'INFO', services: [WORKER], scope: 'either', fields: { ...MODEL_LOAD_FIELDS, duration_ms: 'integer' },
@@ -189,6 +189,10 @@ export const LOG_EVENTS = {
   model_evicted: {
     level: 'INFO', services: [WORKER], scope: 'either', fields: { model_id: 'string', model_version: 'string', size_bytes: 'integer' },
     description: 'A model left the cache to stay within DIFFSCOPE_MODEL_CACHE_MB (during the load of another one).',
+  },
+  model_preload_failed: {
+    level: 'WARN', services: [WORKER], scope: 'process', fields: { model_id: 'string', ...ERROR_FIELDS }, optional: ERR_OPTIONAL,
+    description: 'The worker could not load (or warm) its default model at start (DIFFSCOPE_WORKER_PRELOAD): /readyz stays 503 until a job of that model loads it.',
   },
   model_skipped: {
     level: 'WARN', services: [API, WORKER], scope: 'process', fields: { model_id: 'string', ...ERROR_FIELDS }, optional: ERR_OPTIONAL,

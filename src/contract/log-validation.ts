@@ -103,9 +103,10 @@ export function validateLogRecord(record: Record<string, unknown>, options: Vali
     if (Object.hasOwn(optional, key)) checkType(problems, key, record[key], optional[key]);
     else problems.push(`undeclared field ${key}`);
   }
+  // An `either` line is in a request when it names one: trace ids alone are a span outside any
+  // request (a batch, a worker's model preload).
   const inRequest =
-    options.inRequest ??
-    (spec.scope === 'request' || (spec.scope === 'either' && REQUEST_LOG_FIELDS.some((k) => record[k] !== undefined)));
+    options.inRequest ?? (spec.scope === 'request' || (spec.scope === 'either' && (record.request_id !== undefined || record.client_id !== undefined)));
   if (inRequest) checkRequestFields(record, problems, tracing);
   return problems;
 }

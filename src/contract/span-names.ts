@@ -12,6 +12,11 @@ export const SPAN = {
   MODEL_LOAD: 'model.load',
   /** The first run of each ONNX session after it was created (WebGPU compiles its shaders here), under the phase span that made it. */
   MODEL_WARMUP: 'model.warmup',
+  /**
+   * A worker loading its default model when it starts, the root of its own trace: `model.load`,
+   * then one warm-up step whose phase spans hold the `model.warmup` runs (src/worker/model-preload.ts).
+   */
+  MODEL_PRELOAD: 'model.preload',
   TEXT_ENCODE: 'text.encode',
   SAMPLING: 'sampling',
   VAE_DECODE: 'vae.decode',

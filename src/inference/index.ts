@@ -12,7 +12,9 @@ export {
   type BatchMemberRequest,
   type BatchRun,
   type BatchingPipeline,
+  type PreloadingPipeline,
   canBatch,
+  canPreload,
 } from './types.js';
 export { batchKey } from './batch-key.js';
 export { createInferencePipeline, type InferencePipelineOptions, type InferencePipelineExt } from './pipeline.js';

@@ -29,6 +29,7 @@ import { runGeneration } from './run-generation.js';
 import { runBatchRequests } from './batch-requests.js';
 import { checkParams, checkSize } from './request-checks.js';
 import { StageSpans } from './stage-spans.js';
+import { warmUp } from './model-warmup.js';
 
 export interface InferencePipelineOptions {
   /** Folder whose subfolders (each with a `model_index.json`) are the models; id = folder name. */
@@ -56,6 +57,12 @@ export interface InferencePipelineExt extends BatchingPipeline {
   describeModel(id: string): Promise<ModelInfo>;
   /** Ids (`id@version`) of the models currently loaded, least recently used first. */
   loadedModels(): string[];
+  /**
+   * Loads a model into the cache outside any request (`model.load` under the active span,
+   * model_load_* lines) and runs its warm-up step (model-warmup.ts), so its first request finds
+   * it loaded and warm. Requests for it meanwhile share the load.
+   */
+  preload(modelId: string): Promise<void>;
 }
 
 export async function createInferencePipeline(options: InferencePipelineOptions): Promise<InferencePipelineExt> {
@@ -110,6 +117,17 @@ class OnnxInferencePipeline implements InferencePipelineExt {
   async close(): Promise<void> {
     this.closed = true;
     await this.cache.clear();
+  }
+
+  async preload(modelId: string): Promise<void> {
+    if (this.closed) throw new DiffscopeError('DSC_ERR_INFER_FAILED', 'inference pipeline is closed');
+    const resolved = await this.registry.resolve(modelId);
+    const lease = await this.cache.acquire(`${resolved.info.id}@${resolved.version}`, () => this.load(resolved));
+    try {
+      await warmUp(lease.model, resolved.info);
+    } finally {
+      lease.release();
+    }
   }
 
   /** Compatible requests (batch-key.ts) as one UNet batch; see batch-requests.ts. */

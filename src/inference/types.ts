@@ -96,3 +96,12 @@ export interface BatchingPipeline extends InferencePipeline {
 export function canBatch(pipeline: InferencePipeline): pipeline is BatchingPipeline {
   return typeof (pipeline as Partial<BatchingPipeline>).generateBatch === 'function';
 }
+
+/** A pipeline that can load and warm a model before any request asks for it. */
+export interface PreloadingPipeline extends InferencePipeline {
+  preload(modelId: string): Promise<void>;
+}
+
+export function canPreload(pipeline: InferencePipeline): pipeline is PreloadingPipeline {
+  return typeof (pipeline as Partial<PreloadingPipeline>).preload === 'function';
+}

@@ -10,6 +10,8 @@ import { completionQueueName } from '../notifier/index.js';
 import { GenerationProcessor } from './generation-processor.js';
 import { withBatching } from './batching/batcher.js';
 import { registerGpuMetrics } from './worker-metrics.js';
+import { preloadDefaultModel } from './model-preload.js';
+import { canPreload } from '../inference/types.js';
 // Not through inference/index.js: that loads onnxruntime-node, and the notifier imports this folder too.
 import { processGpuMemoryMb, queryGpus } from '../inference/gpu/nvidia-smi.js';
 import type { WorkerDeps, WorkerHandle } from './worker-deps.js';
@@ -26,6 +28,9 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
   // Batching needs the compatible requests in flight together: at least BATCH_MAX deliveries at once.
   const concurrency = Math.max(deps.concurrency ?? config.DIFFSCOPE_WORKER_CONCURRENCY, batchMax);
   const pipeline = withBatching(deps.pipeline, { maxImages: batchMax, windowMs: config.DIFFSCOPE_BATCH_WINDOW_MS, logger });
+  // Started before the consumer: a job for the default model that arrives meanwhile shares the load.
+  const preloaded =
+    config.DIFFSCOPE_WORKER_PRELOAD && canPreload(deps.pipeline) ? preloadDefaultModel(deps.pipeline, config.DIFFSCOPE_DEFAULT_MODEL, logger) : undefined;
   const processor = new GenerationProcessor({
     queueName,
     queueKind: queue.kind,
@@ -57,6 +62,7 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
 
   let closing: Promise<void> | undefined;
   const handle: WorkerHandle = {
+    preloaded: preloaded ?? Promise.resolve(),
     close(options = {}) {
       closing ??= (async () => {
         const graceMs = options.graceMs ?? Math.max(0, config.DIFFSCOPE_SHUTDOWN_GRACE_MS - FLUSH_MARGIN_MS);

@@ -27,4 +27,6 @@ export interface WorkerHandle {
    * minus a flush margin) to finish; the rest are aborted and handed back to the queue.
    */
   close(options?: { graceMs?: number }): Promise<void>;
+  /** Settles when the default model's preload (model-preload.ts) is over, at once when there is none; never rejects. */
+  readonly preloaded: Promise<void>;
 }

@@ -63,6 +63,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       DIFFSCOPE_QUEUE_BACKOFF_MS: '20',
       DIFFSCOPE_QUEUE_MAX_BACKOFF_MS: '100',
       DIFFSCOPE_LOG_LEVEL: options.logLevel ?? 'info',
+      // The first generation loads its model, as these tests expect (test/worker/model-preload.test.ts preloads).
+      DIFFSCOPE_WORKER_PRELOAD: 'false',
       ...options.env,
     },
   );

@@ -95,12 +95,14 @@ describe('log line schema', () => {
     expect(validateLogRecord({ ...good, event: 'job_dequeud' }, outside)).toEqual(['unknown event job_dequeud']);
     expect(validateLogRecord({ ...good, event: 'JobDequeued' }, outside)).toContain('event is not snake_case');
     expect(validateLogRecord({ ...good, ...ids, trace_id: 'A'.repeat(32) })).toEqual(['trace_id is not 32 hex']);
-    // `either`: all request fields inside a request, none outside it.
+    // `either`: all request fields inside a request; outside one, trace ids only when in a span of no request.
     const rejected = { ...good, level: 'WARN', service: 'api-server', event: 'request_rejected', code: 'DSC_ERR_API_NOT_FOUND', status: 404, reason: 'r' };
     for (const key of ['queue', 'attempt', 'model_id'] as const) delete (rejected as Record<string, unknown>)[key];
     expect(validateLogRecord(rejected)).toEqual([]);
     expect(validateLogRecord({ ...rejected, request_id: 'r' })).toEqual(['missing client_id', 'missing trace_id', 'missing span_id']);
     expect(validateLogRecord({ ...rejected, ...ids })).toEqual([]);
+    expect(validateLogRecord({ ...rejected, trace_id: ids.trace_id, span_id: ids.span_id })).toEqual([]);
+    expect(validateLogRecord({ ...rejected, client_id: 'c', trace_id: ids.trace_id, span_id: ids.span_id })).toEqual(['missing request_id']);
     // `null` only where the catalogue allows it.
     const crashed = {
       ...good, level: 'ERROR', service: 'supervisor', event: 'service_crashed', child_service: 'notifier', exit_code: null, signal: 'SIGKILL', restart_in_ms: 500,

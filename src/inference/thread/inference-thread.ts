@@ -95,6 +95,17 @@ async function generateBatch(pipeline: InferencePipelineExt, message: Extract<To
   post({ t: 'batch-done', batch: message.batch, loaded: pipeline.loadedModels() });
 }
 
+/** Loads and warms a model outside any request; its spans replay under the caller's (the worker's `model.preload`). */
+async function preload(pipeline: InferencePipelineExt, message: Extract<ToThread, { t: 'preload' }>): Promise<void> {
+  const root = new RootRelaySpan(rootSpanId(message.job), message.job, post);
+  try {
+    await context.with(trace.setSpan(context.active(), root as never), () => pipeline.preload(message.modelId));
+    post({ t: 'preloaded', job: message.job, loaded: pipeline.loadedModels() });
+  } catch (err) {
+    post({ t: 'preloaded', job: message.job, loaded: pipeline.loadedModels(), error: serializeError(err) });
+  }
+}
+
 async function main(): Promise<void> {
   let pipeline: InferencePipelineExt;
   try {
@@ -110,6 +121,9 @@ async function main(): Promise<void> {
         break;
       case 'generate-batch':
         void generateBatch(pipeline, message);
+        break;
+      case 'preload':
+        void preload(pipeline, message);
         break;
       case 'cancel':
         running.get(message.job)?.abort();

@@ -42,6 +42,8 @@ export type ToThread =
       batch: number;
       members: { job: number; prompt: string; negativePrompt?: string; params: GenerationParams; cancelFlag: Int32Array }[];
     }
+  /** Load a model into the thread's cache and warm it (InferencePipelineExt.preload); its spans replay like a job's. */
+  | { t: 'preload'; job: number; modelId: string }
   | { t: 'cancel'; job: number }
   | { t: 'call'; call: number; method: 'refreshModels' | 'describeModel'; arg?: string }
   | { t: 'close' };
@@ -60,6 +62,8 @@ export type FromThread =
   | { t: 'error'; job: number; error: SerializedError; loaded: string[] }
   /** Sent after every member's result/error and every span of the batch ended. */
   | { t: 'batch-done'; batch: number; loaded: string[] }
+  /** A preload is over (after every span of it ended): loaded, or why not. */
+  | { t: 'preloaded'; job: number; loaded: string[]; error?: SerializedError }
   | { t: 'reply'; call: number; value?: unknown; error?: SerializedError }
   | { t: 'init-failed'; error: SerializedError };
 

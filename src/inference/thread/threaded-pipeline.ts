@@ -53,6 +53,8 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
   private readonly calls = new Map<number, PendingCall>();
   /** Batches whose `batch-done` has not come yet: their done() resolvers. */
   private readonly batches = new Map<number, () => void>();
+  /** Preloads whose `preloaded` has not come yet. */
+  private readonly preloads = new Map<number, PendingCall>();
   private seq = 0;
   private closed = false;
 
@@ -96,12 +98,17 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
       pending.reject(error);
     }
     for (const pending of this.calls.values()) pending.reject(error);
+    for (const [job, pending] of this.preloads) {
+      this.relay.close(job);
+      pending.reject(error);
+    }
     for (const [batch, done] of this.batches) {
       this.relay.close(batch);
       done();
     }
     this.jobs.clear();
     this.calls.clear();
+    this.preloads.clear();
     this.batches.clear();
   }
 
@@ -135,6 +142,16 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
         done?.();
         return;
       }
+      case 'preloaded': {
+        const pending = this.preloads.get(message.job);
+        this.preloads.delete(message.job);
+        this.relay.close(message.job);
+        this.loaded = message.loaded;
+        this.unrefWhenIdle();
+        if (message.error) pending?.reject(reviveError(message.error));
+        else pending?.resolve(undefined);
+        return;
+      }
       case 'reply': {
         const pending = this.calls.get(message.call);
         this.calls.delete(message.call);
@@ -158,7 +175,7 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
   }
 
   private unrefWhenIdle(): void {
-    if (this.jobs.size === 0 && this.calls.size === 0 && this.batches.size === 0) this.thread?.unref();
+    if (this.jobs.size === 0 && this.calls.size === 0 && this.batches.size === 0 && this.preloads.size === 0) this.thread?.unref();
   }
 
   private async send(message: ToThread): Promise<Worker> {
@@ -186,6 +203,23 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
 
   async describeModel(id: string): Promise<ModelInfo> {
     return (await this.call('describeModel', id)) as ModelInfo;
+  }
+
+  /** The model is loaded and warmed in the thread; its spans replay under the span active here. */
+  async preload(modelId: string): Promise<void> {
+    const job = ++this.seq;
+    this.relay.open(job, context.active(), '');
+    try {
+      await new Promise<unknown>((resolve, reject) => {
+        this.preloads.set(job, { resolve, reject });
+        this.send({ t: 'preload', job, modelId }).catch((err: unknown) => {
+          this.preloads.delete(job);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        });
+      });
+    } finally {
+      this.relay.close(job);
+    }
   }
 
   private call(method: 'refreshModels' | 'describeModel', arg?: string): Promise<unknown> {
