@@ -27,7 +27,9 @@ describe('src/contract is self-contained', () => {
   const files = contractFiles();
 
   it('has files to check', () => {
-    expect(files.map((f) => path.relative(CONTRACT_DIR, f))).toEqual(expect.arrayContaining(['index.ts', 'generation-params.ts', 'limits.ts']));
+    expect(files.map((f) => path.relative(CONTRACT_DIR, f))).toEqual(
+      expect.arrayContaining(['index.ts', 'generation-params.ts', 'limits.ts']),
+    );
   });
 
   it.each(files.map((f) => [path.relative(CONTRACT_DIR, f), f]))('%s imports only files of the folder', (_name, file) => {
@@ -42,7 +44,9 @@ describe('src/contract is self-contained', () => {
   it('exports the generation parameters and their limits from the index', () => {
     expect(contract.SAMPLER_NAMES).toContain('euler');
     expect(contract.GENERATION_LIMITS.steps.max).toBeGreaterThan(contract.GENERATION_LIMITS.steps.min);
-    expect(contract.paramsToWire({ model: 'm', sampler: 'euler', steps: 4, cfgScale: 2, seed: 1, width: 8, height: 8, n: 1 })).toMatchObject({ cfg_scale: 2 });
+    expect(
+      contract.paramsToWire({ model: 'm', sampler: 'euler', steps: 4, cfgScale: 2, seed: 1, width: 8, height: 8, n: 1 }),
+    ).toMatchObject({ cfg_scale: 2 });
     expect(contract.withinLimit('seed', 2 ** 32)).toBe(false);
   });
 });

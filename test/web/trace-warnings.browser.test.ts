@@ -22,7 +22,8 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const exporter = installTestTracing();
 const canRun = chromiumAvailable();
 if (!canRun) {
-  if (process.env.CI === 'true') throw new Error(`Chromium not found at ${CHROMIUM_PATH}: the trace warnings browser test cannot run in CI`);
+  if (process.env.CI === 'true')
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: the trace warnings browser test cannot run in CI`);
   console.warn(`[trace-warnings] skipping browser test: no Chromium at ${CHROMIUM_PATH}`);
 }
 
@@ -59,7 +60,10 @@ describe.skipIf(!canRun)('trace and span warnings in headless Chromium (real exp
     cutTrace = recordTrace(['queue.publish', 'queue.wait', 'inference', 'sampling', 'storage.put'], 'inference');
     wholeTrace = recordTrace(['queue.publish']);
     dir = mkdtempSync(join(tmpdir(), 'diffscope-warnings-ui-'));
-    const config = loadConfig({}, { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:' });
+    const config = loadConfig(
+      {},
+      { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:' },
+    );
     explorer = await startExplorer(config, undefined, {
       webRoot: join(repoRoot, 'dist/web'),
       outputDir: join(dir, 'outputs'),
@@ -108,7 +112,9 @@ describe.skipIf(!canRun)('trace and span warnings in headless Chromium (real exp
     await banner.getByRole('button', { name: 'Show the first' }).click();
     await page.waitForURL(/\?span=[0-9a-f]{16}$/);
     expect(await page.locator('.span-row.selected').getAttribute('data-op')).toBe('inference');
-    expect(await page.locator('.detail-pane').textContent()).toContain(`attribute "diffusion.note" cut to ${MAX_VALUE} of ${LONG_VALUE.length} characters`);
+    expect(await page.locator('.detail-pane').textContent()).toContain(
+      `attribute "diffusion.note" cut to ${MAX_VALUE} of ${LONG_VALUE.length} characters`,
+    );
     expect(pageErrors).toEqual([]);
   });
 

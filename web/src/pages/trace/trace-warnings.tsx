@@ -22,8 +22,8 @@ export function TraceWarnings({ model, onSelect }: { model: TraceModel; onSelect
         ))}
         {warned.length > 0 && (
           <li class="span-warnings-note">
-            {warned.length === 1 ? '1 span has' : `${warned.length} spans have`} values cut or dropped (marked <span class="badge badge-warn">⚠</span> in the
-            waterfall; the span's detail says what).{' '}
+            {warned.length === 1 ? '1 span has' : `${warned.length} spans have`} values cut or dropped (marked{' '}
+            <span class="badge badge-warn">⚠</span> in the waterfall; the span's detail says what).{' '}
             <button type="button" class="linklike" onClick={() => onSelect(warned[0])}>
               Show the first
             </button>
