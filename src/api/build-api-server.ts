@@ -33,6 +33,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
   const models = typeof deps.models === 'function' ? deps.models : () => deps.models as ReturnType<ApiContext['models']>;
   const metrics = createHttpMetrics(metricsRegistry(), () => deps.queue.depth(queueName));
 
+  const timeouts = fastifyTimeoutOptions(httpTimeoutsFromConfig(config));
   const app = Fastify({
     logger: false, // our own JSON lines, through the telemetry logger
     bodyLimit: config.DIFFSCOPE_MAX_BODY_BYTES,
@@ -42,7 +43,9 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     forceCloseConnections: 'idle',
     // Requests Node's parser refuses, answered in our error shape too.
     clientErrorHandler: apiClientErrorHandler(logger),
-    ...fastifyTimeoutOptions(httpTimeoutsFromConfig(config)),
+    ...timeouts,
+    // Node answers an HTTP/1.1 request without Host with a bare 400: request-context.ts refuses it in our shape instead.
+    http: { ...timeouts.http, requireHostHeader: false },
     // Errors Fastify raises before routing (undecodable URL, over-long path parameter) skip the
     // hooks: answer them in our error shape, with the headers every response carries.
     frameworkErrors: (error, request, reply) => {
@@ -58,6 +61,10 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
         .send({ error: err.toJSON() });
     },
   });
+
+  // An `Expect` other than 100-continue would get a bare 417 from Node; RFC 9110 §10.1.1 lets a
+  // server ignore it instead, so the request is handled as if it had none.
+  app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
 
   // Only JSON bodies; anything else is 415. An empty JSON body is "no body" (e.g. cancel).
   app.removeAllContentTypeParsers();

@@ -10,14 +10,15 @@
  * from another tenant would let them append spans to it), so the caller's context is only
  * LINKED to a new trace, unless the operator trusts it (DIFFSCOPE_TRUST_INCOMING_TRACE_CONTEXT).
  *
- * Before auth, the `Host` header is checked against the allowlist (src/http/host-allowlist.ts).
+ * Before auth, the host the request names (its `Host` header, or an absolute-form target's
+ * authority) is checked against the allowlist (src/http/host-allowlist.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseApiKeys } from '../config/index.js';
 import { httpServerSpanName } from '../contract/index.js';
 import { DiffscopeError } from '../errors/index.js';
-import { hostRefusedMessage, type HostAllowlist } from '../http/index.js';
+import { hostRefusedMessage, requestHost, type HostAllowlist } from '../http/index.js';
 import {
   ATTR,
   ROOT_CONTEXT,
@@ -159,9 +160,17 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     }
     reply.header('x-request-id', request.id);
 
-    if (options.hostAllowlist && !options.hostAllowlist.allows(request.headers.host)) {
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own check answers a bare 400, so it is off
+    // (build-api-server.ts) and made here, in the error shape.
+    const hostHeader = request.headers.host;
+    if (hostHeader === undefined && request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor === 1) {
       request.otelContext = context.with(base, () => runWithRequestScope({ requestId: request.id }, () => context.active()));
-      throw new DiffscopeError('DSC_ERR_API_HOST_NOT_ALLOWED', hostRefusedMessage(String(request.headers.host)));
+      throw new DiffscopeError('DSC_ERR_API_VALIDATION', 'an HTTP/1.1 request needs a Host header');
+    }
+    const host = requestHost(request.raw.url, hostHeader);
+    if (options.hostAllowlist && !options.hostAllowlist.allows(host)) {
+      request.otelContext = context.with(base, () => runWithRequestScope({ requestId: request.id }, () => context.active()));
+      throw new DiffscopeError('DSC_ERR_API_HOST_NOT_ALLOWED', hostRefusedMessage(String(host)));
     }
 
     // Auth (health and metrics endpoints stay open for probes and scrapers).

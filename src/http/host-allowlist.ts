@@ -89,6 +89,16 @@ export function createHostAllowlist(options: HostAllowlistOptions): HostAllowlis
 }
 
 /**
+ * The host a request names: the authority of an absolute-form target (`GET http://host/path`),
+ * which overrides the Host header (RFC 9112 §3.2.2), else the Host header. Checking only Host
+ * would let such a request name any host while sending an allowed Host.
+ */
+export function requestHost(target: string | undefined, hostHeader: string | undefined): string | undefined {
+  const absolute = target === undefined ? null : /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
+  return absolute ? absolute[1] : hostHeader;
+}
+
+/**
  * Registers the check as the first `onRequest` hook of `app`. `refuse` answers a refused
  * request in the server's own error shape (a 403 naming the setting to change).
  */

@@ -6,6 +6,7 @@ export {
   isLoopbackName,
   parseHostList,
   registerHostAllowlist,
+  requestHost,
   type HostAllowlist,
   type HostAllowlistOptions,
 } from './host-allowlist.js';

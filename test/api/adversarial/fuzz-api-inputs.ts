@@ -344,6 +344,9 @@ export const hostHeader: fc.Arbitrary<{ value: string; allowed: boolean }> = fc.
     .map((value) => ({ value, allowed: false })),
 );
 
+/** `Expect`: the one expectation HTTP defines, and ones nobody can meet. */
+export const expectHeader = fc.oneof(fc.constantFrom('100-continue', '100-Continue', 'foo', 'x=y', '', '100-continue, foo'), headerValue);
+
 export const requestIdHeader = fc.oneof(headerValue, fc.constantFrom('req_000000000000000000000000', '../../etc/passwd', '\u0000', 'x'.repeat(20_000)));
 
 export const acceptHeader = fc.oneof(fc.constantFrom('*/*', 'application/json', 'text/event-stream', 'image/png', 'text/html', 'application/xml;q=0.9, */*;q=0.1', ''), headerValue);

@@ -32,6 +32,7 @@ import {
   acceptHeader,
   authorizationHeader,
   baggageHeader,
+  expectHeader,
   generationBody,
   headerValue,
   hostHeader,
@@ -161,13 +162,14 @@ async function send(
   server: Server_,
   method: string,
   target: string,
-  options: { headers?: Record<string, string | undefined>; body?: Buffer | string; auth?: string; contentLength?: string | null; halfClose?: boolean; host?: string } = {},
+  /** `host: null` sends no Host header. */
+  options: { headers?: Record<string, string | undefined>; body?: Buffer | string; auth?: string; contentLength?: string | null; halfClose?: boolean; host?: string | null } = {},
 ): Promise<Exchange> {
   const body = options.body ?? '';
   const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   const lines = [
     `${method} ${target} HTTP/1.1`,
-    `host: ${options.host ?? `127.0.0.1:${server.port}`}`,
+    ...(options.host === null ? [] : [`host: ${options.host ?? `127.0.0.1:${server.port}`}`]),
     ...headerLines({ authorization: options.auth !== undefined ? `Bearer ${options.auth}` : undefined, ...options.headers }),
     ...(options.contentLength === null ? [] : [`content-length: ${options.contentLength ?? bytes}`]),
     'connection: close',
@@ -352,11 +354,12 @@ describe('api-server processes under property-based fuzzing', () => {
       others: fc.option(otherTraceHeaders, { nil: undefined }),
       requestId: fc.option(requestIdHeader, { nil: undefined }),
       accept: fc.option(acceptHeader, { nil: undefined }),
+      expect: fc.option(expectHeader, { nil: undefined, freq: 4 }),
     });
     await run(arb, RUNS.headers, async (h) => {
       cases++;
       const server = h.keyed ? keyed : open;
-      const headers = { ...JSON_TYPE, traceparent: h.traceparent?.header, tracestate: h.tracestate, baggage: h.baggage, 'x-request-id': h.requestId, accept: h.accept, ...h.others };
+      const headers = { ...JSON_TYPE, traceparent: h.traceparent?.header, tracestate: h.tracestate, baggage: h.baggage, 'x-request-id': h.requestId, accept: h.accept, expect: h.expect, ...h.others };
       const body = JSON.stringify({ prompt: `a ${CANARY}`, steps: 2 });
       const res = await send(server, 'POST', '/v1/generations', { headers, body, auth: keyFor(server) });
       // Bytes a header may not hold (controls), or more header bytes than Node reads: refused before the app.
@@ -372,18 +375,61 @@ describe('api-server processes under property-based fuzzing', () => {
     });
   }, 120_000);
 
-  it(`Host headers (DNS-rebinding guard): ${RUNS.host} cases`, async () => {
-    await run(fc.tuple(hostHeader, fc.constantFrom('GET /v1/models', 'GET /healthz', 'GET /v1/generations/x', 'POST /v1/generations')), RUNS.host, async ([host, request]) => {
+  it(`Host headers and absolute-form targets (DNS-rebinding guard): ${RUNS.host} cases`, async () => {
+    // Where the host is named: the Host header, or (absolute-form, RFC 9112 §3.2.2) the request target, which then overrides Host.
+    const form = fc.constantFrom('host header', 'absolute-form', 'absolute-form, no host header');
+    await run(fc.tuple(hostHeader, form, fc.constantFrom('GET /v1/models', 'GET /healthz', 'GET /v1/generations/x', 'POST /v1/generations')), RUNS.host, async ([host, where, request]) => {
       cases++;
       const [method, path] = request.split(' ');
       const body = method === 'POST' ? JSON.stringify({ prompt: CANARY, steps: 1 }) : '';
-      const res = await send(open, method, path, { host: host.value, headers: method === 'POST' ? JSON_TYPE : {}, body });
-      const json = checkAnswer(res, `host ${JSON.stringify(host.value)} ${request}`);
-      if (host.allowed) expect(res.status, host.value).not.toBe(403);
-      else expect(json?.error?.code, host.value).toBe('DSC_ERR_API_HOST_NOT_ALLOWED');
+      const absolute = where !== 'host header';
+      const res = await send(open, method, absolute ? `http://${host.value}${path}` : path, {
+        host: absolute ? (where === 'absolute-form' ? '127.0.0.1' : null) : host.value,
+        headers: method === 'POST' ? JSON_TYPE : {},
+        body,
+      });
+      const what = `host ${JSON.stringify(host.value)} (${where}) ${request}`;
+      // A target that is no URL at all is the parser's to refuse.
+      const json = checkAnswer(res, what, { mayBeRefusedByParser: absolute && /[\s]/.test(host.value) });
+      if (where === 'absolute-form, no host header') {
+        // HTTP/1.1 requires Host whatever the target's form (RFC 9112 §3.2).
+        expect(res.status === 400 || res.status === 0, what).toBe(true);
+        return;
+      }
+      // In a target, `/`, `?` or `#` end the authority early (`http://localhost/x/…` names localhost): only the answer's shape is checked.
+      if (absolute && /[/?#]/.test(host.value)) return;
+      if (host.allowed) expect(res.status, what).not.toBe(403);
+      // A refused host is refused; an absolute target that is no URL may be refused as such first.
+      else if (!(absolute && res.status === 400)) expect(json?.error?.code, what).toBe('DSC_ERR_API_HOST_NOT_ALLOWED');
       if (res.status === 202) await verifyAccepted(open, res, json, undefined, undefined);
     });
   }, 120_000);
+
+  // Counterexamples of the Host and headers properties, kept.
+  it('regression: an absolute-form target naming a refused host is refused, whatever Host says', async () => {
+    const res = await send(open, 'GET', 'http://0.0.0.0/v1/models', { host: '127.0.0.1' });
+    expect(checkAnswer(res, 'absolute-form 0.0.0.0').error.code).toBe('DSC_ERR_API_HOST_NOT_ALLOWED');
+    const allowed = await send(open, 'GET', `http://localhost:${open.port}/v1/models`, { host: 'evil.example' });
+    checkAnswer(allowed, 'absolute-form localhost');
+    expect(allowed.status).toBe(200);
+  });
+
+  it('regression: an Expect other than 100-continue is ignored (it was a bare 417 from Node)', async () => {
+    const res = await send(open, 'POST', '/v1/generations', { headers: { ...JSON_TYPE, expect: 'foo' }, body: JSON.stringify({ prompt: `a ${CANARY}`, steps: 1 }) });
+    const json = checkAnswer(res, 'expect: foo');
+    expect(res.status).toBe(202);
+    await verifyAccepted(open, res, json, undefined, undefined);
+  });
+
+  it('regression: an HTTP/1.1 request without Host is refused in the error shape (it was a bare 400 from Node); HTTP/1.0 needs none', async () => {
+    const res = await send(open, 'GET', '/v1/models', { host: null });
+    const json = checkAnswer(res, 'no Host');
+    expect(res.status).toBe(400);
+    expect(json.error.code).toBe('DSC_ERR_API_VALIDATION');
+    const old = await exchange(open.port, 'GET /v1/models HTTP/1.0', '', { timeoutMs: TIMEOUT_MS });
+    checkAnswer(old, 'HTTP/1.0 without Host');
+    expect(old.status).toBe(200);
+  });
 
   it(`authorization with keys configured: ${RUNS.auth} cases`, async () => {
     await run(fc.tuple(authorizationHeader, fc.constantFrom('GET /v1/models', 'GET /healthz', 'GET /v1/generations/req_000000000000000000000000', 'POST /v1/generations', 'GET /openapi.json', 'GET /nope')), RUNS.auth, async ([auth, request]) => {
@@ -430,10 +476,10 @@ describe('api-server processes under property-based fuzzing', () => {
 
   it(`ids, paths, queries, Last-Event-ID and methods of the read routes: ${RUNS.paths} cases`, async () => {
     // A random id, or (by index, so a counterexample prints short) one of the accepted generations.
-    const id = fc.oneof({ weight: 2, arbitrary: idSegment.map((raw) => ({ raw, known: undefined as number | undefined })) }, { weight: 1, arbitrary: fc.nat().map((i) => ({ raw: '', known: i })) });
+    const id = fc.oneof({ weight: 1, arbitrary: idSegment.map((raw) => ({ raw, known: undefined as number | undefined })) }, { weight: 1, arbitrary: fc.nat().map((i) => ({ raw: '', known: i })) });
     const arb = fc.record({
       id,
-      route: fc.constantFrom('GET ', 'GET /events', 'GET /images/', 'POST /cancel', 'DELETE ', 'PUT ', 'PATCH /cancel', 'HEAD ', 'OPTIONS /events'),
+      route: fc.oneof({ weight: 3, arbitrary: fc.constant('GET /events') }, { weight: 6, arbitrary: fc.constantFrom('GET ', 'GET /images/', 'POST /cancel', 'DELETE ', 'PUT ', 'PATCH /cancel', 'HEAD ', 'OPTIONS /events') }),
       k: fc.oneof(fc.nat(9).map(String), idSegment),
       query: queryString,
       lastEventId: fc.option(lastEventId, { nil: undefined }),

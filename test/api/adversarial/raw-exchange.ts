@@ -3,7 +3,7 @@
  * headers, a body that may disagree with its content-length), with a deadline: a server that
  * never answers fails the caller instead of hanging it. Reads one response — to its
  * content-length, to the end of a chunked body, or only the head of an event stream — and
- * reports a connection the server closed without answering as status 0.
+ * reports a connection the server closed without answering as status 0. Interim 1xx answers are skipped.
  */
 import { Socket } from 'node:net';
 
@@ -75,9 +75,16 @@ export function exchange(port: number, head: string, body: Buffer | string, opti
     const timer = setTimeout(() => finish(new ExchangeTimeout(`no complete answer within ${options.timeoutMs} ms to ${head.split('\r\n')[0].slice(0, 200)}`)), options.timeoutMs);
     const result = (complete: boolean): Exchange | undefined => {
       const raw = Buffer.concat(chunks);
-      const end = raw.indexOf('\r\n\r\n', 0, 'latin1');
+      // Interim answers (100 Continue) come before the one that counts.
+      let from = 0;
+      while (/^HTTP\/1\.[01] 1\d\d /.test(raw.subarray(from, from + 13).toString('latin1'))) {
+        const interimEnd = raw.indexOf('\r\n\r\n', from, 'latin1');
+        if (interimEnd < 0) break;
+        from = interimEnd + 4;
+      }
+      const end = raw.indexOf('\r\n\r\n', from, 'latin1');
       if (end < 0) return complete ? { status: 0, headers: {}, body: Buffer.alloc(0), raw, ms: Date.now() - started } : undefined;
-      const { status, headers } = parseHead(raw.subarray(0, end).toString('latin1'));
+      const { status, headers } = parseHead(raw.subarray(from, end).toString('latin1'));
       const rest = raw.subarray(end + 4);
       const done = (b: Buffer): Exchange => ({ status, headers, body: b, raw, ms: Date.now() - started });
       if ((headers['content-type'] ?? '').startsWith('text/event-stream')) return done(rest);
