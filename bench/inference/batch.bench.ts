@@ -45,7 +45,7 @@ const PROMPTS = ['a large red circle', 'a small blue square', 'a green triangle 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 interface Rate {
@@ -63,7 +63,7 @@ async function throughput(pipeline: InferencePipeline, base: Omit<GenerationPara
     Array.from({ length: clients }, async (_, client) => {
       for (let r = 0; r < perClient; r++) {
         const seed = round * 10_000 + client * 100 + r;
-        const result = await pipeline.generate({ prompt: PROMPTS[(client + r) % PROMPTS.length]!, params: { ...base, seed, n: 1 } });
+        const result = await pipeline.generate({ prompt: PROMPTS[(client + r) % PROMPTS.length], params: { ...base, seed, n: 1 } });
         images += result.images.length;
       }
     }),
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const batched: Rate[] = [];
   console.log('round | unbatched img/s | batched img/s | ratio | unbatched img/CPU-s | batched img/CPU-s | ratio | load avg (1 min) before → after');
   for (let round = 1; round <= rounds; round++) {
-    const loadBefore = loadavg()[0]!;
+    const loadBefore = loadavg()[0];
     let u: Rate;
     let b: Rate;
     if (round % 2) {
@@ -104,14 +104,14 @@ async function main(): Promise<void> {
     batched.push(b);
     console.log(
       `${round} | ${u.wall.toFixed(2)} | ${b.wall.toFixed(2)} | ${(b.wall / u.wall).toFixed(2)} | ${u.cpu.toFixed(2)} | ${b.cpu.toFixed(2)} | ${(b.cpu / u.cpu).toFixed(2)} | ` +
-        `${loadBefore.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`,
+        `${loadBefore.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
     );
   }
   const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
   const summary = (what: 'wall' | 'cpu', unit: string) => {
     const u = unbatched.map((r) => r[what]);
     const b = batched.map((r) => r[what]);
-    const ratios = b.map((x, i) => x / u[i]!);
+    const ratios = b.map((x, i) => x / u[i]);
     return `${unit}: unbatched ${median(u).toFixed(2)} (${spread(u)}), batched ${median(b).toFixed(2)} (${spread(b)}), ratio ${median(ratios).toFixed(2)} (${spread(ratios)})`;
   };
   console.log(`median (min–max) over ${rounds} rounds`);

@@ -19,7 +19,7 @@ const steps = Number(env.BENCH_STEPS ?? 20);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
+  return s[s.length >> 1];
 }
 
 async function unetRuns(provider: 'cpu' | 'webgpu', path: string): Promise<{ firstMs: number; medianMs: number; out: Float32Array }> {
@@ -44,7 +44,7 @@ async function unetRuns(provider: 'cpu' | 'webgpu', path: string): Promise<{ fir
     result = await session.run(feeds);
     times.push(performance.now() - s);
   }
-  const out = (result[session.outputNames[0]!]!.data as Float32Array).slice();
+  const out = (result[session.outputNames[0]].data as Float32Array).slice();
   await session.release();
   return { firstMs, medianMs: median(times), out };
 }
@@ -53,7 +53,7 @@ const unetPath = join(modelsDir, modelId, 'unet', 'model.onnx');
 const cpu = await unetRuns('cpu', unetPath);
 const gpu = await unetRuns('webgpu', unetPath);
 let maxAbs = 0;
-for (let i = 0; i < cpu.out.length; i++) maxAbs = Math.max(maxAbs, Math.abs(cpu.out[i]! - gpu.out[i]!));
+for (let i = 0; i < cpu.out.length; i++) maxAbs = Math.max(maxAbs, Math.abs(cpu.out[i] - gpu.out[i]));
 console.log(`${modelId} UNet (batch 2): cpu ${cpu.medianMs.toFixed(2)} ms, webgpu ${gpu.medianMs.toFixed(2)} ms → ${(cpu.medianMs / gpu.medianMs).toFixed(2)}× ; first run cpu ${cpu.firstMs.toFixed(0)} ms, webgpu ${gpu.firstMs.toFixed(0)} ms; max |Δ| ${maxAbs.toExponential(2)}`);
 
 const images: Buffer[] = [];
@@ -64,10 +64,10 @@ for (const provider of ['cpu', 'webgpu'] as const) {
   await pipeline.generate({ prompt: 'a large red circle', params });
   const r = await pipeline.generate({ prompt: 'a large red circle', params });
   console.log(`${modelId} pipeline on ${provider}: device ${r.device}, ${(r.timings.samplingMs / steps).toFixed(2)} ms/step, peak_gpu_memory_mb ${r.peakGpuMemoryMb ?? 'n/a'}, peak_memory_mb ${r.peakMemoryMb}`);
-  images.push(r.images[0]!.png);
+  images.push(r.images[0].png);
   await pipeline.close();
 }
 const [a, b] = images.map((png) => PNG.sync.read(png).data);
 let maxPixel = 0;
-for (let i = 0; i < a!.length; i++) maxPixel = Math.max(maxPixel, Math.abs(a![i]! - b![i]!));
+for (let i = 0; i < a.length; i++) maxPixel = Math.max(maxPixel, Math.abs(a[i] - b[i]));
 console.log(`${modelId} image cpu vs webgpu: max pixel difference ${maxPixel}/255`);

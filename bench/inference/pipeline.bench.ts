@@ -41,7 +41,7 @@ const cfgScale = Number(env.BENCH_CFG ?? 6);
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function main(): Promise<void> {
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const bareStepMs: number[] = [];
   async function bare(): Promise<number> {
     const t0 = performance.now();
-    const hidden = (await te.run({ input_ids: idsTensor }))[te.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : te.outputNames[0]!]!;
+    const hidden = (await te.run({ input_ids: idsTensor }))[te.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : te.outputNames[0]];
     for (let i = 0; i < steps; i++) {
       const s0 = performance.now();
       await unet.run({ sample, timestep, encoder_hidden_states: hidden });

@@ -215,7 +215,7 @@ async function main(): Promise<void> {
       (PIN ? `servers pinned to CPU ${SERVER_CPU}, load generator to CPU ${CLIENT_CPUS}` : `not pinned (${CPUS} CPUs)`) +
       `; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
-  for (const v of Object.values(variants)) await load(v!, WARMUP_SECONDS);
+  for (const v of Object.values(variants)) await load(v, WARMUP_SECONDS);
 
   const results: Record<VariantName, { rps: number[]; latencies: number[]; errors: number; cpu: number[] }> = {
     on: { rps: [], latencies: [], errors: 0, cpu: [] },

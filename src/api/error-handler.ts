@@ -39,7 +39,7 @@ export function toDiffscopeError(err: unknown): DiffscopeError {
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: DiffscopeError, logger: Logger): FastifyReply {
   inRequest(request, () => {
     const fields = { code: err.code, status: err.status, field: err.field, method: request.method, route: request.routeOptions.url };
-    if (err.status >= 500) logger.error('request_error', { ...fields, err: (err.cause as Error) ?? err });
+    if (err.status >= 500) logger.error('request_error', { ...fields, err: err.cause ?? err });
     else logger.warn('request_rejected', { ...fields, reason: err.message });
     if (err.status >= 500) request.serverSpan?.recordException((err.cause as Error) ?? err);
   });

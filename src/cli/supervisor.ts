@@ -80,8 +80,8 @@ export class Supervisor {
     entry.child = child;
     entry.startedAt = Date.now();
     const render = this.options.renderLine ?? ((line: string) => line);
-    createInterface({ input: child.stdout! }).on('line', (line) => out.write(render(line) + '\n'));
-    createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(line + '\n'));
+    createInterface({ input: child.stdout }).on('line', (line) => out.write(render(line) + '\n'));
+    createInterface({ input: child.stderr }).on('line', (line) => process.stderr.write(line + '\n'));
     logger.info('service_started', { child_service: spec.serviceName, pid: child.pid, restarts: entry.restarts });
     child.on('exit', (code, signal) => {
       entry.child = undefined;

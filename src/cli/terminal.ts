@@ -31,7 +31,8 @@ const CODES: Record<keyof Omit<Paint, 'enabled'>, [number, number]> = {
 };
 
 export function isTerminal(stream: NodeJS.WritableStream): boolean {
-  return (stream as NodeJS.WriteStream).isTTY === true;
+  // A pipe or file stream has no isTTY at all; only a tty.WriteStream sets it to true.
+  return 'isTTY' in stream && stream.isTTY === true;
 }
 
 /** Whether `stream` gets colours, from the environment and whether it is a terminal. */

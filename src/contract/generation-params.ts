@@ -57,7 +57,7 @@ export function paramsFromWire(wire: { [K in keyof WireParams]?: WireParams[K] |
     const value = (wire as Record<string, unknown>)[WIRE_NAMES[key]];
     if (value !== undefined && value !== null) out[key] = value;
   }
-  return out as Partial<GenerationParams>;
+  return out;
 }
 
 /**

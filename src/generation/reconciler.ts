@@ -112,7 +112,7 @@ export class Reconciler {
             record,
             status: 'failed',
             error: generationLostError(record.status, idleMs),
-            from: [record.status as 'queued' | 'running'],
+            from: [record.status],
             startedAt: record.startedAt,
             parent: trace.setSpan(parent, span),
             // The next pass tries again; a write applied unacknowledged keeps its event and owed completion.

@@ -74,7 +74,7 @@ async function run(pending: Pending[], deps: BatchRequestsDeps, batchContext: Co
   for (const p of pending) {
     try {
       checkParams(p.request.params);
-      if (members.length > 0 && batchKey(p.request.params) !== batchKey(members[0]!.request.params)) {
+      if (members.length > 0 && batchKey(p.request.params) !== batchKey(members[0].request.params)) {
         throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', 'this request cannot share the batch: model, size, sampler, steps or guidance differ');
       }
       members.push(p);
@@ -83,7 +83,7 @@ async function run(pending: Pending[], deps: BatchRequestsDeps, batchContext: Co
     }
   }
   if (members.length === 0) return;
-  const params = members[0]!.request.params;
+  const params = members[0].request.params;
   let resolved: ResolvedModel;
   try {
     resolved = await deps.registry.resolve(params.model);
@@ -128,7 +128,7 @@ async function run(pending: Pending[], deps: BatchRequestsDeps, batchContext: Co
     }
 
     const settle = (index: number, outcome: MemberOutcome) => {
-      const p = members[index]!;
+      const p = members[index];
       if (p.settled) return;
       const fields = fieldsOf(p);
       if (!outcome.ok) {

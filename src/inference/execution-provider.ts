@@ -27,7 +27,7 @@ const VULKAN_LOADER = 'libvulkan.so.1';
 export function vulkanLoaderProblem(soname = VULKAN_LOADER): string | undefined {
   if (process.platform !== 'linux') return undefined; // Dawn uses Metal / D3D12 there.
   try {
-    process.dlopen({ exports: {} } as NodeJS.Module, soname);
+    process.dlopen({ exports: {} }, soname);
     return undefined;
   } catch (err) {
     const message = (err as Error).message;
@@ -81,7 +81,7 @@ export async function checkWebGpu(options: SessionRuntimeOptions = {}, soname = 
     const noAdapter = /adapter/i.test(adapter);
     throw webgpuError(
       noAdapter ? 'no GPU adapter found (the Vulkan loader is present but no driver offers a device)' : 'the WebGPU provider could not start',
-      adapter.split('\n')[0]!.replace(/^.*?(Failed to get)/, '$1'),
+      adapter.split('\n')[0].replace(/^.*?(Failed to get)/, '$1'),
       "Check that the GPU driver's Vulkan ICD is installed and visible (VK_DRIVER_FILES, `vulkaninfo --summary`); see docs/inference.md, 'GPU hosts'.",
     );
   }

@@ -12,7 +12,7 @@ const u32 = new Uint32Array(f32.buffer);
 
 export function toHalfBits(value: number): number {
   f32[0] = value;
-  const x = u32[0]!;
+  const x = u32[0];
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   const mant = x & 0x7fffff;
@@ -54,17 +54,17 @@ function halfTable(): Float32Array {
 }
 
 export function fromHalfBits(bits: number): number {
-  return halfTable()[bits & 0xffff]!;
+  return halfTable()[bits & 0xffff];
 }
 
 /** `out[i] = half(src[i])` for i < src.length (out may be longer). */
 export function float32ToHalf(src: Float32Array, out: Uint16Array = new Uint16Array(src.length)): Uint16Array {
-  for (let i = 0; i < src.length; i++) out[i] = toHalfBits(src[i]!);
+  for (let i = 0; i < src.length; i++) out[i] = toHalfBits(src[i]);
   return out;
 }
 
 export function halfToFloat32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
   const t = halfTable();
-  for (let i = 0; i < src.length; i++) out[i] = t[src[i]!]!;
+  for (let i = 0; i < src.length; i++) out[i] = t[src[i]]!;
   return out;
 }

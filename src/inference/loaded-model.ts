@@ -17,7 +17,7 @@ import {
   outputSpec,
   type SessionRuntimeOptions,
   type TensorSpec,
-  ort,
+  type ort,
 } from './onnx-session.js';
 
 export interface ModelIo {
@@ -76,7 +76,7 @@ const TIMESTEP_TYPES = ['int64', 'float32', 'float16'] as const;
 const FLOAT = ['float32', 'float16'] as const;
 
 function firstOutput(session: ort.InferenceSession, preferred: string): string {
-  return session.outputNames.includes(preferred) ? preferred : session.outputNames[0]!;
+  return session.outputNames.includes(preferred) ? preferred : session.outputNames[0];
 }
 
 function timestepShape(spec: TensorSpec): ModelIo['timestepShape'] {

@@ -41,7 +41,7 @@ function readStatmPages(fd: number): number {
   while (i < n && statmBuffer[i] !== 0x20) i++;
   let pages = 0;
   for (i++; i < n; i++) {
-    const c = statmBuffer[i]!;
+    const c = statmBuffer[i];
     if (c < 0x30 || c > 0x39) break;
     pages = pages * 10 + (c - 0x30);
   }

@@ -8,14 +8,14 @@ import { performance } from 'node:perf_hooks';
 import { paramLogFields } from '../contract/generation-params.js';
 import { asDiffscopeError, DiffscopeError } from '../errors/index.js';
 import { ATTR, context, noopLogger, promptHash, trace, type Context, type Logger } from '../telemetry/index.js';
-import {
-  type BatchMemberRequest,
-  type BatchRun,
-  type BatchingPipeline,
-  type GenerateRequest,
-  type GenerateResult,
-  type InferencePipeline,
-  type ModelInfo,
+import type {
+  BatchMemberRequest,
+  BatchRun,
+  BatchingPipeline,
+  GenerateRequest,
+  GenerateResult,
+  InferencePipeline,
+  ModelInfo,
 } from './types.js';
 import { logSkippedModel, ModelRegistry, type ResolvedModel } from './model-registry.js';
 import { ModelCache, type CacheLease } from './model-cache.js';

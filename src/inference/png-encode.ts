@@ -11,7 +11,7 @@ export function planarToPng(data: Float32Array, offset: number, width: number, h
   for (let c = 0; c < 3; c++) {
     const base = offset + c * plane;
     for (let i = 0; i < plane; i++) {
-      let v = data[base + i]! * 0.5 + 0.5;
+      let v = data[base + i] * 0.5 + 0.5;
       v = v < 0 ? 0 : v > 1 ? 1 : v;
       rgb[i * 3 + c] = Math.round(v * 255);
     }

@@ -107,7 +107,7 @@ function asError(err: unknown): DiffscopeError {
 
 export async function runBatch(model: LoadedModel, members: readonly BatchMember[], ctx: BatchRunContext): Promise<void> {
   if (members.length === 0) return;
-  const first = members[0]!.request.params;
+  const first = members[0].request.params;
   const key = batchKey(first);
   for (const m of members) {
     if (batchKey(m.request.params) !== key) throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', 'batch members differ in model, size, sampler, steps or guidance');
@@ -116,7 +116,7 @@ export async function runBatch(model: LoadedModel, members: readonly BatchMember
   // An export with a fixed UNet batch cannot take a concatenated one: its members run one by one.
   if (members.length > 1 && model.io.unetBatch !== undefined) {
     for (let i = 0; i < members.length; i++) {
-      await runBatch(model, [members[i]!], { ...ctx, settle: (_, outcome) => ctx.settle(i, outcome) });
+      await runBatch(model, [members[i]], { ...ctx, settle: (_, outcome) => ctx.settle(i, outcome) });
     }
     return;
   }
@@ -145,11 +145,11 @@ class BatchRun {
     private readonly ctx: BatchRunContext,
     private readonly useCfg: boolean,
   ) {
-    this.params = members[0]!.request.params;
+    this.params = members[0].request.params;
     this.latentH = this.params.height / model.layout.vaeScaleFactor;
     this.latentW = this.params.width / model.layout.vaeScaleFactor;
     this.per = model.io.latentChannels * this.latentH * this.latentW;
-    this.lead = ctx.batchContext ?? members[0]!.context;
+    this.lead = ctx.batchContext ?? members[0].context;
     this.size = members.length;
   }
 
@@ -192,7 +192,7 @@ class BatchRun {
     const unetRows = (images: number) => (this.useCfg ? 2 * images : images);
     const total = this.members.reduce((sum, m) => sum + m.request.params.n, 0);
     for (let i = 0; i < this.members.length; i++) {
-      const run = this.members[i]!;
+      const run = this.members[i];
       const n = run.request.params.n;
       if (model.io.unetBatch !== undefined && model.io.unetBatch !== unetRows(total)) {
         const error = new DiffscopeError(
@@ -230,7 +230,7 @@ class BatchRun {
         scratch: new Float32Array(length),
         stepNoise,
         noise: () => {
-          for (let k = 0; k < n; k++) generators[k]!.fill(stepNoise, k * per, per);
+          for (let k = 0; k < n; k++) generators[k].fill(stepNoise, k * per, per);
           return stepNoise;
         },
         guided: this.useCfg ? [new Float32Array(length), new Float32Array(length)] : undefined,
@@ -273,8 +273,8 @@ class BatchRun {
   private initLatents(): void {
     const sigma0 = this.live[0]?.scheduler.initNoiseSigma ?? 1;
     for (const m of this.live) {
-      for (let k = 0; k < m.n; k++) m.generators[k]!.fill(m.latents, k * this.per, this.per);
-      if (sigma0 !== 1) for (let i = 0; i < m.latents.length; i++) m.latents[i]! *= sigma0;
+      for (let k = 0; k < m.n; k++) m.generators[k].fill(m.latents, k * this.per, this.per);
+      if (sigma0 !== 1) for (let i = 0; i < m.latents.length; i++) m.latents[i] *= sigma0;
     }
   }
 
@@ -330,7 +330,7 @@ class BatchRun {
     const { io } = model;
     const per = this.per;
     const cfg = params.cfgScale;
-    const timesteps = this.live[0]!.scheduler.timesteps;
+    const timesteps = this.live[0].scheduler.timesteps;
     const totalSteps = timesteps.length;
     const stepMs: number[] = new Array<number>(totalSteps);
     this.stepMs = stepMs;
@@ -369,7 +369,7 @@ class BatchRun {
           b.unetInput.set(scaled, m.offset * per);
           if (this.useCfg) b.unetInput.set(scaled, condBase + m.offset * per);
         }
-        const t = timesteps[i]!;
+        const t = timesteps[i];
         // diffusers' ONNX pipelines cast with numpy (truncation) when the export takes int64.
         if (b.tsFloat) b.tsFloat.fill(t);
         else if (b.tsHalf) b.tsHalf.fill(toHalfBits(t));
@@ -392,8 +392,8 @@ class BatchRun {
             modelOutput = m.guided[i & 1];
             const condAt = condBase + base;
             for (let j = 0; j < length; j++) {
-              const u = out[base + j]!;
-              modelOutput[j] = u + cfg * (out[condAt + j]! - u);
+              const u = out[base + j];
+              modelOutput[j] = u + cfg * (out[condAt + j] - u);
             }
           } else {
             modelOutput = out.subarray(base, base + length);

@@ -44,10 +44,10 @@ function idsTensor(model: LoadedModel, rows: Int32Array[]): ort.Tensor {
   let data: IntArray;
   if (model.io.idsType === 'int64') {
     data = new BigInt64Array(rows.length * length);
-    for (let r = 0; r < rows.length; r++) for (let i = 0; i < length; i++) data[r * length + i] = BigInt(rows[r]![i]!);
+    for (let r = 0; r < rows.length; r++) for (let i = 0; i < length; i++) data[r * length + i] = BigInt(rows[r][i]);
   } else {
     data = new Int32Array(rows.length * length);
-    for (let r = 0; r < rows.length; r++) data.set(rows[r]!, r * length);
+    for (let r = 0; r < rows.length; r++) data.set(rows[r], r * length);
   }
   return new ort.Tensor(model.io.idsType, data, [rows.length, length]);
 }
@@ -88,7 +88,7 @@ export async function encodePrompts(model: LoadedModel, prompts: readonly string
 export function statesTensor(model: LoadedModel, rows: readonly Float32Array[], seq: number, hidden: number): ort.Tensor {
   const stride = seq * hidden;
   const tiled = new Float32Array(rows.length * stride);
-  for (let r = 0; r < rows.length; r++) tiled.set(rows[r]!, r * stride);
+  for (let r = 0; r < rows.length; r++) tiled.set(rows[r], r * stride);
   const dims = [rows.length, seq, hidden];
   return model.io.encoderStatesType === 'float16' ? new ort.Tensor('float16', float32ToHalf(tiled), dims) : new ort.Tensor('float32', tiled, dims);
 }
@@ -116,7 +116,7 @@ export async function decodeImages(
   const tensor = vaeHalf ? new ort.Tensor('float16', vaeHalf, vaeDims) : new ort.Tensor('float32', vaeInput, vaeDims);
   const inv = 1 / layout.vaeScalingFactor;
   for (let k = 0; k < n; k++) {
-    for (let j = 0; j < per; j++) vaeInput[j] = latents[k * per + j]! * inv;
+    for (let j = 0; j < per; j++) vaeInput[j] = latents[k * per + j] * inv;
     if (vaeHalf) float32ToHalf(vaeInput, vaeHalf);
     const feeds = { [io.vaeInName]: tensor };
     let out: ort.Tensor;

@@ -78,7 +78,7 @@ export function sendWebhook(options: WebhookSendOptions): Promise<WebhookRespons
     req = request(url, {
       method: 'POST',
       headers: { ...options.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-      lookup: connectLookup(options.resolveAll ?? systemResolveAll, options.allowPrivate) as never,
+      lookup: connectLookup(options.resolveAll ?? systemResolveAll, options.allowPrivate),
     });
     req.on('response', (response: IncomingMessage) => {
       res = response;

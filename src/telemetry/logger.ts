@@ -166,7 +166,7 @@ function sanitize(fields: LogFields): LogFields {
   return hasNestedObject(fields) ? redactSecrets(fields, { prompts: 'mask' }) : fields;
 }
 
-const EMPTY: LogFields = Object.freeze({}) as LogFields;
+const EMPTY: LogFields = Object.freeze({});
 const LABEL_BY_NUM: Record<number, string> = { 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR' };
 
 class DiffscopeLogger implements Logger {
@@ -256,7 +256,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const level = options.level ?? 'info';
   if (LEVEL_NUM[level] === undefined) throw new TypeError(`createLogger: unknown level "${String(level)}"`);
   if (typeof options.service !== 'string' || options.service === '') throw new TypeError('createLogger: service is required');
-  const destination = (options.destination ?? defaultDestination()) as DestinationStream;
+  const destination = options.destination ?? defaultDestination();
   const base = {
     service: options.service,
     instance_id: options.instanceId ?? defaultInstanceId(),

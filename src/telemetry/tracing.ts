@@ -6,7 +6,7 @@
 import {
   context,
   isSpanContextValid,
-  SpanKind,
+  type SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,

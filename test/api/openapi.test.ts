@@ -107,7 +107,7 @@ describe('GET /openapi.json', () => {
 
   it('is a valid OpenAPI 3.1 document', async () => {
     expect(doc.openapi).toMatch(/^3\.1\./);
-    const result = await new Validator().validate(structuredClone(doc) as never);
+    const result = await new Validator().validate(structuredClone(doc));
     expect(result).toEqual({ valid: true });
     expect(doc.servers).toEqual([{ url: base }]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -118,7 +118,7 @@ describe('GET /openapi.json', () => {
     expect(operations.filter(({ op }) => op['x-undocumented']).map(({ route }) => route)).toEqual([]);
     for (const { route } of operations) {
       const [method, path] = route.split(' ');
-      expect(stack.app.hasRoute({ method: method as 'GET', url: path.replace(/\{([^}]+)\}/g, ':$1') }), route).toBe(true);
+      expect(stack.app.hasRoute({ method, url: path.replace(/\{([^}]+)\}/g, ':$1') }), route).toBe(true);
     }
     for (const route of ['POST /v1/generations', 'GET /v1/generations/{id}', 'GET /v1/generations/{id}/events', 'GET /v1/models', 'POST /v1/images/generations', 'GET /openapi.json']) {
       expect(operations.map((o) => o.route)).toContain(route);

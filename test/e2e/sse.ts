@@ -17,7 +17,7 @@ export async function readSse(url: string, timeoutMs = 90_000): Promise<SseEvent
     const decoder = new TextDecoder();
     let buffer = '';
     for await (const chunk of response.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      buffer += decoder.decode(chunk, { stream: true });
       let boundary: number;
       while ((boundary = buffer.indexOf('\n\n')) !== -1) {
         const block = buffer.slice(0, boundary);

@@ -32,8 +32,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 function finishThenDie(spec: StoreSpec, id: string): Promise<number | null> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'finish-then-die.ts'), JSON.stringify({ ...spec, id })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   return new Promise((resolve) =>
     child.once('exit', (code, signal) => {
       if (!output.includes('finished')) console.log(output);

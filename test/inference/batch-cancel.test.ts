@@ -21,7 +21,7 @@ function maxPixelDiff(a: Buffer, b: Buffer): number {
   const pa = readPng(a).data;
   const pb = readPng(b).data;
   let max = 0;
-  for (let i = 0; i < pa.length; i++) max = Math.max(max, Math.abs(pa[i]! - pb[i]!));
+  for (let i = 0; i < pa.length; i++) max = Math.max(max, Math.abs(pa[i] - pb[i]));
   return max;
 }
 
@@ -45,7 +45,7 @@ describe.each([
         context: context.active(),
         signal: i === 1 ? victim.signal : undefined,
         onProgress: (p) => {
-          progress[i]!.push(p.step);
+          progress[i].push(p.step);
           if (i !== 1) return;
           victimSteps.push(p.step);
           if (p.step === 2) victim.abort();
@@ -59,11 +59,11 @@ describe.each([
     expect(progress[0]).toEqual([1, 2, 3, 4, 5, 6]);
     expect(progress[2]).toEqual([1, 2, 3, 4, 5, 6]);
     for (const i of [0, 2]) {
-      const outcome = outcomes[i]!;
+      const outcome = outcomes[i];
       if (outcome.status !== 'fulfilled') throw outcome.reason;
-      const alone = await pipeline.generate(requests[i]!);
+      const alone = await pipeline.generate(requests[i]);
       expect(outcome.value.images.map((img) => img.seed)).toEqual(alone.images.map((img) => img.seed));
-      for (let k = 0; k < alone.images.length; k++) expect(maxPixelDiff(outcome.value.images[k]!.png, alone.images[k]!.png)).toBeLessThanOrEqual(1);
+      for (let k = 0; k < alone.images.length; k++) expect(maxPixelDiff(outcome.value.images[k].png, alone.images[k].png)).toBeLessThanOrEqual(1);
     }
   });
 });

@@ -63,7 +63,7 @@ async function run(model: LoadedModel, requests: GenerateRequest[]): Promise<Mem
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
   let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
 }
 
@@ -84,7 +84,7 @@ function pixelDiff(a: Buffer, b: Buffer): number {
   const pa = readPng(a).data;
   const pb = readPng(b).data;
   let max = 0;
-  for (let i = 0; i < pa.length; i++) max = Math.max(max, Math.abs(pa[i]! - pb[i]!));
+  for (let i = 0; i < pa.length; i++) max = Math.max(max, Math.abs(pa[i] - pb[i]));
   return max;
 }
 
@@ -93,16 +93,16 @@ async function expectSameAsAlone(model: LoadedModel, requests: GenerateRequest[]
   measured.set(model.layout.id, stats);
   const batched = await run(model, requests);
   for (let i = 0; i < requests.length; i++) {
-    const [alone] = await run(model, [requests[i]!]);
-    const diff = maxAbsDiff(alone!.latents, batched[i]!.latents);
+    const [alone] = await run(model, [requests[i]]);
+    const diff = maxAbsDiff(alone.latents, batched[i].latents);
     stats.maxLatentDiff = Math.max(stats.maxLatentDiff, diff);
     expect(diff).toBeLessThanOrEqual(LATENT_TOLERANCE);
-    expect(batched[i]!.images.map((img) => img.seed)).toEqual(alone!.images.map((img) => img.seed));
-    for (let k = 0; k < alone!.images.length; k++) {
+    expect(batched[i].images.map((img) => img.seed)).toEqual(alone.images.map((img) => img.seed));
+    for (let k = 0; k < alone.images.length; k++) {
       stats.pngs++;
-      if (Buffer.compare(batched[i]!.images[k]!.png, alone!.images[k]!.png) === 0) continue;
+      if (Buffer.compare(batched[i].images[k].png, alone.images[k].png) === 0) continue;
       stats.pngsDiffering++;
-      const pixels = pixelDiff(batched[i]!.images[k]!.png, alone!.images[k]!.png);
+      const pixels = pixelDiff(batched[i].images[k].png, alone.images[k].png);
       stats.maxPixelDiff = Math.max(stats.maxPixelDiff, pixels);
       expect(pixels).toBeLessThanOrEqual(1);
     }
@@ -150,12 +150,12 @@ describe('through the pipeline', () => {
     const [a, b, c, refused] = await Promise.allSettled(run.results);
     await run.done;
     expect(refused).toMatchObject({ status: 'rejected', reason: { code: 'DSC_ERR_INFER_BAD_PARAMS' } });
-    const batched = [a, b, c].map((r) => (r!.status === 'fulfilled' ? r.value : expect.fail(String((r as PromiseRejectedResult).reason))));
+    const batched = [a, b, c].map((r) => (r.status === 'fulfilled' ? r.value : expect.fail(String(r.reason))));
     for (let i = 0; i < requests.length; i++) {
-      const alone = await pipeline.generate(requests[i]!);
-      expect(batched[i]!.images.map((img) => img.seed)).toEqual(alone.images.map((img) => img.seed));
-      for (let k = 0; k < alone.images.length; k++) expect(pixelDiff(batched[i]!.images[k]!.png, alone.images[k]!.png)).toBeLessThanOrEqual(1);
-      expect(batched[i]!.timings.stepMs).toHaveLength(3);
+      const alone = await pipeline.generate(requests[i]);
+      expect(batched[i].images.map((img) => img.seed)).toEqual(alone.images.map((img) => img.seed));
+      for (let k = 0; k < alone.images.length; k++) expect(pixelDiff(batched[i].images[k].png, alone.images[k].png)).toBeLessThanOrEqual(1);
+      expect(batched[i].timings.stepMs).toHaveLength(3);
     }
   });
 });

@@ -41,7 +41,7 @@ describe('float16 conversion', () => {
     expect(toHalfBits(2 ** -25)).toBe(0); // below half the smallest subnormal
     const xs = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 10);
     const back = halfToFloat32(float32ToHalf(xs));
-    for (let i = 0; i < xs.length; i++) expect(Math.abs(back[i]! - xs[i]!)).toBeLessThanOrEqual(Math.abs(xs[i]!) * 2 ** -11 + 1e-7);
+    for (let i = 0; i < xs.length; i++) expect(Math.abs(back[i] - xs[i])).toBeLessThanOrEqual(Math.abs(xs[i]) * 2 ** -11 + 1e-7);
   });
 });
 
@@ -50,10 +50,10 @@ describe('fp16 export', () => {
     const request = (model: string) => ({ prompt: 'a red circle', params: params({ model, steps: 4, sampler: 'euler' as const }) });
     const half = await pipeline.generate(request('tiny-sd-fp16'));
     const full = await pipeline.generate(request('tiny-sd'));
-    const a = readPng(half.images[0]!.png).data;
-    const b = readPng(full.images[0]!.png).data;
+    const a = readPng(half.images[0].png).data;
+    const b = readPng(full.images[0].png).data;
     let maxDiff = 0;
-    for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+    for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
     console.log(`[fp16] max pixel difference fp16 vs fp32: ${maxDiff}/255`);
     expect(a.length).toBe(b.length);
     expect(maxDiff).toBeLessThanOrEqual(8);

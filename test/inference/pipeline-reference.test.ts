@@ -38,13 +38,13 @@ describe('tiny-sd against the PyTorch reference', () => {
         negativePrompt: ref.negative_prompt,
         params: { model: 'tiny-sd', sampler: ref.sampler, steps: ref.steps, cfgScale: ref.cfg_scale, seed: ref.seed, width: ref.width, height: ref.height, n: 1 },
       });
-      const png = readPng(result.images[0]!.png);
+      const png = readPng(result.images[0].png);
       const want = Buffer.from(ref.rgb_base64, 'base64');
       let maxDiff = 0;
       let differing = 0;
       for (let i = 0; i < ref.width * ref.height; i++) {
         for (let c = 0; c < 3; c++) {
-          const d = Math.abs(png.data[i * 4 + c]! - want[i * 3 + c]!);
+          const d = Math.abs(png.data[i * 4 + c] - want[i * 3 + c]);
           if (d > 0) differing++;
           maxDiff = Math.max(maxDiff, d);
         }

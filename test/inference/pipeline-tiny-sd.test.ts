@@ -23,7 +23,7 @@ describe('registry', () => {
     expect(models['tiny-sd']).toMatchObject({ kind: 'latent', defaultWidth: 64, defaultHeight: 64, sizes: { min: 64, multipleOf: 64 } });
     expect(models['tiny-pixel']).toMatchObject({ kind: 'pixel', defaultWidth: 16, sizes: { min: 16, max: 16 } });
     for (const m of Object.values(models)) expect(m.version).toMatch(/^[0-9a-f]{12}$/);
-    expect(models['tiny-sd']!.version).not.toBe(models['tiny-sd-int64']!.version);
+    expect(models['tiny-sd'].version).not.toBe(models['tiny-sd-int64'].version);
   });
 });
 
@@ -79,23 +79,23 @@ describe('determinism', () => {
       const p = params({ model, sampler: 'euler_a', seed: 1234, width: size, height: size, n: 2 });
       const a = await pipeline.generate({ prompt: 'a blue square', params: p });
       const b = await pipeline.generate({ prompt: 'a blue square', params: p });
-      expect(Buffer.compare(a.images[0]!.png, b.images[0]!.png)).toBe(0);
-      expect(Buffer.compare(a.images[1]!.png, b.images[1]!.png)).toBe(0);
-      expect(Buffer.compare(a.images[0]!.png, a.images[1]!.png)).not.toBe(0);
+      expect(Buffer.compare(a.images[0].png, b.images[0].png)).toBe(0);
+      expect(Buffer.compare(a.images[1].png, b.images[1].png)).toBe(0);
+      expect(Buffer.compare(a.images[0].png, a.images[1].png)).not.toBe(0);
     }
   });
 
   it('image k of n equals the single image of seed + k (stochastic sampler included)', async () => {
     const batch = await pipeline.generate({ prompt: 'a red circle', params: params({ sampler: 'euler_a', seed: 500, n: 3 }) });
     const single = await pipeline.generate({ prompt: 'a red circle', params: params({ sampler: 'euler_a', seed: 502, n: 1 }) });
-    expect(Buffer.compare(batch.images[2]!.png, single.images[0]!.png)).toBe(0);
+    expect(Buffer.compare(batch.images[2].png, single.images[0].png)).toBe(0);
   });
 
   it('a different seed or prompt changes the image', async () => {
     const a = await pipeline.generate({ prompt: 'a red circle', params: params({ seed: 1 }) });
     const b = await pipeline.generate({ prompt: 'a red circle', params: params({ seed: 2 }) });
     const c = await pipeline.generate({ prompt: 'a blue square', params: params({ seed: 1 }) });
-    expect(Buffer.compare(a.images[0]!.png, b.images[0]!.png)).not.toBe(0);
-    expect(Buffer.compare(a.images[0]!.png, c.images[0]!.png)).not.toBe(0);
+    expect(Buffer.compare(a.images[0].png, b.images[0].png)).not.toBe(0);
+    expect(Buffer.compare(a.images[0].png, c.images[0].png)).not.toBe(0);
   });
 });

@@ -30,8 +30,8 @@ describe('threaded inference pipeline', () => {
     expect(threaded.listModels().map((m) => m.id).sort()).toEqual(inProcess.listModels().map((m) => m.id).sort());
     const request = { prompt: 'a red circle', params: params({ steps: 4 }) };
     const [a, b] = [await threaded.generate(request), await inProcess.generate(request)];
-    expect(Buffer.isBuffer(a.images[0]!.png)).toBe(true);
-    expect(a.images[0]!.png.equals(b.images[0]!.png)).toBe(true);
+    expect(Buffer.isBuffer(a.images[0].png)).toBe(true);
+    expect(a.images[0].png.equals(b.images[0].png)).toBe(true);
     expect(a.timings.stepMs).toHaveLength(4);
     expect(threaded.loadedModels()).toEqual([`tiny-sd@${a.modelVersion}`]);
   });
@@ -61,7 +61,7 @@ describe('threaded inference pipeline', () => {
       expect(t(k.startTime)).toBeGreaterThanOrEqual(t(parent.startTime) - 1);
       expect(t(k.endTime)).toBeLessThanOrEqual(t(parent.endTime) + 1);
     }
-    expect(t(kids[0]!.endTime)).toBeLessThanOrEqual(t(kids[1]!.startTime) + 1);
+    expect(t(kids[0].endTime)).toBeLessThanOrEqual(t(kids[1].startTime) + 1);
     const complete = lines.find((l) => l.event === 'inference_complete')!;
     expect(complete).toMatchObject({ trace_id: traceId, span_id: spanId, request_id: 'req_thread_test', model_id: 'tiny-sd', status: 'success' });
     const step = lines.find((l) => l.event === 'sampling_step')!;

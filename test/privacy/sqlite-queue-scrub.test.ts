@@ -45,7 +45,7 @@ describe('SQLite queue: a message that left leaves no copy on disk', () => {
           deadLetterPayload: (payload) => ({ kept: 'no prompt', steps: (payload as { params: { steps: number } }).params.steps }),
         },
       );
-      await eventually(() => done.size === 21 && queue.db.has('jobs', 'job-1') === false);
+      await eventually(() => done.size === 21 && !queue.db.has('jobs', 'job-1'));
       const hits = await eventually(() => (scanFiles(dir, canary).length === 0 ? [] : undefined), 20_000).catch(() => scanFiles(dir, canary));
       expect(hits).toEqual([]);
       if (outcome === 'dead-lettered') {

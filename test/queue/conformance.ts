@@ -25,7 +25,7 @@ export async function waitFor<T>(probe: () => T | Promise<T>, what: string, time
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value as NonNullable<T>;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -203,8 +203,8 @@ export function queueConformance(target: QueueTarget): void {
       children.push(child);
       let out = '';
       let err = '';
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       await waitFor(() => out.includes('ready') || child.exitCode !== null, 'child consumer ready', 30_000);
       expect(child.exitCode, err).toBeNull();
       return {

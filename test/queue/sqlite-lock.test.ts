@@ -26,7 +26,7 @@ async function holdLock(file: string, ms: number): Promise<{ released: Promise<v
   let out = '';
   const released = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('locked')) resolve();
     });

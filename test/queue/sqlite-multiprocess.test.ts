@@ -27,7 +27,7 @@ describe('SqliteQueueBackend shared by several processes', () => {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       children.push(child);
-      child.stdout!.on('data', (d: Buffer) => {
+      child.stdout.on('data', (d: Buffer) => {
         outputs[i] += d.toString();
         for (const m of d.toString().matchAll(/^done (\S+)$/gm)) done.push(m[1]);
       });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createGenerationStore } from '../../src/state/index.js';
-import { PostgresGenerationStore } from '../../src/state/postgres-generation-store.js';
+import type { PostgresGenerationStore } from '../../src/state/postgres-generation-store.js';
 import { POSTGRES_URL, probeTcp, REDIS_URL } from '../queue/servers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dsc-state-factory-'));

@@ -122,7 +122,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
-    if (value) return value as T;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -40,7 +40,7 @@ beforeAll(() => {
     const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     cb?.();
     return true;
-  }) as typeof process.stdout.write;
+  });
   restoreWrite = () => {
     process.stdout.write = original;
   };

@@ -21,7 +21,7 @@ const OWN_VERSIONING = new Set(['api', 'semantic-conventions', 'id-generator-aws
 
 const installed = Object.entries(lock.packages).flatMap(([where, entry]) => {
   const match = /(?:^|\/)node_modules\/@opentelemetry\/([^/]+)$/.exec(where);
-  return match === null || entry.version === undefined ? [] : [{ where, name: match[1]!, version: entry.version }];
+  return match === null || entry.version === undefined ? [] : [{ where, name: match[1], version: entry.version }];
 });
 
 describe('OpenTelemetry JS packages', () => {

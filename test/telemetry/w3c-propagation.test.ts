@@ -72,7 +72,7 @@ describe('extractMessageHeaders: valid traceparent', () => {
   });
 
   it('finds headers whose names a broker re-cased', () => {
-    expect(parentOf({ Traceparent: VALID } as Record<string, string>)?.traceId).toBe(TRACE_ID);
+    expect(parentOf({ Traceparent: VALID })?.traceId).toBe(TRACE_ID);
   });
 
   it('zeroes unknown flag bits so re-injection stays a valid 2-hex-digit traceparent (OTel keeps them and would write "0ff")', () => {

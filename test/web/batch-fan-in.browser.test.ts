@@ -92,10 +92,10 @@ describe.skipIf(!canRun)('batch fan-in in headless Chromium (real worker spans, 
     expect(await page.locator('.fan-in-lines path').count()).toBe(3);
 
     // Jump to a sibling: its own trace, with its own batch panel.
-    await panel.locator('a.sibling-link', { hasText: ids[1]! }).click();
+    await panel.locator('a.sibling-link', { hasText: ids[1] }).click();
     await page.waitForURL(`**/trace/${traceIds[1]}?span=*`);
     await page.locator('section.batch-panel .fan-in-members li.self').waitFor();
-    expect(await page.locator('section.batch-panel .fan-in-members li.self').textContent()).toContain(ids[1]!);
+    expect(await page.locator('section.batch-panel .fan-in-members li.self').textContent()).toContain(ids[1]);
     // The sibling's own spans: its inference with the stage copies under it.
     await page.locator('.span-row', { hasText: 'batch.wait' }).first().waitFor();
 

@@ -55,11 +55,11 @@ describe('batch fan-in model', () => {
     const model = transformTrace(member);
     const membership = batchMembership(model)!;
     expect(membership).toMatchObject({ batchTraceID: BATCH, batchSpanID: 'batch', size: 2, index: 0 });
-    expect(model.spans[membership.spanIndex]!.operationName).toBe('inference');
+    expect(model.spans[membership.spanIndex].operationName).toBe('inference');
     // The cross-trace FOLLOWS_FROM never re-parents: inference stays under the root.
-    expect(model.spans[model.spans[membership.spanIndex]!.parentIndex]!.spanID).toBe('root');
+    expect(model.spans[model.spans[membership.spanIndex].parentIndex].spanID).toBe('root');
     const critical = computeCriticalPath(model);
-    expect(critical.sections.map((s) => `${model.spans[s.spanIndex]!.spanID}:${s.startUs}-${s.endUs}`)).toEqual([
+    expect(critical.sections.map((s) => `${model.spans[s.spanIndex].spanID}:${s.startUs}-${s.endUs}`)).toEqual([
       'qw:0-10',
       'bw:10-30',
       'smp:30-90',

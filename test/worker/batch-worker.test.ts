@@ -100,14 +100,14 @@ describe('dynamic batching in the worker', () => {
     // The survivors' images are those of the same requests run alone.
     for (const i of [0, 2]) {
       const alone = await pipeline.generate({
-        prompt: REQUESTS[i]!.prompt,
-        params: { ...records[i]!.params },
+        prompt: REQUESTS[i].prompt,
+        params: { ...records[i].params },
       });
-      const stored = readFileSync(fileURLToPath(records[i]!.outputs[0]!));
+      const stored = readFileSync(fileURLToPath(records[i].outputs[0]));
       const a = pixels(stored);
-      const b = pixels(alone.images[0]!.png);
+      const b = pixels(alone.images[0].png);
       let max = 0;
-      for (let k = 0; k < a.length; k++) max = Math.max(max, Math.abs(a[k]! - b[k]!));
+      for (let k = 0; k < a.length; k++) max = Math.max(max, Math.abs(a[k] - b[k]));
       expect(max).toBeLessThanOrEqual(1);
     }
 
@@ -133,7 +133,7 @@ describe('dynamic batching in the worker', () => {
 
     for (let i = 0; i < ids.length; i++) {
       const spans = await eventually(() => {
-        const s = spansOfTrace(traceIds[i]!);
+        const s = spansOfTrace(traceIds[i]);
         return s.some((x) => x.name === 'inference') ? s : undefined;
       });
       const names = spans.map((s) => s.name);

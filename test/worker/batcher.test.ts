@@ -68,12 +68,12 @@ describe('Batcher', () => {
       return found;
     });
     const spans = exporter.getFinishedSpans();
-    expect(batches[0]!.attributes[ATTR.DIFFUSION_BATCH_REQUEST_IDS]).toEqual(['req_a', 'req_b']);
-    expect(batches[0]!.attributes[ATTR.DIFFUSION_BATCH_TRACE_IDS]).toEqual(runs.map((r) => r.traceId));
-    expect(batches[0]!.attributes[ATTR.DIFFUSION_BATCH_IMAGES]).toBe(3);
+    expect(batches[0].attributes[ATTR.DIFFUSION_BATCH_REQUEST_IDS]).toEqual(['req_a', 'req_b']);
+    expect(batches[0].attributes[ATTR.DIFFUSION_BATCH_TRACE_IDS]).toEqual(runs.map((r) => r.traceId));
+    expect(batches[0].attributes[ATTR.DIFFUSION_BATCH_IMAGES]).toBe(3);
     for (const r of runs) {
       const inference = spans.find((s) => s.name === 'inference' && s.spanContext().traceId === r.traceId)!;
-      expect(inference.links.map((l) => l.context.spanId)).toEqual([batches[0]!.spanContext().spanId]);
+      expect(inference.links.map((l) => l.context.spanId)).toEqual([batches[0].spanContext().spanId]);
     }
   });
 

@@ -37,7 +37,7 @@ const SIZE = 32;
 function gaussian(noise: GaussianNoise, count: number, std: number): Float32Array {
   const out = new Float32Array(count);
   noise.fill(out, 0, count);
-  for (let i = 0; i < count; i++) out[i]! *= std;
+  for (let i = 0; i < count; i++) out[i] *= std;
   return out;
 }
 

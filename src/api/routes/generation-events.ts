@@ -65,7 +65,7 @@ export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
       reply.hijack();
       const raw = reply.raw;
       const headers: Record<string, string | number | string[]> = {};
-      for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v as string;
+      for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
       raw.writeHead(200, {
         ...headers,
         'content-type': 'text/event-stream; charset=utf-8',

@@ -91,7 +91,7 @@ export function batchCriticalShare(model: TraceModel, critical: CriticalPath): {
   let waitUs = 0;
   let sharedUs = 0;
   for (const section of critical.sections) {
-    const span = model.spans[section.spanIndex]!;
+    const span = model.spans[section.spanIndex];
     const us = section.endUs - section.startUs;
     if (span.operationName === SPAN.BATCH_WAIT) waitUs += us;
     else if (span.operationName !== SPAN.INFERENCE && numberTag(tagValue(span.tags, ATTR.DIFFUSION_BATCH_SIZE)) !== undefined) sharedUs += us;

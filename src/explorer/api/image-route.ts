@@ -31,7 +31,7 @@ export function outputLocations(store: ExplorerStore, traceId: string): string[]
   const rows = store.db
     .prepare(`SELECT json_extract(attributes, '$."${OUTPUT_LOCATION}"') AS loc FROM spans WHERE trace_id = ? ORDER BY start_us, id`)
     .pluck()
-    .all(traceId) as unknown[];
+    .all(traceId);
   const out: string[] = [];
   for (const loc of rows) {
     if (typeof loc !== 'string' || loc === '') continue;

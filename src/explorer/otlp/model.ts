@@ -117,7 +117,7 @@ export function finishLogRecord(
   const attrs = base.attributes;
   let event = base.eventName;
   if (!event && typeof attrs.event === 'string') event = attrs.event;
-  if (!event && typeof attrs['event.name'] === 'string') event = attrs['event.name'] as string;
+  if (!event && typeof attrs['event.name'] === 'string') event = attrs['event.name'];
   let requestId = '';
   const rid = attrs.request_id ?? attrs['diffscope.request_id'];
   if (typeof rid === 'string') requestId = rid;

@@ -101,7 +101,7 @@ export class StoreWriter {
 
   /** A row for a record, resolved against this database (the benchmark's bare insert builds rows this way). */
   spanRow(s: SpanRecord): SpanRow {
-    return spanRowOf(s, this.resourceId(s.resource as ResourceInfo));
+    return spanRowOf(s, this.resourceId(s.resource));
   }
 
   logRow(l: LogRecordData): LogRow {

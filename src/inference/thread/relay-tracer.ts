@@ -36,13 +36,13 @@ export class RelaySpan {
     return this;
   }
   setAttributes(attrs: Attributes): this {
-    this.post({ t: 'span.attrs', id: this.id, attrs: attrs as AttributeMap });
+    this.post({ t: 'span.attrs', id: this.id, attrs });
     return this;
   }
   addEvent(name: string, attrsOrTime?: Attributes | TimeInput, time?: TimeInput): this {
     const isAttrs = attrsOrTime !== undefined && typeof attrsOrTime === 'object' && !Array.isArray(attrsOrTime) && !(attrsOrTime instanceof Date);
     const attrs = isAttrs ? (attrsOrTime as AttributeMap) : undefined;
-    this.post({ t: 'span.event', id: this.id, name, attrs, time: toEpochMs(isAttrs ? time : (attrsOrTime as TimeInput)) });
+    this.post({ t: 'span.event', id: this.id, name, attrs, time: toEpochMs(isAttrs ? time : attrsOrTime) });
     return this;
   }
   addLink(): this {
@@ -85,15 +85,15 @@ export function createRelayTracer(post: Post): Tracer {
     }
     const span = new RelaySpan(`s${++nextId}`, parent.job, post);
     post({ t: 'span.start', job: parent.job, id: span.id, parent: parent.id, name, kind: options.kind, attrs: options.attributes as AttributeMap, time: toEpochMs(options.startTime) });
-    return span as unknown as Span;
+    return span;
   };
   const tracer = {
     startSpan,
     startActiveSpan(name: string, ...rest: unknown[]) {
       const fn = rest.pop() as (span: Span) => unknown;
       const ctx = (rest.length === 2 ? rest[1] : undefined) as Context | undefined;
-      return fn(startSpan(name, (rest[0] ?? {}) as object, ctx));
+      return fn(startSpan(name, rest[0] ?? {}, ctx));
     },
   };
-  return tracer as unknown as Tracer;
+  return tracer;
 }

@@ -43,7 +43,7 @@ export class BatchGroups<W extends Waiting> {
   /** Takes a member out before its group ran (canceled while waiting); false if it is not waiting. */
   remove(member: W): boolean {
     for (let i = 0; i < this.groups.length; i++) {
-      const group = this.groups[i]!;
+      const group = this.groups[i];
       const at = group.members.indexOf(member);
       if (at < 0) continue;
       group.members.splice(at, 1);

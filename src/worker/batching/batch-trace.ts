@@ -58,7 +58,7 @@ export function startBatchSpan(members: readonly TracedMember[], params: Generat
         [ATTR.DIFFUSION_HEIGHT]: params.height,
       },
       links: memberSpans.flatMap((s, i) =>
-        s ? [{ context: s.spanContext(), attributes: { [ATTR.REQUEST_ID]: requestIds[i]!, [ATTR.DIFFUSION_BATCH_INDEX]: i } }] : [],
+        s ? [{ context: s.spanContext(), attributes: { [ATTR.REQUEST_ID]: requestIds[i], [ATTR.DIFFUSION_BATCH_INDEX]: i } }] : [],
       ),
     },
     ROOT_CONTEXT,

@@ -123,11 +123,11 @@ export class Batcher implements InferencePipeline {
       recordBatchWait(m, startedAt, members.length);
     }
     if (members.length === 1) {
-      const m = members[0]!;
+      const m = members[0];
       await context.with(m.context, () => this.pipeline.generate(m.request)).then(m.resolve, m.reject);
       return;
     }
-    const params = members[0]!.request.params;
+    const params = members[0].request.params;
     const batch = startBatchSpan(members, params, startedAt);
     context.with(batch.context, () =>
       this.options.logger.info('batch_started', {
@@ -147,7 +147,7 @@ export class Batcher implements InferencePipeline {
       batch.span.end();
       return;
     }
-    run.results.forEach((result, i) => result.then(members[i]!.resolve, members[i]!.reject));
+    run.results.forEach((result, i) => result.then(members[i].resolve, members[i].reject));
     await run.done;
     batch.span.end();
   }

@@ -37,8 +37,8 @@ export async function startServiceProcess(service: 'api' | 'worker', env: Record
   let out = '';
   let err = '';
   let exitCode: number | null | undefined;
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString('utf8')));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       exitCode = code;
@@ -50,10 +50,10 @@ export async function startServiceProcess(service: 'api' | 'worker', env: Record
     const onData = () => {
       if (!out.includes(`"event":"${readyEvent}"`)) return;
       clearTimeout(timer);
-      child.stdout!.off('data', onData);
+      child.stdout.off('data', onData);
       resolve();
     };
-    child.stdout!.on('data', onData);
+    child.stdout.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`${service} exited (${code}) before ${readyEvent}:\n${out}\n${err}`));

@@ -28,7 +28,7 @@ async function holdWriteLock(file: string, table = 'generations'): Promise<{ chi
     }`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script, file, table], { stdio: ['pipe', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.once('data', () => resolve());
+    child.stdout.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`lock holder exited ${code}`)));
   });
   return {
@@ -36,7 +36,7 @@ async function holdWriteLock(file: string, table = 'generations'): Promise<{ chi
     release: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
-        child.stdin!.write('release\n');
+        child.stdin.write('release\n');
       }),
   };
 }

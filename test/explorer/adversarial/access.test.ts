@@ -84,7 +84,7 @@ describe('token: the query API refuses every spelling without the token', () => 
   });
 
   it('a malformed token cookie is no token: 401, not 500', async () => {
-    for (const cookie of [`${TOKEN_COOKIE}=%E0%A4%A`, `${TOKEN_COOKIE}=%`, `${TOKEN_COOKIE}=%zz; other=1`, `${TOKEN_COOKIE}`, `=${TOKEN}`]) {
+    for (const cookie of [`${TOKEN_COOKIE}=%E0%A4%A`, `${TOKEN_COOKIE}=%`, `${TOKEN_COOKIE}=%zz; other=1`, TOKEN_COOKIE, `=${TOKEN}`]) {
       expect((await rawRequest(ex.queryUrl, 'GET', '/api/services', { cookie })).status, cookie).toBe(401);
     }
     expect((await rawRequest(ex.queryUrl, 'GET', '/api/services', { cookie: `${TOKEN_COOKIE}=${encodeURIComponent(TOKEN)}` })).status).toBe(200);

@@ -37,12 +37,12 @@ export async function startExplorerProcess(env: Record<string, string> = {}, opt
   });
   let stderr = '';
   let exited = false;
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   child.on('exit', () => (exited = true));
   const ready = await new Promise<{ otlpUrl: string; queryUrl: string; pid: number }>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`explorer process did not start:\n${stderr}`)), 60_000);
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString('utf8');
       const nl = out.indexOf('\n');
       if (nl >= 0) {

@@ -15,8 +15,8 @@ afterAll(async () => { await ex?.close(); });
 function bigExport(): Uint8Array {
   const now = Date.now();
   const spans = Array.from({ length: 60_000 }, (_, i) => ({
-    traceId: Buffer.from(`${((i >> 4) + 1).toString(16).padStart(32, '0')}`, 'hex'),
-    spanId: Buffer.from(`${(i + 1).toString(16).padStart(16, '0')}`, 'hex'),
+    traceId: Buffer.from(((i >> 4) + 1).toString(16).padStart(32, '0'), 'hex'),
+    spanId: Buffer.from((i + 1).toString(16).padStart(16, '0'), 'hex'),
     name: `op-${i % 9}`,
     startTimeUnixNano: String(BigInt(now - 60_000 + i) * 1_000_000n),
     endTimeUnixNano: String(BigInt(now - 60_000 + i + 1) * 1_000_000n),

@@ -28,7 +28,7 @@ export function BatchPanel({ data }: { data: TraceData }): JSX.Element | null {
         if (!trace) return setBatch({ error: 'the batch trace has not arrived (or was not kept)' });
         const batchModel = transformTrace(trace);
         const fanIn = batchFanIn(batchModel);
-        setBatch({ fanIn, durationUs: fanIn ? batchModel.spans[fanIn.spanIndex]!.durationUs : undefined });
+        setBatch({ fanIn, durationUs: fanIn ? batchModel.spans[fanIn.spanIndex].durationUs : undefined });
       },
       (err: unknown) => {
         if (!ctrl.signal.aborted) setBatch({ error: err instanceof Error ? err.message : String(err) });
