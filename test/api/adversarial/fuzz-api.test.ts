@@ -13,6 +13,8 @@
  * within a deadline; an accepted generation is stored (GET returns it with what was sent); the
  * canary prompt is in no response, no line the processes print and no exported span or log
  * record; the processes keep their PIDs and answer /healthz and /readyz afterwards.
+ *
+ * FUZZ_API_SCALE=0.1 (any factor) scales every property's number of runs, for a quick local try.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -67,7 +69,10 @@ const RUNS_FULL = {
   paths: 600,
 };
 const RUNS = Object.fromEntries(Object.entries(RUNS_FULL).map(([k, v]) => [k, Math.max(1, Math.round(v * SCALE))])) as typeof RUNS_FULL;
+/** No answer within this is a hang. */
 const TIMEOUT_MS = 20_000;
+/** The OpenAI route waits for a real generation behind the queue: its own, longer bound (the sync timeout is under it). */
+const SYNC_TIMEOUT_MS = 45_000;
 const KEY = Object.keys(API_KEYS)[0];
 const OTHER_KEY = Object.keys(API_KEYS)[1];
 
@@ -96,6 +101,8 @@ let cases = 0;
 let accepted = 0;
 let imagesReturned = 0;
 let streamsOpened = 0;
+/** Accepted generations the worker failed for their parameters, by code (ERROR lines it logged). */
+const workerRefusals = new Map<string, number>();
 const known: Array<{ id: string; server: Server_; auth?: string }> = [];
 
 function count(res: Exchange): void {
@@ -175,7 +182,8 @@ async function send(
     'connection: close',
   ];
   try {
-    return await exchange(server.port, lines.join('\r\n'), body, { timeoutMs: TIMEOUT_MS, halfClose: options.halfClose });
+    const timeoutMs = target.startsWith('/v1/images/') ? SYNC_TIMEOUT_MS + 15_000 : TIMEOUT_MS;
+    return await exchange(server.port, lines.join('\r\n'), body, { timeoutMs, halfClose: options.halfClose });
   } catch (err) {
     if (err instanceof ExchangeTimeout) throw new Error(`hang: ${err.message}`);
     throw err;
@@ -252,7 +260,7 @@ beforeAll(async () => {
     DIFFSCOPE_CLIENT_MAX_QUEUED: '100000',
     DIFFSCOPE_CLIENT_MAX_ACTIVE: '100000',
     DIFFSCOPE_RETENTION_SWEEP_INTERVAL_MS: '0',
-    DIFFSCOPE_SYNC_TIMEOUT_MS: String(TIMEOUT_MS - 5_000),
+    DIFFSCOPE_SYNC_TIMEOUT_MS: String(SYNC_TIMEOUT_MS),
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_PROPAGATORS: 'tracecontext,baggage,b3,jaeger,xray,gcp',
@@ -272,7 +280,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   console.info(
-    `API fuzz: ${cases} cases, ${requests} requests, ${accepted} generations accepted, ${imagesReturned} OpenAI images returned, ${streamsOpened} event streams opened; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; codes ${JSON.stringify(Object.fromEntries([...codes].sort((a, b) => b[1] - a[1])))}`,
+    `API fuzz: ${cases} cases, ${requests} requests, ${accepted} generations accepted, ${imagesReturned} OpenAI images returned, ${streamsOpened} event streams opened; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}; worker ERROR lines for a client's parameters ${JSON.stringify(Object.fromEntries(workerRefusals))}; codes ${JSON.stringify(Object.fromEntries([...codes].sort((a, b) => b[1] - a[1])))}`,
   );
   await Promise.all([open?.process.stop(), keyed?.process.stop(), worker?.stop()]);
   await new Promise<void>((resolve) => (sink ? sink.close(() => resolve()) : resolve()));
@@ -343,7 +351,7 @@ describe('api-server processes under property-based fuzzing', () => {
         known.push({ id: res.headers['x-request-id'], server, auth: keyFor(server) });
       }
     });
-  }, 180_000);
+  }, 240_000);
 
   it(`trace context, baggage, x-request-id and accept headers: ${RUNS.headers} cases`, async () => {
     const arb = fc.record({
@@ -562,6 +570,19 @@ describe('api-server processes under property-based fuzzing', () => {
       expect(p.stderr().includes(CANARY), `canary in ${name}'s stderr`).toBe(false);
       // 503 is one of the documented answers (RETRY_LATER_CODES); any other 5xx logged is a failure.
       expect(p.stdout(), `${name} logged a 5xx`).not.toMatch(/"status":(50[0-24-9]|5[1-9]\d)\b/);
+      const errors = p.stdout().split('\n').filter((line) => line.includes('"level":"ERROR"'));
+      if (p !== worker) {
+        // Nothing a client sent is an error of the server's (request_error, sse_failed, unhandled_rejection, …).
+        expect(errors.map((line) => line.slice(0, 400)), `${name}'s ERROR lines`).toEqual([]);
+      } else {
+        // A generation the API accepted may still fail in the pipeline for its parameters (lcm allows fewer
+        // steps than the limits table): only for a client's reason, never a server's.
+        for (const line of errors) {
+          const code = /"(?:code|error\.type)":"(DSC_ERR_[A-Z_]+)"/.exec(line)?.[1] as keyof typeof ERRORS | undefined;
+          expect(code && ERRORS[code]?.status < 500, `worker ERROR line for a server reason: ${line.slice(0, 400)}`).toBe(true);
+          workerRefusals.set(code!, (workerRefusals.get(code!) ?? 0) + 1);
+        }
+      }
     }
     // The scans below look at real output: the request lines and the spans of this run are there.
     expect(open.process.stdout()).toContain('"event":"request_received"');
