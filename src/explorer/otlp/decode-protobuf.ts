@@ -27,6 +27,15 @@ import {
   type ResourceInfo,
   type SpanRecord,
 } from './model.js';
+import type {
+  AnyValueMsg,
+  Bytes,
+  ExportLogsServiceRequestMsg,
+  ExportTraceServiceRequestMsg,
+  Int64,
+  KeyValueMsg,
+  SpanMsg,
+} from './protobuf-messages.js';
 
 const root = new protobuf.Root();
 for (const source of [OTLP_PROTO, OTLP_RESOURCE_PROTO, OTLP_TRACE_PROTO, OTLP_LOGS_PROTO, OTLP_COLLECTOR_PROTO, OTLP_COLLECTOR_LOGS_PROTO, RPC_STATUS_PROTO]) {
@@ -43,43 +52,37 @@ const RpcStatus = root.lookupType('google.rpc.Status');
 /** The protobufjs Types, for tests and benchmarks that need to encode requests themselves. */
 export const otlpTypes = { TraceRequest, LogsRequest, TraceResponse, LogsResponse, RpcStatus };
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- protobufjs reflection messages are untyped */
-type Msg = any;
-
-interface LongLike { low: number; high: number; toNumber(): number }
-
 /** Exact µs from an unsigned 64-bit ns value without BigInt: hi·2³² + lo, divided by 1000. */
-function nanosToMicros(value: LongLike | number | null | undefined): number {
-  if (value === null || value === undefined) return 0;
+function nanosToMicros(value: Int64): number {
   if (typeof value === 'number') return Math.floor(value / 1000);
   const hi = value.high >>> 0;
   const lo = value.low >>> 0;
   return hi * 4294967 + Math.floor((hi * 296 + lo) / 1000);
 }
 
-function hex(bytes: Uint8Array | null | undefined): string {
-  if (!bytes || bytes.length === 0) return '';
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+function hex(bytes: Bytes): string {
+  if (bytes.length === 0) return '';
+  return (bytes instanceof Uint8Array ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.from(bytes)).toString('hex');
 }
 
 /** AnyValue → a stored value, or DROP when it nests deeper or holds more elements than allowed. */
-function anyValue(v: Msg, ctx: DecodeContext, depth: number): AttrValue | Dropped {
+function anyValue(v: AnyValueMsg | null, ctx: DecodeContext, depth: number): AttrValue | Dropped {
   if (!v) return null;
   switch (v.value) {
     case 'stringValue': return ctx.text(v.stringValue);
     case 'boolValue': return v.boolValue;
     case 'intValue': {
       const n = v.intValue;
-      return typeof n === 'number' ? n : (n as LongLike).toNumber();
+      return typeof n === 'number' ? n : n.toNumber();
     }
     case 'doubleValue': {
-      const d = v.doubleValue as number;
+      const d = v.doubleValue;
       // JSON (the stored form) has no NaN/Infinity: keep them as the JSON mapping spells them
       return Number.isFinite(d) ? d : String(d);
     }
     case 'arrayValue': {
       if (ctx.tooDeep(depth)) return DROP;
-      const values = v.arrayValue.values as Msg[];
+      const values = v.arrayValue?.values ?? [];
       const out: AttrValue[] = [];
       for (let i = 0; i < values.length; i++) {
         if (!ctx.takeElement()) return DROP;
@@ -91,7 +94,7 @@ function anyValue(v: Msg, ctx: DecodeContext, depth: number): AttrValue | Droppe
     }
     case 'kvlistValue': {
       if (ctx.tooDeep(depth)) return DROP;
-      const values = v.kvlistValue.values as Msg[];
+      const values = v.kvlistValue?.values ?? [];
       const out: Attributes = {};
       for (let i = 0; i < values.length; i++) {
         if (!ctx.takeElement()) return DROP;
@@ -102,12 +105,12 @@ function anyValue(v: Msg, ctx: DecodeContext, depth: number): AttrValue | Droppe
       return out;
     }
     case 'bytesValue': return ctx.text(Buffer.from(v.bytesValue).toString('base64'));
-    default: return null;
+    default: return null; // no field of the oneof set
   }
 }
 
 /** A KeyValue list under a count limit; `dropped` is how many the limits took away. */
-function keyValues(list: Msg[] | undefined, ctx: DecodeContext, max: number): { attributes: Attributes; dropped: number } {
+function keyValues(list: KeyValueMsg[] | undefined, ctx: DecodeContext, max: number): { attributes: Attributes; dropped: number } {
   const attributes: Attributes = {};
   let dropped = 0;
   if (!list) return { attributes, dropped };
@@ -133,15 +136,15 @@ function keyValues(list: Msg[] | undefined, ctx: DecodeContext, max: number): { 
   return { attributes, dropped };
 }
 
-function resourceOf(resource: Msg, ctx: DecodeContext): ResourceInfo {
+function resourceOf(resource: { attributes: KeyValueMsg[] } | null, ctx: DecodeContext): ResourceInfo {
   return internResource(keyValues(resource?.attributes, ctx, ctx.limits.maxAttributesPerResource).attributes);
 }
 
-function decodeSpan(s: Msg, traceId: string, spanId: string, ctx: DecodeContext, resource: ResourceInfo, scopeName: string, scopeVersion: string): SpanRecord {
+function decodeSpan(s: SpanMsg, traceId: string, spanId: string, ctx: DecodeContext, resource: ResourceInfo, scopeName: string, scopeVersion: string): SpanRecord {
   const l = ctx.limits;
   const attrs = keyValues(s.attributes, ctx, l.maxAttributesPerSpan);
-  const rawEvents = s.events as Msg[];
-  const rawLinks = s.links as Msg[];
+  const rawEvents = s.events;
+  const rawLinks = s.links;
   const events = firstN(rawEvents, l.maxEventsPerSpan, (n) => ctx.dropEvents(n)).map((e) => {
     const ea = keyValues(e.attributes, ctx, l.maxAttributesPerEvent);
     ctx.recordAttributes(ea.attributes, ea.dropped + e.droppedAttributesCount);
@@ -177,15 +180,16 @@ function decodeSpan(s: Msg, traceId: string, spanId: string, ctx: DecodeContext,
 }
 
 export function decodeTracesProtobuf(body: Uint8Array, ctx: DecodeContext = new DecodeContext()): DecodedBatch<SpanRecord> {
-  const request = TraceRequest.decode(body) as Msg;
+  // The one cast: protobufjs types decode() as a generic Message; the schema fixes the shape (protobuf-messages.ts).
+  const request = TraceRequest.decode(body) as unknown as ExportTraceServiceRequestMsg;
   const records: SpanRecord[] = [];
   let rejected = 0;
-  for (const rs of request.resourceSpans as Msg[]) {
+  for (const rs of request.resourceSpans) {
     const resource = resourceOf(rs.resource, ctx);
-    for (const ss of rs.scopeSpans as Msg[]) {
+    for (const ss of rs.scopeSpans) {
       const scopeName = ctx.text(ss.scope?.name ?? '');
       const scopeVersion = ctx.text(ss.scope?.version ?? '');
-      for (const s of ss.spans as Msg[]) {
+      for (const s of ss.spans) {
         const traceId = hex(s.traceId);
         const spanId = hex(s.spanId);
         if (traceId.length !== 32 || spanId.length !== 16 || isZeroId(traceId) || isZeroId(spanId)) {
@@ -201,13 +205,13 @@ export function decodeTracesProtobuf(body: Uint8Array, ctx: DecodeContext = new 
 }
 
 export function decodeLogsProtobuf(body: Uint8Array, ctx: DecodeContext = new DecodeContext()): DecodedBatch<LogRecordData> {
-  const request = LogsRequest.decode(body) as Msg;
+  const request = LogsRequest.decode(body) as unknown as ExportLogsServiceRequestMsg;
   const records: LogRecordData[] = [];
-  for (const rl of request.resourceLogs as Msg[]) {
+  for (const rl of request.resourceLogs) {
     const resource = resourceOf(rl.resource, ctx);
-    for (const sl of rl.scopeLogs as Msg[]) {
+    for (const sl of rl.scopeLogs) {
       const scopeName = ctx.text(sl.scope?.name ?? '');
-      for (const r of sl.logRecords as Msg[]) {
+      for (const r of sl.logRecords) {
         ctx.beginRecord();
         let timeUs = nanosToMicros(r.timeUnixNano);
         if (timeUs === 0) timeUs = nanosToMicros(r.observedTimeUnixNano);
