@@ -73,18 +73,27 @@ export class RedisQueueBackend implements QueueBackend {
   private queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.producerConnection, prefix: this.prefix });
-      this.queues.set(name, queue);
+      const created = new Queue(name, { connection: this.producerConnection, prefix: this.prefix });
+      // BullMQ sets a queue up once (version check, scripts) and keeps a failed setup for every
+      // later command: a queue first used while Redis was down or stalled would fail for good.
+      // It is forgotten, so the first call after Redis is back makes a fresh one. (close() leaves
+      // the shared producer connection open.)
+      created.waitUntilReady().catch(() => {
+        if (this.queues.get(name) === created) this.queues.delete(name);
+        created.close().catch(() => undefined);
+      });
+      this.queues.set(name, created);
+      queue = created;
     }
     return queue;
   }
 
   async producer(name: string): Promise<QueueProducer> {
-    const queue = this.queue(name);
     return {
       publish: async (id: string, payload: unknown, headers: MessageHeaders) => {
         const data: JobData = { id, payload, headers };
-        await queue.add('job', data, {
+        // Looked up on each publish: the queue may have been made again since (see queue()).
+        await this.queue(name).add('job', data, {
           jobId: jobIdFor(id),
           attempts: ATTEMPTS_CEILING,
           backoff: { type: BACKOFF_TYPE },

@@ -1,7 +1,9 @@
 /**
- * An api-server (listening) and a worker built from the configuration by the real factories
- * (createQueueBackend, createGenerationStore), so the deadlines under test are the configured
- * ones; and the probes the outage tests take: time to an answer, status, code.
+ * An api-server (listening), a worker and a notifier built from the configuration by the real
+ * factories (createQueueBackend, createGenerationStore), so the deadlines under test are the
+ * configured ones; and the probes the outage tests take: time to an answer, status, code, the
+ * terminal events and the completions still owed. The notifier's reconciler runs every 500 ms with
+ * a 2 s grace period, so a completion an outage kept from being published goes out soon after.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { createInferencePipeline, type InferencePipeline } from '../../../src/in
 import { createQueueBackend, type QueueBackend } from '../../../src/queue/index.js';
 import { createGenerationStore } from '../../../src/state/index.js';
 import { LocalObjectStore } from '../../../src/storage/index.js';
+import { startNotifier, type NotifierHandle } from '../../../src/notifier/index.js';
 import { createLogger } from '../../../src/telemetry/index.js';
 import { startWorker, type WorkerHandle } from '../../../src/worker/index.js';
 import { FIXTURE_MODELS } from '../../support/serving-stack.js';
@@ -41,6 +44,8 @@ export async function startOutageStack(env: Record<string, string>): Promise<Out
       DIFFSCOPE_QUEUE_BACKOFF_MS: '300',
       DIFFSCOPE_QUEUE_MAX_BACKOFF_MS: '1000',
       DIFFSCOPE_QUEUE_LEASE_MS: '3000',
+      DIFFSCOPE_RECONCILE_INTERVAL_MS: '500',
+      DIFFSCOPE_RECONCILE_GRACE_MS: '2000',
       ...env,
     },
   );
@@ -53,6 +58,7 @@ export async function startOutageStack(env: Record<string, string>): Promise<Out
   const app = await buildApiServer({ config, logger: logger('api-server'), queue, store, objectStore, models: () => pipeline.listModels() });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const worker: WorkerHandle = await startWorker({ config, logger: logger('inference-worker'), queue, store, objectStore, pipeline, cancelPollMs: 50 });
+  const notifier: NotifierHandle = await startNotifier({ config, logger: logger('notifier'), queue, store });
   return {
     config,
     port: (app.server.address() as { port: number }).port,
@@ -62,6 +68,7 @@ export async function startOutageStack(env: Record<string, string>): Promise<Out
     async close() {
       await app.close();
       await worker.close({ graceMs: 0 });
+      await notifier.close({ graceMs: 0 });
       await queue.close();
       await store.close();
       await pipeline.close();
@@ -108,6 +115,17 @@ export async function terminalCounts(store: GenerationStore, ids: string[]): Pro
     counts.set(id, events.filter((e) => isTerminal(e.type)).length);
   }
   return counts;
+}
+
+/** The ids whose completion message is still owed (the outbox; src/generation/completion-outbox.ts). */
+export async function owedCompletions(store: GenerationStore, ids: string[]): Promise<string[]> {
+  const owed = new Set((await store.listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 10_000 })).map((r) => r.id));
+  return ids.filter((id) => owed.has(id));
+}
+
+/** How many lines of `event` the services wrote about these generations. */
+export function countLines(stack: Pick<OutageStack, 'lines'>, event: string, ids: string[]): number {
+  return stack.lines.filter((l) => l.event === event && ids.includes(String(l.request_id))).length;
 }
 
 export async function allTerminal(store: GenerationStore, ids: string[]): Promise<boolean> {

@@ -5,14 +5,16 @@
  * nothing answers — the case that used to hang) and killed then restarted. While it is out,
  * POST /v1/generations answers 503 + Retry-After instead of hanging, /metrics still answers
  * and /readyz says not ready; once it is back, every generation accepted before (some of them
- * mid-run when it went) reaches exactly one terminal event, none refused during the outage
- * is run, and new ones are accepted again.
+ * mid-run when it went) reaches exactly one terminal event — also when the outage swallowed the
+ * acknowledgement of the final status write itself (the event is part of that write) — and its
+ * completion message is published (none stays owed), none refused during the outage is run,
+ * and new ones are accepted again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../../src/generation/index.js';
 import { eventually } from '../../support/serving-stack.js';
 import { startOwnRedis, type OwnRedis } from './outage-support.js';
-import { allTerminal, probe, startOutageStack, terminalCounts, type OutageStack, type Probe } from './outage-stack.js';
+import { allTerminal, countLines, owedCompletions, probe, startOutageStack, terminalCounts, type OutageStack, type Probe } from './outage-stack.js';
 
 const SETUPS = [
   { state: 'redis', refusedWith: 'DSC_ERR_STATE_UNAVAILABLE' },
@@ -62,12 +64,18 @@ describe.each(SETUPS)('Redis queue, $state state: Redis out mid-run', ({ state, 
     const events = [...counts.values()];
     console.log(
       `[redis-outage:${state} state:${label}] accepted before: ${ids.length}, ended: ${statuses.filter((s) => isTerminal(s)).length}, ` +
-        `terminal event once: ${events.filter((c) => c === 1).length}, twice or more: ${events.filter((c) => c > 1).length}, missing: ${events.filter((c) => c === 0).length}; statuses ${statuses.join(',')}`,
+        `terminal event once: ${events.filter((c) => c === 1).length}, twice or more: ${events.filter((c) => c > 1).length}, missing: ${events.filter((c) => c === 0).length}; statuses ${statuses.join(',')}; ` +
+        `so far: finish retries ${countLines(stack, 'finish_write_retry', ids)}, completions republished ${countLines(stack, 'completion_republished', ids)}`,
     );
-    // Every accepted generation ended (allTerminal above) and none ended twice. A terminal
-    // event can still be missing when the outage swallowed the acknowledgement of the terminal
-    // transition itself (GenerationLifecycle.complete does not yet repair that); it is counted above.
-    expect(events.every((c) => c <= 1)).toBe(true);
+    // Every accepted generation ended (allTerminal above) with exactly one terminal event: none
+    // missing, none twice.
+    expect(events).toEqual(ids.map(() => 1));
+    // And its completion message went out: published by its finisher, or by the reconciler's outbox pass.
+    await eventually(async () => (await owedCompletions(stack.store, ids)).length === 0, 30_000).catch(async (err: unknown) => {
+      console.log(`[redis-outage:${state} state:${label}] completions still owed: ${(await owedCompletions(stack.store, ids)).join(',')}`);
+      console.log(JSON.stringify(stack.lines.filter((l) => ['completion_publish_failed', 'completion_republished', 'reconcile_failed'].includes(String(l.event))).slice(-10)));
+      throw err;
+    });
   }
 
   for (const mode of ['frozen', 'killed'] as const) {
