@@ -33,7 +33,18 @@ export default defineConfig(
       // Numbers and booleans read fine in messages; `undefined`/`null`, objects and `any` do not.
       '@typescript-eslint/restrict-template-expressions': [
         'error',
-        { allowNumber: true, allowBoolean: true, allowRegExp: true, allowNullish: false, allowAny: false, allowNever: false },
+        {
+          allowNumber: true,
+          allowBoolean: true,
+          allowRegExp: true,
+          allowNullish: false,
+          allowAny: false,
+          allowNever: false,
+          allow: [
+            { from: 'lib', name: ['URL', 'URLSearchParams'] },
+            { from: 'package', package: 'url', name: ['URL', 'URLSearchParams'] },
+          ],
+        },
       ],
       // strict-type-checked rules measured on this tree and left off, each for its reason:
       // - no-unnecessary-condition: tsconfig keeps noUncheckedIndexedAccess off, so every guard on an index

@@ -54,7 +54,7 @@ function usageMessage(error: Error & { code?: string }, command: string | undefi
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${option ?? ''}${command ? ` for \`diffscope ${command}\`` : ''} (see diffscope ${command ?? ''} --help)`.replace(/ +\)/, ')');
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing|ambiguous/.test(error.message) ? `option ${option} needs a value` : `option ${option} takes no value`;
+      return `${option === undefined ? 'an option' : `option ${option}`} ${/argument missing|ambiguous/.test(error.message) ? 'needs a value' : 'takes no value'}`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return error.message;
     default:

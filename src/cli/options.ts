@@ -76,7 +76,8 @@ export function settingOptions(): Map<string, OptionSpec> {
       kind: boolean ? 'boolean' : 'string',
       description: property.description ?? '',
       valueName: boolean ? undefined : valueNameOf(property),
-      defaultText: value === undefined || value === '' ? undefined : String(value),
+      // Every default is a scalar today; a list or object default would need its own spelling here.
+      defaultText: (typeof value === 'string' && value !== '') || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined,
       env: variable,
       setting: variable,
     });

@@ -67,6 +67,13 @@ function valueText(value: unknown): string {
   return text.length > VALUE_LIMIT ? `${text.slice(0, VALUE_LIMIT - 1)}…` : text;
 }
 
+/** A head field (service, level, event) as text; a foreign line may carry an object there. */
+function headText(value: unknown, absent: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === undefined || value === null ? absent : JSON.stringify(value);
+}
+
 export interface LogLineOptions {
   /**
    * Inside one request (`diffscope trace`) its ids, its service (on the span's row) and its
@@ -78,9 +85,9 @@ export interface LogLineOptions {
 const REQUEST_SCOPED = new Set(['request_id', 'client_id', 'prompt_hash']);
 
 export function formatLogRecord(record: LogRecord, p: Paint, options: LogLineOptions = {}): string {
-  const service = String(record.service ?? '?');
-  const level = String(record.level ?? 'INFO').toUpperCase();
-  const event = String(record.event ?? record.msg ?? '');
+  const service = headText(record.service, '?');
+  const level = headText(record.level, 'INFO').toUpperCase();
+  const event = headText(record.event ?? record.msg, '');
   const keys = Object.keys(record).filter((k) => !HIDDEN.has(k) && record[k] !== undefined && !(options.withinRequest && REQUEST_SCOPED.has(k)));
   const ordered = [...FIRST.filter((k) => keys.includes(k)), ...keys.filter((k) => !FIRST.includes(k))];
   const fields = ordered.map((k) => `${p.dim(`${k}=`)}${valueText(record[k])}`);
