@@ -49,13 +49,18 @@ function checkType(problems: string[], key: string, value: unknown, spec: LogFie
   }
 }
 
+/** A field's value in a problem message: a string as it is, anything else as JSON. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : String(JSON.stringify(value));
+}
+
 function checkBase(record: Record<string, unknown>, problems: string[]): void {
   for (const key of BASE_LOG_FIELDS) {
     if (record[key] === undefined) problems.push(`missing ${key}`);
     else if (key !== 'level' && (typeof record[key] !== 'string' || record[key] === '')) problems.push(`${key} is not a non-empty string`);
   }
   if (typeof record.timestamp === 'string' && !ISO_MS_UTC.test(record.timestamp)) problems.push('timestamp is not ISO-8601 UTC with ms');
-  if (record.level !== undefined && (typeof record.level !== 'string' || !LEVELS.has(record.level))) problems.push(`bad level ${String(record.level)}`);
+  if (record.level !== undefined && (typeof record.level !== 'string' || !LEVELS.has(record.level))) problems.push(`bad level ${shown(record.level)}`);
   if (typeof record.event === 'string' && !SNAKE_CASE.test(record.event)) problems.push('event is not snake_case');
 }
 
@@ -70,8 +75,8 @@ function checkRequestFormats(record: Record<string, unknown>, problems: string[]
   for (const key of ['request_id', 'client_id'] as const) {
     if (record[key] !== undefined && (typeof record[key] !== 'string' || record[key] === '')) problems.push(`${key} is not a non-empty string`);
   }
-  if (record.trace_id !== undefined && !HEX32.test(String(record.trace_id))) problems.push('trace_id is not 32 hex');
-  if (record.span_id !== undefined && !HEX16.test(String(record.span_id))) problems.push('span_id is not 16 hex');
+  if (record.trace_id !== undefined && (typeof record.trace_id !== 'string' || !HEX32.test(record.trace_id))) problems.push('trace_id is not 32 hex');
+  if (record.span_id !== undefined && (typeof record.span_id !== 'string' || !HEX16.test(record.span_id))) problems.push('span_id is not 16 hex');
 }
 
 /** Problems with one parsed log line (empty array = valid). */
@@ -85,13 +90,13 @@ export function validateLogRecord(record: Record<string, unknown>, options: Vali
       ? (LOG_EVENTS as Record<string, LogEventSpec>)[record.event]
       : undefined;
   if (spec === undefined) {
-    if (record.event !== undefined) problems.push(`unknown event ${String(record.event)}`);
+    if (record.event !== undefined) problems.push(`unknown event ${shown(record.event)}`);
     if (options.inRequest === true) checkRequestFields(record, problems, tracing);
     return problems;
   }
-  if (record.level !== spec.level) problems.push(`level ${String(record.level)} != ${spec.level}`);
+  if (record.level !== spec.level) problems.push(`level ${shown(record.level)} != ${spec.level}`);
   if (spec.services !== 'any' && !(spec.services as readonly string[]).includes(String(record.service))) {
-    problems.push(`service ${String(record.service)} does not write ${String(record.event)} (${spec.services.join(', ')})`);
+    problems.push(`service ${shown(record.service)} does not write ${shown(record.event)} (${spec.services.join(', ')})`);
   }
   for (const [key, type] of Object.entries(spec.fields)) {
     if (record[key] === undefined) problems.push(`missing ${key}`);

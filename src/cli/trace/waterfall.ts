@@ -40,7 +40,7 @@ function cellRange(model: TraceModel, startUs: number, endUs: number, width: num
 }
 
 function spanBar(model: TraceModel, span: SpanNode, sections: CriticalSection[] | undefined, width: number, p: Paint): string {
-  const cells: string[] = new Array(width).fill(' ');
+  const cells = new Array<string>(width).fill(' ');
   const [a, b] = cellRange(model, span.startUs, span.endUs, width);
   for (let i = a; i < b; i++) cells[i] = '─';
   for (const s of sections ?? []) {

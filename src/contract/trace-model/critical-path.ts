@@ -34,7 +34,7 @@ export function computeCriticalPath(model: TraceModel): CriticalPath {
   // Slot n holds the virtual root; per-span child orders are built on first visit only.
   const VIRTUAL = -1;
   const n = spans.length;
-  const ordered: (number[] | undefined)[] = new Array(n + 1);
+  const ordered = new Array<number[] | undefined>(n + 1);
   const pointer = new Int32Array(n + 1);
   ordered[n] = sortedChildren(model.roots);
   const slot = (idx: number): number => (idx === VIRTUAL ? n : idx);

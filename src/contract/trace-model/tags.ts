@@ -58,16 +58,17 @@ export function numberArrayTag(value: unknown): number[] | undefined {
 
 export function stringTag(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  return typeof value === 'string' ? value : String(value);
+  return formatTagValue(value);
 }
 
 export function formatTagValue(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   try {
     return JSON.stringify(value);
   } catch {
-    return String(value);
+    // Only a cycle (or a throwing toJSON) gets here; decoded JSON has neither.
+    return '[unserializable value]';
   }
 }

@@ -15,7 +15,7 @@ export function transformTrace(trace: JaegerTrace): TraceModel {
   const byId = new Map<string, number>();
   for (let i = 0; i < n; i++) if (!byId.has(raw[i].spanID)) byId.set(raw[i].spanID, i);
 
-  const spans: SpanNode[] = new Array(n);
+  const spans = new Array<SpanNode>(n);
   for (let i = 0; i < n; i++) spans[i] = toNode(raw[i], i, trace.processes);
 
   for (let i = 0; i < n; i++) {
