@@ -123,7 +123,7 @@ export function connectLookup(resolveAll: ResolveAll, allowPrivate: boolean): Co
         if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', undefined);
         callback(null, first.address, first.family);
       },
-      (err: NodeJS.ErrnoException) => callback(err, options.all ? [] : '', undefined),
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), options.all ? [] : '', undefined),
     );
   };
 }

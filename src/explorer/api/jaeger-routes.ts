@@ -81,6 +81,7 @@ export function registerJaegerRoutes(app: FastifyInstance, store: ExplorerStore)
           .map((id) => normalizeTraceId(String(id)))
           .filter((id): id is string => id !== undefined);
         const traces = loadTraces(store, ids, raw);
+        // eslint-disable-next-line @typescript-eslint/return-await -- a FastifyReply is thenable; returning it is Fastify's "already sent" signal, awaiting it would wait for the socket
         return sendJson(reply, envelope(traces, traces.length), pretty);
       }
       const endUs = parseTimeUs(firstString(q.end), 'end');
@@ -102,6 +103,7 @@ export function registerJaegerRoutes(app: FastifyInstance, store: ExplorerStore)
         limit,
       });
       const traces = loadTraces(store, ids, raw);
+      // eslint-disable-next-line @typescript-eslint/return-await -- a FastifyReply is thenable; returning it is Fastify's "already sent" signal, awaiting it would wait for the socket
       return sendJson(reply, { data: traces, total: traces.length, limit, offset: 0, errors: null }, pretty);
     } catch (err) {
       if (err instanceof BadParamError) return reply.code(400).send(errorEnvelope(400, err.message));

@@ -89,6 +89,7 @@ export function registerJaegerV3Routes(app: FastifyInstance, store: ExplorerStor
       const byTrace = new Map<string, StoredSpan[]>(ids.map((id) => [id, []]));
       for (const s of loadSpans(store, ids, raw)) byTrace.get(s.trace_id)?.push(s);
       const summaries = [...byTrace.values()].filter((spans) => spans.length > 0).map(summarizeTrace);
+      // eslint-disable-next-line @typescript-eslint/return-await -- a FastifyReply is thenable; returning it is Fastify's "already sent" signal, awaiting it would wait for the socket
       return sendJson(reply, { summaries }, wantsPrettyPrint(request.query));
     } catch (err) {
       return badRequest(reply, err);
@@ -99,6 +100,7 @@ export function registerJaegerV3Routes(app: FastifyInstance, store: ExplorerStor
     try {
       const { search, raw } = parseFindTracesQuery(request.query);
       const ids = findTraceIds(store.db, search);
+      // eslint-disable-next-line @typescript-eslint/return-await -- a FastifyReply is thenable; returning it is Fastify's "already sent" signal, awaiting it would wait for the socket
       return sendTraces(store, reply, loadSpans(store, ids, raw), wantsPrettyPrint(request.query));
     } catch (err) {
       return badRequest(reply, err);
@@ -114,6 +116,7 @@ export function registerJaegerV3Routes(app: FastifyInstance, store: ExplorerStor
       // The window narrows where the trace is looked for: it is found when one of its spans
       // starts inside it, and then returned whole.
       const inWindow = spans.some((s) => (startUs === undefined || s.start_us >= startUs) && (endUs === undefined || s.start_us <= endUs));
+      // eslint-disable-next-line @typescript-eslint/return-await -- a FastifyReply is thenable; returning it is Fastify's "already sent" signal, awaiting it would wait for the socket
       return sendTraces(store, reply, inWindow ? spans : [], wantsPrettyPrint(request.query));
     } catch (err) {
       return badRequest(reply, err);

@@ -216,7 +216,7 @@ export class IngestPipeline {
           this.threads = threads;
           this.restarts = 0;
         },
-        (err: Error) => {
+        (err: unknown) => {
           this.options.logger.error('otlp_receiver_error', { url: '(ingest restart)', err });
           this.scheduleRestart();
         },

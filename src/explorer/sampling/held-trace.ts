@@ -110,7 +110,8 @@ export class HeldTrace {
     const attempt = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : Number.NaN;
     if (attempt > this.maxAttempt) this.maxAttempt = attempt;
     if (this.group === undefined && typeof attrs[ATTR.DIFFUSION_MODEL_ID] === 'string') {
-      this.group = GROUP_KEYS.map((k) => (attrs[k] === undefined ? '' : String(attrs[k]))).join('|');
+      // JSON keeps values apart that String() would merge (an object, a '|' inside a name).
+      this.group = GROUP_KEYS.map((k) => JSON.stringify(attrs[k] ?? '')).join('|');
     }
   }
 

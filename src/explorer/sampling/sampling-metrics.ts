@@ -6,7 +6,7 @@
  * time; registered again by each explorer started in the process (tests start several), so the
  * series follow the latest one, as explorer-metrics.ts does for its own counters.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry, type RegistryContentType } from 'prom-client';
 import type { SamplingTotals } from './sampling-totals.js';
 
 const NAMES = [
@@ -22,8 +22,7 @@ const NAMES = [
   'diffscope_explorer_sampling_cached_decisions',
 ] as const;
 
-// prom-client's Registry is generic over its content type; any will do here
-export function registerSamplingMetrics(registry: Registry<any>, totals: SamplingTotals): void {
+export function registerSamplingMetrics(registry: Registry<RegistryContentType>, totals: SamplingTotals): void {
   for (const name of NAMES) if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
   const registers = [registry];
   const c = () => totals.counts;

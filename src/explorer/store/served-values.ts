@@ -81,5 +81,5 @@ export function receiptWarnings(attributesJson: string, warnings: string[]): voi
     if (typeof n === 'number' && n > 0) warnings.push(`${n} ${what}`);
   }
   const original = attrs[EXPLORER_ATTR.ORIGINAL_TIME_US];
-  if (original !== undefined) warnings.push(`the sender's time (${String(original)} µs) was far in the future; shown at the time it was received`);
+  if (original !== undefined) warnings.push(`the sender's time (${JSON.stringify(original)} µs) was far in the future; shown at the time it was received`);
 }
