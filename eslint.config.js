@@ -46,6 +46,9 @@ export default defineConfig(
           ],
         },
       ],
+      // Passing on a caught `unknown` or an AbortSignal's reason is propagation, as only-throw-error allows by default;
+      // rejecting with a string or a plain object is the bug this rule is for.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
       // strict-type-checked rules measured on this tree and left off, each for its reason:
       // - no-unnecessary-condition: tsconfig keeps noUncheckedIndexedAccess off, so every guard on an index
       //   read (and every defensive check on decoded wire data) looks "always truthy" to it.

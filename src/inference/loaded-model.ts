@@ -86,7 +86,7 @@ function timestepShape(spec: TensorSpec): ModelIo['timestepShape'] {
 }
 
 export async function releaseSessions(sessions: (ort.InferenceSession | undefined)[]): Promise<void> {
-  await Promise.all(sessions.map((s) => s?.release().catch(() => undefined)));
+  await Promise.all(sessions.filter((s) => s !== undefined).map((s) => s.release().catch(() => undefined)));
 }
 
 export async function loadModel(layout: ModelLayout, version: string, options: SessionRuntimeOptions): Promise<LoadedModel> {

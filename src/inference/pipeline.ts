@@ -14,7 +14,6 @@ import type {
   BatchingPipeline,
   GenerateRequest,
   GenerateResult,
-  InferencePipeline,
   ModelInfo,
 } from './types.js';
 import { logSkippedModel, ModelRegistry, type ResolvedModel } from './model-registry.js';

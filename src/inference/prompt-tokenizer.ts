@@ -28,6 +28,17 @@ export interface LoadTokenizerOptions {
 
 type Json = Record<string, unknown>;
 
+/**
+ * What this file uses of @huggingface/tokenizers. Its .d.ts re-exports its classes through
+ * extensionless paths ("./core/Tokenizer"), which NodeNext resolution cannot follow, so the
+ * imported class arrives untyped; this states the part of its API we rely on.
+ */
+interface Bpe {
+  encode(text: string, options: { add_special_tokens: boolean }): { ids: number[] };
+  token_to_id(token: string): number | undefined;
+}
+const BpeTokenizer = Tokenizer as new (tokenizerJson: object, config: object) => Bpe;
+
 const CLIP_SPLIT =
   "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
 
@@ -126,9 +137,9 @@ export async function loadPromptTokenizer(dir: string, options: LoadTokenizerOpt
   for (const key of ['unk_token', 'bos_token', 'eos_token', 'pad_token']) tokConfig[key] = tokenText(merged[key]);
   if (tokConfig.unk_token === undefined && typeof model?.unk_token === 'string') tokConfig.unk_token = model.unk_token;
 
-  let tokenizer: Tokenizer;
+  let tokenizer: Bpe;
   try {
-    tokenizer = new Tokenizer(tokenizerJson, tokConfig);
+    tokenizer = new BpeTokenizer(tokenizerJson, tokConfig);
   } catch (err) {
     throw new DiffscopeError('DSC_ERR_MODEL_INVALID', `tokenizer in ${dir} could not be built: ${(err as Error).message}`, { cause: err });
   }
@@ -147,7 +158,7 @@ export async function loadPromptTokenizer(dir: string, options: LoadTokenizerOpt
 
 class FixedLengthTokenizer implements PromptTokenizer {
   constructor(
-    private readonly tokenizer: Tokenizer,
+    private readonly tokenizer: Bpe,
     readonly maxLength: number,
     readonly padId: number,
     private readonly eosId: number | undefined,

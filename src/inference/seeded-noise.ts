@@ -43,7 +43,7 @@ export class GaussianNoise {
     this.s1 = v;
     [st, v] = splitMix32(st);
     this.s2 = v;
-    [st, v] = splitMix32(st);
+    [, v] = splitMix32(st);
     this.s3 = v;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }

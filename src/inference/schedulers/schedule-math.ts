@@ -72,7 +72,7 @@ export function fmaF32(x: number, k: number, z: number): number {
   return (err > 0) === (other > r) ? other : r;
 }
 
-const R_LN2F = f32(1.442695040888963407359924681001892137426645954152985934135449406931);
+const R_LN2F = f32(Math.LOG2E); // 1/ln 2, the double nearest C's long literal for it
 const L2UF = f32(0.693145751953125);
 const L2LF = f32(1.428606765330187045e-6);
 const EXP_POLY = [0.00139304355252534151077271, 0.00833336077630519866943359, 0.0416664853692054748535156, 0.166666671633720397949219, 0.5].map(f32);

@@ -6,7 +6,7 @@
  */
 import type { GenerationParams, ModelInfo, StepProgress } from '../types.js';
 import type { InferencePipelineOptions } from '../pipeline.js';
-import type { LogLevel } from '../../telemetry/index.js';
+import type { LogLevel, SpanKind, SpanStatusCode } from '../../telemetry/index.js';
 
 export type AttributeValue = string | number | boolean | (string | number | boolean | null | undefined)[];
 export type AttributeMap = Record<string, AttributeValue | undefined>;
@@ -50,10 +50,10 @@ export type ToThread =
 
 export type FromThread =
   | { t: 'ready'; models: ModelInfo[] }
-  | { t: 'span.start'; job: number; id: string; parent: string; name: string; kind?: number; attrs?: AttributeMap; time: number }
+  | { t: 'span.start'; job: number; id: string; parent: string; name: string; kind?: SpanKind; attrs?: AttributeMap; time: number }
   | { t: 'span.attrs'; id: string; attrs: AttributeMap }
   | { t: 'span.event'; id: string; name: string; attrs?: AttributeMap; time: number }
-  | { t: 'span.status'; id: string; code: number; message?: string }
+  | { t: 'span.status'; id: string; code: SpanStatusCode; message?: string }
   | { t: 'span.exception'; id: string; error: SerializedError; time: number }
   | { t: 'span.end'; id: string; time: number }
   | { t: 'log'; job: number | null; span: string | null; level: LogLevel; event: string; fields: Record<string, unknown> }

@@ -4,7 +4,7 @@
  * pipeline code is unchanged: it calls withSpan/trace.getActiveSpan as usual, and this is the
  * tracer registered globally inside the inference thread.
  */
-import { trace, type Attributes, type Context, type Span, type Tracer } from '../../telemetry/index.js';
+import { trace, type Attributes, type Context, type Span, type SpanKind, type SpanStatusCode, type Tracer } from '../../telemetry/index.js';
 import { nowEpochMs, serializeError, type AttributeMap, type FromThread } from './protocol.js';
 
 type Post = (message: FromThread) => void;
@@ -51,7 +51,7 @@ export class RelaySpan {
   addLinks(): this {
     return this;
   }
-  setStatus(status: { code: number; message?: string }): this {
+  setStatus(status: { code: SpanStatusCode; message?: string }): this {
     this.post({ t: 'span.status', id: this.id, code: status.code, message: status.message });
     return this;
   }
@@ -77,7 +77,7 @@ export class RootRelaySpan extends RelaySpan {
 }
 
 export function createRelayTracer(post: Post): Tracer {
-  const startSpan = (name: string, options: { kind?: number; attributes?: Attributes; startTime?: TimeInput } = {}, ctx?: Context): Span => {
+  const startSpan = (name: string, options: { kind?: SpanKind; attributes?: Attributes; startTime?: TimeInput } = {}, ctx?: Context): Span => {
     const parent = ctx ? trace.getSpan(ctx) : undefined;
     if (!(parent instanceof RelaySpan)) {
       // Outside any job (e.g. a model load started by refreshModels): nothing to attach to.
