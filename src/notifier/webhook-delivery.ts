@@ -100,7 +100,6 @@ export async function deliverWebhook(
   const messageId = webhookMessageId(record, interim ? event : event.status);
   const generationStatus = interim ? record.status : event.status;
   const eventField = { webhook_event: eventName(event) };
-  let lastError = '';
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     let url: URL;
     try {
@@ -114,8 +113,7 @@ export async function deliverWebhook(
       return false;
     }
     const release = await options.slots.acquire({ client: record.clientId, host: hostOf(url).toLowerCase() }, signal);
-    let status = 0;
-    let final = false;
+    let status: number;
     const attemptStarted = performance.now();
     const attemptSeconds = () => (performance.now() - attemptStarted) / 1000;
     try {
@@ -173,8 +171,8 @@ export async function deliverWebhook(
       if (signal.aborted) throw err;
       options.metrics?.attempt(false, attemptSeconds(), traceExemplar(parent));
       const httpStatus = (err as { httpStatus?: number }).httpStatus;
-      final = (httpStatus !== undefined && !retryableStatus(httpStatus)) || (err instanceof DiffscopeError && !err.retryable);
-      lastError = (err as Error).message;
+      const final = (httpStatus !== undefined && !retryableStatus(httpStatus)) || (err instanceof DiffscopeError && !err.retryable);
+      const lastError = (err as Error).message;
       if (final || attempt === maxAttempts) {
         const reason = err instanceof DiffscopeError && err.code === 'DSC_ERR_NOTIFY_URL_REFUSED' ? { reason: 'url_refused' } : {};
         logger.warn('notification_failed', { ...reason, attempt, max_attempts: maxAttempts, http_status: httpStatus, error_message: lastError, final: true, url: safeUrl(url), ...eventField });

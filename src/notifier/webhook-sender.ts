@@ -53,6 +53,7 @@ export function sendWebhook(options: WebhookSendOptions): Promise<WebhookRespons
 
   return new Promise((resolve, reject) => {
     let done = false;
+    // eslint-disable-next-line prefer-const -- finish() runs on an abort before the request exists and reads req: a const would still be in its temporal dead zone
     let req: ClientRequest | undefined;
     let res: IncomingMessage | undefined;
     let bodyBytes = 0;
