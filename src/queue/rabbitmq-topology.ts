@@ -43,11 +43,19 @@ export function publishConfirmed(channel: ConfirmChannel, queue: string, content
   });
 }
 
+/** An AMQP header value as text: long strings arrive as Buffers, a foreign publisher may send a table. */
+function headerText(value: unknown): string {
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
 function stringHeaders(raw: Record<string, unknown> | undefined): MessageHeaders {
   const headers: MessageHeaders = {};
   for (const [key, value] of Object.entries(raw ?? {})) {
     if (key.startsWith('x-') || value === undefined || value === null) continue;
-    headers[key] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    headers[key] = headerText(value);
   }
   return headers;
 }
@@ -63,7 +71,7 @@ export const attemptOf = (msg: Message) => countHeader(msg, FAILURES_HEADER) + c
 export function lastErrorOf(msg: Message): string | null {
   const value: unknown = msg.properties.headers?.[ERROR_HEADER];
   if (value === undefined || value === null) return null;
-  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+  return headerText(value);
 }
 
 /** Payload and the caller's headers (the `x-` bookkeeping headers left out); throws on a body that is not JSON. */

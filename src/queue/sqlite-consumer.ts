@@ -115,10 +115,16 @@ export class SqliteConsumer extends ConsumerCore {
       lastError: row.last_error,
       decode: () => ({ payload: JSON.parse(row.payload) as unknown, headers: parseHeaders(row.headers) }),
       settlement: {
-        ack: async () => void (await write(() => this.db.ack(seq, this.owner))),
-        retry: async (delayMs, reason) => void (await write(() => this.db.retry(seq, this.owner, Date.now() + delayMs, reason))),
+        ack: async () => {
+          await write(() => this.db.ack(seq, this.owner));
+        },
+        retry: async (delayMs, reason) => {
+          await write(() => this.db.retry(seq, this.owner, Date.now() + delayMs, reason));
+        },
         deadLetter: (reason, payload) => write(() => this.db.deadLetter(seq, this.owner, reason, Date.now(), payload)),
-        handBack: async () => void (await write(() => this.db.release(seq, this.owner, Date.now()))),
+        handBack: async () => {
+          await write(() => this.db.release(seq, this.owner, Date.now()));
+        },
         // No `abandon`: after a failed write (file locked too long) the lease expires and the
         // message is delivered again, which at-least-once allows.
       },
