@@ -87,7 +87,7 @@ export class S3ObjectStore implements ObjectStore {
           new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: all.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }),
         );
         const failed = out.Errors ?? [];
-        if (failed.length > 0) throw new Error(`${failed.length} not deleted, first ${failed[0].Key}: ${failed[0].Code} ${failed[0].Message ?? ''}`.trim());
+        if (failed.length > 0) throw new Error(`${failed.length} not deleted, first ${failed[0].Key ?? '(no key)'}: ${failed[0].Code ?? 'no code'} ${failed[0].Message ?? ''}`.trim());
       }
       return all.length;
     } catch (err) {

@@ -6,6 +6,7 @@
  */
 import {
   context as otelContext,
+  defaultTextMapSetter,
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
@@ -112,7 +113,7 @@ function validParentOnly(ctx: Context): Context {
  * consumer starts a new trace.
  */
 export function extractMessageHeaders(headers: Record<string, string | undefined>): ExtractedMessageContext {
-  let ctx: Context = ROOT_CONTEXT;
+  let ctx: Context;
   try {
     ctx = validParentOnly(configuredPropagator().extract(ROOT_CONTEXT, headers ?? {}, getter));
   } catch {
@@ -137,11 +138,7 @@ function nonEmpty(v: string | undefined): string | undefined {
  */
 export function injectTraceHeaders(ctx: Context = otelContext.active()): Record<string, string> {
   const headers: Record<string, string> = {};
-  configuredPropagator().inject(propagation.deleteBaggage(ctx), headers, {
-    set(carrier, key, value) {
-      carrier[key] = value;
-    },
-  });
+  configuredPropagator().inject(propagation.deleteBaggage(ctx), headers, defaultTextMapSetter);
   return headers;
 }
 

@@ -74,8 +74,6 @@ export function pinoRedactPaths(): string[] {
 export interface RedactOptions {
   /** Prompt-like keys: 'drop' them (default) or 'mask' their value with '[REDACTED]'. */
   prompts?: 'drop' | 'mask';
-  /** @deprecated use `prompts`; false = 'mask'. */
-  dropPrompts?: boolean;
   /** Deeper levels are replaced by '[Object]' (default 6). */
   maxDepth?: number;
 }
@@ -85,7 +83,7 @@ export interface RedactOptions {
  * Never mutates its input; cycles and deep nesting are cut instead of throwing.
  */
 export function redactSecrets<T>(value: T, options: RedactOptions = {}): T {
-  const dropPrompts = options.prompts !== undefined ? options.prompts === 'drop' : (options.dropPrompts ?? true);
+  const dropPrompts = (options.prompts ?? 'drop') === 'drop';
   const maxDepth = options.maxDepth ?? 6;
   const seen = new WeakSet<object>();
   const walk = (v: unknown, depth: number): unknown => {

@@ -27,7 +27,7 @@ export function gcpFormat(id: LineIdentity): LineFormat {
       `,"trace_id":"${sc.traceId}","span_id":"${sc.spanId}"` +
       `,"logging.googleapis.com/trace":${tracePrefix}${sc.traceId}"` +
       `,"logging.googleapis.com/spanId":"${sc.spanId}"` +
-      `,"logging.googleapis.com/trace_sampled":${(sc.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED}`,
+      `,"logging.googleapis.com/trace_sampled":${(sc.traceFlags & TraceFlags.SAMPLED) !== 0}`,
     noSpanFragment: '',
     wantsTransactionId: false,
     eventFragment: (event, hasMessageField) => (hasMessageField ? '' : ',"message":' + cachedJsonString(messages, event)),

@@ -22,6 +22,7 @@ const FACTORIES: Record<string, () => TextMapPropagator> = {
   baggage: () => new W3CBaggagePropagator(),
   b3: () => new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
   b3multi: () => new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- OTEL_PROPAGATORS=jaeger is still a value the SDK environment spec defines; the package, not the value, is deprecated
   jaeger: () => new JaegerPropagator(),
   xray: () => new AWSXRayPropagator(),
   gcp: () => new CloudTraceContextPropagator(),
