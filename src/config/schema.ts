@@ -32,9 +32,9 @@ export const configSchema = z.object({
     .string()
     .default('')
     .refine((s) => s === '' || s.split(',').every((pair) => /^[^:\s]+:[^:\s]+$/.test(pair.trim())), {
-      message: 'expected comma-separated key:client_id pairs, e.g. "k1:alice,k2:bob"',
+      error: 'expected comma-separated key:client_id pairs, e.g. "k1:alice,k2:bob"',
     }).describe('key1:clientA,key2:clientB; when set every request needs Authorization: Bearer <key> (default: anonymous)'),
-  DIFFSCOPE_PUBLIC_URL: z.string().url().optional().describe('base of the image URLs given to clients and webhooks, and an allowed Host (default: the bind address; never the request\'s Host header)'),
+  DIFFSCOPE_PUBLIC_URL: z.url().optional().describe('base of the image URLs given to clients and webhooks, and an allowed Host (default: the bind address; never the request\'s Host header)'),
   DIFFSCOPE_MAX_QUEUE_DEPTH: positiveInt.default(256).describe('queued generations (all clients) above which new ones get 429 with Retry-After'),
   DIFFSCOPE_MAX_BODY_BYTES: positiveInt.default(65_536).describe('request body limit (413 above)'),
   DIFFSCOPE_MAX_PROMPT_CHARS: positiveInt.default(2_000).describe('prompt length limit (400 above)'),
@@ -86,7 +86,7 @@ export const configSchema = z.object({
   DIFFSCOPE_OUTPUT_DIR: z.string().optional().describe('local output folder (default: <data dir>/outputs)'),
   DIFFSCOPE_S3_BUCKET: z.string().optional().describe('S3 bucket (required with --storage s3)'),
   DIFFSCOPE_S3_PREFIX: z.string().default('').describe('key prefix inside the bucket'),
-  DIFFSCOPE_S3_ENDPOINT: z.string().url().optional().describe('endpoint of any S3-compatible store (MinIO, R2, Ceph...; default: AWS)'),
+  DIFFSCOPE_S3_ENDPOINT: z.url().optional().describe('endpoint of any S3-compatible store (MinIO, R2, Ceph...; default: AWS)'),
   DIFFSCOPE_S3_REGION: z.string().default('us-east-1').describe('S3 region'),
   DIFFSCOPE_S3_FORCE_PATH_STYLE: bool.default(false).describe('path-style S3 addressing (most self-hosted stores need it)'),
 
@@ -158,9 +158,9 @@ export const configSchema = z.object({
   DIFFSCOPE_TAIL_SAMPLING_MAX_TRACES_PER_MINUTE: z.coerce.number().int().min(0).default(0).describe('tail sampling rate_limiting: kept traces per clock minute at most (0: no cap)'),
   DIFFSCOPE_TAIL_SAMPLING_DROPPED_LOGS: z.enum(['drop', 'keep']).default('drop').describe('tail sampling: logs of a dropped trace are dropped with it, or kept'),
   // client commands (generate, trace, logs, models) and the all-in-one's console
-  DIFFSCOPE_API_URL: z.string().url().optional().describe('api-server the client commands talk to (default: http://<api host>:<api port>)'),
+  DIFFSCOPE_API_URL: z.url().optional().describe('api-server the client commands talk to (default: http://<api host>:<api port>)'),
   DIFFSCOPE_API_KEY: z.string().min(1).optional().describe('key the client commands send as a bearer token (one of the api-server keys in DIFFSCOPE_API_KEYS)'),
-  DIFFSCOPE_EXPLORER_URL: z.string().url().optional().describe('explorer the client commands read traces and logs from (default: http://<explorer host>:<explorer port>)'),
+  DIFFSCOPE_EXPLORER_URL: z.url().optional().describe('explorer the client commands read traces and logs from (default: http://<explorer host>:<explorer port>)'),
   /** Only how lines are shown on a terminal: the JSON line schema is the same in every mode. */
   DIFFSCOPE_CONSOLE: z.enum(['auto', 'pretty', 'json']).default('auto').describe('what diffscope start prints: pretty (one readable line per event), json (the JSON lines), auto (pretty when stdout is a terminal, json when piped)'),
 });

@@ -161,7 +161,7 @@ export class GenerationProcessor {
       // Chained so events keep their order; every step is reported.
       progress = progress
         .then(() => store.appendEvent(job.id, 'progress', { step, total_steps: totalSteps, step_ms: Math.round(stepMs * 100) / 100 }))
-        .catch((err) => logger.warn('progress_event_failed', { err: err as Error }));
+        .catch((err: unknown) => logger.warn('progress_event_failed', { err }));
     };
 
     let result: GenerateResult;

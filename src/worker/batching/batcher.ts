@@ -16,7 +16,7 @@
 import { DiffscopeError } from '../../errors/index.js';
 import { batchKey } from '../../inference/batch-key.js';
 import { canBatch, type BatchingPipeline, type GenerateRequest, type GenerateResult, type InferencePipeline, type ModelInfo } from '../../inference/types.js';
-import { context, currentRequestScope, type Context, type Logger } from '../../telemetry/index.js';
+import { context, currentRequestScope, type Logger } from '../../telemetry/index.js';
 import { BatchGroups, type Group } from './batch-groups.js';
 import { recordBatchWait, startBatchSpan, type TracedMember } from './batch-trace.js';
 
@@ -31,8 +31,9 @@ export interface BatcherOptions {
 interface Member extends TracedMember {
   key: string;
   request: GenerateRequest;
-  resolve(result: GenerateResult): void;
-  reject(err: unknown): void;
+  // Promise settlers, called detached: properties, not methods.
+  resolve: (result: GenerateResult) => void;
+  reject: (err: unknown) => void;
   onAbort?: () => void;
 }
 
@@ -147,7 +148,7 @@ export class Batcher implements InferencePipeline {
       batch.span.end();
       return;
     }
-    run.results.forEach((result, i) => result.then(members[i].resolve, members[i].reject));
+    for (const [i, result] of run.results.entries()) void result.then(members[i].resolve, members[i].reject);
     await run.done;
     batch.span.end();
   }
