@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { LogRecordData, ResourceInfo, SpanRecord } from '../otlp/model.js';
+import type { LogRecordData, SpanRecord } from '../otlp/model.js';
 import { logRowOf, spanRowOf, type LogRow, type ResourceRef, type SpanRow } from './rows.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 

@@ -38,7 +38,7 @@ export function LogsPanel({ data, store }: { data: TraceData; store: TimelineSto
                 data-log-id={String(l.id)}
                 onClick={() => idx !== undefined && revealSpan(store, model, idx)}
                 disabled={idx === undefined}
-                title={idx === undefined ? 'span not in this trace' : `select ${span?.operationName}`}
+                title={idx === undefined ? 'span not in this trace' : `select ${span?.operationName ?? l.span_id ?? 'span'}`}
               >
                 <span class="mono small muted">+{formatDuration(l.time_us - model.startUs)}</span>
                 <LevelBadge level={l.level} />

@@ -1,5 +1,5 @@
 import type { JSX, TargetedKeyboardEvent } from 'preact';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useStore } from '../../../stores/store.js';
 import { visibleRows } from '../../../model/visible-rows.js';
 import { ownWarnings } from '../../../model/warnings.js';
