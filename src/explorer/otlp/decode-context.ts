@@ -5,7 +5,7 @@
  * applied while converting — a value nested 5,000 deep is dropped at level 16, never walked.
  */
 import { DEFAULT_INGEST_LIMITS, EXPLORER_ATTR, type IngestLimits } from '../limits.js';
-import type { Attributes } from './model.js';
+import { setAttr, type AttrValue, type Attributes } from './model.js';
 
 /** Returned by a value conversion that hit a limit: the whole attribute is dropped. */
 export const DROP: unique symbol = Symbol('dropped');
@@ -69,6 +69,41 @@ export class DecodeContext {
   /** An attribute left out: over the count limit, or (default) for the reason its value was DROPped. */
   noteDropped(reason: DropReason = this.dropReason): void {
     this.dropped[reason]++;
+  }
+
+  /**
+   * A KeyValue list under the count limit `max`, as both wire formats carry it: a key first seen
+   * past the limit is dropped without converting its value, a value that hits the depth or
+   * element limit is dropped whole, a repeated key takes the last value. `dropped` is how many
+   * the limits took away.
+   */
+  attributes<V>(
+    entries: readonly { key: string; value: V }[],
+    max: number,
+    convert: (value: V) => AttrValue | Dropped,
+  ): { attributes: Attributes; dropped: number } {
+    const attributes: Attributes = {};
+    let kept = 0;
+    let dropped = 0;
+    for (const entry of entries) {
+      const key = this.text(entry.key);
+      const isNew = !Object.hasOwn(attributes, key);
+      if (isNew && kept >= max) {
+        this.noteDropped('count');
+        dropped++;
+        continue;
+      }
+      this.beginValue();
+      const value = convert(entry.value);
+      if (value === DROP) {
+        this.noteDropped();
+        dropped++;
+        continue;
+      }
+      setAttr(attributes, key, value);
+      if (isNew) kept++;
+    }
+    return { attributes, dropped };
   }
 
   dropEvents(n: number): void {

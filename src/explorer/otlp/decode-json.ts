@@ -138,32 +138,13 @@ function anyValue(raw: unknown, ctx: DecodeContext, depth: number): AttrValue | 
   return null;
 }
 
-/** A KeyValue list under a count limit; `dropped` is how many the limits took away. */
+/** A KeyValue list under the count limit; each entry's shape is checked even when the limit drops it. */
 function keyValues(raw: unknown, ctx: DecodeContext, max: number): { attributes: Attributes; dropped: number } {
-  const attributes: Attributes = {};
-  let kept = 0;
-  let dropped = 0;
-  for (const item of arr(raw, 'attributes')) {
+  const entries = arr(raw, 'attributes').map((item) => {
     const kv = obj(item, 'KeyValue');
-    const key = ctx.text(str(kv.key, 'key'));
-    const isNew = !Object.hasOwn(attributes, key);
-    if (isNew && kept >= max) {
-      obj(kv.value, 'AnyValue');
-      ctx.noteDropped('count');
-      dropped++;
-      continue;
-    }
-    ctx.beginValue();
-    const value = anyValue(kv.value, ctx, 0);
-    if (value === DROP) {
-      ctx.noteDropped();
-      dropped++;
-      continue;
-    }
-    setAttr(attributes, key, value);
-    if (isNew) kept++;
-  }
-  return { attributes, dropped };
+    return { key: str(kv.key, 'key'), value: obj(kv.value, 'AnyValue') };
+  });
+  return ctx.attributes(entries, max, (value) => anyValue(value, ctx, 0));
 }
 
 function parseJson(body: Uint8Array): Json {

@@ -109,31 +109,9 @@ function anyValue(v: AnyValueMsg | null, ctx: DecodeContext, depth: number): Att
   }
 }
 
-/** A KeyValue list under a count limit; `dropped` is how many the limits took away. */
+/** A KeyValue list under the count limit (absent: none). */
 function keyValues(list: KeyValueMsg[] | undefined, ctx: DecodeContext, max: number): { attributes: Attributes; dropped: number } {
-  const attributes: Attributes = {};
-  let dropped = 0;
-  if (!list) return { attributes, dropped };
-  let kept = 0;
-  for (let i = 0; i < list.length; i++) {
-    const key = ctx.text(list[i].key);
-    const isNew = !Object.hasOwn(attributes, key);
-    if (isNew && kept >= max) {
-      ctx.noteDropped('count');
-      dropped++;
-      continue;
-    }
-    ctx.beginValue();
-    const value = anyValue(list[i].value, ctx, 0);
-    if (value === DROP) {
-      ctx.noteDropped();
-      dropped++;
-      continue;
-    }
-    setAttr(attributes, key, value);
-    if (isNew) kept++;
-  }
-  return { attributes, dropped };
+  return ctx.attributes(list ?? [], max, (value) => anyValue(value, ctx, 0));
 }
 
 function resourceOf(resource: { attributes: KeyValueMsg[] } | null, ctx: DecodeContext): ResourceInfo {

@@ -5,7 +5,7 @@
  */
 import type { DecodeContext } from './decode-context.js';
 import { EXPLORER_ATTR } from '../limits.js';
-import type { Attributes, ResourceInfo, SpanEvent, SpanLink, SpanRecord } from './model.js';
+import type { Attributes, SpanRecord } from './model.js';
 
 /** The first `max` items; how many were left out is reported through `drop`. */
 export function firstN<T>(items: T[], max: number, drop: (n: number) => void): T[] {
@@ -14,28 +14,13 @@ export function firstN<T>(items: T[], max: number, drop: (n: number) => void): T
   return items.slice(0, max);
 }
 
-export interface SpanParts {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  traceState: string;
-  resource: ResourceInfo;
-  scopeName: string;
-  scopeVersion: string;
-  name: string;
-  kind: number;
-  startUs: number;
+/** A span as decoded, before the limits: its end time instead of a duration, and what was dropped. */
+export interface SpanParts extends Omit<SpanRecord, 'durationUs'> {
   endUs: number;
-  flags: number;
-  statusCode: number;
-  statusMessage: string;
-  attributes: Attributes;
   /** Sender's dropped_attributes_count plus the attributes the limits dropped. */
   droppedAttributes: number;
-  events: SpanEvent[];
   /** Sender's dropped_events_count plus the events over the limit. */
   droppedEvents: number;
-  links: SpanLink[];
   droppedLinks: number;
 }
 
