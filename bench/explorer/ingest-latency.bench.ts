@@ -20,7 +20,7 @@ const LIMIT = 16 * 1024 * 1024;
 const root = process.env.BENCH_EXPLORER_ROOT ?? fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'diffscope-latency-bench-'));
 
-function sdkSpansBody(): Uint8Array {
+function sdkSpansBody(): Uint8Array<ArrayBuffer> {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'latency-bench' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const tracer = provider.getTracer('bench');
@@ -30,10 +30,11 @@ function sdkSpansBody(): Uint8Array {
     s.end(t0 + i + 1);
     if (i % 5000 === 4999 && ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!.length > LIMIT - 200_000) break;
   }
-  return ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!;
+  // A copy on its own ArrayBuffer: what fetch's BodyInit types accept (the serializer's view may share one).
+  return new Uint8Array(ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!);
 }
 
-function emptyMessagesBody(): Uint8Array {
+function emptyMessagesBody(): Uint8Array<ArrayBuffer> {
   // field 1 (resource_spans), length 0, repeated: 8 M empty ResourceSpans
   const body = new Uint8Array(LIMIT - 16);
   for (let i = 0; i < body.length; i += 2) body[i] = 0x0a;
@@ -55,7 +56,7 @@ async function pollWhile(queryUrl: string, busy: () => boolean): Promise<number[
   return out;
 }
 
-async function measure(name: string, body: Uint8Array): Promise<void> {
+async function measure(name: string, body: Uint8Array<ArrayBuffer>): Promise<void> {
   const child = fork(path.join(root, 'bench/explorer/ingest-server.child.ts'), [path.join(dir, `${name}.db`)], { execArgv: ['--import', 'tsx'], cwd: root });
   const ready = await new Promise<{ otlpUrl: string; queryUrl?: string }>((resolve) => child.once('message', resolve as never));
   const queryUrl = ready.queryUrl;
@@ -78,7 +79,7 @@ async function measure(name: string, body: Uint8Array): Promise<void> {
 }
 
 try {
-  const bodies: [string, Uint8Array][] = [['SDK spans', sdkSpansBody()], ['empty ResourceSpans', emptyMessagesBody()]];
+  const bodies: [string, Uint8Array<ArrayBuffer>][] = [['SDK spans', sdkSpansBody()], ['empty ResourceSpans', emptyMessagesBody()]];
   console.log(`explorer: ${root}; load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} cores`);
   console.log('| 16 MiB export | answer | /api/health idle p50 / p99 (ms) | health answers during ingest | during ingest p50 / p99 / max (ms) |');
   console.log('|---|---|---|---|---|');

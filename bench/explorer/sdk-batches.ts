@@ -4,6 +4,7 @@
  * (BatchSpanProcessor's default maxExportBatchSize).
  */
 import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -66,7 +67,7 @@ export function logBatches(count: number): Uint8Array[] {
     const span = tracer.startSpan('x');
     const event = events[i % events.length];
     logger.emit({
-      timestamp: t0 + i, severityNumber: 9, severityText: 'info', body: event,
+      timestamp: t0 + i, severityNumber: SeverityNumber.INFO, severityText: 'info', body: event,
       attributes: { event, request_id: `req-${Math.floor(i / 7)}`, client_id: 'alice', model_id: 'shapes-v1', steps: 20, inference_time_ms: 812, instance_id: 'api-1' },
       context: trace.setSpan(context.active(), span),
     });

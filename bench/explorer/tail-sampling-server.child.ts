@@ -15,7 +15,7 @@ const explorer = await startExplorer(
   { dbPath },
 );
 const counts = () => ({ spans: explorer.store.spansWritten, logs: explorer.store.logsWritten });
-process.on('message', async (msg: string) => {
+async function answer(msg: string): Promise<void> {
   if (msg === 'flush') {
     await explorer.flush();
     process.send!(counts());
@@ -29,5 +29,11 @@ process.on('message', async (msg: string) => {
     await explorer.close();
     process.send!({ closed: true }, () => process.exit(0));
   }
+}
+process.on('message', (msg: string) => {
+  answer(msg).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 });
 process.send!({ otlpUrl: explorer.otlpUrl });

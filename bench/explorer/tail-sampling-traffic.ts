@@ -8,6 +8,7 @@
  * durations otherwise spread over 2-6 s in three model/sampler/steps groups.
  */
 import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -64,7 +65,7 @@ export function generationTraffic(traces: number): Traffic {
     root.end(start + 5);
     for (let k = 0; k < EVENTS.length; k++) {
       logger.emit({
-        timestamp: start + k * 100, severityNumber: 9, severityText: 'info', body: EVENTS[k],
+        timestamp: start + k * 100, severityNumber: SeverityNumber.INFO, severityText: 'info', body: EVENTS[k],
         attributes: { event: EVENTS[k], request_id: `req-${i}`, client_id: 'alice', model_id: model, sampler, steps },
         context: k < 3 ? rootCtx : infCtx,
       });

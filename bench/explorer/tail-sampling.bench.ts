@@ -134,6 +134,7 @@ function memoryHeld(traffic: Traffic): void {
   const sampler = new TailSampler(SAMPLER_OPTIONS);
   const now = Date.now();
   for (const b of batches) sampler.accept(b, now);
+  // eslint-disable-next-line no-useless-assignment -- drops the last reference so the GC can take the decoded rows before the heap is read
   batches = undefined;
   const heldHeap = heap() - base;
   const held = sampler.held();

@@ -24,9 +24,9 @@ function median(xs: number[]): number {
 
 async function unetRuns(provider: 'cpu' | 'webgpu', path: string): Promise<{ firstMs: number; medianMs: number; out: Float32Array }> {
   const session = await ort.InferenceSession.create(path, { executionProviders: [provider] });
-  const meta = session.inputMetadata.find((m) => m.name === 'sample') as { shape: (number | string)[] };
+  const meta = session.inputMetadata.find((m) => m.name === 'sample') as { shape: readonly (number | string)[] };
   const [c, h, w] = meta.shape.slice(1).map((d) => (typeof d === 'number' ? d : 64)) as [number, number, number];
-  const ehsMeta = session.inputMetadata.find((m) => m.name === 'encoder_hidden_states') as { shape: (number | string)[] };
+  const ehsMeta = session.inputMetadata.find((m) => m.name === 'encoder_hidden_states') as { shape: readonly (number | string)[] };
   const [seq, hidden] = ehsMeta.shape.slice(1).map((d) => (typeof d === 'number' ? d : 77)) as [number, number];
   const tsMeta = session.inputMetadata.find((m) => m.name === 'timestep') as { type: string };
   const sample = Float32Array.from({ length: 2 * c * h * w }, (_, i) => Math.sin(i));
@@ -63,7 +63,7 @@ for (const provider of ['cpu', 'webgpu'] as const) {
   const params: GenerationParams = { model: modelId, sampler: 'ddim', steps, cfgScale: 6, seed: 1, width: info.defaultWidth, height: info.defaultHeight, n: 1 };
   await pipeline.generate({ prompt: 'a large red circle', params });
   const r = await pipeline.generate({ prompt: 'a large red circle', params });
-  console.log(`${modelId} pipeline on ${provider}: device ${r.device}, ${(r.timings.samplingMs / steps).toFixed(2)} ms/step, peak_gpu_memory_mb ${r.peakGpuMemoryMb ?? 'n/a'}, peak_memory_mb ${r.peakMemoryMb}`);
+  console.log(`${modelId} pipeline on ${provider}: device ${r.device}, ${(r.timings.samplingMs / steps).toFixed(2)} ms/step, peak_gpu_memory_mb ${r.peakGpuMemoryMb ?? 'n/a'}, peak_memory_mb ${r.peakMemoryMb ?? 'n/a'}`);
   images.push(r.images[0].png);
   await pipeline.close();
 }

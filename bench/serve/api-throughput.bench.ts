@@ -109,7 +109,7 @@ async function startVariant(name: VariantName, sinkUrl: string): Promise<Variant
     : fork(childScript, ['api-server'], { execArgv, env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const { port, stateFile } = await new Promise<{ port: number; stateFile: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { port: number; stateFile: string }));
-    child.once('exit', (code) => reject(new Error(`${name} server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${name} server exited with ${String(code)}`)));
   });
   const state = new Database(stateFile, { timeout: 5_000 });
   return { name, child, port, agent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }), state };
@@ -260,7 +260,7 @@ async function main(): Promise<void> {
     console.log(`spans only (no NodeSDK, no http instrumentation), CPU-implied ratio vs off: ${(median(results.off.cpu) / median(results.spans.cpu)).toFixed(3)}`);
     console.log(`NodeSDK without incoming-request instrumentation, CPU-implied ratio vs off: ${(median(results.off.cpu) / median(results['sdk-ni'].cpu)).toFixed(3)}`);
   }
-  for (const v of Object.values(variants) as Variant[]) {
+  for (const v of Object.values<Variant>(variants)) {
     v.agent.destroy();
     v.state.close();
     v.child.send('stop');

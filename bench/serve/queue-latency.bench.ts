@@ -79,10 +79,15 @@ async function runConsumer(scenario: Scenario, env: ScenarioEnv): Promise<void> 
     { concurrency: 4, maxAttempts: 3, backoffMs: 100, maxBackoffMs: 1_000 },
   );
   send({ ready: true });
-  process.on('message', async (msg: { stop?: boolean }) => {
+  process.on('message', (msg: { stop?: boolean }) => {
     if (msg.stop) {
-      await backend.close();
-      process.exit(0);
+      backend.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
     }
   });
 }
@@ -171,7 +176,9 @@ async function crossProcess(scenario: Scenario, rate: number, seconds: number, e
   let cleanup: () => Promise<void>;
   if (scenario === 'redis-raw') {
     const redis = new Redis(REDIS_URL);
-    total = await paced(rate, seconds, async () => void (await redis.lpush(env.queue, String(now()))));
+    total = await paced(rate, seconds, async () => {
+      await redis.lpush(env.queue, String(now()));
+    });
     cleanup = async () => {
       await redis.lpush(env.queue, 'stop');
       await redis.del(env.queue);

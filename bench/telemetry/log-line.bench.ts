@@ -138,7 +138,7 @@ for (const format of ['ecs', 'datadog', 'gcp'] as const) {
   const { logs } = await import('@opentelemetry/api-logs');
   const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
   const { telemetryState } = await import('../../src/telemetry/state.js');
-  const discard = { export: (_r: unknown[], cb: (r: { code: number }) => void) => cb({ code: 0 }), shutdown: async () => {} };
+  const discard = { export: (_r: unknown[], cb: (r: { code: number }) => void) => cb({ code: 0 }), forceFlush: async () => {}, shutdown: async () => {} };
   logs.setGlobalLoggerProvider(
     new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: discard, maxQueueSize: 1_000_000, maxExportBatchSize: 4096 })] }),
   );
