@@ -49,7 +49,7 @@ describe('Grafana provisioning', () => {
       tracesPayload([{ traceId, service: 'api-server', name: 'POST /v1/generations', kind: 2, startMs: Date.now() - 1_000, durationMs: 5 }]),
       { authorization: `Bearer ${TOKEN}` },
     );
-    explorer.flush();
+    await explorer.flush();
     const env = {
       DIFFSCOPE_EXPLORER_URL: explorer.queryUrl,
       DIFFSCOPE_EXPLORER_TOKEN: TOKEN,

@@ -59,10 +59,10 @@ export async function startLoadedExplorer(options: { bigTrace?: boolean } = {}):
       for (let i = 0; i < big.spans.length; i += SPANS_PER_REQUEST) {
         await post(`${handle.otlpUrl}/v1/traces`, tracesToOtlp({ ...big, spans: big.spans.slice(i, i + SPANS_PER_REQUEST) }));
       }
-      handle.flush();
+      await handle.flush();
     };
     if (options.bigTrace) await loadBigTrace();
-    handle.flush();
+    await handle.flush();
     return {
       url: handle.queryUrl,
       loadBigTrace,
