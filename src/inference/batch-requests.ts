@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { paramLogFields } from '../contract/generation-params.js';
 import { asDiffscopeError, DiffscopeError } from '../errors/index.js';
-import { ATTR, context, promptHash, trace, type Context, type Logger } from '../telemetry/index.js';
+import { ATTR, context, trace, type Context, type Logger } from '../telemetry/index.js';
 import type { BatchMemberRequest, BatchRun, GenerateResult } from './types.js';
 import { batchKey } from './batch-key.js';
 import type { ModelRegistry, ResolvedModel } from './model-registry.js';
@@ -20,6 +20,7 @@ import { MemorySampler } from './memory-sampler.js';
 import { GpuMemorySampler } from './gpu/gpu-memory-sampler.js';
 import { checkParams, checkSize } from './request-checks.js';
 import { runBatch, type MemberOutcome } from './run-batch.js';
+import { completeGeneration } from './generation-complete.js';
 
 export interface BatchRequestsDeps {
   closed: boolean;
@@ -140,40 +141,23 @@ async function run(pending: Pending[], deps: BatchRequestsDeps, batchContext: Co
         reject(p, error);
         return;
       }
-      const out = outcome.output;
-      const peakMemoryMb = Math.round(memory.peak() / (1024 * 1024));
-      const peakGpuMemoryMb = gpuMemory?.peak();
-      const totalMs = performance.now() - started;
-      const span = trace.getSpan(p.request.context);
-      span?.setAttribute(ATTR.DIFFUSION_PEAK_MEMORY_MB, peakMemoryMb);
-      if (peakGpuMemoryMb !== undefined) span?.setAttribute(ATTR.DIFFUSION_PEAK_GPU_MEMORY_MB, peakGpuMemoryMb);
-      inMember(p, () =>
-        logger.info('inference_complete', {
-          ...fields,
-          inference_time_ms: Math.round(totalMs),
-          model_load_ms: Math.round(modelLoadMs),
-          text_encode_ms: Math.round(out.textEncodeMs),
-          sampling_ms: Math.round(out.samplingMs),
-          decode_ms: Math.round(out.decodeMs),
-          steps_per_second: out.samplingMs > 0 ? Math.round((out.stepMs.length * 1e5) / out.samplingMs) / 100 : 0,
-          peak_memory_mb: peakMemoryMb,
-          ...(peakGpuMemoryMb !== undefined ? { peak_gpu_memory_mb: peakGpuMemoryMb } : {}),
-          cache_hit: hit,
-          prompt_hash: promptHash(p.request.prompt),
-          status: 'success',
-        }),
+      const { logFields, result } = completeGeneration(
+        {
+          resolved,
+          device,
+          cacheHit: hit,
+          prompt: p.request.prompt,
+          output: outcome.output,
+          modelLoadMs,
+          totalMs: performance.now() - started,
+          peakMemoryMb: Math.round(memory.peak() / (1024 * 1024)),
+          peakGpuMemoryMb: gpuMemory?.peak(),
+        },
+        trace.getSpan(p.request.context),
       );
+      inMember(p, () => logger.info('inference_complete', { ...fields, ...logFields }));
       p.settled = true;
-      p.resolve({
-        images: out.images,
-        modelId: resolved.info.id,
-        modelVersion: resolved.version,
-        coldStart: !hit,
-        timings: { modelLoadMs, textEncodeMs: out.textEncodeMs, samplingMs: out.samplingMs, decodeMs: out.decodeMs, totalMs, stepMs: out.stepMs },
-        device,
-        peakMemoryMb,
-        ...(peakGpuMemoryMb !== undefined ? { peakGpuMemoryMb } : {}),
-      });
+      p.resolve(result);
     };
     const model = lease.model;
     await context.with(batchContext, () =>

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { paramLogFields } from '../contract/generation-params.js';
 import { asDiffscopeError, DiffscopeError } from '../errors/index.js';
-import { ATTR, context, noopLogger, promptHash, trace, type Context, type Logger } from '../telemetry/index.js';
+import { ATTR, context, noopLogger, trace, type Context, type Logger } from '../telemetry/index.js';
 import type {
   BatchMemberRequest,
   BatchRun,
@@ -26,6 +26,7 @@ import type { ExecutionProviderChoice } from './execution-provider.js';
 import { resolveRuntimeDevice, type RuntimeDevice } from './runtime-device.js';
 import { runGeneration } from './run-generation.js';
 import { runBatchRequests } from './batch-requests.js';
+import { completeGeneration } from './generation-complete.js';
 import { checkParams, checkSize } from './request-checks.js';
 import { StageSpans } from './stage-spans.js';
 import { warmUp } from './model-warmup.js';
@@ -176,40 +177,12 @@ class OnnxInferencePipeline implements InferencePipelineExt {
       const out = await runGeneration(lease.model, request, { logger: this.logger, memory });
       const peakMemoryMb = Math.round(memory.stop() / (1024 * 1024));
       const peakGpuMemoryMb = await gpuMemory?.stop();
-      const totalMs = performance.now() - started;
-      activeSpan?.setAttribute(ATTR.DIFFUSION_PEAK_MEMORY_MB, peakMemoryMb);
-      if (peakGpuMemoryMb !== undefined) activeSpan?.setAttribute(ATTR.DIFFUSION_PEAK_GPU_MEMORY_MB, peakGpuMemoryMb);
-      this.logger.info('inference_complete', {
-        ...fields,
-        inference_time_ms: Math.round(totalMs),
-        model_load_ms: Math.round(modelLoadMs),
-        text_encode_ms: Math.round(out.textEncodeMs),
-        sampling_ms: Math.round(out.samplingMs),
-        decode_ms: Math.round(out.decodeMs),
-        steps_per_second: out.samplingMs > 0 ? Math.round((out.stepMs.length * 1e5) / out.samplingMs) / 100 : 0,
-        peak_memory_mb: peakMemoryMb,
-        ...(peakGpuMemoryMb !== undefined ? { peak_gpu_memory_mb: peakGpuMemoryMb } : {}),
-        cache_hit: lease.hit,
-        prompt_hash: promptHash(request.prompt),
-        status: 'success',
-      });
-      return {
-        images: out.images,
-        modelId: resolved.info.id,
-        modelVersion: resolved.version,
-        coldStart: !lease.hit,
-        timings: {
-          modelLoadMs,
-          textEncodeMs: out.textEncodeMs,
-          samplingMs: out.samplingMs,
-          decodeMs: out.decodeMs,
-          totalMs,
-          stepMs: out.stepMs,
-        },
-        device: this.device,
-        peakMemoryMb,
-        ...(peakGpuMemoryMb !== undefined ? { peakGpuMemoryMb } : {}),
-      };
+      const { logFields, result } = completeGeneration(
+        { resolved, device: this.device, cacheHit: lease.hit, prompt: request.prompt, output: out, modelLoadMs, totalMs: performance.now() - started, peakMemoryMb, peakGpuMemoryMb },
+        activeSpan,
+      );
+      this.logger.info('inference_complete', { ...fields, ...logFields });
+      return result;
     } catch (err) {
       memory.stop();
       void gpuMemory?.stop();

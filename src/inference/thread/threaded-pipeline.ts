@@ -233,16 +233,25 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
     });
   }
 
-  async generate(request: GenerateRequest): Promise<GenerateResult> {
-    const job = ++this.seq;
+  /**
+   * A job's cancel flag, shared with the thread (read between steps): set when `signal` aborts
+   * (or already has), with a `cancel` message that aborts the job's signal in the thread. `detach`
+   * stops listening once the job is over.
+   */
+  private cancelOnAbort(job: number, signal: AbortSignal | undefined): { cancelFlag: Int32Array; detach: () => void } {
     const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-    const { signal } = request;
     const onAbort = () => {
       Atomics.store(cancelFlag, 0, 1);
       this.thread?.postMessage({ t: 'cancel', job } satisfies ToThread);
     };
     if (signal?.aborted) Atomics.store(cancelFlag, 0, 1);
     signal?.addEventListener('abort', onAbort, { once: true });
+    return { cancelFlag, detach: () => signal?.removeEventListener('abort', onAbort) };
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const job = ++this.seq;
+    const { cancelFlag, detach } = this.cancelOnAbort(job, request.signal);
     this.relay.open(job, context.active(), request.prompt);
     try {
       return await new Promise<GenerateResult>((resolve, reject) => {
@@ -261,7 +270,7 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
         });
       });
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      detach();
       this.relay.close(job);
     }
   }
@@ -277,20 +286,13 @@ class ThreadedInferencePipeline implements InferencePipelineExt {
     const members: Extract<ToThread, { t: 'generate-batch' }>['members'] = [];
     const results = requests.map((request) => {
       const job = ++this.seq;
-      const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
-      const { signal } = request;
-      const onAbort = () => {
-        Atomics.store(cancelFlag, 0, 1);
-        this.thread?.postMessage({ t: 'cancel', job } satisfies ToThread);
-      };
-      if (signal?.aborted) Atomics.store(cancelFlag, 0, 1);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const { cancelFlag, detach } = this.cancelOnAbort(job, request.signal);
       this.relay.open(job, request.context, request.prompt);
       members.push({ job, prompt: request.prompt, negativePrompt: request.negativePrompt, params: request.params, cancelFlag });
       return new Promise<GenerateResult>((resolve, reject) => {
         this.jobs.set(job, { resolve, reject, onProgress: request.onProgress });
       }).finally(() => {
-        signal?.removeEventListener('abort', onAbort);
+        detach();
         this.relay.close(job);
       });
     });
