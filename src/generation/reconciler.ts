@@ -24,6 +24,7 @@ import type { GenerationStore } from './generation-store.js';
 import { generationTrace } from './generation-trace.js';
 import { isTerminal } from './lifecycle.js';
 import { generationLostError } from './public-errors.js';
+import { runPeriodically } from './periodic-pass.js';
 
 export interface ReconcilerOptions {
   store: GenerationStore;
@@ -130,20 +131,6 @@ export class Reconciler {
 
   /** Runs a pass every `intervalMs` (unref'd timer) until stopped; stop() waits for the pass in progress. */
   start(intervalMs: number): { stop(): Promise<void> } {
-    let running: Promise<unknown> = Promise.resolve();
-    let stopped = false;
-    const timer = setInterval(() => {
-      running = running.then(() => (stopped ? undefined : this.runOnce())).catch((err: unknown) => {
-        this.options.logger.warn('reconcile_failed', { err: err instanceof Error ? err : new Error(String(err)) });
-      });
-    }, intervalMs);
-    timer.unref();
-    return {
-      async stop() {
-        stopped = true;
-        clearInterval(timer);
-        await running;
-      },
-    };
+    return runPeriodically(() => this.runOnce(), intervalMs, (err) => this.options.logger.warn('reconcile_failed', { err }));
   }
 }

@@ -12,6 +12,7 @@
 import type { ObjectStore } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { GenerationStore } from './generation-store.js';
+import { runPeriodically } from './periodic-pass.js';
 
 export interface GenerationRemoval {
   /** Whether this call removed the record (false: already gone, or still active). */
@@ -87,22 +88,6 @@ export class RetentionSweeper {
 
   /** Runs a pass every `intervalMs` (unref'd timer) until stopped; stop() waits for the pass in progress. */
   start(intervalMs: number): { stop(): Promise<void> } {
-    let running: Promise<unknown> = Promise.resolve();
-    let stopped = false;
-    const timer = setInterval(() => {
-      running = running
-        .then(() => (stopped ? undefined : this.runOnce()))
-        .catch((err: unknown) =>
-          this.options.logger.warn('retention_sweep_failed', { err: err instanceof Error ? err : new Error(String(err)) }),
-        );
-    }, intervalMs);
-    timer.unref();
-    return {
-      async stop() {
-        stopped = true;
-        clearInterval(timer);
-        await running;
-      },
-    };
+    return runPeriodically(() => this.runOnce(), intervalMs, (err) => this.options.logger.warn('retention_sweep_failed', { err }));
   }
 }

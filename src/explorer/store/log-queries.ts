@@ -1,5 +1,6 @@
 /** Read side of the log table, with FTS5 full-text search over body and attributes. */
 import type Database from 'better-sqlite3';
+import type { LogEntry } from '../../contract/index.js';
 import { queryLimitsOf } from './span-queries.js';
 import { capAttributesJson, cutText } from './served-values.js';
 
@@ -18,16 +19,8 @@ export interface LogSearch {
   limit: number;
 }
 
-export interface StoredLog {
-  id: number;
-  time_us: number;
-  level: string;
-  service: string;
-  event: string | null;
-  trace_id: string | null;
-  span_id: string | null;
-  request_id: string | null;
-  body: string | null;
+/** A log row as stored: the contract's LogEntry without the ISO timestamp, attributes still JSON text. */
+export interface StoredLog extends Omit<LogEntry, 'timestamp' | 'attributes'> {
   attributes: string;
 }
 
