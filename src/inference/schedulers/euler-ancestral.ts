@@ -1,33 +1,18 @@
 /** Euler ancestral (diffusers `EulerAncestralDiscreteScheduler`): Euler to sigma_down, then noise * sigma_up. */
 import { DiffscopeError } from '../../errors/index.js';
-import { eulerSchedule, scaleBySigma } from './euler-sigmas.js';
-import { PingPong } from './schedule-math.js';
-import type { Scheduler, SchedulerConfig } from './scheduler.js';
+import { EulerSigmaScheduler } from './euler-sigmas.js';
+import type { SchedulerConfig } from './scheduler.js';
 
 // A module-local alias: a call through an imported binding can cost a getter under some loaders.
 const f32 = Math.fround;
 
-export class EulerAncestralScheduler implements Scheduler {
-  readonly timesteps: Float64Array;
-  readonly sigmas: Float64Array;
-  readonly initNoiseSigma: number;
-  private scaled = new Float32Array(0);
-  private readonly out = new PingPong();
-
-  constructor(private readonly config: SchedulerConfig, numInferenceSteps: number) {
+export class EulerAncestralScheduler extends EulerSigmaScheduler {
+  constructor(config: SchedulerConfig, numInferenceSteps: number) {
     if (config.prediction_type === 'sample') {
       // diffusers raises NotImplementedError for this combination too.
       throw new DiffscopeError('DSC_ERR_MODEL_INVALID', 'euler_a does not support prediction_type "sample"');
     }
-    const s = eulerSchedule(config, numInferenceSteps, false);
-    this.timesteps = s.timesteps;
-    this.sigmas = s.sigmas;
-    this.initNoiseSigma = s.initNoiseSigma;
-  }
-
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    if (this.scaled.length !== sample.length) this.scaled = new Float32Array(sample.length);
-    return scaleBySigma(sample, this.sigmas[index], this.scaled);
+    super(config, numInferenceSteps, false);
   }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, noise: () => Float32Array): Float32Array {

@@ -1,12 +1,14 @@
 /**
- * Timesteps and sigmas of diffusers' `EulerDiscreteScheduler.set_timesteps` (also what
+ * What Euler and Euler ancestral share: timesteps and sigmas of diffusers' `EulerDiscreteScheduler.set_timesteps` (also what
  * `EulerAncestralDiscreteScheduler` computes, minus Karras): float32 timesteps, sigmas
- * interpolated in float64 over the float32 training sigmas, then cast to float32.
+ * interpolated in float64 over the float32 training sigmas, then cast to float32; and
+ * `scale_model_input`. Each keeps its own step (euler.ts, euler-ancestral.ts), as diffusers does.
  */
 import {
   discreteSigmas, sigmaAlphasCumprod, interpUnit, karrasSigmas, logF32, sigmaToT, spacedTimesteps,
 } from './schedule-math.js';
-import type { SchedulerConfig } from './scheduler.js';
+import { PingPong } from './schedule-math.js';
+import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
 // A module-local alias: a call through an imported binding can cost a getter under some loaders.
 const f32 = Math.fround;
@@ -46,4 +48,28 @@ export function scaleBySigma(sample: Float32Array, sigma: number, out: Float32Ar
   const d = f32(Math.sqrt(f32(f32(sigma * sigma) + 1)));
   for (let i = 0; i < sample.length; i++) out[i] = sample[i] / d;
   return out;
+}
+
+/** A scheduler over the Euler sigmas: the schedule, `scale_model_input` and the step's output buffers. */
+export abstract class EulerSigmaScheduler implements Scheduler {
+  readonly timesteps: Float64Array;
+  readonly sigmas: Float64Array;
+  readonly initNoiseSigma: number;
+  private scaled = new Float32Array(0);
+  /** Two buffers in turn: a step's output is the next step's input. */
+  protected readonly out = new PingPong();
+
+  constructor(protected readonly config: SchedulerConfig, numInferenceSteps: number, karras: boolean) {
+    const s = eulerSchedule(config, numInferenceSteps, karras);
+    this.timesteps = s.timesteps;
+    this.sigmas = s.sigmas;
+    this.initNoiseSigma = s.initNoiseSigma;
+  }
+
+  scaleModelInput(sample: Float32Array, index: number): Float32Array {
+    if (this.scaled.length !== sample.length) this.scaled = new Float32Array(sample.length);
+    return scaleBySigma(sample, this.sigmas[index], this.scaled);
+  }
+
+  abstract step(modelOutput: Float32Array, index: number, sample: Float32Array, noise: () => Float32Array): Float32Array;
 }

@@ -1,30 +1,10 @@
 /** Euler (diffusers `EulerDiscreteScheduler`, s_churn 0, final sigma 0). */
-import { eulerSchedule, scaleBySigma } from './euler-sigmas.js';
-import { PingPong } from './schedule-math.js';
-import type { Scheduler, SchedulerConfig } from './scheduler.js';
+import { EulerSigmaScheduler } from './euler-sigmas.js';
 
 // A module-local alias: a call through an imported binding can cost a getter under some loaders.
 const f32 = Math.fround;
 
-export class EulerScheduler implements Scheduler {
-  readonly timesteps: Float64Array;
-  readonly sigmas: Float64Array;
-  readonly initNoiseSigma: number;
-  private scaled = new Float32Array(0);
-  private readonly out = new PingPong();
-
-  constructor(private readonly config: SchedulerConfig, numInferenceSteps: number, karras: boolean) {
-    const s = eulerSchedule(config, numInferenceSteps, karras);
-    this.timesteps = s.timesteps;
-    this.sigmas = s.sigmas;
-    this.initNoiseSigma = s.initNoiseSigma;
-  }
-
-  scaleModelInput(sample: Float32Array, index: number): Float32Array {
-    if (this.scaled.length !== sample.length) this.scaled = new Float32Array(sample.length);
-    return scaleBySigma(sample, this.sigmas[index], this.scaled);
-  }
-
+export class EulerScheduler extends EulerSigmaScheduler {
   step(modelOutput: Float32Array, index: number, sample: Float32Array): Float32Array {
     const sigma = this.sigmas[index];
     const dt = f32(this.sigmas[index + 1] - sigma);
