@@ -1,6 +1,9 @@
 export { useAsync } from './use-async.js';
+export { useFormDraft } from './use-form-draft.js';
+export type { FormDraft } from './use-form-draft.js';
+export { NameOptions } from './name-options.js';
 export type { AsyncState } from './use-async.js';
-export { LOOKBACKS, lookbackRange, toLocalInput } from './time-range.js';
+export { LOOKBACKS, lookbackRange, readTimeRange, timeRangeToQuery, toLocalInput } from './time-range.js';
 export type { TimeRangeValue } from './time-range.js';
 export { TimeRangeInput } from './time-range-input.js';
 export { serviceColor } from './colors.js';

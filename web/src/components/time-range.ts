@@ -16,6 +16,17 @@ export interface TimeRangeValue {
   to: string;
 }
 
+/** The range as the URL carries it; the last hour when it says nothing. */
+export function readTimeRange(q: URLSearchParams): TimeRangeValue {
+  return { lookback: q.get('lookback') ?? '1h', from: q.get('from') ?? '', to: q.get('to') ?? '' };
+}
+
+/** The range for the URL: from/to only with a custom range (they mean nothing otherwise). */
+export function timeRangeToQuery(p: TimeRangeValue): { lookback: string; from?: string; to?: string } {
+  const custom = p.lookback === 'custom';
+  return { lookback: p.lookback, from: custom ? p.from : undefined, to: custom ? p.to : undefined };
+}
+
 function localToUs(value: string): number | undefined {
   if (!value) return undefined;
   const ms = new Date(value).getTime();

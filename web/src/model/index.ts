@@ -1,18 +1,4 @@
-export type {
-  JaegerLog,
-  JaegerProcess,
-  JaegerReference,
-  JaegerSpan,
-  JaegerTag,
-  JaegerTrace,
-  LogEntry,
-  SpanNode,
-  StageAnalysis,
-  StageGroup,
-  StageName,
-  StageStats,
-  TraceModel,
-} from './types.js';
+export type * from './types.js';
 export { transformTrace } from './transform-trace.js';
 export { computeCriticalPath } from './critical-path.js';
 export type { CriticalPath, CriticalSection } from './critical-path.js';

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { NameOptions } from '../../components/name-options.js';
 import { TimeRangeInput } from '../../components/time-range-input.js';
+import { useFormDraft } from '../../components/use-form-draft.js';
 import { catalogStore } from '../../stores/catalog-store.js';
 import { useStore } from '../../stores/store.js';
 import type { LogParams } from './log-params.js';
@@ -8,19 +9,10 @@ import type { LogParams } from './log-params.js';
 const LEVELS = ['', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
 export function LogFilters({ initial, onSubmit }: { initial: LogParams; onSubmit: (p: LogParams) => void }): JSX.Element {
-  const [p, setP] = useState(initial);
-  useEffect(() => setP(initial), [initial]);
+  const { draft: p, setDraft: setP, set, submit } = useFormDraft(initial, onSubmit);
   const services = useStore(catalogStore, (s) => s.services);
-  const set = <K extends keyof LogParams>(k: K, v: LogParams[K]): void => setP((prev) => ({ ...prev, [k]: v }));
   return (
-    <form
-      class="filter-bar"
-      aria-label="log search"
-      onSubmit={(e) => {
-        e.preventDefault();
-        onSubmit(p);
-      }}
-    >
+    <form class="filter-bar" aria-label="log search" onSubmit={submit}>
       <label class="grow">
         Text
         <input name="q" type="search" placeholder="full-text search" value={p.q} onInput={(e) => set('q', e.currentTarget.value)} />
@@ -38,12 +30,7 @@ export function LogFilters({ initial, onSubmit }: { initial: LogParams; onSubmit
       <label>
         Service
         <select name="service" value={p.service} onChange={(e) => set('service', e.currentTarget.value)}>
-          <option value="">Any</option>
-          {services.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
+          <NameOptions any="Any" names={services} />
         </select>
       </label>
       <label>

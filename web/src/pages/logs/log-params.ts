@@ -1,16 +1,13 @@
-import { lookbackRange } from '../../components/time-range.js';
+import { lookbackRange, readTimeRange, timeRangeToQuery, type TimeRangeValue } from '../../components/time-range.js';
 import type { LogQuery } from '../../api/client.js';
 
-export interface LogParams {
+export interface LogParams extends TimeRangeValue {
   level: string;
   service: string;
   event: string;
   q: string;
   requestId: string;
   traceId: string;
-  lookback: string;
-  from: string;
-  to: string;
   limit: number;
 }
 
@@ -22,15 +19,13 @@ export function readLogParams(q: URLSearchParams): LogParams {
     q: q.get('q') ?? '',
     requestId: q.get('request_id') ?? '',
     traceId: q.get('trace_id') ?? '',
-    lookback: q.get('lookback') ?? '1h',
-    from: q.get('from') ?? '',
-    to: q.get('to') ?? '',
+    ...readTimeRange(q),
     limit: Number(q.get('limit')) > 0 ? Number(q.get('limit')) : 200,
   };
 }
 
 export function logParamsToQuery(p: LogParams): Record<string, string | number | undefined> {
-  return { level: p.level, service: p.service, event: p.event, q: p.q, request_id: p.requestId, trace_id: p.traceId, lookback: p.lookback, from: p.lookback === 'custom' ? p.from : undefined, to: p.lookback === 'custom' ? p.to : undefined, limit: p.limit };
+  return { level: p.level, service: p.service, event: p.event, q: p.q, request_id: p.requestId, trace_id: p.traceId, ...timeRangeToQuery(p), limit: p.limit };
 }
 
 export function toLogQuery(p: LogParams, nowMs = Date.now()): LogQuery {

@@ -1,46 +1,29 @@
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
+import { NameOptions } from '../../components/name-options.js';
 import { TimeRangeInput } from '../../components/time-range-input.js';
+import { useFormDraft } from '../../components/use-form-draft.js';
 import { catalogStore, loadOperations } from '../../stores/catalog-store.js';
 import { useStore } from '../../stores/store.js';
 import type { SearchParams } from './search-params.js';
 
 export function SearchForm({ initial, onSubmit }: { initial: SearchParams; onSubmit: (p: SearchParams) => void }): JSX.Element {
-  const [p, setP] = useState(initial);
-  useEffect(() => setP(initial), [initial]);
+  const { draft: p, setDraft: setP, set, submit } = useFormDraft(initial, onSubmit);
   const services = useStore(catalogStore, (s) => s.services);
   const operations = useStore(catalogStore, (s) => s.operations[p.service]);
   useEffect(() => loadOperations(p.service), [p.service]);
-  const set = <K extends keyof SearchParams>(k: K, v: SearchParams[K]): void => setP((prev) => ({ ...prev, [k]: v }));
   return (
-    <form
-      class="side-form"
-      aria-label="trace search"
-      onSubmit={(e) => {
-        e.preventDefault();
-        onSubmit(p);
-      }}
-    >
+    <form class="side-form" aria-label="trace search" onSubmit={submit}>
       <label>
         Service
         <select name="service" value={p.service} onChange={(e) => setP({ ...p, service: e.currentTarget.value, operation: '' })}>
-          <option value="">All services</option>
-          {services.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
+          <NameOptions any="All services" names={services} />
         </select>
       </label>
       <label>
         Operation
         <select name="operation" value={p.operation} onChange={(e) => set('operation', e.currentTarget.value)} disabled={!p.service}>
-          <option value="">All operations</option>
-          {(operations ?? []).map((o) => (
-            <option key={o} value={o}>
-              {o}
-            </option>
-          ))}
+          <NameOptions any="All operations" names={operations ?? []} />
         </select>
       </label>
       <label>

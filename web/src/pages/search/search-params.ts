@@ -1,16 +1,13 @@
-import { lookbackRange } from '../../components/time-range.js';
+import { lookbackRange, readTimeRange, timeRangeToQuery, type TimeRangeValue } from '../../components/time-range.js';
 import type { TraceQuery } from '../../api/client.js';
 
 /** The search form lives in the URL so a result list can be shared. */
-export interface SearchParams {
+export interface SearchParams extends TimeRangeValue {
   service: string;
   operation: string;
   minDuration: string;
   maxDuration: string;
   errorsOnly: boolean;
-  lookback: string;
-  from: string;
-  to: string;
   requestId: string;
   tags: string;
   limit: number;
@@ -25,9 +22,7 @@ export function readSearchParams(q: URLSearchParams): SearchParams {
     minDuration: q.get('minDuration') ?? '',
     maxDuration: q.get('maxDuration') ?? '',
     errorsOnly: q.get('error') === '1',
-    lookback: q.get('lookback') ?? '1h',
-    from: q.get('from') ?? '',
-    to: q.get('to') ?? '',
+    ...readTimeRange(q),
     requestId: q.get('request_id') ?? '',
     tags: q.get('tags') ?? '',
     limit: Number(q.get('limit')) > 0 ? Number(q.get('limit')) : 20,
@@ -42,9 +37,7 @@ export function searchParamsToQuery(p: SearchParams): Record<string, string | nu
     minDuration: p.minDuration,
     maxDuration: p.maxDuration,
     error: p.errorsOnly ? '1' : undefined,
-    lookback: p.lookback,
-    from: p.lookback === 'custom' ? p.from : undefined,
-    to: p.lookback === 'custom' ? p.to : undefined,
+    ...timeRangeToQuery(p),
     request_id: p.requestId,
     tags: p.tags,
     limit: p.limit,
