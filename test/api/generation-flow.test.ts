@@ -7,10 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../src/notifier/index.js';
+import { SpanKind } from '../../src/telemetry/index.js';
 import { eventually, startStack, type Stack } from '../support/serving-stack.js';
 import { installTestTracing, spansOfTrace } from '../support/tracing.js';
 
-const exporter = installTestTracing();
+installTestTracing();
 const SECRET = 'whsec_flow_test_secret_value';
 
 function parseSse(text: string): Array<{ id: number; event: string; data: Record<string, unknown> }> {
@@ -145,7 +146,7 @@ describe('generation flow', () => {
     expect(c.attributes['diffusion.model.id']).toBe('tiny-pixel');
     expect(c.attributes['gen_ai.request.model']).toBe('tiny-pixel');
     expect(d).toHaveLength(2);
-    expect(d.every((s) => s.kind === 2)).toBe(true); // CLIENT
+    expect(d.every((s) => s.kind === SpanKind.CLIENT)).toBe(true);
     expect(e.kind).toBe(2);
     for (const inner of ['text.encode', 'sampling']) expect(one(inner).parentSpanContext?.spanId).toBe(c.spanContext().spanId);
     const json = JSON.stringify(spans.map((s) => s.attributes));

@@ -38,7 +38,7 @@ describe('sync wait without a worker', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: 'a red circle' }),
       signal: aborter.signal,
-    }).catch((err: Error) => err);
+    }).catch((err: unknown) => err);
     await eventually(() => stack.lines.some((l) => l.event === 'job_enqueued'));
     aborter.abort();
     expect(await pending).toBeInstanceOf(Error);

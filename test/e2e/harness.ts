@@ -121,7 +121,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     }
     await sleep(100);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  const why = lastError instanceof Error ? `: ${lastError.message}` : lastError === undefined ? '' : `: ${JSON.stringify(lastError)}`;
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`, { cause: lastError });
 }
 
 /** Reachability of a required server: skip locally with a reason, fail under CI. */

@@ -14,6 +14,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Metadata, credentials, makeGenericClientConstructor, status as GrpcCode, type ServiceError } from '@grpc/grpc-js';
 import { context, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -184,7 +185,7 @@ describe('OTLP/gRPC receiver with the real OpenTelemetry gRPC exporters', () => 
       const at = Date.now() - 3;
       provider.getLogger('pino').emit({
         timestamp: at,
-        severityNumber: 13,
+        severityNumber: SeverityNumber.WARN,
         severityText: 'warn',
         body: `queue is deep (${compression})`,
         attributes: { event: 'queue_depth_high', request_id: `grpc-rid-${compression}`, depth: 200 },

@@ -13,10 +13,10 @@ import { newSpanId, postJson, tracesPayload, type FixtureSpan } from './fixtures
 //   packages/jaeger-ui/src/api/v3/generated-client.ts (generated from Jaeger's OpenAPI spec)
 //   packages/jaeger-ui/src/api/v3/schemas.ts (stricter trace summary: 32-hex traceId, decimal
 //   ns strings, non-negative counts)
-// Objects there are .passthrough(); fields marked optional here are optional there.
+// Objects there are .loose(); fields marked optional here are optional there.
 // ---------------------------------------------------------------------------------------------
-const ServicesResponse = z.object({ services: z.array(z.string()) }).passthrough();
-const OperationsResponse = z.object({ operations: z.array(z.object({ name: z.string(), spanKind: z.string() }).passthrough()) }).passthrough();
+const ServicesResponse = z.object({ services: z.array(z.string()) }).loose();
+const OperationsResponse = z.object({ operations: z.array(z.object({ name: z.string(), spanKind: z.string() }).loose()) }).loose();
 const count = z.number().int().min(0).optional();
 const TraceSummary = z.object({
   traceId: z.string().regex(/^[0-9a-f]{32}$/i),
@@ -28,37 +28,37 @@ const TraceSummary = z.object({
   errorSpanCount: count,
   orphanSpanCount: count,
   services: z.array(z.object({ name: z.string(), spanCount: count, errorSpanCount: count })).optional(),
-}).passthrough();
-const TraceSummariesResponse = z.object({ summaries: z.array(TraceSummary).optional() }).passthrough();
+}).loose();
+const TraceSummariesResponse = z.object({ summaries: z.array(TraceSummary).optional() }).loose();
 
 type AnyValueT = { stringValue?: string; boolValue?: boolean; intValue?: string; doubleValue?: number; arrayValue?: { values?: AnyValueT[] }; kvlistValue?: { values?: KeyValueT[] }; bytesValue?: string };
 type KeyValueT = { key?: string; value?: AnyValueT };
 const AnyValue: z.ZodType<AnyValueT> = z.lazy(() => z.object({
   stringValue: z.string(), boolValue: z.boolean(), intValue: z.string(), doubleValue: z.number(),
-  arrayValue: z.object({ values: z.array(AnyValue) }).partial().passthrough(),
-  kvlistValue: z.object({ values: z.array(KeyValue) }).partial().passthrough(),
+  arrayValue: z.object({ values: z.array(AnyValue) }).partial().loose(),
+  kvlistValue: z.object({ values: z.array(KeyValue) }).partial().loose(),
   bytesValue: z.string(),
-}).partial().passthrough());
-const KeyValue: z.ZodType<KeyValueT> = z.lazy(() => z.object({ key: z.string(), value: AnyValue }).partial().passthrough());
+}).partial().loose());
+const KeyValue: z.ZodType<KeyValueT> = z.lazy(() => z.object({ key: z.string(), value: AnyValue }).partial().loose());
 const Span = z.object({
   traceId: z.string(), spanId: z.string(), traceState: z.string(), parentSpanId: z.string(), flags: z.number().int(),
   name: z.string(), kind: z.number().int(), startTimeUnixNano: z.string(), endTimeUnixNano: z.string(),
   attributes: z.array(KeyValue), droppedAttributesCount: z.number().int(),
-  events: z.array(z.object({ timeUnixNano: z.string(), name: z.string(), attributes: z.array(KeyValue) }).partial().passthrough()),
-  links: z.array(z.object({ traceId: z.string(), spanId: z.string(), traceState: z.string(), attributes: z.array(KeyValue), flags: z.number().int() }).partial().passthrough()),
-  status: z.object({ message: z.string(), code: z.number().int() }).partial().passthrough(),
-}).partial().passthrough();
+  events: z.array(z.object({ timeUnixNano: z.string(), name: z.string(), attributes: z.array(KeyValue) }).partial().loose()),
+  links: z.array(z.object({ traceId: z.string(), spanId: z.string(), traceState: z.string(), attributes: z.array(KeyValue), flags: z.number().int() }).partial().loose()),
+  status: z.object({ message: z.string(), code: z.number().int() }).partial().loose(),
+}).partial().loose();
 const TracesData = z.object({
   resourceSpans: z.array(z.object({
-    resource: z.object({ attributes: z.array(KeyValue), droppedAttributesCount: z.number().int() }).partial().passthrough(),
+    resource: z.object({ attributes: z.array(KeyValue), droppedAttributesCount: z.number().int() }).partial().loose(),
     scopeSpans: z.array(z.object({
-      scope: z.object({ name: z.string(), version: z.string(), attributes: z.array(KeyValue) }).partial().passthrough(),
+      scope: z.object({ name: z.string(), version: z.string(), attributes: z.array(KeyValue) }).partial().loose(),
       spans: z.array(Span),
       schemaUrl: z.string(),
-    }).partial().passthrough()),
+    }).partial().loose()),
     schemaUrl: z.string(),
-  }).partial().passthrough()),
-}).partial().passthrough();
+  }).partial().loose()),
+}).partial().loose();
 // Jaeger's gateway wraps the TracesData (api_v3.GRPCGatewayWrapper, http_gateway.go returnTrace).
 const TraceResponse = z.object({ result: TracesData }).strict();
 const GatewayError = z.object({ error: z.object({ httpCode: z.number().int(), message: z.string() }) });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { context, trace, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -99,13 +100,13 @@ describe('OTLP receiver with the real OpenTelemetry exporters', () => {
       const at = Date.now() - 3;
       provider.getLogger('pino').emit({
         timestamp: at,
-        severityNumber: 17,
+        severityNumber: SeverityNumber.ERROR,
         severityText: 'error',
         body: 'inference failed for model shapes-v1',
         attributes: { event: 'request_failed', request_id: `rid-${v.name}`, 'error.type': 'DiffscopeError', steps: 20 },
         context: ctx,
       });
-      provider.getLogger('plain').emit({ severityNumber: 9, body: { structured: 'yes' }, eventName: `evt.${v.name.replace('+', '_')}`, timestamp: at + 1 });
+      provider.getLogger('plain').emit({ severityNumber: SeverityNumber.INFO, body: { structured: 'yes' }, eventName: `evt.${v.name.replace('+', '_')}`, timestamp: at + 1 });
       await provider.forceFlush();
       await provider.shutdown();
 

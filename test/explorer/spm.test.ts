@@ -20,7 +20,7 @@ const MetricFamily = z.object({
     labels: z.array(z.object({ name: z.string(), value: z.string() })),
     metricPoints: z.array(z.object({
       gaugeValue: z.object({ doubleValue: z.number() }),
-      timestamp: z.string().datetime(),
+      timestamp: z.iso.datetime(),
     })),
   })),
 });

@@ -14,12 +14,11 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
 import { CompletionPublisher, GenerationLifecycle, Reconciler, type GenerationRecord } from '../../src/generation/index.js';
 import { startNotifier } from '../../src/notifier/index.js';
 import { RabbitQueueBackend } from '../../src/queue/rabbitmq-queue.js';
 import { RedisQueueBackend } from '../../src/queue/redis-queue.js';
-import { SqliteQueueBackend, type QueueBackend } from '../../src/queue/index.js';
+import type { QueueBackend } from '../../src/queue/index.js';
 import { SqliteGenerationStore } from '../../src/state/index.js';
 import { PostgresGenerationStore } from '../../src/state/postgres-generation-store.js';
 import { RedisGenerationStore } from '../../src/state/redis-generation-store.js';
@@ -89,7 +88,7 @@ describe('a process dies between store.create and publish (SQLite, the real noti
       const died = await runFixture('create-then-die.ts', [JSON.stringify({ store: 'sqlite', file: join(stack.dir, 'state.sqlite'), record: lost })], 'created');
       expect(await died.exit).toBe(-1); // killed before it could publish
       // Submitted normally (record + job), no worker running: its job is live, so it stays queued.
-      const waiting = (await stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: { prompt: 'a red circle', steps: 2, webhook: { url: hooks.url } } })).json() as { id: string };
+      const waiting = (await stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: { prompt: 'a red circle', steps: 2, webhook: { url: hooks.url } } })).json<{ id: string }>();
 
       const failed = await eventually(async () => {
         const r = await stack.store.get(lost.id);
@@ -189,7 +188,7 @@ describe('the state store is locked by another process while a job is dead-lette
     const stack = await startStack({
       env: { DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true', DIFFSCOPE_QUEUE_MAX_ATTEMPTS: '1', DIFFSCOPE_RECONCILE_INTERVAL_MS: '100', DIFFSCOPE_RECONCILE_GRACE_MS: '1000' },
     });
-    const { id } = (await stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: { prompt: 'a red circle', steps: 2, webhook: { url: hooks.url } } })).json() as { id: string };
+    const { id } = (await stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: { prompt: 'a red circle', steps: 2, webhook: { url: hooks.url } } })).json<{ id: string }>();
     const stateFile = join(stack.dir, 'state.sqlite');
     const lock = await runFixture('hold-sqlite-lock.ts', [stateFile, String(lockMs)], 'locked');
     const workerStore = new SqliteGenerationStore({ file: stateFile, lockWaitMs: 100 });

@@ -31,8 +31,9 @@ interface TrajectoryCase extends ScheduleCase {
   trajectory: TrajectoryStep[];
 }
 
-function load<T>(name: string): T {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
+/** A fixture's parsed JSON; each caller states the shape its fixture file has. */
+function load(name: string): unknown {
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
 }
 
 /** Largest |a - b| scaled by max(1, max |b|): "within 1e-5 relative to scale". */
@@ -82,19 +83,19 @@ function checkSchedule(c: ScheduleCase, karras?: boolean): void {
 }
 
 describe('schedules equal diffusers (timesteps, sigmas, init noise sigma)', () => {
-  const data = load<{ cases: ScheduleCase[] }>('schedules.json');
+  const data = load('schedules.json') as { cases: ScheduleCase[] };
   it(`covers ${data.cases.length} sampler × config × step-count cases`, () => {
     for (const c of data.cases) {
       try {
         checkSchedule(c);
       } catch (e) {
-        throw new Error(`${c.sampler} ${JSON.stringify(c.config)} steps=${c.steps}: ${(e as Error).message}`);
+        throw new Error(`${c.sampler} ${JSON.stringify(c.config)} steps=${c.steps}: ${(e as Error).message}`, { cause: e });
       }
     }
   });
 
   it('betas and alphas_cumprod match torch float32', () => {
-    const betas = load<{ betas: Record<string, { config: Record<string, unknown>; betas: number[]; alphas_cumprod: number[] }> }>('schedules.json').betas;
+    const betas = (load('schedules.json') as { betas: Record<string, { config: Record<string, unknown>; betas: number[]; alphas_cumprod: number[] }> }).betas;
     for (const [name, b] of Object.entries(betas)) {
       const cfg = parseSchedulerConfig({ _class_name: 'DDIMScheduler', ...b.config });
       const ours = makeBetas(cfg);
@@ -112,7 +113,7 @@ describe('schedules equal diffusers (timesteps, sigmas, init noise sigma)', () =
 
 for (const sampler of ['ddim', 'euler', 'euler_a', 'dpmpp_2m', 'lcm'] as const) {
   describe(`${sampler} steps equal diffusers`, () => {
-    const data = load<{ cases: TrajectoryCase[] }>(`${sampler}.json`);
+    const data = load(`${sampler}.json`) as { cases: TrajectoryCase[] };
     for (const c of data.cases) {
       it(c.name, () => {
         checkSchedule(c);
@@ -149,7 +150,7 @@ for (const sampler of ['ddim', 'euler', 'euler_a', 'dpmpp_2m', 'lcm'] as const) 
 
 describe('chained steps', () => {
   it('DPM++ 2M fed its own outputs stays with diffusers over a whole run', () => {
-    const c = load<{ cases: TrajectoryCase[] }>('dpmpp_2m.json').cases.find((x) => x.name === 'dpmpp_2m/sd-karras-epsilon/20')!;
+    const c = (load('dpmpp_2m.json') as { cases: TrajectoryCase[] }).cases.find((x) => x.name === 'dpmpp_2m/sd-karras-epsilon/20')!;
     const s = createScheduler('dpmpp_2m', parseSchedulerConfig(c.config), c.steps);
     let sample = Float32Array.from(c.trajectory[0].sample);
     c.trajectory.forEach((st, k) => {
@@ -159,7 +160,7 @@ describe('chained steps', () => {
   });
 
   it('a scheduler can be reused for a second run (history resets at step 0)', () => {
-    const c = load<{ cases: TrajectoryCase[] }>('dpmpp_2m.json').cases.find((x) => x.name === 'dpmpp_2m/sd-epsilon-linspace/10')!;
+    const c = (load('dpmpp_2m.json') as { cases: TrajectoryCase[] }).cases.find((x) => x.name === 'dpmpp_2m/sd-epsilon-linspace/10')!;
     const s = createScheduler('dpmpp_2m', parseSchedulerConfig(c.config), c.steps);
     for (let run = 0; run < 2; run++) {
       c.trajectory.forEach((st, k) => {
@@ -170,7 +171,7 @@ describe('chained steps', () => {
   });
 
   it('karrasSigmas option equals use_karras_sigmas in the config', () => {
-    const c = load<{ cases: ScheduleCase[] }>('schedules.json').cases.find((x) => x.sampler === 'dpmpp_2m' && x.config.use_karras_sigmas === true && x.steps === 25)!;
+    const c = (load('schedules.json') as { cases: ScheduleCase[] }).cases.find((x) => x.sampler === 'dpmpp_2m' && x.config.use_karras_sigmas === true && x.steps === 25)!;
     const { use_karras_sigmas: _, ...rest } = c.config;
     checkSchedule({ ...c, config: rest }, true);
   });
@@ -214,7 +215,7 @@ describe('parseSchedulerConfig', () => {
     const c = parseSchedulerConfigText(text);
     expect(c.unsupported).toBeUndefined();
     expect(Array.from(createScheduler('dpmpp_2m', c, 4).timesteps)).toEqual([999, 749, 500, 250]);
-    expect(() => parseSchedulerConfigText('{"a": ')).toThrowError(expect.objectContaining({ code: 'DSC_ERR_MODEL_INVALID', message: expect.stringMatching(/not valid JSON/) }));
+    expect(() => parseSchedulerConfigText('{"a": ')).toThrow(expect.objectContaining({ code: 'DSC_ERR_MODEL_INVALID', message: expect.stringMatching(/not valid JSON/) }));
   });
 
   it('accepts any diffusers scheduler class name, Flax ones included', () => {
@@ -262,30 +263,30 @@ describe('createScheduler', () => {
   const cfg = parseSchedulerConfig({ _class_name: 'DDIMScheduler' });
 
   it('rejects an unknown sampler with DSC_ERR_INFER_UNKNOWN_SAMPLER', () => {
-    expect(() => createScheduler('heun' as SamplerName, cfg, 10)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_INFER_UNKNOWN_SAMPLER', status: 400 }));
+    expect(() => createScheduler('heun' as SamplerName, cfg, 10)).toThrow(expect.objectContaining({ code: 'DSC_ERR_INFER_UNKNOWN_SAMPLER', status: 400 }));
   });
 
   it('rejects bad step counts', () => {
-    expect(() => createScheduler('ddim', cfg, 0)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
-    expect(() => createScheduler('ddim', cfg, 2.5)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
-    expect(() => createScheduler('ddim', cfg, 1001)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
-    expect(() => createScheduler('lcm', cfg, 51)).toThrowError(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
+    expect(() => createScheduler('ddim', cfg, 0)).toThrow(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
+    expect(() => createScheduler('ddim', cfg, 2.5)).toThrow(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
+    expect(() => createScheduler('ddim', cfg, 1001)).toThrow(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
+    expect(() => createScheduler('lcm', cfg, 51)).toThrow(expect.objectContaining({ code: 'DSC_ERR_INFER_BAD_PARAMS' }));
   });
 
   it('refuses diffusers options it does not implement, only for the samplers they affect', () => {
     const c = parseSchedulerConfig({ _class_name: 'EulerDiscreteScheduler', interpolation_type: 'log_linear', final_sigmas_type: 'zero' });
     expect(c.unsupported).toEqual({ interpolation_type: 'log_linear' });
-    expect(() => createScheduler('euler', c, 4)).toThrowError(
+    expect(() => createScheduler('euler', c, 4)).toThrow(
       expect.objectContaining({ code: 'DSC_ERR_MODEL_INVALID', message: expect.stringMatching(/interpolation_type: "log_linear" is not supported by the euler sampler/) }),
     );
     expect(() => createScheduler('ddim', c, 4)).not.toThrow();
     const d = parseSchedulerConfig({ _class_name: 'DPMSolverMultistepScheduler', lambda_min_clipped: -5.1, euler_at_final: false });
-    expect(() => createScheduler('dpmpp_2m', d, 4)).toThrowError(/lambda_min_clipped/);
+    expect(() => createScheduler('dpmpp_2m', d, 4)).toThrow(/lambda_min_clipped/);
     expect(() => createScheduler('euler', d, 4)).not.toThrow();
   });
 
   it('euler_a refuses prediction_type sample, as diffusers does', () => {
-    expect(() => createScheduler('euler_a', parseSchedulerConfig({ prediction_type: 'sample' }), 4)).toThrowError(/euler_a does not support/);
+    expect(() => createScheduler('euler_a', parseSchedulerConfig({ prediction_type: 'sample' }), 4)).toThrow(/euler_a does not support/);
   });
 
   it('step results never alias the sample they were given', () => {

@@ -94,7 +94,9 @@ describe.each(BACKENDS)('no canary prompt at rest after the run: $name', (backen
     };
     const ports = { api: await freePort(), explorer: await freePort(), otlp: await freePort() };
     const stack = new ServiceProcess('start', env, [BIN, 'start', '--api-port', String(ports.api), '--explorer-port', String(ports.explorer), '--otlp-port', String(ports.otlp)]);
-    cleanups.push(async () => void (await stack.stop(30_000)));
+    cleanups.push(async () => {
+      await stack.stop(30_000);
+    });
     await stack.waitForEvent('stack_ready', 150_000);
     await stack.waitForEvent('worker_started', 60_000);
     await stack.waitForEvent('notifier_started', 60_000);

@@ -248,7 +248,9 @@ export function queueConformance(target: QueueTarget): void {
       await doomed.started('poison');
       await doomed.kill();
       let processed = 0;
-      const dead = await consumeRecordingDead(queue, async () => void processed++, { maxAttempts: 1 });
+      const dead = await consumeRecordingDead(queue, async () => {
+        processed++;
+      }, { maxAttempts: 1 });
       await waitFor(() => dead.length === 1, 'onDeadLetter for the crash loop', 30_000);
       expect(processed).toBe(0);
       expect(dead[0].message.id).toBe('poison');
@@ -281,7 +283,9 @@ export function queueConformance(target: QueueTarget): void {
       expect(await doomed.started('lf')).toBe(2);
       await doomed.kill();
       let processed = 0;
-      const dead = await consumeRecordingDead(queue, async () => void processed++, { maxAttempts: 2 });
+      const dead = await consumeRecordingDead(queue, async () => {
+        processed++;
+      }, { maxAttempts: 2 });
       await waitFor(() => dead.length === 1, 'onDeadLetter after the lost delivery', 30_000);
       expect(processed).toBe(0);
       expect(dead[0].message.attempt).toBe(3);

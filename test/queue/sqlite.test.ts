@@ -28,7 +28,9 @@ describe('SqliteQueueBackend specifics', () => {
     }
     const dead: string[] = [];
     let processed = 0;
-    const consumer = await backend.consume(queue, async () => void processed++, {
+    const consumer = await backend.consume(queue, async () => {
+      processed++;
+    }, {
       concurrency: 1, maxAttempts: 2, backoffMs: 10, maxBackoffMs: 10,
       onDeadLetter: (m, error) => void dead.push(`${m.id}: ${error.message}`),
     });

@@ -93,7 +93,7 @@ export async function startReceiver(): Promise<Receiver> {
             for (const s of (ss.spans ?? []) as Record<string, unknown>[]) {
               out.push({
                 name: String(s.name), kind: Number(s.kind), traceId: String(s.traceId), spanId: String(s.spanId),
-                parentSpanId: s.parentSpanId ? String(s.parentSpanId) : undefined,
+                parentSpanId: typeof s.parentSpanId === 'string' && s.parentSpanId !== '' ? s.parentSpanId : undefined,
                 scope: String((ss.scope as { name?: string })?.name), attributes: attrs(s.attributes as KeyValue[]), resource,
               });
             }

@@ -108,6 +108,7 @@ describe('the list', () => {
 
 describe('Google X-Cloud-Trace-Context', () => {
   it('writes what @google-cloud/opentelemetry-cloud-trace-propagator writes, and reads what it reads', () => {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the package's own propagator is the reference ours is checked against
     const theirs = new CloudPropagator();
     const ours = new CloudTraceContextPropagator();
     const setter = { set: (c: Record<string, string>, k: string, v: string) => void (c[k] = v) };

@@ -88,7 +88,7 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (real explorer, data 
     expect(critical).toEqual(expect.arrayContaining(['POST /v1/generations', 'queue.wait', 'model.load', 'sampling', 'notify.webhook']));
     // the generated image is shown, upscaled without smoothing
     await page.waitForFunction(() => {
-      const img = document.querySelector('.output-images img') as HTMLImageElement | null;
+      const img = document.querySelector<HTMLImageElement>('.output-images img');
       return !!img && img.complete && img.naturalWidth === 32;
     });
     expect(await page.$eval('.output-images img', (i) => getComputedStyle(i).imageRendering)).toBe('pixelated');

@@ -6,8 +6,7 @@
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { promptHash } from '../../src/telemetry/index.js';
-import { injectMessageHeaders } from '../../src/telemetry/index.js';
+import { injectMessageHeaders, promptHash, SpanStatusCode } from '../../src/telemetry/index.js';
 import { startWorker } from '../../src/worker/index.js';
 import type { GenerationJob } from '../../src/generation/index.js';
 import { eventually, startStack, type Stack } from '../support/serving-stack.js';
@@ -50,7 +49,7 @@ describe('worker', () => {
       return spans.length === 2 ? spans : undefined;
     });
     expect(inference.map((sp) => sp.attributes['messaging.delivery.attempt']).sort()).toEqual([1, 2]);
-    const failedPut = spansOfTrace(traceId).find((sp) => sp.name === 'storage.put' && sp.status.code === 2);
+    const failedPut = spansOfTrace(traceId).find((sp) => sp.name === 'storage.put' && sp.status.code === SpanStatusCode.ERROR);
     expect(failedPut).toBeDefined();
     const events = (await s.store.events(id)).map((e) => e.type);
     expect(events.filter((t) => t === 'started')).toHaveLength(2);

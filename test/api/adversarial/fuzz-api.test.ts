@@ -36,7 +36,6 @@ import {
   baggageHeader,
   expectHeader,
   generationBody,
-  headerValue,
   hostHeader,
   idSegment,
   lastEventId,
@@ -185,7 +184,7 @@ async function send(
     const timeoutMs = target.startsWith('/v1/images/') ? SYNC_TIMEOUT_MS + 15_000 : TIMEOUT_MS;
     return await exchange(server.port, lines.join('\r\n'), body, { timeoutMs, halfClose: options.halfClose });
   } catch (err) {
-    if (err instanceof ExchangeTimeout) throw new Error(`hang: ${err.message}`);
+    if (err instanceof ExchangeTimeout) throw new Error(`hang: ${err.message}`, { cause: err });
     throw err;
   }
 }
@@ -461,7 +460,7 @@ describe('api-server processes under property-based fuzzing', () => {
 
   it(`content-length that lies, duplicate or conflicting framing: ${RUNS.framing} cases`, async () => {
     const framing = fc.oneof(
-      fc.integer({ min: -64, max: 64 }).map((delta) => ({ contentLength: (d: number) => String(Math.max(0, d + delta)), extra: {} as Record<string, string> })),
+      fc.integer({ min: -64, max: 64 }).map((delta) => ({ contentLength: (d: number) => String(Math.max(0, d + delta)), extra: {} })),
       fc.constantFrom('-1', '1e3', '0x10', ' 10', '10, 10', '10, 11', '99999999999999999999', '', 'abc').map((v) => ({ contentLength: () => v, extra: {} })),
       fc.constant({ contentLength: (d: number) => String(d), extra: { 'transfer-encoding': 'chunked' } }),
       fc.constant({ contentLength: () => null, extra: { 'transfer-encoding': 'chunked, identity' } }),

@@ -55,7 +55,7 @@ const { anyValue: jsonAnyValue } = fc.letrec<{ anyValue: unknown; kv: unknown }>
   ),
   kv: fc.record({ key: fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'service.name', ''), anyJson), value: tie('anyValue') }, { requiredKeys: [] }),
 }));
-const jsonAttributes = fc.oneof(fc.array(fc.letrec((tie) => ({ kv: fc.record({ key: fc.oneof(fc.string(), fc.constant('__proto__')), value: jsonAnyValue }) })).kv, { maxLength: 6 }), anyJson);
+const jsonAttributes = fc.oneof(fc.array(fc.letrec(() => ({ kv: fc.record({ key: fc.oneof(fc.string(), fc.constant('__proto__')), value: jsonAnyValue }) })).kv, { maxLength: 6 }), anyJson);
 
 const jsonSpan = fc.record({
   traceId: fc.oneof(hexId(16), hexId(8), fc.constant('0'.repeat(32)), fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF') }), anyJson),

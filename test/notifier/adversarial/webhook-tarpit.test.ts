@@ -60,7 +60,7 @@ async function submit(stack: Stack, client: string, webhookUrl: string): Promise
     payload: { prompt: 'a red circle', model: 'tiny-pixel', steps: 2, webhook: { url: webhookUrl } },
   });
   expect(res.statusCode).toBe(202);
-  return (res.json() as { id: string }).id;
+  return res.json<{ id: string }>().id;
 }
 
 async function finished(stack: Stack, id: string): Promise<number> {

@@ -28,8 +28,8 @@ export interface FixtureServer {
   close(): Promise<void>;
 }
 
-function readJson<T>(name: string): T {
-  return JSON.parse(readFileSync(join(fixtureDir, name), 'utf8')) as T;
+function readJson(name: string): unknown {
+  return JSON.parse(readFileSync(join(fixtureDir, name), 'utf8'));
 }
 
 function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
@@ -43,9 +43,9 @@ function serviceOf(t: JaegerTrace, processID: string): string {
 }
 
 export function startFixtureServer(): Promise<FixtureServer> {
-  const traces = readJson<{ data: JaegerTrace[] }>('traces.json').data;
-  const logs = readJson<{ data: LogEntry[] }>('logs.json').data;
-  const stages = readJson<unknown>('stages.json');
+  const traces = (readJson('traces.json') as { data: JaegerTrace[] }).data;
+  const logs = (readJson('logs.json') as { data: LogEntry[] }).data;
+  const stages = readJson('stages.json');
   const synthetic = new Map<string, JaegerTrace>();
   const image = fakeImage();
 

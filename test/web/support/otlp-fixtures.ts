@@ -48,6 +48,12 @@ function tagValue(tags: JaegerTag[] | undefined, key: string): unknown {
   return tags?.find((t) => t.key === key)?.value;
 }
 
+/** A tag that holds text (span.kind, event, a status description), or `absent`. */
+function tagText(tags: JaegerTag[] | undefined, key: string, absent: string): string {
+  const value = tagValue(tags, key);
+  return typeof value === 'string' ? value : absent;
+}
+
 function toOtlpSpan(s: JaegerSpan, rewrite: (key: string, value: unknown) => unknown): Record<string, unknown> {
   const parent = s.references?.find((r) => r.refType === 'CHILD_OF');
   const failed = tagValue(s.tags, 'error') === true || tagValue(s.tags, 'otel.status_code') === 'ERROR';
@@ -56,16 +62,16 @@ function toOtlpSpan(s: JaegerSpan, rewrite: (key: string, value: unknown) => unk
     spanId: s.spanID,
     parentSpanId: parent?.spanID ?? '',
     name: s.operationName,
-    kind: KIND[String(tagValue(s.tags, 'span.kind') ?? 'internal')] ?? 1,
+    kind: KIND[tagText(s.tags, 'span.kind', 'internal')] ?? 1,
     startTimeUnixNano: nanos(s.startTime),
     endTimeUnixNano: nanos(s.startTime + s.duration),
     attributes: kv((s.tags ?? []).filter((t) => !NOT_ATTRIBUTES.has(t.key)).map((t) => [t.key, rewrite(t.key, t.value)])),
     events: (s.logs ?? []).map((l) => ({
       timeUnixNano: nanos(l.timestamp),
-      name: String(tagValue(l.fields, 'event') ?? 'event'),
+      name: tagText(l.fields, 'event', 'event'),
       attributes: kv(l.fields.filter((f) => f.key !== 'event').map((f) => [f.key, f.value])),
     })),
-    status: failed ? { code: 2, message: String(tagValue(s.tags, 'otel.status_description') ?? '') } : { code: 0 },
+    status: failed ? { code: 2, message: tagText(s.tags, 'otel.status_description', '') } : { code: 0 },
   };
 }
 
