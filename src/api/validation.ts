@@ -24,13 +24,14 @@ function limited(field: string, limit: NumericLimit) {
 const requiredString = (name: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`) });
 
+/** The prompt, the same in diffscope's and the OpenAI-compatible body: trimmed, not empty, at most `maxPromptChars`. */
+const promptSchema = (maxPromptChars: number) =>
+  requiredString('prompt').trim().min(1, 'prompt must not be empty').max(maxPromptChars, `prompt must be at most ${maxPromptChars} characters`);
+
 export function generationBodySchema(maxPromptChars: number) {
   return z.strictObject(
     {
-      prompt: requiredString('prompt')
-        .trim()
-        .min(1, 'prompt must not be empty')
-        .max(maxPromptChars, `prompt must be at most ${maxPromptChars} characters`),
+      prompt: promptSchema(maxPromptChars),
       negative_prompt: z.string().max(maxPromptChars, `negative_prompt must be at most ${maxPromptChars} characters`).optional(),
       model: z.string().min(1).max(200).optional(),
       sampler: z.enum(SAMPLER_NAMES, { error: `sampler must be one of ${SAMPLER_NAMES.join(', ')}` }).optional(),
@@ -63,10 +64,7 @@ export function openAiBodySchema(maxPromptChars: number) {
   // Not strict: OpenAI clients send fields we do not use (quality, style, user, …).
   return z.object(
     {
-      prompt: requiredString('prompt')
-        .trim()
-        .min(1, 'prompt must not be empty')
-        .max(maxPromptChars, `prompt must be at most ${maxPromptChars} characters`),
+      prompt: promptSchema(maxPromptChars),
       model: z.string().min(1).max(200).nullish(),
       n: limited('n', N).nullish(),
       size: z.string().regex(OPENAI_SIZE, 'size must look like "WIDTHxHEIGHT", e.g. "32x32"').nullish(),
