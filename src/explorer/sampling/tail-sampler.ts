@@ -54,6 +54,17 @@ export class TailSampler {
     this.threshold = rejectionThreshold(options.probabilisticPercentage);
   }
 
+  /** The trace's held records (opened when it is new), or, for a trace already decided, that decision. */
+  private heldOrDecided(traceId: string, nowMs: number): HeldTrace | boolean {
+    const held = this.traces.get(traceId);
+    if (held) return held;
+    const decided = this.cache.get(traceId);
+    if (decided !== undefined) return decided;
+    const opened = new HeldTrace(traceId, nowMs);
+    this.traces.set(traceId, opened);
+    return opened;
+  }
+
   /**
    * Takes one export's rows: holds those of undecided traces and returns what is to be written
    * now — records of traces already kept, logs without a trace id (or every log, with
@@ -64,16 +75,11 @@ export class TailSampler {
     for (const row of batch.spans) {
       const resource = batch.resources[row[SPAN_RESOURCE_COLUMN]];
       const traceId = row[0];
-      let held = this.traces.get(traceId);
-      if (!held) {
-        const decided = this.cache.get(traceId);
-        if (decided !== undefined) {
-          if (decided) out.addSpan(row, resource);
-          this.counts.spans[decided ? 'late_kept' : 'late_dropped']++;
-          continue;
-        }
-        held = new HeldTrace(traceId, nowMs);
-        this.traces.set(traceId, held);
+      const held = this.heldOrDecided(traceId, nowMs);
+      if (typeof held === 'boolean') {
+        if (held) out.addSpan(row, resource);
+        this.counts.spans[held ? 'late_kept' : 'late_dropped']++;
+        continue;
       }
       this.heldBytes += held.addSpan(row, resource, nowMs);
       this.heldRecords++;
@@ -85,16 +91,11 @@ export class TailSampler {
         out.addLog(row, resource);
         continue;
       }
-      let held = this.traces.get(traceId);
-      if (!held) {
-        const decided = this.cache.get(traceId);
-        if (decided !== undefined) {
-          if (decided) out.addLog(row, resource);
-          this.counts.logs[decided ? 'late_kept' : 'late_dropped']++;
-          continue;
-        }
-        held = new HeldTrace(traceId, nowMs);
-        this.traces.set(traceId, held);
+      const held = this.heldOrDecided(traceId, nowMs);
+      if (typeof held === 'boolean') {
+        if (held) out.addLog(row, resource);
+        this.counts.logs[held ? 'late_kept' : 'late_dropped']++;
+        continue;
       }
       this.heldBytes += held.addLog(row, resource, nowMs);
       this.heldRecords++;
