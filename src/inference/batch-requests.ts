@@ -9,18 +9,15 @@
  * each member (stage-spans.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { paramLogFields } from '../contract/generation-params.js';
 import { asDiffscopeError, DiffscopeError } from '../errors/index.js';
 import { ATTR, context, trace, type Context, type Logger } from '../telemetry/index.js';
 import type { BatchMemberRequest, BatchRun, GenerateResult } from './types.js';
 import { batchKey } from './batch-key.js';
 import type { ModelRegistry, ResolvedModel } from './model-registry.js';
 import type { CacheLease } from './model-cache.js';
-import { MemorySampler } from './memory-sampler.js';
-import { GpuMemorySampler } from './gpu/gpu-memory-sampler.js';
 import { checkParams, checkSize } from './request-checks.js';
 import { runBatch, type MemberOutcome } from './run-batch.js';
-import { completeGeneration } from './generation-complete.js';
+import { completeGeneration, modelLogFields, modelSpanAttributes, startMemorySamplers } from './generation-report.js';
 
 export interface BatchRequestsDeps {
   closed: boolean;
@@ -93,16 +90,13 @@ async function run(pending: Pending[], deps: BatchRequestsDeps, batchContext: Co
     for (const p of members) reject(p, err);
     return;
   }
-  const spanAttributes = { [ATTR.DIFFUSION_MODEL_ID]: resolved.info.id, [ATTR.DIFFUSION_MODEL_VERSION]: resolved.version, [ATTR.DIFFUSION_DEVICE]: device };
+  const spanAttributes = modelSpanAttributes(resolved, device);
   trace.getActiveSpan()?.setAttributes(spanAttributes);
   for (const p of members) trace.getSpan(p.request.context)?.setAttributes(spanAttributes);
-  const fieldsOf = (p: Pending) => ({ ...paramLogFields(p.request.params), model_id: resolved.info.id, model_version: resolved.version, device });
+  const fieldsOf = (p: Pending) => modelLogFields(p.request.params, resolved, device);
   const inMember = (p: Pending, fn: () => void) => context.with(p.request.context, fn);
 
-  const memory = new MemorySampler(deps.memoryIntervalMs);
-  memory.start();
-  const gpuMemory = deps.onGpu ? new GpuMemorySampler(deps.gpuIntervalMs) : undefined;
-  gpuMemory?.start();
+  const { memory, gpuMemory } = startMemorySamplers(deps.onGpu, deps.memoryIntervalMs, deps.gpuIntervalMs);
   let lease: CacheLease | undefined;
   try {
     const loadStart = performance.now();

@@ -5,7 +5,6 @@
  * peak memory to it. The prompt never reaches a log or span here.
  */
 import { performance } from 'node:perf_hooks';
-import { paramLogFields } from '../contract/generation-params.js';
 import { asDiffscopeError, DiffscopeError } from '../errors/index.js';
 import { ATTR, context, noopLogger, trace, type Context, type Logger } from '../telemetry/index.js';
 import type {
@@ -20,13 +19,11 @@ import { logSkippedModel, ModelRegistry, type ResolvedModel } from './model-regi
 import { ModelCache, type CacheLease } from './model-cache.js';
 import { loadModel, type LoadedModel } from './loaded-model.js';
 import type { SessionRuntimeOptions } from './onnx-session.js';
-import { MemorySampler } from './memory-sampler.js';
-import { GpuMemorySampler } from './gpu/gpu-memory-sampler.js';
 import type { ExecutionProviderChoice } from './execution-provider.js';
 import { resolveRuntimeDevice, type RuntimeDevice } from './runtime-device.js';
 import { runGeneration } from './run-generation.js';
 import { runBatchRequests } from './batch-requests.js';
-import { completeGeneration } from './generation-complete.js';
+import { completeGeneration, modelLogFields, modelSpanAttributes, startMemorySamplers } from './generation-report.js';
 import { checkParams, checkSize } from './request-checks.js';
 import { StageSpans } from './stage-spans.js';
 import { warmUp } from './model-warmup.js';
@@ -152,18 +149,10 @@ class OnnxInferencePipeline implements InferencePipelineExt {
     const resolved = await this.registry.resolve(params.model);
     checkSize(params, resolved.info);
     const activeSpan = trace.getActiveSpan();
-    const fields = { ...paramLogFields(params), model_id: resolved.info.id, model_version: resolved.version, device: this.device };
-    activeSpan?.setAttributes({
-      [ATTR.DIFFUSION_MODEL_ID]: resolved.info.id,
-      [ATTR.DIFFUSION_MODEL_VERSION]: resolved.version,
-      [ATTR.DIFFUSION_DEVICE]: this.device,
-    });
+    const fields = modelLogFields(params, resolved, this.device);
+    activeSpan?.setAttributes(modelSpanAttributes(resolved, this.device));
 
-    const memory = new MemorySampler(this.memoryIntervalMs);
-    memory.start();
-    // GPU memory only when running on a GPU (never reported for CPU runs).
-    const gpuMemory = this.onGpu ? new GpuMemorySampler(this.gpuIntervalMs) : undefined;
-    gpuMemory?.start();
+    const { memory, gpuMemory } = startMemorySamplers(this.onGpu, this.memoryIntervalMs, this.gpuIntervalMs);
     let lease: CacheLease | undefined;
     try {
       const loadStart = performance.now();
@@ -198,7 +187,7 @@ class OnnxInferencePipeline implements InferencePipelineExt {
   /** `model.load` under the active span; in a batch also copied under each member (stage-spans.ts). */
   private async load(resolved: ResolvedModel, memberContexts: readonly Context[] = []): Promise<LoadedModel> {
     const fields = { model_id: resolved.info.id, model_version: resolved.version, size_bytes: resolved.layout.onnxBytes, device: this.device };
-    const attributes = { [ATTR.DIFFUSION_MODEL_ID]: resolved.info.id, [ATTR.DIFFUSION_MODEL_VERSION]: resolved.version, [ATTR.DIFFUSION_DEVICE]: this.device };
+    const attributes = modelSpanAttributes(resolved, this.device);
     const copies = memberContexts.map((ctx, i) => ({ member: { i }, context: ctx }));
     const stage = new StageSpans('model.load', attributes, context.active(), copies, copies.length || undefined);
     return stage.run(async () => {

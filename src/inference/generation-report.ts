@@ -1,12 +1,36 @@
 /**
- * The end of a successful generation, the same for a request alone (pipeline.ts) and for a
- * batch member (batch-requests.ts): peak memory on its `inference` span, the fields of its
- * `inference_complete` line (after the request's own fields) and its GenerateResult.
+ * What a generation reports besides its images, the same for a request alone (pipeline.ts) and
+ * for a batch member (batch-requests.ts): the model and device on its `inference` span and log
+ * lines, its memory samplers, and at its successful end the peak memory on the span, the fields
+ * of its `inference_complete` line and its GenerateResult.
  */
-import { ATTR, promptHash, type LogFields, type Span } from '../telemetry/index.js';
+import { paramLogFields } from '../contract/generation-params.js';
+import { ATTR, promptHash, type Attributes, type LogFields, type Span } from '../telemetry/index.js';
+import { GpuMemorySampler } from './gpu/gpu-memory-sampler.js';
+import { MemorySampler } from './memory-sampler.js';
 import type { ResolvedModel } from './model-registry.js';
 import type { RunOutput } from './run-batch.js';
-import type { GenerateResult } from './types.js';
+import type { GenerateResult, GenerationParams } from './types.js';
+
+/** The `inference` span's attributes naming the model and the device. */
+export function modelSpanAttributes(resolved: ResolvedModel, device: string): Attributes {
+  return { [ATTR.DIFFUSION_MODEL_ID]: resolved.info.id, [ATTR.DIFFUSION_MODEL_VERSION]: resolved.version, [ATTR.DIFFUSION_DEVICE]: device };
+}
+
+/** The fields every inference_* line of a request carries: its parameters, the model and the device. */
+export function modelLogFields(params: GenerationParams, resolved: ResolvedModel, device: string): LogFields {
+  return { ...paramLogFields(params), model_id: resolved.info.id, model_version: resolved.version, device };
+}
+
+/** Process memory sampling, started; GPU memory only on a GPU (never reported for CPU runs). */
+export function startMemorySamplers(onGpu: boolean, memoryIntervalMs: number, gpuIntervalMs: number): { memory: MemorySampler; gpuMemory?: GpuMemorySampler } {
+  const memory = new MemorySampler(memoryIntervalMs);
+  memory.start();
+  if (!onGpu) return { memory };
+  const gpuMemory = new GpuMemorySampler(gpuIntervalMs);
+  gpuMemory.start();
+  return { memory, gpuMemory };
+}
 
 export interface CompletedGeneration {
   resolved: ResolvedModel;
