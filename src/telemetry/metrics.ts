@@ -9,7 +9,6 @@ import type { TraceExemplar } from './exemplars.js';
 const KEY = Symbol.for('diffscope.telemetry.metrics');
 
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export interface MetricsRegistryOptions {
   /** Value of the `service` default label; only used on first call. Default 'diffscope'. */

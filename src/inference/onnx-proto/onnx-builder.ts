@@ -24,10 +24,6 @@ export function floatTensor(name: string, dims: number[], data: Float32Array): T
   return { name, dims, dataType: DataType.FLOAT, rawData: bytesOf(data) };
 }
 
-export function float16Tensor(name: string, dims: number[], bits: Uint16Array): TensorMessage {
-  return { name, dims, dataType: DataType.FLOAT16, rawData: bytesOf(bits) };
-}
-
 export function int64Tensor(name: string, dims: number[], values: readonly number[]): TensorMessage {
   return { name, dims, dataType: DataType.INT64, rawData: bytesOf(BigInt64Array.from(values, (v) => BigInt(v))) };
 }
