@@ -6,7 +6,7 @@
  * follows to the trace in the explorer.
  */
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import { observeWithExemplar, type TraceExemplar } from '../telemetry/index.js';
+import { observeWithExemplar, registeredMetric, type TraceExemplar } from '../telemetry/index.js';
 
 const QUEUE_DEPTH_DEADLINE_MS = 1_000;
 
@@ -14,12 +14,8 @@ export interface HttpMetrics {
   observe(method: string, route: string, statusCode: number, seconds: number, exemplar?: TraceExemplar): void;
 }
 
-function getOrCreate<T>(registry: Registry<RegistryContentType>, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
-
 export function createHttpMetrics(registry: Registry<RegistryContentType>, queueDepth: () => Promise<number>): HttpMetrics {
-  const requests = getOrCreate(
+  const requests = registeredMetric(
     registry,
     'diffscope_http_requests',
     () =>
@@ -30,7 +26,7 @@ export function createHttpMetrics(registry: Registry<RegistryContentType>, queue
         registers: [registry],
       }),
   );
-  const duration = getOrCreate(
+  const duration = registeredMetric(
     registry,
     'diffscope_http_request_duration_seconds',
     () =>

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram } from 'prom-client';
-import { metricsRegistry } from '../telemetry/index.js';
+import { metricsRegistry, registeredMetric } from '../telemetry/index.js';
 import type { ExplorerStore } from './store/explorer-store.js';
 import { PUBLIC_ROUTE } from './security.js';
 
@@ -17,7 +17,6 @@ const PROBE_ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 export function registerExplorerMetrics(app: FastifyInstance, store: ExplorerStore): void {
   const registry = metricsRegistry({ service: 'explorer' });
   const registers = [registry];
-  const single = <T>(name: string, create: () => T): T => (registry.getSingleMetric(name) as T | undefined) ?? create();
   // Follows the ingest counters at scrape time. Re-registered per explorer, so the series
   // reads this explorer's store (tests start several in one process).
   if (registry.getSingleMetric('diffscope_explorer_records_stored_total')) registry.removeSingleMetric('diffscope_explorer_records_stored_total');
@@ -34,7 +33,7 @@ export function registerExplorerMetrics(app: FastifyInstance, store: ExplorerSto
       seen = now;
     },
   });
-  const queries = single('diffscope_explorer_request_duration_seconds', () =>
+  const queries = registeredMetric(registry, 'diffscope_explorer_request_duration_seconds', () =>
     new Histogram({
       name: 'diffscope_explorer_request_duration_seconds',
       help: 'Query API and UI requests of the explorer',

@@ -3,7 +3,7 @@
  * generation's trace, where its `notify.webhook` span is) and how each webhook ended.
  */
 import { Counter, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import { metricsRegistry, observeWithExemplar, type TraceExemplar } from '../telemetry/index.js';
+import { metricsRegistry, observeWithExemplar, registeredMetric, type TraceExemplar } from '../telemetry/index.js';
 
 /** How one webhook ended: answered 2xx, gave up (a final answer or the last attempt), or its URL was refused. */
 export type WebhookOutcome = 'delivered' | 'failed' | 'refused';
@@ -16,13 +16,9 @@ export interface NotifierMetrics {
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-function single<T>(registry: Registry<RegistryContentType>, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
-
 export function createNotifierMetrics(registry: Registry<RegistryContentType> = metricsRegistry()): NotifierMetrics {
   const registers = [registry];
-  const attempts = single(registry, 'diffscope_webhook_delivery_seconds', () =>
+  const attempts = registeredMetric(registry, 'diffscope_webhook_delivery_seconds', () =>
     new Histogram({
       name: 'diffscope_webhook_delivery_seconds',
       help: 'Duration of one webhook attempt (connect, send, answer), by result',
@@ -32,7 +28,7 @@ export function createNotifierMetrics(registry: Registry<RegistryContentType> = 
       registers,
     }),
   );
-  const webhooks = single(registry, 'diffscope_webhooks_total', () =>
+  const webhooks = registeredMetric(registry, 'diffscope_webhooks_total', () =>
     new Counter({ name: 'diffscope_webhooks_total', help: 'Webhooks by how they ended: delivered, failed (gave up) or refused (URL not allowed)', labelNames: ['outcome'] as const, registers }),
   );
   for (const outcome of ['delivered', 'failed', 'refused'] as const) webhooks.inc({ outcome }, 0);

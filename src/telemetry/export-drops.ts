@@ -10,20 +10,17 @@
 import { createNoopMeter, type Attributes, type Counter as OtelCounter, type Meter, type MeterProvider } from '@opentelemetry/api';
 import { Counter, type Registry, type RegistryContentType } from 'prom-client';
 import { metricsRegistry } from './metrics.js';
+import { registeredMetric } from './registered-metric.js';
 
 const PROCESSED: Record<string, 'spans' | 'logs'> = {
   'otel.sdk.processor.span.processed': 'spans',
   'otel.sdk.processor.log.processed': 'logs',
 };
 
-function single<T>(registry: Registry<RegistryContentType>, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
-
 /** A MeterProvider that feeds the processors' outcome counters into the process's /metrics. */
 export function exportOutcomeMeterProvider(registry: Registry<RegistryContentType> = metricsRegistry()): MeterProvider {
   const registers = [registry];
-  const dropped = single(registry, 'diffscope_telemetry_dropped_total', () =>
+  const dropped = registeredMetric(registry, 'diffscope_telemetry_dropped_total', () =>
     new Counter({
       name: 'diffscope_telemetry_dropped_total',
       help: 'Spans and log records the OpenTelemetry exporters lost: reason queue_full (the batch queue overflowed) or export_failed',
@@ -31,7 +28,7 @@ export function exportOutcomeMeterProvider(registry: Registry<RegistryContentTyp
       registers,
     }),
   );
-  const exported = single(registry, 'diffscope_telemetry_exported_total', () =>
+  const exported = registeredMetric(registry, 'diffscope_telemetry_exported_total', () =>
     new Counter({ name: 'diffscope_telemetry_exported_total', help: 'Spans and log records exported', labelNames: ['signal'] as const, registers }),
   );
   // Both series exist from the start, so a rate over them is defined before the first loss.

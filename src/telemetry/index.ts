@@ -48,6 +48,7 @@ export {
   type MetricsRegistryOptions,
 } from './metrics.js';
 export { exemplarOf, traceExemplar, type TraceExemplar } from './exemplars.js';
+export { registeredMetric } from './registered-metric.js';
 
 // Flush/stop only: signals, hooks and exit are the service runtime's (src/cli/service-lifecycle.ts).
 export { shutdownTelemetry } from './lifecycle.js';

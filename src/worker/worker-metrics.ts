@@ -6,7 +6,7 @@
  * generation, so a slow bucket in Grafana opens that generation's trace.
  */
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
-import { metricsRegistry, observeWithExemplar, traceExemplar, type TraceExemplar } from '../telemetry/index.js';
+import { metricsRegistry, observeWithExemplar, registeredMetric, traceExemplar, type TraceExemplar } from '../telemetry/index.js';
 
 export interface WorkerMetrics {
   jobStarted(): void;
@@ -22,32 +22,28 @@ export interface WorkerMetrics {
 const SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const STEP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-function single<T>(registry: Registry<RegistryContentType>, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
-
 export function createWorkerMetrics(registry: Registry<RegistryContentType> = metricsRegistry()): WorkerMetrics {
   const registers = [registry];
-  const generations = single(registry, 'diffscope_generations', () =>
+  const generations = registeredMetric(registry, 'diffscope_generations', () =>
     new Counter({ name: 'diffscope_generations', help: 'Generations finished by this worker, by outcome', labelNames: ['status', 'model'] as const, registers }),
   );
   const enableExemplars = true;
-  const queueWait = single(registry, 'diffscope_queue_wait_seconds', () =>
+  const queueWait = registeredMetric(registry, 'diffscope_queue_wait_seconds', () =>
     new Histogram({ name: 'diffscope_queue_wait_seconds', help: 'Time from enqueue to the start of the successful attempt', labelNames: ['model'] as const, buckets: SECONDS_BUCKETS, enableExemplars, registers }),
   );
-  const inference = single(registry, 'diffscope_inference_seconds', () =>
+  const inference = registeredMetric(registry, 'diffscope_inference_seconds', () =>
     new Histogram({ name: 'diffscope_inference_seconds', help: 'Inference time of successful generations', labelNames: ['model', 'sampler'] as const, buckets: SECONDS_BUCKETS, enableExemplars, registers }),
   );
-  const steps = single(registry, 'diffscope_step_seconds', () =>
+  const steps = registeredMetric(registry, 'diffscope_step_seconds', () =>
     new Histogram({ name: 'diffscope_step_seconds', help: 'Duration of one sampling step (UNet call(s) and scheduler update)', labelNames: ['model', 'sampler'] as const, buckets: STEP_BUCKETS, enableExemplars, registers }),
   );
-  const modelLoad = single(registry, 'diffscope_model_load_seconds', () =>
+  const modelLoad = registeredMetric(registry, 'diffscope_model_load_seconds', () =>
     new Histogram({ name: 'diffscope_model_load_seconds', help: 'Model loads on a cache miss: reading the files and creating the ONNX Runtime sessions', labelNames: ['model'] as const, buckets: SECONDS_BUCKETS, enableExemplars, registers }),
   );
-  const cache = single(registry, 'diffscope_model_cache_requests_total', () =>
+  const cache = registeredMetric(registry, 'diffscope_model_cache_requests_total', () =>
     new Counter({ name: 'diffscope_model_cache_requests_total', help: 'Runs that found their model loaded (result="hit") or had to load it ("miss")', labelNames: ['model', 'result'] as const, registers }),
   );
-  const inFlight = single(registry, 'diffscope_jobs_in_flight', () =>
+  const inFlight = registeredMetric(registry, 'diffscope_jobs_in_flight', () =>
     new Gauge({ name: 'diffscope_jobs_in_flight', help: 'Jobs this worker is running now', registers }),
   );
   return {
@@ -86,7 +82,7 @@ const MIB = 1024 * 1024;
 export function registerGpuMetrics(gpuIndex: number, readings: GpuReadings, registry: Registry<RegistryContentType> = metricsRegistry()): void {
   const registers = [registry];
   const labelNames = ['gpu', 'name'] as const;
-  single(registry, 'diffscope_gpu_process_memory_bytes', () =>
+  registeredMetric(registry, 'diffscope_gpu_process_memory_bytes', () =>
     new Gauge({
       name: 'diffscope_gpu_process_memory_bytes',
       help: 'GPU memory held by this worker process (nvidia-smi --query-compute-apps)',
@@ -108,7 +104,7 @@ export function registerGpuMetrics(gpuIndex: number, readings: GpuReadings, regi
       .then((gpus) => gpus?.find((g) => g.index === gpuIndex))
       .finally(() => setImmediate(() => (inflight = undefined))));
   const perGpu = (name: string, help: string, value: (gpu: Gpu) => number) =>
-    single(registry, name, () =>
+    registeredMetric(registry, name, () =>
       new Gauge({
         name,
         help,
