@@ -89,7 +89,10 @@ export default defineConfig(
       '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
       '@typescript-eslint/restrict-plus-operands': ['error', { allowAny: true }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowAny: true, allowNullish: true, allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowAny: true, allowNullish: true, allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-misused-spread': 'off',
     },
   },

@@ -9,7 +9,9 @@ import path from 'node:path';
 const [area, filter] = process.argv.slice(2);
 const benchRoot = path.dirname(fileURLToPath(import.meta.url));
 if (!area || area === '--help' || area === '-h') {
-  const areas = readdirSync(benchRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const areas = readdirSync(benchRoot, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
   console.log(`usage: node bench/run.mjs <area> [filter]\nareas: ${areas.join(', ')}`);
   process.exit(area ? 0 : 2);
 }
@@ -18,7 +20,9 @@ if (!existsSync(dir)) {
   console.error(`no benchmarks for "${area}" (looked in ${dir})`);
   process.exit(2);
 }
-const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter))).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter)))
+  .sort();
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 let failed = 0;
 for (const file of files) {

@@ -18,7 +18,9 @@ try {
   for (const r of report.rows) {
     const missed = (['colour', 'shape', 'size', 'position'] as const).filter((k) => !r.match[k]);
     if (missed.length > 0) {
-      console.log(`miss ${missed.join(',').padEnd(24)} ${r.prompt.prompt} -> ${r.read.size ?? '?'} ${r.read.colour ?? '?'} ${r.read.shape ?? '?'}, ${r.read.position ?? '?'}`);
+      console.log(
+        `miss ${missed.join(',').padEnd(24)} ${r.prompt.prompt} -> ${r.read.size ?? '?'} ${r.read.colour ?? '?'} ${r.read.shape ?? '?'}, ${r.read.position ?? '?'}`,
+      );
     }
   }
   console.log(JSON.stringify({ count: report.count, seed, seconds: (Date.now() - started) / 1000, rates: report.rates }));

@@ -45,7 +45,16 @@ async function main(): Promise<void> {
       for (const [c, prompt] of prompts.entries()) {
         const result = await pipeline.generate({
           prompt,
-          params: { model: 'shapes-v1', sampler: 'ddim', steps: 50, cfgScale: 6, seed: 100 + r * cols + c, width: SIZE, height: SIZE, n: 1 },
+          params: {
+            model: 'shapes-v1',
+            sampler: 'ddim',
+            steps: 50,
+            cfgScale: 6,
+            seed: 100 + r * cols + c,
+            width: SIZE,
+            height: SIZE,
+            n: 1,
+          },
         });
         const img = decodePng(result.images[0].png);
         const read = readScene(img);

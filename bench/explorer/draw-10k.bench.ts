@@ -90,7 +90,9 @@ try {
   console.log(`runs: ${RUNS} (medians; p95 in brackets), Chromium headless, ${new Date().toISOString()}`);
   console.log(`baseline  100-span trace, same UI          ${fmt(m.small)} [${fmt(p95(small))}]`);
   console.log(`baseline  bare DOM insert of 10k rows     ${fmt(m.bare)} [${fmt(p95(bare))}]`);
-  console.log(`measured  10k-span trace, data → drawn     ${fmt(m.big)} [${fmt(p95(big))}]   target < 1000 ms: ${m.big < 1000 ? 'met' : 'MISSED'}`);
+  console.log(
+    `measured  10k-span trace, data → drawn     ${fmt(m.big)} [${fmt(p95(big))}]   target < 1000 ms: ${m.big < 1000 ? 'met' : 'MISSED'}`,
+  );
   console.log(`          10k-span trace, navigation → drawn ${fmt(m.load)} (includes bundle load, fetch and JSON parse)`);
   console.log(`ratio     10k / 100-span trace: ${(m.big / m.small).toFixed(2)}x   10k / bare 10k insert: ${(m.big / m.bare).toFixed(2)}x`);
 } finally {

@@ -21,9 +21,23 @@ const dir = mkdtempSync(path.join(tmpdir(), 'diffscope-engine-'));
 const traceIds = Array.from({ length: N / 10 }, () => randomBytes(16).toString('hex'));
 const t0us = Date.now() * 1000;
 const rows: SpanRow[] = Array.from({ length: N }, (_, i) => [
-  traceIds[Math.floor(i / 10)], randomBytes(8).toString('hex'), i % 10 === 0 ? '' : 'abcdef0123456789', i % 10 < 2 ? 'api-server' : 'inference-worker',
-  `op-${i % 10}`, 1, t0us + i * 100, 1000 + (i % 5000), 0, null, 1, null, 1, 'diffscope@0.1.0',
-  `{"diffusion.model.id":"shapes-v1","diffusion.steps":20,"diffscope.request_id":"req-${Math.floor(i / 10)}"}`, null, null,
+  traceIds[Math.floor(i / 10)],
+  randomBytes(8).toString('hex'),
+  i % 10 === 0 ? '' : 'abcdef0123456789',
+  i % 10 < 2 ? 'api-server' : 'inference-worker',
+  `op-${i % 10}`,
+  1,
+  t0us + i * 100,
+  1000 + (i % 5000),
+  0,
+  null,
+  1,
+  null,
+  1,
+  'diffscope@0.1.0',
+  `{"diffusion.model.id":"shapes-v1","diffusion.steps":20,"diffscope.request_id":"req-${Math.floor(i / 10)}"}`,
+  null,
+  null,
 ]);
 
 function pct(xs: number[], p: number): number {
@@ -93,7 +107,9 @@ try {
   console.log('| engine | batched insert (rows/s) | by-id p50 (ms) | by-id p95 (ms) |');
   console.log('|---|---|---|---|');
   const s = sqlite();
-  console.log(`| SQLite (better-sqlite3, explorer schema: 6 span indexes) | ${fmt(s.insert)} | ${s.p50.toFixed(3)} | ${s.p95.toFixed(3)} |`);
+  console.log(
+    `| SQLite (better-sqlite3, explorer schema: 6 span indexes) | ${fmt(s.insert)} | ${s.p50.toFixed(3)} | ${s.p95.toFixed(3)} |`,
+  );
   if (!process.env.DUCKDB_MODULE) {
     console.log('| DuckDB | (set DUCKDB_MODULE to measure) | | |');
   } else {

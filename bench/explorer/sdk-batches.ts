@@ -12,9 +12,14 @@ import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/
 
 export const BATCH = 512;
 
-const resource = (service: string) => resourceFromAttributes({
-  'service.name': service, 'service.version': '0.1.0', 'service.instance.id': `${service}-1`, 'host.name': 'bench-host', 'process.pid': 4242,
-});
+const resource = (service: string) =>
+  resourceFromAttributes({
+    'service.name': service,
+    'service.version': '0.1.0',
+    'service.instance.id': `${service}-1`,
+    'host.name': 'bench-host',
+    'process.pid': 4242,
+  });
 
 const STAGES = ['queue.wait', 'model.load', 'text.encode', 'sampling', 'vae.decode', 'storage.put', 'notify.webhook'];
 
@@ -29,14 +34,27 @@ export function spanBatches(count: number): Uint8Array[] {
   while (made < count) {
     const start = t0 + made;
     const root = tracer.startSpan('inference', {
-      kind: SpanKind.CONSUMER, startTime: start,
-      attributes: { 'diffusion.model.id': 'shapes-v1', 'diffusion.sampler': 'euler', 'diffusion.steps': 20, 'diffusion.width': 64, 'diffusion.height': 64,
-        'diffusion.prompt_hash': 'a3f1c2d4e5b6a7980123456789abcdef0123456789abcdef0123456789abcdef', 'diffscope.request_id': `req-${made}`, 'messaging.system': 'redis' },
+      kind: SpanKind.CONSUMER,
+      startTime: start,
+      attributes: {
+        'diffusion.model.id': 'shapes-v1',
+        'diffusion.sampler': 'euler',
+        'diffusion.steps': 20,
+        'diffusion.width': 64,
+        'diffusion.height': 64,
+        'diffusion.prompt_hash': 'a3f1c2d4e5b6a7980123456789abcdef0123456789abcdef0123456789abcdef',
+        'diffscope.request_id': `req-${made}`,
+        'messaging.system': 'redis',
+      },
     });
     const ctx = trace.setSpan(context.active(), root);
     made++;
     for (let i = 0; i < 9 && made < count; i++, made++) {
-      const s = tracer.startSpan(STAGES[i % STAGES.length], { startTime: start + i, attributes: { 'diffusion.steps': 20, 'stage.index': i, 'diffusion.device': 'cpu' } }, ctx);
+      const s = tracer.startSpan(
+        STAGES[i % STAGES.length],
+        { startTime: start + i, attributes: { 'diffusion.steps': 20, 'stage.index': i, 'diffusion.device': 'cpu' } },
+        ctx,
+      );
       if (i === 3) s.addEvent('step', { step: 1 }, start + i);
       s.end(start + i + 1);
     }
@@ -61,14 +79,33 @@ export function logBatches(count: number): Uint8Array[] {
   const logger = provider.getLogger('diffscope');
   const tracer = new BasicTracerProvider().getTracer('t');
   const bodies: Uint8Array[] = [];
-  const events = ['request_received', 'job_enqueued', 'job_dequeued', 'inference_start', 'inference_complete', 'result_stored', 'request_complete'];
+  const events = [
+    'request_received',
+    'job_enqueued',
+    'job_dequeued',
+    'inference_start',
+    'inference_complete',
+    'result_stored',
+    'request_complete',
+  ];
   const t0 = Date.now() - 3_600_000;
   for (let i = 0; i < count; i++) {
     const span = tracer.startSpan('x');
     const event = events[i % events.length];
     logger.emit({
-      timestamp: t0 + i, severityNumber: SeverityNumber.INFO, severityText: 'info', body: event,
-      attributes: { event, request_id: `req-${Math.floor(i / 7)}`, client_id: 'alice', model_id: 'shapes-v1', steps: 20, inference_time_ms: 812, instance_id: 'api-1' },
+      timestamp: t0 + i,
+      severityNumber: SeverityNumber.INFO,
+      severityText: 'info',
+      body: event,
+      attributes: {
+        event,
+        request_id: `req-${Math.floor(i / 7)}`,
+        client_id: 'alice',
+        model_id: 'shapes-v1',
+        steps: 20,
+        inference_time_ms: 812,
+        instance_id: 'api-1',
+      },
       context: trace.setSpan(context.active(), span),
     });
     const finished = exporter.getFinishedLogRecords();

@@ -4,13 +4,20 @@ import { startExplorer } from '../../src/explorer/index.js';
 
 const [dbPath, mode] = process.argv.slice(2);
 const explorer = await startExplorer(
-  loadConfig({}, {
-    DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_OTLP_GRPC_PORT: '0',
-    DIFFSCOPE_TAIL_SAMPLING: mode,
-    // nothing is decided while the exports are timed: the decision is measured on its own
-    DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS: '3600000', DIFFSCOPE_TAIL_SAMPLING_MAX_TRACE_WAIT_MS: '3600000',
-    DIFFSCOPE_TAIL_SAMPLING_MAX_TRACES: '1000000', DIFFSCOPE_TAIL_SAMPLING_MAX_RECORDS: '10000000',
-  }),
+  loadConfig(
+    {},
+    {
+      DIFFSCOPE_EXPLORER_PORT: '0',
+      DIFFSCOPE_OTLP_PORT: '0',
+      DIFFSCOPE_OTLP_GRPC_PORT: '0',
+      DIFFSCOPE_TAIL_SAMPLING: mode,
+      // nothing is decided while the exports are timed: the decision is measured on its own
+      DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS: '3600000',
+      DIFFSCOPE_TAIL_SAMPLING_MAX_TRACE_WAIT_MS: '3600000',
+      DIFFSCOPE_TAIL_SAMPLING_MAX_TRACES: '1000000',
+      DIFFSCOPE_TAIL_SAMPLING_MAX_RECORDS: '10000000',
+    },
+  ),
   undefined,
   { dbPath },
 );
@@ -24,7 +31,7 @@ async function answer(msg: string): Promise<void> {
     process.send!(counts());
   } else if (msg === 'sampling') {
     const res = await fetch(`${explorer.queryUrl}/api/sampling`);
-    process.send!((await res.json() as { data: unknown }).data);
+    process.send!(((await res.json()) as { data: unknown }).data);
   } else if (msg === 'close') {
     await explorer.close();
     process.send!({ closed: true }, () => process.exit(0));

@@ -38,11 +38,21 @@ const dir = mkdtempSync(path.join(tmpdir(), 'diffscope-sampling-bench-'));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-interface Server { child: ChildProcess; otlpUrl: string; ask<T = { spans: number; logs: number }>(m: string): Promise<T> }
+interface Server {
+  child: ChildProcess;
+  otlpUrl: string;
+  ask<T = { spans: number; logs: number }>(m: string): Promise<T>;
+}
 
 function startServer(dbPath: string, mode: 'on' | 'off'): Promise<Server> {
-  const child = fork(fileURLToPath(new URL('./tail-sampling-server.child.ts', import.meta.url)), [dbPath, mode], { execArgv: ['--import', 'tsx'] });
-  const ask = <T>(m: string) => new Promise<T>((resolve) => { child.once('message', resolve as never); child.send(m); });
+  const child = fork(fileURLToPath(new URL('./tail-sampling-server.child.ts', import.meta.url)), [dbPath, mode], {
+    execArgv: ['--import', 'tsx'],
+  });
+  const ask = <T>(m: string) =>
+    new Promise<T>((resolve) => {
+      child.once('message', resolve as never);
+      child.send(m);
+    });
   return new Promise((resolve, reject) => {
     child.once('message', (msg: { otlpUrl: string }) => resolve({ child, otlpUrl: msg.otlpUrl, ask }));
     child.once('error', reject);
@@ -55,7 +65,11 @@ async function send(otlpUrl: string, requests: { path: string; body: Uint8Array 
     for (;;) {
       const r = requests[next++];
       if (!r) return;
-      const res = await fetch(otlpUrl + r.path, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: r.body as Uint8Array<ArrayBuffer> });
+      const res = await fetch(otlpUrl + r.path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: r.body as Uint8Array<ArrayBuffer>,
+      });
       if (res.status !== 200) throw new Error(`${r.path} → ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
     }
@@ -73,7 +87,14 @@ function requestsOf(t: Traffic): { path: string; body: Uint8Array }[] {
   return out;
 }
 
-interface RunResult { answeredRate: number; endToEndRate: number; decideMs: number; stored: number; held?: SamplingStatus['held']; counts?: SamplingStatus['counts'] }
+interface RunResult {
+  answeredRate: number;
+  endToEndRate: number;
+  decideMs: number;
+  stored: number;
+  held?: SamplingStatus['held'];
+  counts?: SamplingStatus['counts'];
+}
 
 async function run(mode: 'on' | 'off', warm: Traffic, traffic: Traffic, round: number): Promise<RunResult> {
   const server = await startServer(path.join(dir, `${mode}-${round}.db`), mode);
@@ -109,9 +130,18 @@ async function run(mode: 'on' | 'off', warm: Traffic, traffic: Traffic, round: n
 }
 
 const SAMPLER_OPTIONS: TailSamplingOptions = {
-  decisionWaitMs: 10_000, maxTraceWaitMs: 600_000, maxTraces: 10_000_000, maxRecords: 100_000_000, decisionCacheSize: 100_000,
-  latencyThresholdMs: 60_000, groupPercentile: 95, groupMinTraces: 20, groupWindow: 500, probabilisticPercentage: 10,
-  maxTracesPerMinute: 0, droppedLogs: 'drop',
+  decisionWaitMs: 10_000,
+  maxTraceWaitMs: 600_000,
+  maxTraces: 10_000_000,
+  maxRecords: 100_000_000,
+  decisionCacheSize: 100_000,
+  latencyThresholdMs: 60_000,
+  groupPercentile: 95,
+  groupMinTraces: 20,
+  groupWindow: 500,
+  probabilisticPercentage: 10,
+  maxTracesPerMinute: 0,
+  droppedLogs: 'drop',
 };
 
 function decodeAll(t: Traffic): PreparedBatch[] {
@@ -124,7 +154,11 @@ function decodeAll(t: Traffic): PreparedBatch[] {
 function memoryHeld(traffic: Traffic): void {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  const heap = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+  const heap = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
   const records = traffic.spans + traffic.logs;
 
   // the rows alone (what any writer holds between decode and insert), then held by a sampler
@@ -145,7 +179,9 @@ function memoryHeld(traffic: Traffic): void {
   console.log(`| the decoded rows alone | ${(rowsOnly / 1048576).toFixed(1)} | ${fmt(rowsOnly / records)} |`);
   console.log(`| held by the sampler (rows + per-trace state) | ${(heldHeap / 1048576).toFixed(1)} | ${fmt(heldHeap / records)} |`);
   console.log(`| the sampler's estimate (held_bytes) | ${(held.bytes / 1048576).toFixed(1)} | ${fmt(held.bytes / records)} |`);
-  console.log(`at the defaults (DIFFSCOPE_TAIL_SAMPLING_MAX_RECORDS=200000) the buffer holds at most ~${fmt((200_000 * heldHeap) / records / 1048576)} MiB`);
+  console.log(
+    `at the defaults (DIFFSCOPE_TAIL_SAMPLING_MAX_RECORDS=200000) the buffer holds at most ~${fmt((200_000 * heldHeap) / records / 1048576)} MiB`,
+  );
   sampler.decideAll(now, 'shutdown');
 }
 
@@ -167,28 +203,42 @@ function samplerThroughput(traffic: Traffic): void {
     accept = Math.max(accept, records / ((t1 - t0) / 1000));
     decide = Math.max(decide, traffic.traces / ((t2 - t1) / 1000));
   }
-  console.log(`sampler alone (no I/O, best of 3): accept ${fmt(accept)} records/s, decide ${fmt(decide)} traces/s (${fmt(keptSpans)} spans kept of ${fmt(traffic.spans)})`);
+  console.log(
+    `sampler alone (no I/O, best of 3): accept ${fmt(accept)} records/s, decide ${fmt(decide)} traces/s (${fmt(keptSpans)} spans kept of ${fmt(traffic.spans)})`,
+  );
 }
 
 try {
   const traffic = generationTraffic(TRACES);
   const warm = generationTraffic(WARM * 50);
-  console.log(`traffic: ${fmt(traffic.traces)} generations = ${fmt(traffic.spans)} spans + ${fmt(traffic.logs)} logs in ${traffic.spanBodies.length} + ${traffic.logBodies.length} requests, ${SENDERS} senders; ${fmt(traffic.mustKeep)} traces an always-on policy keeps`);
+  console.log(
+    `traffic: ${fmt(traffic.traces)} generations = ${fmt(traffic.spans)} spans + ${fmt(traffic.logs)} logs in ${traffic.spanBodies.length} + ${traffic.logBodies.length} requests, ${SENDERS} senders; ${fmt(traffic.mustKeep)} traces an always-on policy keeps`,
+  );
   const results: Record<'on' | 'off', RunResult[]> = { on: [], off: [] };
-  console.log('| round | off: answered (rec/s) | on: answered (rec/s) | on: decide + commit (ms) | on: end to end (rec/s) | on/off answered | on/off end to end | stored off / on |');
+  console.log(
+    '| round | off: answered (rec/s) | on: answered (rec/s) | on: decide + commit (ms) | on: end to end (rec/s) | on/off answered | on/off end to end | stored off / on |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (let r = 0; r < ROUNDS; r++) {
     const order: ('on' | 'off')[] = r % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
     for (const mode of order) results[mode].push(await run(mode, warm, traffic, r));
     const [off, on] = [results.off[r], results.on[r]];
-    console.log(`| ${r + 1} | ${fmt(off.answeredRate)} | ${fmt(on.answeredRate)} | ${fmt(on.decideMs)} | ${fmt(on.endToEndRate)} | ${(on.answeredRate / off.answeredRate).toFixed(2)} | ${(on.endToEndRate / off.answeredRate).toFixed(2)} | ${fmt(off.stored)} / ${fmt(on.stored)} |`);
+    console.log(
+      `| ${r + 1} | ${fmt(off.answeredRate)} | ${fmt(on.answeredRate)} | ${fmt(on.decideMs)} | ${fmt(on.endToEndRate)} | ${(on.answeredRate / off.answeredRate).toFixed(2)} | ${(on.endToEndRate / off.answeredRate).toFixed(2)} | ${fmt(off.stored)} / ${fmt(on.stored)} |`,
+    );
   }
   const ratios = results.on.map((on, i) => on.answeredRate / results.off[i].answeredRate);
   const e2e = results.on.map((on, i) => on.endToEndRate / results.off[i].answeredRate);
-  console.log(`median on/off: answered ${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), end to end ${median(e2e).toFixed(2)} (range ${Math.min(...e2e).toFixed(2)}–${Math.max(...e2e).toFixed(2)})`);
+  console.log(
+    `median on/off: answered ${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), end to end ${median(e2e).toFixed(2)} (range ${Math.min(...e2e).toFixed(2)}–${Math.max(...e2e).toFixed(2)})`,
+  );
   const last = results.on[results.on.length - 1];
-  console.log(`held before the decision (server's estimate): ${fmt(last.held!.traces)} traces, ${fmt(last.held!.spans)} spans, ${fmt(last.held!.logs)} logs, ${(last.held!.bytes / 1048576).toFixed(1)} MiB`);
-  console.log(`decided (last round): kept ${JSON.stringify(last.counts!.traces.kept)}, dropped ${JSON.stringify(last.counts!.traces.dropped)}`);
+  console.log(
+    `held before the decision (server's estimate): ${fmt(last.held!.traces)} traces, ${fmt(last.held!.spans)} spans, ${fmt(last.held!.logs)} logs, ${(last.held!.bytes / 1048576).toFixed(1)} MiB`,
+  );
+  console.log(
+    `decided (last round): kept ${JSON.stringify(last.counts!.traces.kept)}, dropped ${JSON.stringify(last.counts!.traces.dropped)}`,
+  );
   console.log(`load average at the end: ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
   memoryHeld(traffic);
   samplerThroughput(traffic);

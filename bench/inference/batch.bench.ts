@@ -88,7 +88,9 @@ async function main(): Promise<void> {
 
   const unbatched: Rate[] = [];
   const batched: Rate[] = [];
-  console.log('round | unbatched img/s | batched img/s | ratio | unbatched img/CPU-s | batched img/CPU-s | ratio | load avg (1 min) before → after');
+  console.log(
+    'round | unbatched img/s | batched img/s | ratio | unbatched img/CPU-s | batched img/CPU-s | ratio | load avg (1 min) before → after',
+  );
   for (let round = 1; round <= rounds; round++) {
     const loadBefore = loadavg()[0];
     let u: Rate;

@@ -32,8 +32,15 @@ async function unetRuns(provider: 'cpu' | 'webgpu', path: string): Promise<{ fir
   const sample = Float32Array.from({ length: 2 * c * h * w }, (_, i) => Math.sin(i));
   const feeds = {
     sample: new ort.Tensor('float32', sample, [2, c, h, w]),
-    timestep: tsMeta.type === 'int64' ? new ort.Tensor('int64', new BigInt64Array([500n, 500n]), [2]) : new ort.Tensor('float32', new Float32Array([500, 500]), [2]),
-    encoder_hidden_states: new ort.Tensor('float32', Float32Array.from({ length: 2 * seq * hidden }, (_, i) => Math.cos(i)), [2, seq, hidden]),
+    timestep:
+      tsMeta.type === 'int64'
+        ? new ort.Tensor('int64', new BigInt64Array([500n, 500n]), [2])
+        : new ort.Tensor('float32', new Float32Array([500, 500]), [2]),
+    encoder_hidden_states: new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: 2 * seq * hidden }, (_, i) => Math.cos(i)),
+      [2, seq, hidden],
+    ),
   };
   const t0 = performance.now();
   let result = await session.run(feeds);
@@ -54,16 +61,29 @@ const cpu = await unetRuns('cpu', unetPath);
 const gpu = await unetRuns('webgpu', unetPath);
 let maxAbs = 0;
 for (let i = 0; i < cpu.out.length; i++) maxAbs = Math.max(maxAbs, Math.abs(cpu.out[i] - gpu.out[i]));
-console.log(`${modelId} UNet (batch 2): cpu ${cpu.medianMs.toFixed(2)} ms, webgpu ${gpu.medianMs.toFixed(2)} ms → ${(cpu.medianMs / gpu.medianMs).toFixed(2)}× ; first run cpu ${cpu.firstMs.toFixed(0)} ms, webgpu ${gpu.firstMs.toFixed(0)} ms; max |Δ| ${maxAbs.toExponential(2)}`);
+console.log(
+  `${modelId} UNet (batch 2): cpu ${cpu.medianMs.toFixed(2)} ms, webgpu ${gpu.medianMs.toFixed(2)} ms → ${(cpu.medianMs / gpu.medianMs).toFixed(2)}× ; first run cpu ${cpu.firstMs.toFixed(0)} ms, webgpu ${gpu.firstMs.toFixed(0)} ms; max |Δ| ${maxAbs.toExponential(2)}`,
+);
 
 const images: Buffer[] = [];
 for (const provider of ['cpu', 'webgpu'] as const) {
   const pipeline = await createInferencePipeline({ modelsDir, executionProvider: provider });
   const info = await pipeline.describeModel(modelId);
-  const params: GenerationParams = { model: modelId, sampler: 'ddim', steps, cfgScale: 6, seed: 1, width: info.defaultWidth, height: info.defaultHeight, n: 1 };
+  const params: GenerationParams = {
+    model: modelId,
+    sampler: 'ddim',
+    steps,
+    cfgScale: 6,
+    seed: 1,
+    width: info.defaultWidth,
+    height: info.defaultHeight,
+    n: 1,
+  };
   await pipeline.generate({ prompt: 'a large red circle', params });
   const r = await pipeline.generate({ prompt: 'a large red circle', params });
-  console.log(`${modelId} pipeline on ${provider}: device ${r.device}, ${(r.timings.samplingMs / steps).toFixed(2)} ms/step, peak_gpu_memory_mb ${r.peakGpuMemoryMb ?? 'n/a'}, peak_memory_mb ${r.peakMemoryMb ?? 'n/a'}`);
+  console.log(
+    `${modelId} pipeline on ${provider}: device ${r.device}, ${(r.timings.samplingMs / steps).toFixed(2)} ms/step, peak_gpu_memory_mb ${r.peakGpuMemoryMb ?? 'n/a'}, peak_memory_mb ${r.peakMemoryMb ?? 'n/a'}`,
+  );
   images.push(r.images[0].png);
   await pipeline.close();
 }

@@ -61,7 +61,9 @@ async function main(): Promise<void> {
     n: 1,
   };
   console.log(`# inference pipeline bench — model ${modelId} (${info.kind}, ${info.path}), ${info.defaultWidth}×${info.defaultHeight}`);
-  console.log(`# ${steps} DDIM steps, cfg ${cfgScale} (UNet batch ${cfgScale > 1 ? 2 : 1}), ${rounds} alternating rounds, ORT ${JSON.stringify(options.session)}, provider ${options.executionProvider ?? 'cpu'}, pipeline ${threaded ? 'in a worker thread' : 'in-process'}`);
+  console.log(
+    `# ${steps} DDIM steps, cfg ${cfgScale} (UNet batch ${cfgScale > 1 ? 2 : 1}), ${rounds} alternating rounds, ORT ${JSON.stringify(options.session)}, provider ${options.executionProvider ?? 'cpu'}, pipeline ${threaded ? 'in a worker thread' : 'in-process'}`,
+  );
 
   // ---- bare loop: own sessions, same options and shapes
   const { provider } = await chooseExecutionProvider(options.executionProvider ?? 'cpu', options.session);
@@ -74,11 +76,15 @@ async function main(): Promise<void> {
   const unet = await ort.InferenceSession.create(join(info.path, 'unet', 'model.onnx'), sessionOptions);
   const vaePath = join(info.path, 'vae_decoder', 'model.onnx');
   const vae = info.kind === 'latent' ? await ort.InferenceSession.create(vaePath, sessionOptions) : undefined;
-  const meta = (s: ort.InferenceSession, name: string) => s.inputMetadata.find((m) => m.name === name) as ort.InferenceSession.ValueMetadata & { type: string; shape: (number | string)[] };
+  const meta = (s: ort.InferenceSession, name: string) =>
+    s.inputMetadata.find((m) => m.name === name) as ort.InferenceSession.ValueMetadata & { type: string; shape: (number | string)[] };
   const ids = meta(te, 'input_ids');
   const seq = typeof ids.shape[1] === 'number' ? ids.shape[1] : 77;
   const batch = cfgScale > 1 ? 2 : 1;
-  const idsTensor = ids.type === 'int64' ? new ort.Tensor('int64', new BigInt64Array(batch * seq), [batch, seq]) : new ort.Tensor('int32', new Int32Array(batch * seq), [batch, seq]);
+  const idsTensor =
+    ids.type === 'int64'
+      ? new ort.Tensor('int64', new BigInt64Array(batch * seq), [batch, seq])
+      : new ort.Tensor('int32', new Int32Array(batch * seq), [batch, seq]);
   const sampleMeta = meta(unet, 'sample');
   const scale = info.kind === 'latent' ? 8 : 1;
   const ch = typeof sampleMeta.shape[1] === 'number' ? sampleMeta.shape[1] : info.kind === 'latent' ? 4 : 3;
@@ -88,13 +94,18 @@ async function main(): Promise<void> {
   const tsMeta = meta(unet, 'timestep');
   const tsLen = tsMeta.shape.length === 0 ? 1 : tsMeta.shape[0] === 1 ? 1 : batch;
   const tsDims = tsMeta.shape.length === 0 ? [] : [tsLen];
-  const timestep = tsMeta.type === 'int64' ? new ort.Tensor('int64', new BigInt64Array(tsLen).fill(500n), tsDims) : new ort.Tensor('float32', new Float32Array(tsLen).fill(500), tsDims);
+  const timestep =
+    tsMeta.type === 'int64'
+      ? new ort.Tensor('int64', new BigInt64Array(tsLen).fill(500n), tsDims)
+      : new ort.Tensor('float32', new Float32Array(tsLen).fill(500), tsDims);
   const latentIn = new ort.Tensor('float32', new Float32Array(ch * h * w), [1, ch, h, w]);
 
   const bareStepMs: number[] = [];
   async function bare(): Promise<number> {
     const t0 = performance.now();
-    const hidden = (await te.run({ input_ids: idsTensor }))[te.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : te.outputNames[0]];
+    const hidden = (await te.run({ input_ids: idsTensor }))[
+      te.outputNames.includes('last_hidden_state') ? 'last_hidden_state' : te.outputNames[0]
+    ];
     for (let i = 0; i < steps; i++) {
       const s0 = performance.now();
       await unet.run({ sample, timestep, encoder_hidden_states: hidden });
@@ -143,11 +154,19 @@ async function main(): Promise<void> {
   const pm = median(fullMs);
   const bm = median(bareMs);
   const min = (xs: number[]) => Math.min(...xs);
-  console.log(`pipeline  per image: median ${pm.toFixed(1)} ms, min ${min(fullMs).toFixed(1)} ms → ${(1000 / pm).toFixed(2)} images/s; sampling ${(median(samplingMs) / steps).toFixed(2)} ms/step`);
-  console.log(`bare loop per image: median ${bm.toFixed(1)} ms, min ${min(bareMs).toFixed(1)} ms (text encoder + ${steps} UNet runs${vae ? ' + VAE' : ''})`);
-  console.log(`per step (UNet run + pipeline bookkeeping vs UNet run alone): median ${median(pipeStepMs).toFixed(3)} vs ${median(bareStepMs).toFixed(3)} ms → ratio ${(median(pipeStepMs) / median(bareStepMs)).toFixed(3)}`);
+  console.log(
+    `pipeline  per image: median ${pm.toFixed(1)} ms, min ${min(fullMs).toFixed(1)} ms → ${(1000 / pm).toFixed(2)} images/s; sampling ${(median(samplingMs) / steps).toFixed(2)} ms/step`,
+  );
+  console.log(
+    `bare loop per image: median ${bm.toFixed(1)} ms, min ${min(bareMs).toFixed(1)} ms (text encoder + ${steps} UNet runs${vae ? ' + VAE' : ''})`,
+  );
+  console.log(
+    `per step (UNet run + pipeline bookkeeping vs UNet run alone): median ${median(pipeStepMs).toFixed(3)} vs ${median(bareStepMs).toFixed(3)} ms → ratio ${(median(pipeStepMs) / median(bareStepMs)).toFixed(3)}`,
+  );
   console.log(`batched n=4: median ${median(n4).toFixed(1)} ms/request → ${((4 * 1000) / median(n4)).toFixed(2)} images/s`);
-  console.log(`ratio pipeline/bare per image: median ${(pm / bm).toFixed(3)}, min ${(min(fullMs) / min(bareMs)).toFixed(3)} (target ≤ 1.05)`);
+  console.log(
+    `ratio pipeline/bare per image: median ${(pm / bm).toFixed(3)}, min ${(min(fullMs) / min(bareMs)).toFixed(3)} (target ≤ 1.05)`,
+  );
   await pipeline.close();
   await Promise.all([te.release(), unet.release(), vae?.release()]);
 }

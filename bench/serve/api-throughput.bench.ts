@@ -105,7 +105,12 @@ async function startVariant(name: VariantName, sinkUrl: string): Promise<Variant
   }
   // Pinned through taskset: fork() runs `taskset -c CPU node <execArgv> child.mjs`, IPC included.
   const child = PIN
-    ? fork(childScript, ['api-server'], { execPath: 'taskset', execArgv: ['-c', SERVER_CPU, process.execPath, ...execArgv], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    ? fork(childScript, ['api-server'], {
+        execPath: 'taskset',
+        execArgv: ['-c', SERVER_CPU, process.execPath, ...execArgv],
+        env,
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      })
     : fork(childScript, ['api-server'], { execArgv, env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const { port, stateFile } = await new Promise<{ port: number; stateFile: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { port: number; stateFile: string }));
@@ -120,7 +125,14 @@ const BODY = JSON.stringify({ prompt: 'a large orange circle', steps: 20, cfg_sc
 function post(v: Variant): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: v.port, path: '/v1/generations', method: 'POST', agent: v.agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } },
+      {
+        host: '127.0.0.1',
+        port: v.port,
+        path: '/v1/generations',
+        method: 'POST',
+        agent: v.agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -204,7 +216,10 @@ async function main(): Promise<void> {
   }
   if (PIN) spawnSync('taskset', ['-p', '-c', CLIENT_CPUS, String(process.pid)]);
   const sink = await startSink();
-  const variants: Partial<Record<VariantName, Variant>> = { on: await startVariant('on', sink.url), off: await startVariant('off', sink.url) };
+  const variants: Partial<Record<VariantName, Variant>> = {
+    on: await startVariant('on', sink.url),
+    off: await startVariant('off', sink.url),
+  };
   if (SPANS_ONLY) {
     variants.spans = await startVariant('spans', sink.url);
     variants['sdk-ni'] = await startVariant('sdk-ni', sink.url);
@@ -213,7 +228,9 @@ async function main(): Promise<void> {
     `api-server POST /v1/generations, ${CONCURRENCY} in flight, ${ROUNDS} paired rounds × ${SECONDS}s per variant, ABBA; ` +
       `telemetry on = NodeSDK, BatchSpanProcessor, OTLP traces${OTLP_LOGS ? ' + log records' : ''} to a local sink, trace_id exemplars; ` +
       (PIN ? `servers pinned to CPU ${SERVER_CPU}, load generator to CPU ${CLIENT_CPUS}` : `not pinned (${CPUS} CPUs)`) +
-      `; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
   );
   for (const v of Object.values(variants)) await load(v, WARMUP_SECONDS);
 
@@ -251,14 +268,24 @@ async function main(): Promise<void> {
   const cpuPairs = results.on.cpu.map((on, i) => results.off.cpu[i] / on);
   const rpsPairs = results.on.rps.map((on, i) => on / results.off.rps[i]);
   const cpuRatio = median(cpuPairs);
-  console.log(`load average during the rounds: median ${median(loads).toFixed(2)} (min ${Math.min(...loads).toFixed(2)}, max ${Math.max(...loads).toFixed(2)}) on ${CPUS} CPUs`);
-  console.log(`PRIMARY  throughput ratio from server CPU per request (off/on), per-round pairs: ${spread(cpuPairs)}  (target ≥ 0.90) ${cpuRatio >= 0.9 ? 'OK' : 'BELOW TARGET'}`);
+  console.log(
+    `load average during the rounds: median ${median(loads).toFixed(2)} (min ${Math.min(...loads).toFixed(2)}, max ${Math.max(...loads).toFixed(2)}) on ${CPUS} CPUs`,
+  );
+  console.log(
+    `PRIMARY  throughput ratio from server CPU per request (off/on), per-round pairs: ${spread(cpuPairs)}  (target ≥ 0.90) ${cpuRatio >= 0.9 ? 'OK' : 'BELOW TARGET'}`,
+  );
   console.log(`         wall-clock req/s ratio (on/off), per-round pairs:                  ${spread(rpsPairs)}`);
-  console.log(`         ratio of medians: CPU ${(median(results.off.cpu) / median(results.on.cpu)).toFixed(3)}, req/s ${(median(results.on.rps) / median(results.off.rps)).toFixed(3)}`);
+  console.log(
+    `         ratio of medians: CPU ${(median(results.off.cpu) / median(results.on.cpu)).toFixed(3)}, req/s ${(median(results.on.rps) / median(results.off.rps)).toFixed(3)}`,
+  );
 
   if (SPANS_ONLY) {
-    console.log(`spans only (no NodeSDK, no http instrumentation), CPU-implied ratio vs off: ${(median(results.off.cpu) / median(results.spans.cpu)).toFixed(3)}`);
-    console.log(`NodeSDK without incoming-request instrumentation, CPU-implied ratio vs off: ${(median(results.off.cpu) / median(results['sdk-ni'].cpu)).toFixed(3)}`);
+    console.log(
+      `spans only (no NodeSDK, no http instrumentation), CPU-implied ratio vs off: ${(median(results.off.cpu) / median(results.spans.cpu)).toFixed(3)}`,
+    );
+    console.log(
+      `NodeSDK without incoming-request instrumentation, CPU-implied ratio vs off: ${(median(results.off.cpu) / median(results['sdk-ni'].cpu)).toFixed(3)}`,
+    );
   }
   for (const v of Object.values<Variant>(variants)) {
     v.agent.destroy();

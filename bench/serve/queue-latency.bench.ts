@@ -216,7 +216,11 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dsc-bench-queue-'));
   const scenarios: Scenario[] = ['inproc', 'redis-raw', 'sqlite', 'sqlite-poll', 'redis', 'rabbitmq'];
   const rounds = new Map<Scenario, Result[]>();
-  const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
   console.log(
     `queue latency: ${rate} msg/s for ${seconds} s per scenario × ${repeat} round(s), consumer in a separate process ` +
       `(concurrency 4), first ${WARMUP} discarded; ${os.cpus().length} CPUs, load average ${load()}`,

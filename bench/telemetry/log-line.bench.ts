@@ -80,10 +80,11 @@ for (let r = 0; r < ROUNDS; r++) {
     bareRates.push(LINES / runBare(LINES));
     oursRates.push(LINES / runOurs(LINES));
   }
-  if (process.env.BENCH_VERBOSE) console.log(
-    `round ${r + 1}: diffscope ${Math.round(oursRates[r]).toLocaleString('en')} lines/s, ` +
-      `bare pino ${Math.round(bareRates[r]).toLocaleString('en')} lines/s, ratio ${(oursRates[r] / bareRates[r]).toFixed(3)}`,
-  );
+  if (process.env.BENCH_VERBOSE)
+    console.log(
+      `round ${r + 1}: diffscope ${Math.round(oursRates[r]).toLocaleString('en')} lines/s, ` +
+        `bare pino ${Math.round(bareRates[r]).toLocaleString('en')} lines/s, ratio ${(oursRates[r] / bareRates[r]).toFixed(3)}`,
+    );
 }
 
 function median(xs: number[]): number {
@@ -111,8 +112,13 @@ console.log(
 // deployment pays for ECS, Datadog or Cloud Logging field names (informational; seed is the target).
 for (const format of ['ecs', 'datadog', 'gcp'] as const) {
   const formatted = createLogger({
-    service: 'inference-worker', instanceId: 'worker-gpu-az1-3', version: '0.1.0', destination: devNull(),
-    format, gcpProjectId: 'diffscope-bench', environment: 'prod',
+    service: 'inference-worker',
+    instanceId: 'worker-gpu-az1-3',
+    version: '0.1.0',
+    destination: devNull(),
+    format,
+    gcpProjectId: 'diffscope-bench',
+    environment: 'prod',
   });
   const runFormatted = (n: number): number =>
     runWithRequestScope({ requestId: 'req_abc123xyz789', clientId: 'client-42' }, () =>
@@ -128,7 +134,9 @@ for (const format of ['ecs', 'datadog', 'gcp'] as const) {
     const f = LINES / runFormatted(LINES);
     perRound.push(f / (LINES / runBare(LINES)));
   }
-  console.log(`format ${format}: ratio to bare pino ${median(perRound).toFixed(3)} (median of per-round ratios; p25 ${quantile(perRound, 0.25).toFixed(3)}, p75 ${quantile(perRound, 0.75).toFixed(3)})`);
+  console.log(
+    `format ${format}: ratio to bare pino ${median(perRound).toFixed(3)} (median of per-round ratios; p25 ${quantile(perRound, 0.25).toFixed(3)}, p75 ${quantile(perRound, 0.75).toFixed(3)})`,
+  );
 }
 
 // Secondary figure (not the target): the same diffscope logger with OTLP log mirroring on, i.e.
@@ -138,9 +146,15 @@ for (const format of ['ecs', 'datadog', 'gcp'] as const) {
   const { logs } = await import('@opentelemetry/api-logs');
   const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
   const { telemetryState } = await import('../../src/telemetry/state.js');
-  const discard = { export: (_r: unknown[], cb: (r: { code: number }) => void) => cb({ code: 0 }), forceFlush: async () => {}, shutdown: async () => {} };
+  const discard = {
+    export: (_r: unknown[], cb: (r: { code: number }) => void) => cb({ code: 0 }),
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  };
   logs.setGlobalLoggerProvider(
-    new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: discard, maxQueueSize: 1_000_000, maxExportBatchSize: 4096 })] }),
+    new LoggerProvider({
+      processors: [new BatchLogRecordProcessor({ exporter: discard, maxQueueSize: 1_000_000, maxExportBatchSize: 4096 })],
+    }),
   );
   telemetryState().otelLogsEnabled = true;
   runOurs(10_000);
@@ -153,6 +167,8 @@ for (const format of ['ecs', 'datadog', 'gcp'] as const) {
     telemetryState().otelLogsEnabled = true;
   }
   const m = median(mirrored.map((x, i) => x / plain[i]));
-  console.log(`with OTLP log mirroring: ${Math.round(median(mirrored)).toLocaleString('en')} lines/s, ratio to bare pino ${m.toFixed(3)} (informational)`);
+  console.log(
+    `with OTLP log mirroring: ${Math.round(median(mirrored)).toLocaleString('en')} lines/s, ratio to bare pino ${m.toFixed(3)} (informational)`,
+  );
 }
 span.end();

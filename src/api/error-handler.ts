@@ -27,7 +27,8 @@ export function toDiffscopeError(err: unknown): DiffscopeError {
   const e = err as Partial<FastifyError> & { type?: string };
   const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;
   if (mapped) return new DiffscopeError(mapped, undefined, { cause: err });
-  if (e instanceof SyntaxError || e.type === 'entity.parse.failed') return new DiffscopeError('DSC_ERR_API_MALFORMED_JSON', undefined, { cause: err });
+  if (e instanceof SyntaxError || e.type === 'entity.parse.failed')
+    return new DiffscopeError('DSC_ERR_API_MALFORMED_JSON', undefined, { cause: err });
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return new DiffscopeError('DSC_ERR_API_BODY_TOO_LARGE', undefined, { cause: err });
   if (status === 415) return new DiffscopeError('DSC_ERR_API_UNSUPPORTED_MEDIA', undefined, { cause: err });
@@ -48,11 +49,19 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: Dif
   if (err.retryable && retryAfter !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
   const body: { error: Record<string, unknown> } = { error: err.toJSON() };
   // OpenAI clients read error.type / error.param.
-  if (request.url.startsWith('/v1/images/')) Object.assign(body.error, { type: err.status < 500 ? 'invalid_request_error' : 'server_error', param: err.field ?? null });
+  if (request.url.startsWith('/v1/images/'))
+    Object.assign(body.error, { type: err.status < 500 ? 'invalid_request_error' : 'server_error', param: err.field ?? null });
   return reply.status(err.status).type('application/json; charset=utf-8').send(body);
 }
 
 export function registerErrorHandling(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err, request, reply) => sendError(request, reply, toDiffscopeError(err), logger));
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new DiffscopeError('DSC_ERR_API_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), logger));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      request,
+      reply,
+      new DiffscopeError('DSC_ERR_API_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+      logger,
+    ),
+  );
 }

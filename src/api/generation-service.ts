@@ -23,14 +23,7 @@ import {
   type WebhookSpec,
 } from '../generation/index.js';
 import type { QueueBackend, QueueProducer } from '../queue/index.js';
-import {
-  ATTR,
-  SpanKind,
-  injectMessageHeaders,
-  promptHash,
-  withSpan,
-  type Logger,
-} from '../telemetry/index.js';
+import { ATTR, SpanKind, injectMessageHeaders, promptHash, withSpan, type Logger } from '../telemetry/index.js';
 
 export interface EnqueueInput {
   id: string;
@@ -59,10 +52,14 @@ export function stateError(err: unknown): DiffscopeError {
 
 function refusal(admission: Extract<Admission, { admitted: false }>, clientId: string): DiffscopeError {
   const { scope, limit, count } = admission;
-  if (scope === 'queue') return new DiffscopeError('DSC_ERR_API_QUEUE_FULL', `queue is full (${count} waiting, limit ${limit}); retry later`);
+  if (scope === 'queue')
+    return new DiffscopeError('DSC_ERR_API_QUEUE_FULL', `queue is full (${count} waiting, limit ${limit}); retry later`);
   const what = scope === 'client_queued' ? 'queued' : 'queued or running';
   const setting = scope === 'client_queued' ? 'DIFFSCOPE_CLIENT_MAX_QUEUED' : 'DIFFSCOPE_CLIENT_MAX_ACTIVE';
-  return new DiffscopeError('DSC_ERR_API_CLIENT_QUOTA', `client ${clientId} has ${count} generations ${what} (limit ${limit}, ${setting}); retry later`);
+  return new DiffscopeError(
+    'DSC_ERR_API_CLIENT_QUOTA',
+    `client ${clientId} has ${count} generations ${what} (limit ${limit}, ${setting}); retry later`,
+  );
 }
 
 export class GenerationService {
@@ -148,6 +145,13 @@ export class GenerationService {
    */
   async cancelQueued(record: GenerationRecord): Promise<boolean> {
     // The client waits for the answer: one try, a 503 on failure (a write applied unacknowledged still ends with its event and webhook).
-    return this.lifecycle.complete({ record, status: 'canceled', error: CANCELED_BY_CLIENT, from: ['queued'], logFields: { while: 'queued' }, retry: { attempts: 1 } });
+    return this.lifecycle.complete({
+      record,
+      status: 'canceled',
+      error: CANCELED_BY_CLIENT,
+      from: ['queued'],
+      logFields: { while: 'queued' },
+      retry: { attempts: 1 },
+    });
   }
 }

@@ -5,7 +5,20 @@
  */
 import { loggableParams, type LogFields } from '../telemetry/index.js';
 
-const LOGGED = ['prompt', 'negative_prompt', 'model', 'sampler', 'steps', 'cfg_scale', 'seed', 'width', 'height', 'n', 'size', 'response_format'];
+const LOGGED = [
+  'prompt',
+  'negative_prompt',
+  'model',
+  'sampler',
+  'steps',
+  'cfg_scale',
+  'seed',
+  'width',
+  'height',
+  'n',
+  'size',
+  'response_format',
+];
 
 export function requestLogFields(body: unknown): LogFields {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};

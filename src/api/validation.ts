@@ -26,7 +26,10 @@ const requiredString = (name: string) =>
 
 /** The prompt, the same in diffscope's and the OpenAI-compatible body: trimmed, not empty, at most `maxPromptChars`. */
 const promptSchema = (maxPromptChars: number) =>
-  requiredString('prompt').trim().min(1, 'prompt must not be empty').max(maxPromptChars, `prompt must be at most ${maxPromptChars} characters`);
+  requiredString('prompt')
+    .trim()
+    .min(1, 'prompt must not be empty')
+    .max(maxPromptChars, `prompt must be at most ${maxPromptChars} characters`);
 
 export function generationBodySchema(maxPromptChars: number) {
   return z.strictObject(
@@ -52,7 +55,10 @@ export function generationBodySchema(maxPromptChars: number) {
         })
         .optional(),
     },
-    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'request body must be a JSON object') },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'request body must be a JSON object',
+    },
   );
 }
 
@@ -85,9 +91,10 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   if (issue.code === 'unrecognized_keys') path = [...path, issue.keys[0]];
   const field = path.join('.') || undefined;
   const code: ErrorCode = field === 'sampler' ? 'DSC_ERR_INFER_UNKNOWN_SAMPLER' : 'DSC_ERR_API_VALIDATION';
-  const message = issue.code === 'invalid_type' && issue.input === undefined && field && !issue.message.includes('required')
-    ? `${field} is required`
-    : issue.message;
+  const message =
+    issue.code === 'invalid_type' && issue.input === undefined && field && !issue.message.includes('required')
+      ? `${field} is required`
+      : issue.message;
   throw new DiffscopeError(code, message, { field });
 }
 
@@ -95,14 +102,22 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 export type ResolveParamsInput = { [K in keyof WireParams]?: WireParams[K] | null };
 
 /** Fill defaults (model's size, random seed) and check the model's size rules. */
-export function resolveParams(input: ResolveParamsInput, models: readonly ModelInfo[], defaultModel: string): { params: GenerationParams; model: ModelInfo } {
+export function resolveParams(
+  input: ResolveParamsInput,
+  models: readonly ModelInfo[],
+  defaultModel: string,
+): { params: GenerationParams; model: ModelInfo } {
   const given = paramsFromWire(input);
   const modelId = given.model ?? defaultModel;
   const model = models.find((m) => m.id === modelId);
   if (!model) {
-    throw new DiffscopeError('DSC_ERR_MODEL_NOT_FOUND', `unknown model "${modelId}"; known: ${models.map((m) => m.id).join(', ') || '(none)'}`, {
-      field: 'model',
-    });
+    throw new DiffscopeError(
+      'DSC_ERR_MODEL_NOT_FOUND',
+      `unknown model "${modelId}"; known: ${models.map((m) => m.id).join(', ') || '(none)'}`,
+      {
+        field: 'model',
+      },
+    );
   }
   const width = given.width ?? model.defaultWidth;
   const height = given.height ?? model.defaultHeight;

@@ -22,7 +22,10 @@ export interface ParsedArgs {
 }
 
 export class UsageError extends Error {
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -52,7 +55,10 @@ function usageMessage(error: Error & { code?: string }, command: string | undefi
   const option = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1];
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${option ?? ''}${command ? ` for \`diffscope ${command}\`` : ''} (see diffscope ${command ?? ''} --help)`.replace(/ +\)/, ')');
+      return `unknown option ${option ?? ''}${command ? ` for \`diffscope ${command}\`` : ''} (see diffscope ${command ?? ''} --help)`.replace(
+        / +\)/,
+        ')',
+      );
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return `${option === undefined ? 'an option' : `option ${option}`} ${/argument missing|ambiguous/.test(error.message) ? 'needs a value' : 'takes no value'}`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
@@ -76,7 +82,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   try {
     parsed = parseNodeArgs({ args: rest, options: nodeOptions(options), strict: true, allowPositionals: true });
   } catch (error) {
-    if (error instanceof TypeError && 'code' in error) throw new UsageError(usageMessage(error as TypeError & { code?: string }, name), name);
+    if (error instanceof TypeError && 'code' in error)
+      throw new UsageError(usageMessage(error as TypeError & { code?: string }, name), name);
     throw error;
   }
   const overrides: Record<string, string> = {};

@@ -38,7 +38,12 @@ export interface CommandSpec {
 
 const allSettings = (): string[] => Object.keys(configSchema.shape);
 
-function service(name: string, summary: string, settings: string[], load: () => Promise<(config: Config, overrides: Record<string, string>) => Promise<void>>): CommandSpec {
+function service(
+  name: string,
+  summary: string,
+  settings: string[],
+  load: () => Promise<(config: Config, overrides: Record<string, string>) => Promise<void>>,
+): CommandSpec {
   return {
     name,
     summary,

@@ -39,7 +39,7 @@ export function usage(): string {
     ...[...COMMANDS.values()].map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
     'global options:',
-    '  -h, --help                      this text, or a command\'s options with `diffscope <command> --help`',
+    "  -h, --help                      this text, or a command's options with `diffscope <command> --help`",
     '  -V, --version                   the version',
     '',
     'Every DIFFSCOPE_* setting is also a flag of the commands that use it: DIFFSCOPE_API_PORT=9000 is --api-port 9000',

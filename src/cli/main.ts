@@ -45,7 +45,8 @@ async function main(argv: string[]): Promise<number | void> {
   }
   const [min, max] = command.arity;
   if (parsed.positional.length < min) return usageFailure(`missing argument: diffscope ${command.name} ${command.synopsis}`, command.name);
-  if (parsed.positional.length > max) return usageFailure(`unexpected argument "${parsed.positional[max]}" (quote a prompt with spaces)`, command.name);
+  if (parsed.positional.length > max)
+    return usageFailure(`unexpected argument "${parsed.positional[max]}" (quote a prompt with spaces)`, command.name);
   let config: Config;
   try {
     config = loadConfig(process.env, parsed.overrides);

@@ -36,7 +36,14 @@ const FLAG_ALIASES: Record<string, string> = {
 };
 
 export function flagForVariable(variable: string): string {
-  return '--' + (FLAG_ALIASES[variable] ?? variable.replace(/^DIFFSCOPE_/, '').toLowerCase().replaceAll('_', '-'));
+  return (
+    '--' +
+    (FLAG_ALIASES[variable] ??
+      variable
+        .replace(/^DIFFSCOPE_/, '')
+        .toLowerCase()
+        .replaceAll('_', '-'))
+  );
 }
 
 interface JsonSchemaProperty {
@@ -77,7 +84,8 @@ export function settingOptions(): Map<string, OptionSpec> {
       description: property.description ?? '',
       valueName: boolean ? undefined : valueNameOf(property),
       // Every default is a scalar today; a list or object default would need its own spelling here.
-      defaultText: (typeof value === 'string' && value !== '') || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined,
+      defaultText:
+        (typeof value === 'string' && value !== '') || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined,
       env: variable,
       setting: variable,
     });

@@ -44,7 +44,10 @@ export function colorEnabled(stream: NodeJS.WritableStream, env: NodeJS.ProcessE
 }
 
 export function paint(enabled: boolean): Paint {
-  const make = ([open, close]: [number, number]) => (s: string) => (enabled ? `\x1b[${open}m${s}\x1b[${close}m` : s);
+  const make =
+    ([open, close]: [number, number]) =>
+    (s: string) =>
+      enabled ? `\x1b[${open}m${s}\x1b[${close}m` : s;
   return {
     enabled,
     bold: make(CODES.bold),

@@ -6,7 +6,8 @@ export class ConfigError extends Error {
   readonly issues: { variable: string; message: string }[];
   constructor(issues: { variable: string; message: string }[]) {
     super(
-      'Invalid configuration:\n' + issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n') +
+      'Invalid configuration:\n' +
+        issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n') +
         '\nSee docs/configuration.md for every setting.',
     );
     this.name = 'ConfigError';

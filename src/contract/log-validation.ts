@@ -6,14 +6,7 @@
  * written inside a request.
  */
 import { LOG_EVENTS, type LogEventSpec } from './log-events.js';
-import {
-  BASE_LOG_FIELDS,
-  LOG_LEVELS,
-  REQUEST_LOG_FIELDS,
-  logFieldTypes,
-  matchesLogFieldType,
-  type LogFieldSpec,
-} from './log-fields.js';
+import { BASE_LOG_FIELDS, LOG_LEVELS, REQUEST_LOG_FIELDS, logFieldTypes, matchesLogFieldType, type LogFieldSpec } from './log-fields.js';
 
 export interface ValidateLogRecordOptions {
   /** Override the event's scope: true = must carry the request fields, false = need not. */
@@ -60,7 +53,8 @@ function checkBase(record: Record<string, unknown>, problems: string[]): void {
     else if (key !== 'level' && (typeof record[key] !== 'string' || record[key] === '')) problems.push(`${key} is not a non-empty string`);
   }
   if (typeof record.timestamp === 'string' && !ISO_MS_UTC.test(record.timestamp)) problems.push('timestamp is not ISO-8601 UTC with ms');
-  if (record.level !== undefined && (typeof record.level !== 'string' || !LEVELS.has(record.level))) problems.push(`bad level ${shown(record.level)}`);
+  if (record.level !== undefined && (typeof record.level !== 'string' || !LEVELS.has(record.level)))
+    problems.push(`bad level ${shown(record.level)}`);
   if (typeof record.event === 'string' && !SNAKE_CASE.test(record.event)) problems.push('event is not snake_case');
 }
 
@@ -73,10 +67,13 @@ function checkRequestFields(record: Record<string, unknown>, problems: string[],
 
 function checkRequestFormats(record: Record<string, unknown>, problems: string[]): void {
   for (const key of ['request_id', 'client_id'] as const) {
-    if (record[key] !== undefined && (typeof record[key] !== 'string' || record[key] === '')) problems.push(`${key} is not a non-empty string`);
+    if (record[key] !== undefined && (typeof record[key] !== 'string' || record[key] === ''))
+      problems.push(`${key} is not a non-empty string`);
   }
-  if (record.trace_id !== undefined && (typeof record.trace_id !== 'string' || !HEX32.test(record.trace_id))) problems.push('trace_id is not 32 hex');
-  if (record.span_id !== undefined && (typeof record.span_id !== 'string' || !HEX16.test(record.span_id))) problems.push('span_id is not 16 hex');
+  if (record.trace_id !== undefined && (typeof record.trace_id !== 'string' || !HEX32.test(record.trace_id)))
+    problems.push('trace_id is not 32 hex');
+  if (record.span_id !== undefined && (typeof record.span_id !== 'string' || !HEX16.test(record.span_id)))
+    problems.push('span_id is not 16 hex');
 }
 
 /** Problems with one parsed log line (empty array = valid). */
@@ -111,7 +108,8 @@ export function validateLogRecord(record: Record<string, unknown>, options: Vali
   // An `either` line is in a request when it names one: trace ids alone are a span outside any
   // request (a batch, a worker's model preload).
   const inRequest =
-    options.inRequest ?? (spec.scope === 'request' || (spec.scope === 'either' && (record.request_id !== undefined || record.client_id !== undefined)));
+    options.inRequest ??
+    (spec.scope === 'request' || (spec.scope === 'either' && (record.request_id !== undefined || record.client_id !== undefined)));
   if (inRequest) checkRequestFields(record, problems, tracing);
   return problems;
 }

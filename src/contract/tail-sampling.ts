@@ -81,7 +81,15 @@ export interface SamplingStatus {
 
 export function emptySamplingCounts(): SamplingCounts {
   const records = (): SampledRecordCounts => ({ kept: 0, dropped: 0, late_kept: 0, late_dropped: 0 });
-  return { traces: { kept: {}, dropped: {} }, policies: {}, spans: records(), logs: records(), logs_without_spans: 0, decided_early: {}, lost_records: 0 };
+  return {
+    traces: { kept: {}, dropped: {} },
+    policies: {},
+    spans: records(),
+    logs: records(),
+    logs_without_spans: 0,
+    decided_early: {},
+    lost_records: 0,
+  };
 }
 
 /** Adds `delta` into `into` (the main thread sums the write thread's deltas). */

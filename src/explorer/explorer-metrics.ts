@@ -19,7 +19,8 @@ export function registerExplorerMetrics(app: FastifyInstance, store: ExplorerSto
   const registers = [registry];
   // Follows the ingest counters at scrape time. Re-registered per explorer, so the series
   // reads this explorer's store (tests start several in one process).
-  if (registry.getSingleMetric('diffscope_explorer_records_stored_total')) registry.removeSingleMetric('diffscope_explorer_records_stored_total');
+  if (registry.getSingleMetric('diffscope_explorer_records_stored_total'))
+    registry.removeSingleMetric('diffscope_explorer_records_stored_total');
   let seen = { spans: 0, logs: 0 };
   new Counter({
     name: 'diffscope_explorer_records_stored_total',
@@ -33,14 +34,17 @@ export function registerExplorerMetrics(app: FastifyInstance, store: ExplorerSto
       seen = now;
     },
   });
-  const queries = registeredMetric(registry, 'diffscope_explorer_request_duration_seconds', () =>
-    new Histogram({
-      name: 'diffscope_explorer_request_duration_seconds',
-      help: 'Query API and UI requests of the explorer',
-      labelNames: ['method', 'route', 'status_code'] as const,
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    }),
+  const queries = registeredMetric(
+    registry,
+    'diffscope_explorer_request_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'diffscope_explorer_request_duration_seconds',
+        help: 'Query API and UI requests of the explorer',
+        labelNames: ['method', 'route', 'status_code'] as const,
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers,
+      }),
   );
 
   const started = new WeakMap<object, bigint>();

@@ -18,7 +18,10 @@ export const TOKEN_COOKIE = 'diffscope_explorer_token';
 export const PUBLIC_ROUTE = Object.freeze({ public: true });
 
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === 'localhost' || h === '::1') return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (h.startsWith('::ffff:')) return h.slice(7).startsWith('127.');

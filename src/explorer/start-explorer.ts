@@ -65,7 +65,11 @@ function urlOf(host: string, port: number): string {
   return `http://${h}:${port}`;
 }
 
-export async function startExplorer(config: Config, logger: ExplorerLogger = silentLogger, options: ExplorerOptions = {}): Promise<ExplorerHandle> {
+export async function startExplorer(
+  config: Config,
+  logger: ExplorerLogger = silentLogger,
+  options: ExplorerOptions = {},
+): Promise<ExplorerHandle> {
   const host = config.DIFFSCOPE_EXPLORER_HOST;
   const token = config.DIFFSCOPE_EXPLORER_TOKEN;
   assertSafeBind(host, token);
@@ -73,8 +77,14 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
   // Two connections (write thread, query side) must share the file: ':memory:' becomes a temporary one.
   const tempDir = dbPath === ':memory:' ? mkdtempSync(path.join(tmpdir(), 'diffscope-explorer-db-')) : undefined;
   if (tempDir) dbPath = path.join(tempDir, 'explorer.db');
-  const removeTemp = () => { if (tempDir) rmSync(tempDir, { recursive: true, force: true }); };
-  const ingestLimits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, maxFutureSkewMs: config.DIFFSCOPE_EXPLORER_MAX_FUTURE_SKEW_MS, ...options.ingestLimits };
+  const removeTemp = () => {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
+  const ingestLimits: IngestLimits = {
+    ...DEFAULT_INGEST_LIMITS,
+    maxFutureSkewMs: config.DIFFSCOPE_EXPLORER_MAX_FUTURE_SKEW_MS,
+    ...options.ingestLimits,
+  };
   const queryLimits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.queryLimits };
   const maxBodyBytes = config.DIFFSCOPE_OTLP_MAX_BODY_BYTES;
   const sampling = tailSamplingOptionsFromConfig(config);
@@ -82,16 +92,25 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
   let ingest: IngestPipeline;
   try {
     ingest = await IngestPipeline.start({
-      dbPath, limits: ingestLimits, maxBodyBytes, logger,
+      dbPath,
+      limits: ingestLimits,
+      maxBodyBytes,
+      logger,
       maxInFlightBytes: Math.max(64 * 1024 * 1024, 2 * maxBodyBytes),
-      decodeHeapMb: options.decodeHeapMb, busyTimeoutMs: options.busyTimeoutMs, lingerMs: options.flushIntervalMs, sampling,
+      decodeHeapMb: options.decodeHeapMb,
+      busyTimeoutMs: options.busyTimeoutMs,
+      lingerMs: options.flushIntervalMs,
+      sampling,
     });
   } catch (err) {
     removeTemp();
     throw err;
   }
   const store = new ExplorerStore({ dbPath, queryLimits, counters: ingest });
-  const retentionLimits = { maxAgeMs: config.DIFFSCOPE_EXPLORER_RETENTION_HOURS * 3600_000, maxBytes: config.DIFFSCOPE_EXPLORER_MAX_DB_MB * 1024 * 1024 };
+  const retentionLimits = {
+    maxAgeMs: config.DIFFSCOPE_EXPLORER_RETENTION_HOURS * 3600_000,
+    maxBytes: config.DIFFSCOPE_EXPLORER_MAX_DB_MB * 1024 * 1024,
+  };
   const retention = (nowMs = Date.now()) => ingest.runRetention(nowMs, retentionLimits.maxAgeMs, retentionLimits.maxBytes);
 
   // The UI and the receiver bind the same host: one DNS-rebinding guard and one set of socket deadlines for both.
@@ -99,9 +118,17 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
   const httpTimeouts = httpTimeoutsFromConfig(config);
   const receiver = buildOtlpReceiver({ ingest, logger, token, maxBodyBytes, hostAllowlist, httpTimeouts });
   registerZipkinRoute(receiver, { ingest, logger });
-  const grpcReceiver = config.DIFFSCOPE_OTLP_GRPC_PORT === 0 ? undefined : buildOtlpGrpcReceiver({
-    ingest, logger, token, maxMessageBytes: maxBodyBytes, receiveTimeoutMs: httpTimeouts.requestTimeoutMs, idleTimeoutMs: httpTimeouts.idleTimeoutMs,
-  });
+  const grpcReceiver =
+    config.DIFFSCOPE_OTLP_GRPC_PORT === 0
+      ? undefined
+      : buildOtlpGrpcReceiver({
+          ingest,
+          logger,
+          token,
+          maxMessageBytes: maxBodyBytes,
+          receiveTimeoutMs: httpTimeouts.requestTimeoutMs,
+          idleTimeoutMs: httpTimeouts.idleTimeoutMs,
+        });
   const query = buildQueryServer({
     hostAllowlist,
     httpTimeouts,
@@ -132,7 +159,10 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
 
   const timer = setInterval(() => {
     retention().then(
-      (r) => { if (r.spansDeleted || r.logsDeleted) logger.info('explorer_retention', { spans_deleted: r.spansDeleted, logs_deleted: r.logsDeleted, used_bytes: r.usedBytesAfter }); },
+      (r) => {
+        if (r.spansDeleted || r.logsDeleted)
+          logger.info('explorer_retention', { spans_deleted: r.spansDeleted, logs_deleted: r.logsDeleted, used_bytes: r.usedBytesAfter });
+      },
       (err: unknown) => logger.error('explorer_retention_failed', { err }),
     );
   }, options.retentionIntervalMs ?? 60_000);
@@ -158,6 +188,11 @@ export async function startExplorer(config: Config, logger: ExplorerLogger = sil
       removeTemp();
     },
   };
-  logger.info('explorer_started', { ui: handle.queryUrl, otlp: handle.otlpUrl, db: dbPath, ...(handle.otlpGrpcUrl ? { otlp_grpc: handle.otlpGrpcUrl } : {}) });
+  logger.info('explorer_started', {
+    ui: handle.queryUrl,
+    otlp: handle.otlpUrl,
+    db: dbPath,
+    ...(handle.otlpGrpcUrl ? { otlp_grpc: handle.otlpGrpcUrl } : {}),
+  });
   return handle;
 }

@@ -197,7 +197,13 @@ export class GenerationLifecycle {
    * compare-and-set finds the record finished, and a re-read tells whether by this very write
    * (the status and the `finishedAt` it wrote) — a success — or by another caller — a lost race.
    */
-  private async finish(id: string, move: Move, patch: RecordPatch, effects: TransitionEffects, retry: CompleteInput['retry']): Promise<GenerationRecord | null> {
+  private async finish(
+    id: string,
+    move: Move,
+    patch: RecordPatch,
+    effects: TransitionEffects,
+    retry: CompleteInput['retry'],
+  ): Promise<GenerationRecord | null> {
     const { store, logger } = this.options;
     let unknownOutcome = false;
     return retryStateWrite(
@@ -214,7 +220,8 @@ export class GenerationLifecycle {
       },
       {
         ...(this.options.finishRetry ?? DEFAULT_STATE_WRITE_RETRY),
-        onRetry: (err, attempt, delayMs) => logger.warn('finish_write_retry', { status: move.to, attempt, retry_in_ms: delayMs, err: err as Error }),
+        onRetry: (err, attempt, delayMs) =>
+          logger.warn('finish_write_retry', { status: move.to, attempt, retry_in_ms: delayMs, err: err as Error }),
         ...retry,
       },
     );

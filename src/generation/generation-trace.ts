@@ -13,5 +13,10 @@ const SAMPLED = 1;
 
 export function generationTrace(record: Pick<GenerationRecord, 'traceId'>, base: Context): Context {
   if (!/^[0-9a-f]{32}$/.test(record.traceId) || /^0+$/.test(record.traceId)) return base;
-  return trace.setSpanContext(base, { traceId: record.traceId, spanId: randomBytes(8).toString('hex'), traceFlags: SAMPLED, isRemote: true });
+  return trace.setSpanContext(base, {
+    traceId: record.traceId,
+    spanId: randomBytes(8).toString('hex'),
+    traceFlags: SAMPLED,
+    isRemote: true,
+  });
 }

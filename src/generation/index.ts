@@ -24,7 +24,15 @@ export type {
   RecordPatch,
   WebhookSpec,
 } from './generation-record.js';
-export type { ActiveListOptions, Admission, AdmissionQuota, FinishedListOptions, GenerationStore, QuotaScope, TransitionEffects } from './generation-store.js';
+export type {
+  ActiveListOptions,
+  Admission,
+  AdmissionQuota,
+  FinishedListOptions,
+  GenerationStore,
+  QuotaScope,
+  TransitionEffects,
+} from './generation-store.js';
 export { deadLetteredJob, generationQueueName, type DeadLetteredJob, type GenerationJob } from './generation-job.js';
 export { estimateQueuePlaces, type QueueEstimateOptions, type QueuePlace } from './queue-position.js';
 export { QueueWatch, type QueueWatchOptions } from './queue-watch.js';
@@ -56,4 +64,10 @@ export {
   type InterimWebhookType,
   type WebhookEventFilter,
 } from './webhook-events.js';
-export { RetentionSweeper, removeFinishedGeneration, type GenerationRemoval, type RetentionPass, type RetentionSweeperOptions } from './retention.js';
+export {
+  RetentionSweeper,
+  removeFinishedGeneration,
+  type GenerationRemoval,
+  type RetentionPass,
+  type RetentionSweeperOptions,
+} from './retention.js';

@@ -4,7 +4,11 @@
  * `onError` and the next tick runs as planned. stop() ends the ticks and waits for the pass in
  * progress, so a shutdown never closes a store under a running pass.
  */
-export function runPeriodically(pass: () => Promise<unknown>, intervalMs: number, onError: (err: Error) => void): { stop(): Promise<void> } {
+export function runPeriodically(
+  pass: () => Promise<unknown>,
+  intervalMs: number,
+  onError: (err: Error) => void,
+): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   const timer = setInterval(() => {

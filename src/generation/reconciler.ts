@@ -131,6 +131,10 @@ export class Reconciler {
 
   /** Runs a pass every `intervalMs` (unref'd timer) until stopped; stop() waits for the pass in progress. */
   start(intervalMs: number): { stop(): Promise<void> } {
-    return runPeriodically(() => this.runOnce(), intervalMs, (err) => this.options.logger.warn('reconcile_failed', { err }));
+    return runPeriodically(
+      () => this.runOnce(),
+      intervalMs,
+      (err) => this.options.logger.warn('reconcile_failed', { err }),
+    );
   }
 }

@@ -88,6 +88,10 @@ export class RetentionSweeper {
 
   /** Runs a pass every `intervalMs` (unref'd timer) until stopped; stop() waits for the pass in progress. */
   start(intervalMs: number): { stop(): Promise<void> } {
-    return runPeriodically(() => this.runOnce(), intervalMs, (err) => this.options.logger.warn('retention_sweep_failed', { err }));
+    return runPeriodically(
+      () => this.runOnce(),
+      intervalMs,
+      (err) => this.options.logger.warn('retention_sweep_failed', { err }),
+    );
   }
 }

@@ -12,7 +12,11 @@ export interface StateWriteRetryOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_STATE_WRITE_RETRY: Omit<StateWriteRetryOptions, 'onRetry' | 'signal'> = { attempts: 8, firstDelayMs: 100, maxDelayMs: 5_000 };
+export const DEFAULT_STATE_WRITE_RETRY: Omit<StateWriteRetryOptions, 'onRetry' | 'signal'> = {
+  attempts: 8,
+  firstDelayMs: 100,
+  maxDelayMs: 5_000,
+};
 
 export async function retryStateWrite<T>(write: () => Promise<T>, options: StateWriteRetryOptions): Promise<T> {
   for (let attempt = 1; ; attempt++) {

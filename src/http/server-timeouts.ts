@@ -37,7 +37,10 @@ export function httpTimeoutsFromConfig(config: {
 }
 
 /** Spread into `Fastify({...})`. */
-export function fastifyTimeoutOptions(t: HttpTimeoutsOptions): Pick<FastifyServerOptions, 'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout'> & {
+export function fastifyTimeoutOptions(t: HttpTimeoutsOptions): Pick<
+  FastifyServerOptions,
+  'connectionTimeout' | 'keepAliveTimeout' | 'requestTimeout'
+> & {
   http: { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number };
 } {
   // Node requires headersTimeout <= requestTimeout.

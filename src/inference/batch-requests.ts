@@ -73,7 +73,10 @@ async function run(pending: Pending[], deps: BatchRequestsDeps, batchContext: Co
     try {
       checkParams(p.request.params);
       if (members.length > 0 && batchKey(p.request.params) !== batchKey(members[0].request.params)) {
-        throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', 'this request cannot share the batch: model, size, sampler, steps or guidance differ');
+        throw new DiffscopeError(
+          'DSC_ERR_INFER_BAD_PARAMS',
+          'this request cannot share the batch: model, size, sampler, steps or guidance differ',
+        );
       }
       members.push(p);
     } catch (err) {

@@ -80,14 +80,19 @@ export async function checkWebGpu(options: SessionRuntimeOptions = {}, soname = 
   if (adapter !== undefined) {
     const noAdapter = /adapter/i.test(adapter);
     throw webgpuError(
-      noAdapter ? 'no GPU adapter found (the Vulkan loader is present but no driver offers a device)' : 'the WebGPU provider could not start',
+      noAdapter
+        ? 'no GPU adapter found (the Vulkan loader is present but no driver offers a device)'
+        : 'the WebGPU provider could not start',
       adapter.split('\n')[0].replace(/^.*?(Failed to get)/, '$1'),
       "Check that the GPU driver's Vulkan ICD is installed and visible (VK_DRIVER_FILES, `vulkaninfo --summary`); see docs/inference.md, 'GPU hosts'.",
     );
   }
 }
 
-export async function chooseExecutionProvider(choice: ExecutionProviderChoice, options: SessionRuntimeOptions = {}): Promise<ProviderChoice> {
+export async function chooseExecutionProvider(
+  choice: ExecutionProviderChoice,
+  options: SessionRuntimeOptions = {},
+): Promise<ProviderChoice> {
   if (choice === 'cpu' || choice === 'cuda') return { provider: choice, reason: 'configured' };
   if (choice === 'webgpu') {
     await checkWebGpu(options);

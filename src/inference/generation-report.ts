@@ -23,7 +23,11 @@ export function modelLogFields(params: GenerationParams, resolved: ResolvedModel
 }
 
 /** Process memory sampling, started; GPU memory only on a GPU (never reported for CPU runs). */
-export function startMemorySamplers(onGpu: boolean, memoryIntervalMs: number, gpuIntervalMs: number): { memory: MemorySampler; gpuMemory?: GpuMemorySampler } {
+export function startMemorySamplers(
+  onGpu: boolean,
+  memoryIntervalMs: number,
+  gpuIntervalMs: number,
+): { memory: MemorySampler; gpuMemory?: GpuMemorySampler } {
   const memory = new MemorySampler(memoryIntervalMs);
   memory.start();
   if (!onGpu) return { memory };
@@ -70,7 +74,14 @@ export function completeGeneration(done: CompletedGeneration, span: Span | undef
       modelId: done.resolved.info.id,
       modelVersion: done.resolved.version,
       coldStart: !done.cacheHit,
-      timings: { modelLoadMs, textEncodeMs: out.textEncodeMs, samplingMs: out.samplingMs, decodeMs: out.decodeMs, totalMs, stepMs: out.stepMs },
+      timings: {
+        modelLoadMs,
+        textEncodeMs: out.textEncodeMs,
+        samplingMs: out.samplingMs,
+        decodeMs: out.decodeMs,
+        totalMs,
+        stepMs: out.stepMs,
+      },
       device: done.device,
       peakMemoryMb,
       ...(gpu ? { peakGpuMemoryMb } : {}),

@@ -95,7 +95,9 @@ export async function loadModel(layout: ModelLayout, version: string, options: S
     schedulerConfig = parseSchedulerConfig(layout.schedulerConfig);
   } catch (err) {
     if (err instanceof DiffscopeError) throw err;
-    throw new DiffscopeError('DSC_ERR_MODEL_INVALID', `scheduler/scheduler_config.json of '${layout.id}': ${(err as Error).message}`, { cause: err });
+    throw new DiffscopeError('DSC_ERR_MODEL_INVALID', `scheduler/scheduler_config.json of '${layout.id}': ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const opened: (ort.InferenceSession | undefined)[] = [];
   try {
@@ -110,7 +112,9 @@ export async function loadModel(layout: ModelLayout, version: string, options: S
     if (failed) throw failed.reason;
     const [textEncoder, unet, vaeDecoder] = opened as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession | undefined];
     const io = inspect(layout, textEncoder, unet, vaeDecoder);
-    const tokenizer = await loadPromptTokenizer(layout.tokenizerDir, { encoderSequenceLength: io.sequenceLength > 0 ? io.sequenceLength : undefined });
+    const tokenizer = await loadPromptTokenizer(layout.tokenizerDir, {
+      encoderSequenceLength: io.sequenceLength > 0 ? io.sequenceLength : undefined,
+    });
     if (io.sequenceLength <= 0) io.sequenceLength = tokenizer.maxLength;
     const warm = { textEncoder: false, unet: false, vaeDecoder: false };
     return { layout, version, tokenizer, textEncoder, unet, vaeDecoder, schedulerConfig, io, sizeBytes: layout.onnxBytes, warm };
@@ -155,7 +159,8 @@ function inspect(
     throw mismatch(`${te} takes ${seqTe} tokens but ${un} expects ${seqUnet}`);
   }
   const latentChannels = fixedDim(sample, 1) ?? (layout.kind === 'pixel' ? 3 : 4);
-  if (layout.kind === 'pixel' && latentChannels !== 3) throw mismatch(`pixel model ${un} 'sample' has ${latentChannels} channels, expected 3 (RGB)`);
+  if (layout.kind === 'pixel' && latentChannels !== 3)
+    throw mismatch(`pixel model ${un} 'sample' has ${latentChannels} channels, expected 3 (RGB)`);
 
   let vaeInName = 'latent_sample';
   let vaeOutName = 'sample';

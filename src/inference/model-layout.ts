@@ -95,8 +95,7 @@ export async function readModelLayout(id: string, path: string): Promise<ModelLa
   const block = (index!.diffscope ?? {}) as Json;
   const hasVaeEntry = Array.isArray(index!.vae_decoder) || Array.isArray(index!.vae);
   const declaredKind = block.kind === 'pixel' || block.kind === 'latent' ? block.kind : undefined;
-  const kind: 'pixel' | 'latent' =
-    declaredKind ?? (hasVaeEntry || existsSync(join(path, 'vae_decoder')) ? 'latent' : 'pixel');
+  const kind: 'pixel' | 'latent' = declaredKind ?? (hasVaeEntry || existsSync(join(path, 'vae_decoder')) ? 'latent' : 'pixel');
 
   const schedulerConfig = await readJsonFile(join(path, 'scheduler', 'scheduler_config.json'), true);
   const tokenizerDir = join(path, 'tokenizer');

@@ -7,14 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { asDiffscopeError, DiffscopeError } from '../errors/index.js';
 import { ATTR, context, noopLogger, trace, type Context, type Logger } from '../telemetry/index.js';
-import type {
-  BatchMemberRequest,
-  BatchRun,
-  BatchingPipeline,
-  GenerateRequest,
-  GenerateResult,
-  ModelInfo,
-} from './types.js';
+import type { BatchMemberRequest, BatchRun, BatchingPipeline, GenerateRequest, GenerateResult, ModelInfo } from './types.js';
 import { logSkippedModel, ModelRegistry, type ResolvedModel } from './model-registry.js';
 import { ModelCache, type CacheLease } from './model-cache.js';
 import { loadModel, type LoadedModel } from './loaded-model.js';
@@ -137,7 +130,8 @@ class OnnxInferencePipeline implements InferencePipelineExt {
       onGpu: this.onGpu,
       memoryIntervalMs: this.memoryIntervalMs,
       gpuIntervalMs: this.gpuIntervalMs,
-      acquire: (resolved, memberContexts) => this.cache.acquire(`${resolved.info.id}@${resolved.version}`, () => this.load(resolved, memberContexts)),
+      acquire: (resolved, memberContexts) =>
+        this.cache.acquire(`${resolved.info.id}@${resolved.version}`, () => this.load(resolved, memberContexts)),
     });
   }
 
@@ -167,7 +161,17 @@ class OnnxInferencePipeline implements InferencePipelineExt {
       const peakMemoryMb = Math.round(memory.stop() / (1024 * 1024));
       const peakGpuMemoryMb = await gpuMemory?.stop();
       const { logFields, result } = completeGeneration(
-        { resolved, device: this.device, cacheHit: lease.hit, prompt: request.prompt, output: out, modelLoadMs, totalMs: performance.now() - started, peakMemoryMb, peakGpuMemoryMb },
+        {
+          resolved,
+          device: this.device,
+          cacheHit: lease.hit,
+          prompt: request.prompt,
+          output: out,
+          modelLoadMs,
+          totalMs: performance.now() - started,
+          peakMemoryMb,
+          peakGpuMemoryMb,
+        },
         activeSpan,
       );
       this.logger.info('inference_complete', { ...fields, ...logFields });
@@ -186,7 +190,12 @@ class OnnxInferencePipeline implements InferencePipelineExt {
 
   /** `model.load` under the active span; in a batch also copied under each member (stage-spans.ts). */
   private async load(resolved: ResolvedModel, memberContexts: readonly Context[] = []): Promise<LoadedModel> {
-    const fields = { model_id: resolved.info.id, model_version: resolved.version, size_bytes: resolved.layout.onnxBytes, device: this.device };
+    const fields = {
+      model_id: resolved.info.id,
+      model_version: resolved.version,
+      size_bytes: resolved.layout.onnxBytes,
+      device: this.device,
+    };
     const attributes = modelSpanAttributes(resolved, this.device);
     const copies = memberContexts.map((ctx, i) => ({ member: { i }, context: ctx }));
     const stage = new StageSpans('model.load', attributes, context.active(), copies, copies.length || undefined);

@@ -39,8 +39,7 @@ interface Bpe {
 }
 const BpeTokenizer = Tokenizer as new (tokenizerJson: object, config: object) => Bpe;
 
-const CLIP_SPLIT =
-  "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
+const CLIP_SPLIT = "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
 
 async function readJson(path: string): Promise<Json | undefined> {
   if (!existsSync(path)) return undefined;
@@ -126,9 +125,7 @@ export async function loadPromptTokenizer(dir: string, options: LoadTokenizerOpt
     if (!vocab || !existsSync(mergesPath)) {
       throw new DiffscopeError('DSC_ERR_MODEL_INVALID', `${dir} has neither tokenizer.json nor vocab.json + merges.txt`);
     }
-    const merges = (await readFile(mergesPath, 'utf8'))
-      .split('\n')
-      .filter((line) => line.length > 0 && !line.startsWith('#version'));
+    const merges = (await readFile(mergesPath, 'utf8')).split('\n').filter((line) => line.length > 0 && !line.startsWith('#version'));
     tokenizerJson = clipTokenizerJson(vocab as Record<string, number>, merges, merged);
   }
   // tokenizers.js looks the WordLevel unk token up in the config, not in the model block.

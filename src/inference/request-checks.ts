@@ -19,14 +19,20 @@ const LIMITED: readonly [LimitedParam, string][] = [
 /** The same limits as the API (src/contract/limits.ts), for callers that reach the pipeline directly. */
 export function checkParams(params: GenerationParams): void {
   if (!(SAMPLER_NAMES as readonly string[]).includes(params.sampler)) {
-    throw new DiffscopeError('DSC_ERR_INFER_UNKNOWN_SAMPLER', `unknown sampler '${String(params.sampler)}' (known: ${SAMPLER_NAMES.join(', ')})`, {
-      field: 'sampler',
-    });
+    throw new DiffscopeError(
+      'DSC_ERR_INFER_UNKNOWN_SAMPLER',
+      `unknown sampler '${String(params.sampler)}' (known: ${SAMPLER_NAMES.join(', ')})`,
+      {
+        field: 'sampler',
+      },
+    );
   }
   for (const [param, field] of LIMITED) {
     if (withinLimit(param, params[param])) continue;
     const { min, max, integer } = GENERATION_LIMITS[param];
-    throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `${field} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`, { field });
+    throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `${field} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`, {
+      field,
+    });
   }
 }
 
@@ -36,7 +42,9 @@ export function checkSize(params: GenerationParams, info: ModelInfo, model?: Loa
     const v = params[field];
     if (!Number.isInteger(v) || v < min || v > max || v % multipleOf !== 0) {
       const allowed = min === max ? `${min}` : `${min}–${max} in steps of ${multipleOf}`;
-      throw new DiffscopeError('DSC_ERR_INFER_BAD_SIZE', `${field} ${v} is not supported by model '${info.id}' (allowed: ${allowed})`, { field });
+      throw new DiffscopeError('DSC_ERR_INFER_BAD_SIZE', `${field} ${v} is not supported by model '${info.id}' (allowed: ${allowed})`, {
+        field,
+      });
     }
   }
   if (model) {
@@ -47,7 +55,11 @@ export function checkSize(params: GenerationParams, info: ModelInfo, model?: Loa
     ];
     for (const [dim, value, field] of fixed) {
       if (dim !== undefined && dim * scale !== value) {
-        throw new DiffscopeError('DSC_ERR_INFER_BAD_SIZE', `${field} ${value} is not supported: model '${info.id}' was exported for ${dim * scale}`, { field });
+        throw new DiffscopeError(
+          'DSC_ERR_INFER_BAD_SIZE',
+          `${field} ${value} is not supported: model '${info.id}' was exported for ${dim * scale}`,
+          { field },
+        );
       }
     }
   }

@@ -110,7 +110,8 @@ export async function runBatch(model: LoadedModel, members: readonly BatchMember
   const first = members[0].request.params;
   const key = batchKey(first);
   for (const m of members) {
-    if (batchKey(m.request.params) !== key) throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', 'batch members differ in model, size, sampler, steps or guidance');
+    if (batchKey(m.request.params) !== key)
+      throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', 'batch members differ in model, size, sampler, steps or guidance');
   }
   const useCfg = first.cfgScale > 1;
   // An export with a fixed UNet batch cannot take a concatenated one: its members run one by one.
@@ -211,7 +212,9 @@ class BatchRun {
         scheduler = createScheduler(params.sampler, model.schedulerConfig, params.steps, { karrasSigmas: params.karrasSigmas });
       } catch (err) {
         const error =
-          err instanceof DiffscopeError ? err : new DiffscopeError('DSC_ERR_INFER_FAILED', `sampler ${params.sampler}: ${(err as Error).message}`, { cause: err });
+          err instanceof DiffscopeError
+            ? err
+            : new DiffscopeError('DSC_ERR_INFER_FAILED', `sampler ${params.sampler}: ${(err as Error).message}`, { cause: err });
         this.ctx.settle(i, { ok: false, error });
         continue;
       }
@@ -254,7 +257,13 @@ class BatchRun {
 
   private async encode(): Promise<void> {
     const start = performance.now();
-    const stage = new StageSpans<Member>('text.encode', { [ATTR.DIFFUSION_MODEL_ID]: this.model.layout.id }, this.lead, this.copyTargets(), this.size);
+    const stage = new StageSpans<Member>(
+      'text.encode',
+      { [ATTR.DIFFUSION_MODEL_ID]: this.model.layout.id },
+      this.lead,
+      this.copyTargets(),
+      this.size,
+    );
     await stage.run(async () => {
       const prompts = this.live.map((m) => m.run.request.prompt);
       if (this.useCfg) prompts.unshift(...this.live.map((m) => m.run.request.negativePrompt ?? ''));

@@ -90,7 +90,9 @@ export function statesTensor(model: LoadedModel, rows: readonly Float32Array[], 
   const tiled = new Float32Array(rows.length * stride);
   for (let r = 0; r < rows.length; r++) tiled.set(rows[r], r * stride);
   const dims = [rows.length, seq, hidden];
-  return model.io.encoderStatesType === 'float16' ? new ort.Tensor('float16', float32ToHalf(tiled), dims) : new ort.Tensor('float32', tiled, dims);
+  return model.io.encoderStatesType === 'float16'
+    ? new ort.Tensor('float16', float32ToHalf(tiled), dims)
+    : new ort.Tensor('float32', tiled, dims);
 }
 
 /** One request's n images: the VAE one image per run (pixel models: the latents are the image). */

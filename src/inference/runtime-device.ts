@@ -31,7 +31,12 @@ export async function resolveRuntimeDevice(options: RuntimeDeviceOptions, logger
     const device = await describeDevice(choice.provider, options.gpuIndex ?? 0);
     // `cpu` was asked for and is what runs: nothing to explain.
     if (options.executionProvider !== 'cpu') {
-      logger.info('execution_provider_selected', { requested: options.executionProvider, provider: choice.provider, device, reason: choice.reason });
+      logger.info('execution_provider_selected', {
+        requested: options.executionProvider,
+        provider: choice.provider,
+        device,
+        reason: choice.reason,
+      });
     }
     return { session, device, onGpu: choice.provider !== 'cpu' };
   }

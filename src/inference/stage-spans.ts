@@ -41,7 +41,11 @@ export class StageSpans<M extends object> {
 
   /** Starts a member's copy now (a per-member part of the phase, e.g. its own decode). */
   addCopy(member: M, memberContext: Context, attributes: Attributes = {}): void {
-    const copy = getTracer().startSpan(this.name, { attributes: { ...this.attributes, ...attributes, [ATTR.DIFFUSION_BATCH_SIZE]: this.batchSize } }, memberContext);
+    const copy = getTracer().startSpan(
+      this.name,
+      { attributes: { ...this.attributes, ...attributes, [ATTR.DIFFUSION_BATCH_SIZE]: this.batchSize } },
+      memberContext,
+    );
     this.copies.set(member, copy);
   }
 

@@ -12,8 +12,7 @@ type IPv6 = ipaddr.IPv6;
 
 /** Why an address is refused, or `public`. */
 export type AddressVerdict =
-  | { public: true; address: string; via?: string }
-  | { public: false; address: string; range: string; via?: string };
+  { public: true; address: string; via?: string } | { public: false; address: string; range: string; via?: string };
 
 /** The IPv4 address in the low 32 bits (IPv4-mapped, IPv4-translated, NAT64 /96). */
 function low32(v6: IPv6): IPv4 {
@@ -34,7 +33,9 @@ const NAT64_WELL_KNOWN = ipaddr.parseCIDR('64:ff9b::/96') as [IPv6, number];
 
 function classifyV4(v4: IPv4, address: string, via?: string): AddressVerdict {
   const range = v4.range();
-  return range === 'unicast' ? { public: true, address, ...(via ? { via } : {}) } : { public: false, address, range, ...(via ? { via } : {}) };
+  return range === 'unicast'
+    ? { public: true, address, ...(via ? { via } : {}) }
+    : { public: false, address, range, ...(via ? { via } : {}) };
 }
 
 function classifyV6(v6: IPv6, address: string): AddressVerdict {

@@ -59,10 +59,14 @@ async function resolvePublic(hostname: string, resolveAll: ResolveAll): Promise<
     addresses = await resolveAll(hostname);
   } catch (err) {
     if (isTransientDnsError(err)) {
-      throw new DiffscopeError('DSC_ERR_NOTIFY_DNS_UNAVAILABLE', `webhook.url host "${hostname}" could not be resolved for now (${(err as { code: string }).code})`, {
-        field: 'webhook.url',
-        cause: err,
-      });
+      throw new DiffscopeError(
+        'DSC_ERR_NOTIFY_DNS_UNAVAILABLE',
+        `webhook.url host "${hostname}" could not be resolved for now (${(err as { code: string }).code})`,
+        {
+          field: 'webhook.url',
+          cause: err,
+        },
+      );
     }
     throw refused(`webhook.url host "${hostname}" does not resolve`);
   }

@@ -82,7 +82,7 @@ export class DeliverySlots {
 
   /** Hands free slots to the oldest waiters that fit, skipping those whose client or host is full. */
   private serve(): void {
-    for (let i = 0; i < this.waiters.length && this.inFlight < this.limits.total; ) {
+    for (let i = 0; i < this.waiters.length && this.inFlight < this.limits.total;) {
       const waiter = this.waiters[i];
       if (!this.fits(waiter.keys)) {
         i++;

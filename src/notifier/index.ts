@@ -1,4 +1,10 @@
-export { completionQueueName, DEFAULT_WEBHOOK_EVENTS, WEBHOOK_EVENTS, type CompletionEvent, type CompletionStatus } from './completion-event.js';
+export {
+  completionQueueName,
+  DEFAULT_WEBHOOK_EVENTS,
+  WEBHOOK_EVENTS,
+  type CompletionEvent,
+  type CompletionStatus,
+} from './completion-event.js';
 export {
   checkWebhookUrl,
   classifyAddress,

@@ -18,18 +18,29 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export function createNotifierMetrics(registry: Registry<RegistryContentType> = metricsRegistry()): NotifierMetrics {
   const registers = [registry];
-  const attempts = registeredMetric(registry, 'diffscope_webhook_delivery_seconds', () =>
-    new Histogram({
-      name: 'diffscope_webhook_delivery_seconds',
-      help: 'Duration of one webhook attempt (connect, send, answer), by result',
-      labelNames: ['result'] as const,
-      buckets: BUCKETS,
-      enableExemplars: true,
-      registers,
-    }),
+  const attempts = registeredMetric(
+    registry,
+    'diffscope_webhook_delivery_seconds',
+    () =>
+      new Histogram({
+        name: 'diffscope_webhook_delivery_seconds',
+        help: 'Duration of one webhook attempt (connect, send, answer), by result',
+        labelNames: ['result'] as const,
+        buckets: BUCKETS,
+        enableExemplars: true,
+        registers,
+      }),
   );
-  const webhooks = registeredMetric(registry, 'diffscope_webhooks_total', () =>
-    new Counter({ name: 'diffscope_webhooks_total', help: 'Webhooks by how they ended: delivered, failed (gave up) or refused (URL not allowed)', labelNames: ['outcome'] as const, registers }),
+  const webhooks = registeredMetric(
+    registry,
+    'diffscope_webhooks_total',
+    () =>
+      new Counter({
+        name: 'diffscope_webhooks_total',
+        help: 'Webhooks by how they ended: delivered, failed (gave up) or refused (URL not allowed)',
+        labelNames: ['outcome'] as const,
+        registers,
+      }),
   );
   for (const outcome of ['delivered', 'failed', 'refused'] as const) webhooks.inc({ outcome }, 0);
   return {

@@ -58,14 +58,24 @@ export async function startNotifier(deps: NotifierDeps): Promise<NotifierHandle>
   const { config, logger, queue, store } = deps;
   const queueName = completionQueueName(config);
   if (!config.DIFFSCOPE_WEBHOOK_SECRET) {
-    logger.warn('webhook_unsigned', { message: 'DIFFSCOPE_WEBHOOK_SECRET is not set: webhooks are sent without x-diffscope-signature and webhook-signature' });
+    logger.warn('webhook_unsigned', {
+      message: 'DIFFSCOPE_WEBHOOK_SECRET is not set: webhooks are sent without x-diffscope-signature and webhook-signature',
+    });
   }
   const slots = new DeliverySlots({
     total: deps.concurrency ?? config.DIFFSCOPE_WEBHOOK_CONCURRENCY,
     perClient: config.DIFFSCOPE_WEBHOOK_MAX_PER_CLIENT,
     perHost: config.DIFFSCOPE_WEBHOOK_MAX_PER_HOST,
   });
-  const delivery = { config, logger, slots, resolveAll: deps.resolveAll, backoffMs: deps.backoffMs ?? 1_000, maxBackoffMs: deps.maxBackoffMs ?? 60_000, metrics: createNotifierMetrics() };
+  const delivery = {
+    config,
+    logger,
+    slots,
+    resolveAll: deps.resolveAll,
+    backoffMs: deps.backoffMs ?? 1_000,
+    maxBackoffMs: deps.maxBackoffMs ?? 60_000,
+    metrics: createNotifierMetrics(),
+  };
 
   const consumer = await queue.consume<CompletionEvent | InterimWebhookEvent>(
     queueName,

@@ -10,7 +10,16 @@ import type { Config } from '../config/index.js';
 import { DiffscopeError } from '../errors/index.js';
 import { webhookMessageId, type InterimWebhookEvent } from '../generation/index.js';
 import type { GenerationRecord } from '../state/index.js';
-import { ATTR, SpanKind, injectTraceHeaders, traceExemplar, withSpan, withTracingSuppressed, type Context, type Logger } from '../telemetry/index.js';
+import {
+  ATTR,
+  SpanKind,
+  injectTraceHeaders,
+  traceExemplar,
+  withSpan,
+  withTracingSuppressed,
+  type Context,
+  type Logger,
+} from '../telemetry/index.js';
 import { assertPublicLiteral, hostOf, parseWebhookUrl, type ResolveAll } from './address-guard.js';
 import type { CompletionEvent } from './completion-event.js';
 import type { DeliverySlots } from './delivery-slots.js';
@@ -46,7 +55,9 @@ function webhookPayload(record: GenerationRecord, config: Config, notice: Webhoo
     event: eventName(notice),
     // When the moment happened (notifications may arrive out of order); `status` is the record's at sending.
     event_at: new Date('event' in notice ? notice.at : notice.finishedAt).toISOString(),
-    ...('event' in notice && notice.event === 'progress' ? { progress: { step: notice.step ?? null, total_steps: notice.totalSteps ?? null } } : {}),
+    ...('event' in notice && notice.event === 'progress'
+      ? { progress: { step: notice.step ?? null, total_steps: notice.totalSteps ?? null } }
+      : {}),
     id: record.id,
     status: record.status,
     created_at: new Date(record.createdAt).toISOString(),
@@ -108,7 +119,13 @@ export async function deliverWebhook(
       url = parseWebhookUrl(spec.url);
       assertPublicLiteral(url, allowPrivate);
     } catch (err) {
-      logger.warn('notification_failed', { reason: 'url_refused', error_message: (err as Error).message, attempt, final: true, ...eventField });
+      logger.warn('notification_failed', {
+        reason: 'url_refused',
+        error_message: (err as Error).message,
+        attempt,
+        final: true,
+        ...eventField,
+      });
       options.metrics?.webhook('refused');
       return false;
     }
@@ -162,7 +179,8 @@ export async function deliverWebhook(
           );
           span.setAttribute(ATTR.HTTP_RESPONSE_STATUS_CODE, res.status);
           if (res.bodyCut) span.addEvent('response body not read to its end', { 'diffscope.webhook.body_bytes_read': res.bodyBytes });
-          if (res.status < 200 || res.status >= 300) throw Object.assign(new Error(`webhook answered HTTP ${res.status}`), { httpStatus: res.status });
+          if (res.status < 200 || res.status >= 300)
+            throw Object.assign(new Error(`webhook answered HTTP ${res.status}`), { httpStatus: res.status });
           return res.status;
         },
       );
@@ -175,12 +193,27 @@ export async function deliverWebhook(
       const lastError = (err as Error).message;
       if (final || attempt === maxAttempts) {
         const reason = err instanceof DiffscopeError && err.code === 'DSC_ERR_NOTIFY_URL_REFUSED' ? { reason: 'url_refused' } : {};
-        logger.warn('notification_failed', { ...reason, attempt, max_attempts: maxAttempts, http_status: httpStatus, error_message: lastError, final: true, url: safeUrl(url), ...eventField });
+        logger.warn('notification_failed', {
+          ...reason,
+          attempt,
+          max_attempts: maxAttempts,
+          http_status: httpStatus,
+          error_message: lastError,
+          final: true,
+          url: safeUrl(url),
+          ...eventField,
+        });
         options.metrics?.webhook('reason' in reason ? 'refused' : 'failed');
         return false;
       }
       const delay = Math.min(options.backoffMs * 2 ** (attempt - 1), options.maxBackoffMs);
-      logger.info('notification_retry', { attempt, max_attempts: maxAttempts, http_status: httpStatus, error_message: lastError, retry_in_ms: delay });
+      logger.info('notification_retry', {
+        attempt,
+        max_attempts: maxAttempts,
+        http_status: httpStatus,
+        error_message: lastError,
+        retry_in_ms: delay,
+      });
       await sleep(delay, signal);
       continue;
     }

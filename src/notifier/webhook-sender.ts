@@ -97,7 +97,8 @@ export function sendWebhook(options: WebhookSendOptions): Promise<WebhookRespons
     req.on('error', (err: NodeJS.ErrnoException) => {
       finish(() => {
         if (err instanceof DiffscopeError) return reject(err);
-        if (err.code === 'DSC_ERR_NOTIFY_URL_REFUSED') return reject(new DiffscopeError('DSC_ERR_NOTIFY_URL_REFUSED', err.message, { field: 'webhook.url' }));
+        if (err.code === 'DSC_ERR_NOTIFY_URL_REFUSED')
+          return reject(new DiffscopeError('DSC_ERR_NOTIFY_URL_REFUSED', err.message, { field: 'webhook.url' }));
         reject(err);
       });
     });

@@ -37,7 +37,12 @@ export function standardWebhookSecret(secret: string): string {
 }
 
 /** The Standard Webhooks headers of one attempt; without a secret, the id and timestamp only. */
-export function standardWebhookHeaders(secret: string | undefined, messageId: string, body: string, timestampSec: number): Record<string, string> {
+export function standardWebhookHeaders(
+  secret: string | undefined,
+  messageId: string,
+  body: string,
+  timestampSec: number,
+): Record<string, string> {
   const headers: Record<string, string> = { 'webhook-id': messageId, 'webhook-timestamp': String(timestampSec) };
   if (secret) {
     const mac = createHmac('sha256', standardWebhookKey(secret)).update(`${messageId}.${timestampSec}.${body}`).digest('base64');

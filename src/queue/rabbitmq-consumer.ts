@@ -28,7 +28,13 @@ type Headers = Record<string, unknown>;
  * Publish a copy with `headers`, then ack the original: a crash in between duplicates, never
  * loses. Acks must go to the channel that delivered the message.
  */
-async function forward(channel: ConfirmChannel, msg: ConsumeMessage, target: string, headers: Headers, content: Buffer = msg.content): Promise<void> {
+async function forward(
+  channel: ConfirmChannel,
+  msg: ConsumeMessage,
+  target: string,
+  headers: Headers,
+  content: Buffer = msg.content,
+): Promise<void> {
   await publishConfirmed(channel, target, content, { ...msg.properties, persistent: true, headers });
   channel.ack(msg);
 }

@@ -8,7 +8,15 @@
  */
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { DiffscopeError } from '../errors/index.js';
-import type { ConsumerOptions, DeadLetter, MessageHeaders, Processor, QueueBackend, QueueConsumer, QueueProducer } from './queue-backend.js';
+import type {
+  ConsumerOptions,
+  DeadLetter,
+  MessageHeaders,
+  Processor,
+  QueueBackend,
+  QueueConsumer,
+  QueueProducer,
+} from './queue-backend.js';
 import { RabbitConsumer } from './rabbitmq-consumer.js';
 import { deadQueueName, FAILURES_HEADER, publishConfirmed, toDeadLetter, Topology } from './rabbitmq-topology.js';
 

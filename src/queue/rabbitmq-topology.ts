@@ -89,7 +89,14 @@ export function toDeadLetter(msg: Message): DeadLetter {
   }
   const id = String(msg.properties.messageId ?? '');
   const deadAt = countHeader(msg, DEAD_AT_HEADER);
-  return { id, payload, headers: stringHeaders(msg.properties.headers), attempt: attemptOf(msg), deliveredAt: deadAt, error: lastErrorOf(msg) ?? '' };
+  return {
+    id,
+    payload,
+    headers: stringHeaders(msg.properties.headers),
+    attempt: attemptOf(msg),
+    deliveredAt: deadAt,
+    error: lastErrorOf(msg) ?? '',
+  };
 }
 
 /** Declares each queue once per channel owner; RabbitMQ declarations are idempotent anyway. */

@@ -42,7 +42,13 @@ export function attemptOf(job: Job<JobData>): number {
 }
 
 export function toDelivered(job: Job<JobData>): DeliveredMessage {
-  return { id: job.data.id ?? String(job.id), payload: job.data.payload, headers: job.data.headers ?? {}, attempt: attemptOf(job), deliveredAt: Date.now() };
+  return {
+    id: job.data.id ?? String(job.id),
+    payload: job.data.payload,
+    headers: job.data.headers ?? {},
+    attempt: attemptOf(job),
+    deliveredAt: Date.now(),
+  };
 }
 
 export class RedisConsumer extends ConsumerCore {

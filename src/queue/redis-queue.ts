@@ -9,7 +9,15 @@
  * not used because the serving code makes its own `queue.publish`/`queue.wait` spans. */
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { ConsumerOptions, DeadLetter, MessageHeaders, Processor, QueueBackend, QueueConsumer, QueueProducer } from './queue-backend.js';
+import type {
+  ConsumerOptions,
+  DeadLetter,
+  MessageHeaders,
+  Processor,
+  QueueBackend,
+  QueueConsumer,
+  QueueProducer,
+} from './queue-backend.js';
 import { BACKOFF_TYPE, RedisConsumer, toDelivered, type JobData } from './redis-consumer.js';
 
 export interface RedisQueueOptions {

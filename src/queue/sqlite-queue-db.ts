@@ -133,9 +133,7 @@ export class SqliteQueueDb {
          SELECT queue, id, COALESCE(@payload, payload), headers, attempt, last_error, @error, @now FROM queue_messages
          WHERE seq = @seq AND lease_owner = @owner`,
       ),
-      depth: db.prepare(
-        `SELECT count(*) AS n FROM queue_messages WHERE queue = ? AND (lease_owner IS NULL OR available_at <= ?)`,
-      ),
+      depth: db.prepare(`SELECT count(*) AS n FROM queue_messages WHERE queue = ? AND (lease_owner IS NULL OR available_at <= ?)`),
       dead: db.prepare(
         `SELECT seq, id, payload, headers, attempt, last_error, error, dead_at FROM queue_dead_letters
          WHERE queue = ? ORDER BY seq`,
@@ -152,7 +150,10 @@ export class SqliteQueueDb {
   locked<T>(fn: () => T): Promise<T> {
     return whileLocked(fn, {
       lockWaitMs: this.lockWaitMs,
-      busyError: (cause) => new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', `the queue database is locked by another process (waited ${this.lockWaitMs} ms)`, { cause }),
+      busyError: (cause) =>
+        new DiffscopeError('DSC_ERR_QUEUE_UNAVAILABLE', `the queue database is locked by another process (waited ${this.lockWaitMs} ms)`, {
+          cause,
+        }),
     });
   }
 
@@ -191,10 +192,12 @@ export class SqliteQueueDb {
 
   /** Move one leased message to the dead letters (keeping `payload` instead of its body when given); false when the lease was lost meanwhile. */
   deadLetter(seq: number, owner: string, error: string, now: number, payload?: string): boolean {
-    return this.db.transaction(() => {
-      if (this.stmts.copyToDead.run({ seq, owner, error, now, payload: payload ?? null }).changes !== 1) return false;
-      return this.ack(seq, owner);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (this.stmts.copyToDead.run({ seq, owner, error, now, payload: payload ?? null }).changes !== 1) return false;
+        return this.ack(seq, owner);
+      })
+      .immediate();
   }
 
   /** A message with this id is waiting, leased or waiting for its retry. */
@@ -211,10 +214,12 @@ export class SqliteQueueDb {
   }
 
   deleteQueue(queue: string): void {
-    this.db.transaction(() => {
-      this.stmts.deleteMessages.run(queue);
-      this.stmts.deleteDead.run(queue);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.stmts.deleteMessages.run(queue);
+        this.stmts.deleteDead.run(queue);
+      })
+      .immediate();
     this.scrubSoon();
   }
 

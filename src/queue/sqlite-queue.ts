@@ -8,7 +8,15 @@
  */
 import { DEFAULT_LEASE_MS } from './consumer-core.js';
 import { notifyLocalWrite } from './file-write-signal.js';
-import type { ConsumerOptions, DeadLetter, MessageHeaders, Processor, QueueBackend, QueueConsumer, QueueProducer } from './queue-backend.js';
+import type {
+  ConsumerOptions,
+  DeadLetter,
+  MessageHeaders,
+  Processor,
+  QueueBackend,
+  QueueConsumer,
+  QueueProducer,
+} from './queue-backend.js';
 import { parseHeaders, SqliteConsumer, type SqlitePolling } from './sqlite-consumer.js';
 import { SqliteQueueDb } from './sqlite-queue-db.js';
 

@@ -106,7 +106,10 @@ export class PostgresGenerationStore implements GenerationStore {
     const { generations, events } = this.t;
     // Serialise concurrent first starts: CREATE TABLE IF NOT EXISTS can still race on the catalog.
     // Its own connection, without the per-query deadline: building an index on a big table takes what it takes.
-    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: this.clientConfig().connectionTimeoutMillis });
+    const client = new pg.Client({
+      connectionString: this.options.connectionString,
+      connectionTimeoutMillis: this.clientConfig().connectionTimeoutMillis,
+    });
     await client.connect();
     try {
       await client.query('BEGIN');
@@ -213,7 +216,14 @@ export class PostgresGenerationStore implements GenerationStore {
 
   async transition(id: string, move: Move, patch: RecordPatch = {}, effects: TransitionEffects = {}): Promise<GenerationRecord | null> {
     const { generations, events, channel } = this.t;
-    const params: unknown[] = [id, JSON.stringify({ ...cleanPatch(patch), status: move.to }), move.to, move.from, move.runStartedAt ?? null, effects.completionPending === true];
+    const params: unknown[] = [
+      id,
+      JSON.stringify({ ...cleanPatch(patch), status: move.to }),
+      move.to,
+      move.from,
+      move.runStartedAt ?? null,
+      effects.completionPending === true,
+    ];
     const update = `UPDATE ${generations} SET record = record || $2::jsonb, status = $3, updated_at = now(),
          completion_pending = completion_pending OR $6::boolean${effects.event ? ', event_seq = event_seq + 1' : ''}
        WHERE id = $1 AND status = ANY($4::text[])
@@ -238,7 +248,10 @@ export class PostgresGenerationStore implements GenerationStore {
   }
 
   async settleCompletion(id: string): Promise<boolean> {
-    const result = await this.pool.query(`UPDATE ${this.t.generations} SET completion_pending = false WHERE id = $1 AND completion_pending`, [id]);
+    const result = await this.pool.query(
+      `UPDATE ${this.t.generations} SET completion_pending = false WHERE id = $1 AND completion_pending`,
+      [id],
+    );
     return result.rowCount === 1;
   }
 
@@ -285,7 +298,10 @@ export class PostgresGenerationStore implements GenerationStore {
 
   /** One statement; the events go with the row (ON DELETE CASCADE). */
   async remove(id: string): Promise<boolean> {
-    const result = await this.pool.query(`DELETE FROM ${this.t.generations} WHERE id = $1 AND status IN ('succeeded', 'failed', 'canceled')`, [id]);
+    const result = await this.pool.query(
+      `DELETE FROM ${this.t.generations} WHERE id = $1 AND status IN ('succeeded', 'failed', 'canceled')`,
+      [id],
+    );
     return result.rowCount === 1;
   }
 
@@ -320,7 +336,10 @@ export class PostgresGenerationStore implements GenerationStore {
   private listen(): Promise<void> {
     this.listening ??= (async () => {
       // The listener waits for notifications indefinitely: only its connect has a deadline.
-      const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: this.clientConfig().connectionTimeoutMillis });
+      const client = new pg.Client({
+        connectionString: this.options.connectionString,
+        connectionTimeoutMillis: this.clientConfig().connectionTimeoutMillis,
+      });
       client.on('error', () => undefined);
       client.on('end', () => {
         this.listener = null;
@@ -337,7 +356,13 @@ export class PostgresGenerationStore implements GenerationStore {
       client.on('notification', (msg) => {
         if (!msg.payload) return;
         try {
-          const note = JSON.parse(msg.payload) as { id: string; seq: number; type?: GenerationEventType; data?: Record<string, unknown>; at?: number };
+          const note = JSON.parse(msg.payload) as {
+            id: string;
+            seq: number;
+            type?: GenerationEventType;
+            data?: Record<string, unknown>;
+            at?: number;
+          };
           const event = note.type ? { seq: note.seq, type: note.type, data: note.data ?? {}, at: Number(note.at) } : undefined;
           this.hub.dispatch(note.id, event);
         } catch {

@@ -25,7 +25,23 @@
  */
 import { Redis } from 'ioredis';
 import { EventHub } from './event-hub.js';
-import { byQueueOrder, isTerminal, type Admission, type AdmissionQuota, type QuotaScope, type FinishedRun, type GenerationEvent, type GenerationEventType, type GenerationRecord, type GenerationStore, type Move, type QueueSnapshot, type QueueSnapshotOptions, type RecordPatch, type TransitionEffects } from '../generation/index.js';
+import {
+  byQueueOrder,
+  isTerminal,
+  type Admission,
+  type AdmissionQuota,
+  type QuotaScope,
+  type FinishedRun,
+  type GenerationEvent,
+  type GenerationEventType,
+  type GenerationRecord,
+  type GenerationStore,
+  type Move,
+  type QueueSnapshot,
+  type QueueSnapshotOptions,
+  type RecordPatch,
+  type TransitionEffects,
+} from '../generation/index.js';
 import type { ActiveListOptions, FinishedListOptions } from '../generation/index.js';
 import { cleanPatch, definedFields, DuplicateGenerationError, MissingGenerationError } from './record-patch.js';
 
@@ -155,7 +171,13 @@ const SCRIPTS = {
 } as const;
 
 interface ScriptedRedis extends Redis {
-  dscCreate(key: string, queued: string, clientQueued: string, clientActive: string, ...args: string[]): Promise<[number, string?, number?]>;
+  dscCreate(
+    key: string,
+    queued: string,
+    clientQueued: string,
+    clientActive: string,
+    ...args: string[]
+  ): Promise<[number, string?, number?]>;
   dscUpdate(key: string, ...fieldValues: string[]): Promise<string[] | null>;
   dscTransition(key: string, eventsKey: string, finishedKey: string, pendingKey: string, ...args: string[]): Promise<string[] | null>;
   dscRemove(key: string, eventsKey: string, finishedKey: string, id: string): Promise<number>;

@@ -181,7 +181,9 @@ export class SqliteGenerationStore implements GenerationStore {
   private migrate(): void {
     this.db.exec(SCHEMA);
     const hasColumn = () =>
-      (this.db.prepare(`SELECT name FROM pragma_table_info('generations')`).all() as Array<{ name: string }>).some((c) => c.name === 'completion_pending');
+      (this.db.prepare(`SELECT name FROM pragma_table_info('generations')`).all() as Array<{ name: string }>).some(
+        (c) => c.name === 'completion_pending',
+      );
     if (!hasColumn()) {
       this.db
         .transaction(() => {
@@ -199,7 +201,10 @@ export class SqliteGenerationStore implements GenerationStore {
   private locked<T>(fn: () => T): Promise<T> {
     return whileLocked(fn, {
       lockWaitMs: this.lockWaitMs,
-      busyError: (cause) => new DiffscopeError('DSC_ERR_STATE_BUSY', `the state database is locked by another process (waited ${this.lockWaitMs} ms)`, { cause }),
+      busyError: (cause) =>
+        new DiffscopeError('DSC_ERR_STATE_BUSY', `the state database is locked by another process (waited ${this.lockWaitMs} ms)`, {
+          cause,
+        }),
     });
   }
 
@@ -280,7 +285,9 @@ export class SqliteGenerationStore implements GenerationStore {
 
   async listPendingCompletions(options: FinishedListOptions): Promise<GenerationRecord[]> {
     return this.locked(() =>
-      (this.stmts.pendingBefore.all(options.finishedBefore, options.limit) as Array<{ record: string }>).map((row) => JSON.parse(row.record) as GenerationRecord),
+      (this.stmts.pendingBefore.all(options.finishedBefore, options.limit) as Array<{ record: string }>).map(
+        (row) => JSON.parse(row.record) as GenerationRecord,
+      ),
     );
   }
 
@@ -341,13 +348,17 @@ export class SqliteGenerationStore implements GenerationStore {
   async queueSnapshot(options: QueueSnapshotOptions): Promise<QueueSnapshot> {
     return this.locked(() => ({
       queued: this.stmts.queued.all() as QueueSnapshot['queued'],
-      recentRuns: (this.stmts.recentRuns.all(options.recentRuns) as QueueSnapshot['recentRuns']).filter((r) => r.startedAt != null && r.finishedAt != null),
+      recentRuns: (this.stmts.recentRuns.all(options.recentRuns) as QueueSnapshot['recentRuns']).filter(
+        (r) => r.startedAt != null && r.finishedAt != null,
+      ),
     }));
   }
 
   async listActive(options: ActiveListOptions): Promise<GenerationRecord[]> {
     return this.locked(() =>
-      (this.stmts.activeBefore.all(options.createdBefore, options.limit) as Array<{ record: string }>).map((row) => JSON.parse(row.record) as GenerationRecord),
+      (this.stmts.activeBefore.all(options.createdBefore, options.limit) as Array<{ record: string }>).map(
+        (row) => JSON.parse(row.record) as GenerationRecord,
+      ),
     );
   }
 
@@ -364,7 +375,9 @@ export class SqliteGenerationStore implements GenerationStore {
   }
 
   async listFinished(options: FinishedListOptions): Promise<string[]> {
-    return this.locked(() => (this.stmts.finishedBefore.all(options.finishedBefore, options.limit) as Array<{ id: string }>).map((row) => row.id));
+    return this.locked(() =>
+      (this.stmts.finishedBefore.all(options.finishedBefore, options.limit) as Array<{ id: string }>).map((row) => row.id),
+    );
   }
 
   async close(): Promise<void> {

@@ -63,7 +63,9 @@ export class LocalObjectStore implements ObjectStore {
       await rmdir(dir).catch(ignoreMissing(undefined));
       return removed;
     } catch (err) {
-      throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `could not remove the images of ${generationId}: ${(err as Error).message}`, { cause: err });
+      throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `could not remove the images of ${generationId}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 

@@ -43,7 +43,9 @@ export class S3ObjectStore implements ObjectStore {
         new PutObjectCommand({ Bucket: this.bucket, Key: fullKey, Body: body, ContentType: contentType, ContentLength: body.length }),
       );
     } catch (err) {
-      throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `S3 put ${this.bucket}/${fullKey} failed: ${(err as Error).message}`, { cause: err });
+      throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `S3 put ${this.bucket}/${fullKey} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return { location: `s3://${this.bucket}/${fullKey}`, bytes: body.length };
   }
@@ -57,7 +59,11 @@ export class S3ObjectStore implements ObjectStore {
       if (!out.Body) return null;
       return Buffer.from(await out.Body.transformToByteArray());
     } catch (err) {
-      if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+      if (
+        err instanceof NoSuchKey ||
+        (err as { name?: string }).name === 'NoSuchKey' ||
+        (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+      ) {
         return null;
       }
       throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `S3 get ${location} failed: ${(err as Error).message}`, { cause: err });
@@ -84,14 +90,24 @@ export class S3ObjectStore implements ObjectStore {
       // DeleteObjects takes at most 1000 keys; removing a missing key is no error in S3.
       for (let i = 0; i < all.length; i += 1000) {
         const out = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: all.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }),
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: all.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+          }),
         );
         const failed = out.Errors ?? [];
-        if (failed.length > 0) throw new Error(`${failed.length} not deleted, first ${failed[0].Key ?? '(no key)'}: ${failed[0].Code ?? 'no code'} ${failed[0].Message ?? ''}`.trim());
+        if (failed.length > 0)
+          throw new Error(
+            `${failed.length} not deleted, first ${failed[0].Key ?? '(no key)'}: ${failed[0].Code ?? 'no code'} ${failed[0].Message ?? ''}`.trim(),
+          );
       }
       return all.length;
     } catch (err) {
-      throw new DiffscopeError('DSC_ERR_STORAGE_FAILED', `S3 removal of ${this.bucket}/${this.prefix}${generationId}/ failed: ${(err as Error).message}`, { cause: err });
+      throw new DiffscopeError(
+        'DSC_ERR_STORAGE_FAILED',
+        `S3 removal of ${this.bucket}/${this.prefix}${generationId}/ failed: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 

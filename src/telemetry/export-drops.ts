@@ -20,16 +20,27 @@ const PROCESSED: Record<string, 'spans' | 'logs'> = {
 /** A MeterProvider that feeds the processors' outcome counters into the process's /metrics. */
 export function exportOutcomeMeterProvider(registry: Registry<RegistryContentType> = metricsRegistry()): MeterProvider {
   const registers = [registry];
-  const dropped = registeredMetric(registry, 'diffscope_telemetry_dropped_total', () =>
-    new Counter({
-      name: 'diffscope_telemetry_dropped_total',
-      help: 'Spans and log records the OpenTelemetry exporters lost: reason queue_full (the batch queue overflowed) or export_failed',
-      labelNames: ['signal', 'reason'] as const,
-      registers,
-    }),
+  const dropped = registeredMetric(
+    registry,
+    'diffscope_telemetry_dropped_total',
+    () =>
+      new Counter({
+        name: 'diffscope_telemetry_dropped_total',
+        help: 'Spans and log records the OpenTelemetry exporters lost: reason queue_full (the batch queue overflowed) or export_failed',
+        labelNames: ['signal', 'reason'] as const,
+        registers,
+      }),
   );
-  const exported = registeredMetric(registry, 'diffscope_telemetry_exported_total', () =>
-    new Counter({ name: 'diffscope_telemetry_exported_total', help: 'Spans and log records exported', labelNames: ['signal'] as const, registers }),
+  const exported = registeredMetric(
+    registry,
+    'diffscope_telemetry_exported_total',
+    () =>
+      new Counter({
+        name: 'diffscope_telemetry_exported_total',
+        help: 'Spans and log records exported',
+        labelNames: ['signal'] as const,
+        registers,
+      }),
   );
   // Both series exist from the start, so a rate over them is defined before the first loss.
   for (const signal of ['spans', 'logs']) {

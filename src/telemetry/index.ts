@@ -2,14 +2,7 @@
  * diffscope telemetry: structured logs, tracing helpers, propagation, privacy, metrics and
  * the telemetry flush. The only folder that imports OpenTelemetry and pino; everything else goes through here.
  */
-export {
-  createLogger,
-  noopLogger,
-  type LogFields,
-  type Logger,
-  type LoggerOptions,
-  type LogLevel,
-} from './logger.js';
+export { createLogger, noopLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
 import { ensureContextManager } from './request-scope.js';
 
 // Without the SDK (tests, libraries, OTEL_SDK_DISABLED) the API's default context manager drops

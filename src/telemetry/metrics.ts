@@ -38,7 +38,9 @@ export function metricsContentType(registry: Registry<OpenMetricsContentType> = 
 }
 
 /** Body + content type for a /metrics handler. */
-export async function renderMetrics(registry: Registry<OpenMetricsContentType> = metricsRegistry()): Promise<{ contentType: string; body: string }> {
+export async function renderMetrics(
+  registry: Registry<OpenMetricsContentType> = metricsRegistry(),
+): Promise<{ contentType: string; body: string }> {
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
 
@@ -46,6 +48,11 @@ export async function renderMetrics(registry: Registry<OpenMetricsContentType> =
  * Observe on a histogram made with `enableExemplars: true`, with the trace's exemplar when
  * there is one (prom-client types exemplar labels as the metric's own label names).
  */
-export function observeWithExemplar<T extends string>(histogram: Histogram<T>, labels: LabelValues<T>, value: number, exemplar: TraceExemplar | undefined): void {
+export function observeWithExemplar<T extends string>(
+  histogram: Histogram<T>,
+  labels: LabelValues<T>,
+  value: number,
+  exemplar: TraceExemplar | undefined,
+): void {
   histogram.observe(exemplar ? { labels, value, exemplarLabels: exemplar as unknown as LabelValues<T> } : { labels, value });
 }

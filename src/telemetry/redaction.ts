@@ -50,10 +50,34 @@ export function isPromptKey(key: string): boolean {
 
 /** Literal key spellings for pino's path syntax (it is case- and spelling-sensitive). */
 const LITERAL_KEYS = [
-  'authorization', 'Authorization', 'proxy-authorization', 'cookie', 'Cookie', 'set-cookie', 'x-api-key', 'X-Api-Key',
-  'api_key', 'apiKey', 'api_keys', 'apiKeys', 'secret', 'webhook_secret', 'webhookSecret', 'client_secret',
-  'prompt_hash_secret', 'password', 'token', 'access_token', 'refresh_token', 'signature', 'x-diffscope-signature',
-  'prompt', 'negative_prompt', 'negativePrompt', 'prompts', 'raw_prompt',
+  'authorization',
+  'Authorization',
+  'proxy-authorization',
+  'cookie',
+  'Cookie',
+  'set-cookie',
+  'x-api-key',
+  'X-Api-Key',
+  'api_key',
+  'apiKey',
+  'api_keys',
+  'apiKeys',
+  'secret',
+  'webhook_secret',
+  'webhookSecret',
+  'client_secret',
+  'prompt_hash_secret',
+  'password',
+  'token',
+  'access_token',
+  'refresh_token',
+  'signature',
+  'x-diffscope-signature',
+  'prompt',
+  'negative_prompt',
+  'negativePrompt',
+  'prompts',
+  'raw_prompt',
 ];
 
 function pathSegment(key: string): string {

@@ -67,8 +67,7 @@ function otelLogsRequested(): boolean {
   const exporters = getStringListFromEnv('OTEL_LOGS_EXPORTER');
   if (exporters !== undefined && exporters.length > 0) return !exporters.includes('none');
   return (
-    getStringFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined ||
-    getStringFromEnv('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT') !== undefined
+    getStringFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined || getStringFromEnv('OTEL_EXPORTER_OTLP_LOGS_ENDPOINT') !== undefined
   );
 }
 

@@ -43,11 +43,7 @@ function describe(err: unknown): string {
 }
 
 /** Runs fn with a new span active; records the exception and ERROR status on throw; always ends it. */
-export async function withSpan<T>(
-  name: string,
-  options: WithSpanOptions,
-  fn: (span: Span) => Promise<T> | T,
-): Promise<T> {
+export async function withSpan<T>(name: string, options: WithSpanOptions, fn: (span: Span) => Promise<T> | T): Promise<T> {
   ensureContextManager();
   const parent = options.parent ?? context.active();
   const span = getTracer().startSpan(

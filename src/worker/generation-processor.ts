@@ -95,7 +95,12 @@ export class GenerationProcessor {
     };
   }
 
-  private async run(message: DeliveredMessage<GenerationJob>, shutdown: AbortSignal, parent: Context, enqueuedAt: number | undefined): Promise<void> {
+  private async run(
+    message: DeliveredMessage<GenerationJob>,
+    shutdown: AbortSignal,
+    parent: Context,
+    enqueuedAt: number | undefined,
+  ): Promise<void> {
     const { logger, store, pipeline } = this.o;
     const job = message.payload;
     const dequeuedAt = message.deliveredAt;
@@ -284,7 +289,14 @@ export class GenerationProcessor {
         const record = await retryStateWrite(() => this.o.store.get(message.id), retry);
         if (!record || isTerminal(record.status)) return;
         logger.warn('job_dead_lettered', { attempt: message.attempt, max_attempts: this.o.maxAttempts, reason: error.message });
-        await this.finish({ record, parent, status: 'failed', error: deadLetteredError(message.attempt, error.message), startedAt: record.startedAt, retry });
+        await this.finish({
+          record,
+          parent,
+          status: 'failed',
+          error: deadLetteredError(message.attempt, error.message),
+          startedAt: record.startedAt,
+          retry,
+        });
       } catch (err) {
         logger.error('dead_letter_write_failed', { attempt: retry.attempts, err: err as Error });
       }

@@ -49,7 +49,9 @@ async function runCheck(check: ReadinessCheck): Promise<string> {
 }
 
 /** The same shape as the api-server's /readyz: `{ status: ready|unavailable, checks: { name: ok | error: … } }`. */
-export async function readiness(checks: Record<string, ReadinessCheck>): Promise<{ ready: boolean; body: { status: string; checks: Record<string, string> } }> {
+export async function readiness(
+  checks: Record<string, ReadinessCheck>,
+): Promise<{ ready: boolean; body: { status: string; checks: Record<string, string> } }> {
   const names = Object.keys(checks);
   const results = await Promise.all(names.map((name) => runCheck(checks[name])));
   const ready = results.every((r) => r === 'ok');

@@ -20,11 +20,17 @@ export function sharedResourceChecks(queue: QueueBackend, queueName: string, sto
 /** Loaded model keys are `id@version` (src/inference/model-cache.ts). */
 export function defaultModelLoaded(pipeline: { loadedModels(): string[] }, modelId: string): ReadinessCheck {
   return () => {
-    if (!pipeline.loadedModels().some((key) => key.startsWith(`${modelId}@`))) throw new Error(`default model ${modelId} is not loaded yet`);
+    if (!pipeline.loadedModels().some((key) => key.startsWith(`${modelId}@`)))
+      throw new Error(`default model ${modelId} is not loaded yet`);
   };
 }
 
-export function workerReadiness(config: Config, queue: QueueBackend, store: GenerationStore, pipeline: { loadedModels(): string[] }): Record<string, ReadinessCheck> {
+export function workerReadiness(
+  config: Config,
+  queue: QueueBackend,
+  store: GenerationStore,
+  pipeline: { loadedModels(): string[] },
+): Record<string, ReadinessCheck> {
   return {
     model: defaultModelLoaded(pipeline, config.DIFFSCOPE_DEFAULT_MODEL),
     ...sharedResourceChecks(queue, config.DIFFSCOPE_QUEUE_NAME, store),

@@ -23,14 +23,17 @@ export async function startWorker(deps: WorkerDeps): Promise<WorkerHandle> {
   const { config, logger, queue } = deps;
   const queueName = generationQueueName(config);
   // GPU gauges whenever a GPU may be in use; they stay empty when nvidia-smi is not there.
-  if (config.DIFFSCOPE_EXECUTION_PROVIDER !== 'cpu') registerGpuMetrics(config.DIFFSCOPE_GPU_INDEX, { queryGpus, processGpuMemoryMb: () => processGpuMemoryMb() });
+  if (config.DIFFSCOPE_EXECUTION_PROVIDER !== 'cpu')
+    registerGpuMetrics(config.DIFFSCOPE_GPU_INDEX, { queryGpus, processGpuMemoryMb: () => processGpuMemoryMb() });
   const batchMax = config.DIFFSCOPE_BATCH_MAX;
   // Batching needs the compatible requests in flight together: at least BATCH_MAX deliveries at once.
   const concurrency = Math.max(deps.concurrency ?? config.DIFFSCOPE_WORKER_CONCURRENCY, batchMax);
   const pipeline = withBatching(deps.pipeline, { maxImages: batchMax, windowMs: config.DIFFSCOPE_BATCH_WINDOW_MS, logger });
   // Started before the consumer: a job for the default model that arrives meanwhile shares the load.
   const preloaded =
-    config.DIFFSCOPE_WORKER_PRELOAD && canPreload(deps.pipeline) ? preloadDefaultModel(deps.pipeline, config.DIFFSCOPE_DEFAULT_MODEL, logger) : undefined;
+    config.DIFFSCOPE_WORKER_PRELOAD && canPreload(deps.pipeline)
+      ? preloadDefaultModel(deps.pipeline, config.DIFFSCOPE_DEFAULT_MODEL, logger)
+      : undefined;
   const processor = new GenerationProcessor({
     queueName,
     queueKind: queue.kind,

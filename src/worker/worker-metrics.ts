@@ -24,27 +24,85 @@ const STEP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 
 export function createWorkerMetrics(registry: Registry<RegistryContentType> = metricsRegistry()): WorkerMetrics {
   const registers = [registry];
-  const generations = registeredMetric(registry, 'diffscope_generations', () =>
-    new Counter({ name: 'diffscope_generations', help: 'Generations finished by this worker, by outcome', labelNames: ['status', 'model'] as const, registers }),
+  const generations = registeredMetric(
+    registry,
+    'diffscope_generations',
+    () =>
+      new Counter({
+        name: 'diffscope_generations',
+        help: 'Generations finished by this worker, by outcome',
+        labelNames: ['status', 'model'] as const,
+        registers,
+      }),
   );
   const enableExemplars = true;
-  const queueWait = registeredMetric(registry, 'diffscope_queue_wait_seconds', () =>
-    new Histogram({ name: 'diffscope_queue_wait_seconds', help: 'Time from enqueue to the start of the successful attempt', labelNames: ['model'] as const, buckets: SECONDS_BUCKETS, enableExemplars, registers }),
+  const queueWait = registeredMetric(
+    registry,
+    'diffscope_queue_wait_seconds',
+    () =>
+      new Histogram({
+        name: 'diffscope_queue_wait_seconds',
+        help: 'Time from enqueue to the start of the successful attempt',
+        labelNames: ['model'] as const,
+        buckets: SECONDS_BUCKETS,
+        enableExemplars,
+        registers,
+      }),
   );
-  const inference = registeredMetric(registry, 'diffscope_inference_seconds', () =>
-    new Histogram({ name: 'diffscope_inference_seconds', help: 'Inference time of successful generations', labelNames: ['model', 'sampler'] as const, buckets: SECONDS_BUCKETS, enableExemplars, registers }),
+  const inference = registeredMetric(
+    registry,
+    'diffscope_inference_seconds',
+    () =>
+      new Histogram({
+        name: 'diffscope_inference_seconds',
+        help: 'Inference time of successful generations',
+        labelNames: ['model', 'sampler'] as const,
+        buckets: SECONDS_BUCKETS,
+        enableExemplars,
+        registers,
+      }),
   );
-  const steps = registeredMetric(registry, 'diffscope_step_seconds', () =>
-    new Histogram({ name: 'diffscope_step_seconds', help: 'Duration of one sampling step (UNet call(s) and scheduler update)', labelNames: ['model', 'sampler'] as const, buckets: STEP_BUCKETS, enableExemplars, registers }),
+  const steps = registeredMetric(
+    registry,
+    'diffscope_step_seconds',
+    () =>
+      new Histogram({
+        name: 'diffscope_step_seconds',
+        help: 'Duration of one sampling step (UNet call(s) and scheduler update)',
+        labelNames: ['model', 'sampler'] as const,
+        buckets: STEP_BUCKETS,
+        enableExemplars,
+        registers,
+      }),
   );
-  const modelLoad = registeredMetric(registry, 'diffscope_model_load_seconds', () =>
-    new Histogram({ name: 'diffscope_model_load_seconds', help: 'Model loads on a cache miss: reading the files and creating the ONNX Runtime sessions', labelNames: ['model'] as const, buckets: SECONDS_BUCKETS, enableExemplars, registers }),
+  const modelLoad = registeredMetric(
+    registry,
+    'diffscope_model_load_seconds',
+    () =>
+      new Histogram({
+        name: 'diffscope_model_load_seconds',
+        help: 'Model loads on a cache miss: reading the files and creating the ONNX Runtime sessions',
+        labelNames: ['model'] as const,
+        buckets: SECONDS_BUCKETS,
+        enableExemplars,
+        registers,
+      }),
   );
-  const cache = registeredMetric(registry, 'diffscope_model_cache_requests_total', () =>
-    new Counter({ name: 'diffscope_model_cache_requests_total', help: 'Runs that found their model loaded (result="hit") or had to load it ("miss")', labelNames: ['model', 'result'] as const, registers }),
+  const cache = registeredMetric(
+    registry,
+    'diffscope_model_cache_requests_total',
+    () =>
+      new Counter({
+        name: 'diffscope_model_cache_requests_total',
+        help: 'Runs that found their model loaded (result="hit") or had to load it ("miss")',
+        labelNames: ['model', 'result'] as const,
+        registers,
+      }),
   );
-  const inFlight = registeredMetric(registry, 'diffscope_jobs_in_flight', () =>
-    new Gauge({ name: 'diffscope_jobs_in_flight', help: 'Jobs this worker is running now', registers }),
+  const inFlight = registeredMetric(
+    registry,
+    'diffscope_jobs_in_flight',
+    () => new Gauge({ name: 'diffscope_jobs_in_flight', help: 'Jobs this worker is running now', registers }),
   );
   return {
     jobStarted: () => inFlight.inc(),
@@ -79,21 +137,28 @@ const MIB = 1024 * 1024;
  * memory and utilisation of the GPU it was given (DIFFSCOPE_GPU_INDEX). Nothing is exported
  * when nvidia-smi cannot be asked (a CPU worker has no GPU series at all).
  */
-export function registerGpuMetrics(gpuIndex: number, readings: GpuReadings, registry: Registry<RegistryContentType> = metricsRegistry()): void {
+export function registerGpuMetrics(
+  gpuIndex: number,
+  readings: GpuReadings,
+  registry: Registry<RegistryContentType> = metricsRegistry(),
+): void {
   const registers = [registry];
   const labelNames = ['gpu', 'name'] as const;
-  registeredMetric(registry, 'diffscope_gpu_process_memory_bytes', () =>
-    new Gauge({
-      name: 'diffscope_gpu_process_memory_bytes',
-      help: 'GPU memory held by this worker process (nvidia-smi --query-compute-apps)',
-      // Labelled so that nothing (not a made-up 0) is exported until nvidia-smi has answered.
-      labelNames: ['pid'] as const,
-      registers,
-      async collect() {
-        const mb = await readings.processGpuMemoryMb();
-        if (mb !== undefined) this.set({ pid: String(process.pid) }, mb * MIB);
-      },
-    }),
+  registeredMetric(
+    registry,
+    'diffscope_gpu_process_memory_bytes',
+    () =>
+      new Gauge({
+        name: 'diffscope_gpu_process_memory_bytes',
+        help: 'GPU memory held by this worker process (nvidia-smi --query-compute-apps)',
+        // Labelled so that nothing (not a made-up 0) is exported until nvidia-smi has answered.
+        labelNames: ['pid'] as const,
+        registers,
+        async collect() {
+          const mb = await readings.processGpuMemoryMb();
+          if (mb !== undefined) this.set({ pid: String(process.pid) }, mb * MIB);
+        },
+      }),
   );
   // The three per-GPU gauges are collected concurrently on a scrape; they share one nvidia-smi call.
   type Gpu = NonNullable<Awaited<ReturnType<GpuReadings['queryGpus']>>>[number];
@@ -104,19 +169,26 @@ export function registerGpuMetrics(gpuIndex: number, readings: GpuReadings, regi
       .then((gpus) => gpus?.find((g) => g.index === gpuIndex))
       .finally(() => setImmediate(() => (inflight = undefined))));
   const perGpu = (name: string, help: string, value: (gpu: Gpu) => number) =>
-    registeredMetric(registry, name, () =>
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers,
-        async collect() {
-          const gpu = await read();
-          if (gpu) this.set({ gpu: String(gpu.index), name: gpu.name }, value(gpu));
-        },
-      }),
+    registeredMetric(
+      registry,
+      name,
+      () =>
+        new Gauge({
+          name,
+          help,
+          labelNames,
+          registers,
+          async collect() {
+            const gpu = await read();
+            if (gpu) this.set({ gpu: String(gpu.index), name: gpu.name }, value(gpu));
+          },
+        }),
     );
   perGpu('diffscope_gpu_memory_used_bytes', "GPU memory in use on the worker's GPU (all processes)", (g) => g.memoryUsedMb * MIB);
   perGpu('diffscope_gpu_memory_total_bytes', "GPU memory of the worker's GPU", (g) => g.memoryTotalMb * MIB);
-  perGpu('diffscope_gpu_utilization_ratio', "Utilisation of the worker's GPU over nvidia-smi's last sample period (0-1)", (g) => g.utilizationPct / 100);
+  perGpu(
+    'diffscope_gpu_utilization_ratio',
+    "Utilisation of the worker's GPU over nvidia-smi's last sample period (0-1)",
+    (g) => g.utilizationPct / 100,
+  );
 }

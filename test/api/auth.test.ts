@@ -72,7 +72,12 @@ describe('anonymous mode', () => {
     try {
       expect(stack.lines.filter((l) => l.event === 'auth_disabled')).toHaveLength(1);
       expect(stack.lines.find((l) => l.event === 'auth_disabled')?.level).toBe('WARN');
-      const res = await stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: { prompt: 'a cat' } });
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/generations',
+        headers: { 'content-type': 'application/json' },
+        payload: { prompt: 'a cat' },
+      });
       expect(res.statusCode).toBe(202);
       expect((await stack.store.get(res.json().id))?.clientId).toBe('anonymous');
     } finally {

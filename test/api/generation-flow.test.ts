@@ -19,7 +19,11 @@ function parseSse(text: string): Array<{ id: number; event: string; data: Record
     .split('\n\n')
     .filter((block) => block.includes('event:'))
     .map((block) => {
-      const get = (k: string) => block.split('\n').find((l) => l.startsWith(`${k}: `))?.slice(k.length + 2) ?? '';
+      const get = (k: string) =>
+        block
+          .split('\n')
+          .find((l) => l.startsWith(`${k}: `))
+          ?.slice(k.length + 2) ?? '';
       return { id: Number(get('id')), event: get('event'), data: JSON.parse(get('data')) };
     });
 }
@@ -85,7 +89,9 @@ describe('generation flow', () => {
     expect(stored.map((e) => e.id)).toEqual([...stored.map((e) => e.id)].sort((a, b) => a - b));
 
     // Resume after the third event: only what follows.
-    const resumed = parseSse((await stack.app.inject({ url: `/v1/generations/${id}/events`, headers: { 'last-event-id': String(stored[2].id) } })).body);
+    const resumed = parseSse(
+      (await stack.app.inject({ url: `/v1/generations/${id}/events`, headers: { 'last-event-id': String(stored[2].id) } })).body,
+    );
     expect(resumed.map((e) => e.id)).toEqual(stored.slice(3).map((e) => e.id));
 
     const done = await waitDone(id);
@@ -155,7 +161,16 @@ describe('generation flow', () => {
     // Logs: the lifecycle, every line of the request with its request_id and trace_id.
     const mine = stack.lines.filter((l) => l.request_id === id);
     const names = mine.map((l) => l.event);
-    for (const ev of ['request_received', 'job_enqueued', 'job_dequeued', 'inference_start', 'inference_complete', 'result_stored', 'request_complete', 'notification_sent']) {
+    for (const ev of [
+      'request_received',
+      'job_enqueued',
+      'job_dequeued',
+      'inference_start',
+      'inference_complete',
+      'result_stored',
+      'request_complete',
+      'notification_sent',
+    ]) {
       expect(names, ev).toContain(ev);
     }
     expect(mine.every((l) => l.trace_id === traceId)).toBe(true);

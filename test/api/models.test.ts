@@ -32,7 +32,7 @@ describe('GET /v1/models', () => {
   const get = (url: string, key: string | null = API_KEY) =>
     stack.app.inject({ url, headers: key ? { authorization: `Bearer ${key}` } : {} });
 
-  it('lists every model the api-server validates against, in OpenAI\'s list shape plus sizes, samplers and version', async () => {
+  it("lists every model the api-server validates against, in OpenAI's list shape plus sizes, samplers and version", async () => {
     const res = await get('/v1/models');
     expect(res.statusCode).toBe(200);
     const body = res.json();
@@ -96,19 +96,34 @@ describe('GET /v1/models', () => {
     const one = await openai.models.retrieve('tiny-sd');
     expect(one.id).toBe('tiny-sd');
     await expect(openai.models.retrieve('no-such-model')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-    await expect(new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey: 'wrong', maxRetries: 0 }).models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey: 'wrong', maxRetries: 0 }).models.list()).rejects.toBeInstanceOf(
+      OpenAI.AuthenticationError,
+    );
   });
 
   it('a size the model cannot draw is refused with the sizes it draws (native and OpenAI routes)', async () => {
     const post = (url: string, payload: object) =>
-      stack.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, payload });
+      stack.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+        payload,
+      });
 
     const fixed = await post('/v1/generations', { prompt: 'a red square', width: 64, height: 64 });
     expect(fixed.statusCode).toBe(400);
-    expect(fixed.json().error).toEqual({ code: 'DSC_ERR_INFER_BAD_SIZE', message: 'model tiny-pixel draws 16x16; got 64x64', field: 'width' });
+    expect(fixed.json().error).toEqual({
+      code: 'DSC_ERR_INFER_BAD_SIZE',
+      message: 'model tiny-pixel draws 16x16; got 64x64',
+      field: 'width',
+    });
 
     const heightOnly = await post('/v1/generations', { prompt: 'a red square', height: 17 });
-    expect(heightOnly.json().error).toEqual({ code: 'DSC_ERR_INFER_BAD_SIZE', message: 'model tiny-pixel draws 16x16; got 16x17', field: 'height' });
+    expect(heightOnly.json().error).toEqual({
+      code: 'DSC_ERR_INFER_BAD_SIZE',
+      message: 'model tiny-pixel draws 16x16; got 16x17',
+      field: 'height',
+    });
 
     const range = await post('/v1/generations', { prompt: 'a red square', model: 'tiny-sd', width: 100, height: 64 });
     expect(range.json().error).toEqual({
@@ -119,7 +134,11 @@ describe('GET /v1/models', () => {
 
     const openAi = await post('/v1/images/generations', { prompt: 'a red square', size: '64x64' });
     expect(openAi.statusCode).toBe(400);
-    expect(openAi.json().error).toMatchObject({ code: 'DSC_ERR_INFER_BAD_SIZE', message: 'model tiny-pixel draws 16x16; got 64x64', param: 'size' });
+    expect(openAi.json().error).toMatchObject({
+      code: 'DSC_ERR_INFER_BAD_SIZE',
+      message: 'model tiny-pixel draws 16x16; got 64x64',
+      param: 'size',
+    });
   });
 });
 

@@ -72,7 +72,11 @@ describe('GET /openapi.json', () => {
   }
 
   /** Call the live server and check the answer against the document. */
-  async function call(method: string, path: string, init: { body?: unknown; raw?: string; headers?: Record<string, string>; auth?: boolean } = {}): Promise<Answer & { json?: any }> {
+  async function call(
+    method: string,
+    path: string,
+    init: { body?: unknown; raw?: string; headers?: Record<string, string>; auth?: boolean } = {},
+  ): Promise<Answer & { json?: any }> {
     const headers: Record<string, string> = { ...(init.auth === false ? {} : { authorization: `Bearer ${API_KEY}` }), ...init.headers };
     let body: string | undefined = init.raw;
     if (init.body !== undefined) {
@@ -80,7 +84,12 @@ describe('GET /openapi.json', () => {
       headers['content-type'] ??= 'application/json';
     }
     const res = await fetch(`${base}${path}`, { method, headers, body });
-    const answer: Answer = { status: res.status, contentType: res.headers.get('content-type') ?? '', headers: res.headers, text: await res.text() };
+    const answer: Answer = {
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? '',
+      headers: res.headers,
+      text: await res.text(),
+    };
     const tpl = template(path);
     const op = doc.paths[tpl][method.toLowerCase()];
     expect(op, `${method} ${tpl} is documented`).toBeDefined();
@@ -98,7 +107,10 @@ describe('GET /openapi.json', () => {
     }
     if (mediaType === 'application/json') {
       const json = JSON.parse(answer.text);
-      const errors = validate(pointer('paths', tpl, method.toLowerCase(), 'responses', String(answer.status), 'content', 'application/json', 'schema'), json);
+      const errors = validate(
+        pointer('paths', tpl, method.toLowerCase(), 'responses', String(answer.status), 'content', 'application/json', 'schema'),
+        json,
+      );
       expect(errors, `${method} ${path} → ${answer.status}: ${answer.text.slice(0, 300)}`).toEqual([]);
       return { ...answer, json };
     }
@@ -114,13 +126,22 @@ describe('GET /openapi.json', () => {
   });
 
   it('lists every route the server registered, each described', () => {
-    const operations = Object.entries<Json>(doc.paths).flatMap(([path, ops]) => Object.entries<Json>(ops).map(([m, op]) => ({ route: `${m.toUpperCase()} ${path}`, op })));
+    const operations = Object.entries<Json>(doc.paths).flatMap(([path, ops]) =>
+      Object.entries<Json>(ops).map(([m, op]) => ({ route: `${m.toUpperCase()} ${path}`, op })),
+    );
     expect(operations.filter(({ op }) => op['x-undocumented']).map(({ route }) => route)).toEqual([]);
     for (const { route } of operations) {
       const [method, path] = route.split(' ');
       expect(stack.app.hasRoute({ method, url: path.replace(/\{([^}]+)\}/g, ':$1') }), route).toBe(true);
     }
-    for (const route of ['POST /v1/generations', 'GET /v1/generations/{id}', 'GET /v1/generations/{id}/events', 'GET /v1/models', 'POST /v1/images/generations', 'GET /openapi.json']) {
+    for (const route of [
+      'POST /v1/generations',
+      'GET /v1/generations/{id}',
+      'GET /v1/generations/{id}/events',
+      'GET /v1/models',
+      'POST /v1/images/generations',
+      'GET /openapi.json',
+    ]) {
       expect(operations.map((o) => o.route)).toContain(route);
     }
     // Probes stay open; everything else needs the key.
@@ -136,7 +157,7 @@ describe('GET /openapi.json', () => {
     expect(request.required).toEqual(['prompt']);
   });
 
-  it('every live answer of a generation\'s life matches the document', async () => {
+  it("every live answer of a generation's life matches the document", async () => {
     const created = await call('POST', '/v1/generations', { body: { prompt: 'a small red square', steps: 4, seed: 7, n: 2 } });
     expect(created.status).toBe(202);
     const id = created.json.id as string;
@@ -155,7 +176,9 @@ describe('GET /openapi.json', () => {
     const events = sse.text
       .split('\n\n')
       .filter((block) => block.includes('event: '))
-      .map((block) => Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)])));
+      .map((block) =>
+        Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)])),
+      );
     const types = events.map((e) => e.event);
     expect(types[0]).toBe('queued');
     expect(types).toContain('started');
@@ -187,7 +210,7 @@ describe('GET /openapi.json', () => {
     expect((await call('GET', `/v1/generations/${id}/images/0`)).status).toBe(404);
   });
 
-  it('the OpenAI-compatible route\'s answers and errors match the document', async () => {
+  it("the OpenAI-compatible route's answers and errors match the document", async () => {
     const url = await call('POST', '/v1/images/generations', { body: { prompt: 'a green triangle', size: '16x16' } });
     expect(url.status).toBe(200);
     expect(url.json.data[0].url).toMatch(/^http:/);
@@ -209,7 +232,9 @@ describe('GET /openapi.json', () => {
     expect((await call('GET', '/v1/models', { auth: false })).status).toBe(401);
     expect((await call('GET', '/openapi.json', { auth: false })).status).toBe(401);
     expect((await call('POST', '/v1/generations', { raw: 'prompt=x', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
-    expect((await call('POST', '/v1/generations', { raw: '{"prompt":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+    expect((await call('POST', '/v1/generations', { raw: '{"prompt":', headers: { 'content-type': 'application/json' } })).status).toBe(
+      400,
+    );
     expect((await call('POST', '/v1/generations', { body: { prompt: 'x', negative_prompt: 'y'.repeat(5000) } })).status).toBe(413);
   });
 
@@ -235,7 +260,9 @@ describe('GET /openapi.json', () => {
     for (const body of bodies) {
       const byDocument = validate(pointer('components', 'schemas', 'GenerationRequest'), body).length === 0;
       const res = await call('POST', '/v1/generations', { body });
-      expect(res.status === 202, `${JSON.stringify(body)}: server ${res.status}, document ${byDocument ? 'accepts' : 'refuses'}`).toBe(byDocument);
+      expect(res.status === 202, `${JSON.stringify(body)}: server ${res.status}, document ${byDocument ? 'accepts' : 'refuses'}`).toBe(
+        byDocument,
+      );
       if (res.status === 202) await call('POST', `/v1/generations/${res.json.id}/cancel`);
     }
   });

@@ -52,7 +52,11 @@ async function readEvents(url: string, until: (events: SseEvent[]) => boolean): 
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const get = (k: string) => block.split('\n').find((l) => l.startsWith(`${k}: `))?.slice(k.length + 2);
+        const get = (k: string) =>
+          block
+            .split('\n')
+            .find((l) => l.startsWith(`${k}: `))
+            ?.slice(k.length + 2);
         const event = get('event');
         if (event) events.push({ id: get('id'), event, data: JSON.parse(get('data') ?? '{}') as Record<string, unknown> });
       }
@@ -93,7 +97,14 @@ export function queuePositionSuite(backend: BackendCase): void {
       queue = await createQueueBackend(config, { redisPrefix: unique, leaseMs: 30_000 });
       store = await createGenerationStore(config, { tablePrefix: `${unique}_`, keyPrefix: `${unique}:` });
       pipeline = await createInferencePipeline({ modelsDir: FIXTURE_MODELS });
-      const app = await buildApiServer({ config, logger: noopLogger, queue, store, models: () => pipeline.listModels(), queuePlaceRefreshMs: 50 });
+      const app = await buildApiServer({
+        config,
+        logger: noopLogger,
+        queue,
+        store,
+        models: () => pipeline.listModels(),
+        queuePlaceRefreshMs: 50,
+      });
       await app.listen({ host: '127.0.0.1', port: 0 });
       base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
       close = async () => {
@@ -118,7 +129,16 @@ export function queuePositionSuite(backend: BackendCase): void {
     };
     const view = async (id: string) => (await (await fetch(`${base}/v1/generations/${id}`)).json()) as Record<string, unknown>;
     const runWorker = (objectDir: string) =>
-      startWorker({ config, logger: noopLogger, queue, store, objectStore: new LocalObjectStore({ outputDir: objectDir }), pipeline, concurrency: 1, cancelPollMs: 20 });
+      startWorker({
+        config,
+        logger: noopLogger,
+        queue,
+        store,
+        objectStore: new LocalObjectStore({ outputDir: objectDir }),
+        pipeline,
+        concurrency: 1,
+        cancelPollMs: 20,
+      });
 
     it('numbers queued generations 1..N, counts down on the stream as they start, then estimates from the runs seen', async () => {
       const ids: string[] = [];

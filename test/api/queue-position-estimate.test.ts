@@ -15,7 +15,7 @@ describe('estimateQueuePlaces', () => {
     ]);
   });
 
-  it('one slot: the running job is half done on average, then each one ahead adds its model\'s mean run', () => {
+  it("one slot: the running job is half done on average, then each one ahead adds its model's mean run", () => {
     // Sequential runs: one slot. Model a takes 1000 ms, b 3000 ms; c was never seen (mean of all).
     const runs = [run('a', 0, 1_000), run('a', 1_000, 1_000), run('b', 2_000, 3_000)];
     const places = estimateQueuePlaces({ queued: queued('a', 'b', 'c', 'a'), recentRuns: runs });
@@ -40,7 +40,7 @@ describe('estimateQueuePlaces', () => {
     expect(places.get('g1')?.etaMs).toBe(Math.round(100 / 2 + 100));
   });
 
-  it('the stores\' order: creation time, then id', () => {
+  it("the stores' order: creation time, then id", () => {
     const entries: QueuedEntry[] = [
       { id: 'b', model: 'a', createdAt: 5 },
       { id: 'c', model: 'a', createdAt: 1 },

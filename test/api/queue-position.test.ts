@@ -9,7 +9,11 @@ import { queuePositionSuite } from './queue-position-backends.js';
 import type { PostgresGenerationStore } from '../../src/state/postgres-generation-store.js';
 import type { RedisGenerationStore } from '../../src/state/redis-generation-store.js';
 
-queuePositionSuite({ name: 'sqlite queue, sqlite state', unavailable: null, env: () => ({ DIFFSCOPE_QUEUE: 'sqlite', DIFFSCOPE_STATE: 'sqlite' }) });
+queuePositionSuite({
+  name: 'sqlite queue, sqlite state',
+  unavailable: null,
+  env: () => ({ DIFFSCOPE_QUEUE: 'sqlite', DIFFSCOPE_STATE: 'sqlite' }),
+});
 
 const redisDown = await probeTcp(REDIS_URL, 6379);
 queuePositionSuite({
@@ -23,6 +27,11 @@ const rabbitOrPostgresDown = (await probeTcp(AMQP_URL, 5672)) ?? (await probeTcp
 queuePositionSuite({
   name: 'rabbitmq queue, postgres state',
   unavailable: rabbitOrPostgresDown,
-  env: () => ({ DIFFSCOPE_QUEUE: 'rabbitmq', DIFFSCOPE_STATE: 'postgres', DIFFSCOPE_AMQP_URL: AMQP_URL, DIFFSCOPE_POSTGRES_URL: POSTGRES_URL }),
+  env: () => ({
+    DIFFSCOPE_QUEUE: 'rabbitmq',
+    DIFFSCOPE_STATE: 'postgres',
+    DIFFSCOPE_AMQP_URL: AMQP_URL,
+    DIFFSCOPE_POSTGRES_URL: POSTGRES_URL,
+  }),
   cleanup: (store) => (store as PostgresGenerationStore).dropTables(),
 });

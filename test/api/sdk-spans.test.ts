@@ -47,17 +47,21 @@ describe.skipIf(!built)('spans under the real SDK', () => {
     });
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
     const endpoint = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
-    const child = spawn(process.execPath, ['--import', register, fileURLToPath(new URL('fixtures/sdk-api-server.mjs', import.meta.url)), 'api-server'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_LOGS_EXPORTER: 'none',
-        OTEL_BSP_SCHEDULE_DELAY: '50',
+    const child = spawn(
+      process.execPath,
+      ['--import', register, fileURLToPath(new URL('fixtures/sdk-api-server.mjs', import.meta.url)), 'api-server'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_LOGS_EXPORTER: 'none',
+          OTEL_BSP_SCHEDULE_DELAY: '50',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));

@@ -44,7 +44,11 @@ describe('SSE over a real connection', () => {
   });
 
   const create = async () => {
-    const res = await fetch(`${base}/v1/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'a purple square', steps: 3 }) });
+    const res = await fetch(`${base}/v1/generations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'a purple square', steps: 3 }),
+    });
     return (await res.json()).id as string;
   };
 

@@ -19,7 +19,12 @@ describe('sync wait without a worker', () => {
   });
 
   it('answers 504 DSC_ERR_API_TIMEOUT after DIFFSCOPE_SYNC_TIMEOUT_MS; the generation stays queued', async () => {
-    const res = await stack.app.inject({ method: 'POST', url: '/v1/images/generations', headers: { 'content-type': 'application/json' }, payload: { prompt: 'a red circle' } });
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/images/generations',
+      headers: { 'content-type': 'application/json' },
+      payload: { prompt: 'a red circle' },
+    });
     expect(res.statusCode).toBe(504);
     const id = res.headers['x-request-id'] as string;
     expect(res.json().error).toMatchObject({ code: 'DSC_ERR_API_TIMEOUT', type: 'server_error' });

@@ -9,14 +9,21 @@ const PROMPT = 'a large orange circle secret-prompt-marker';
 describe('POST /v1/generations: the table of bad inputs', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ env: { DIFFSCOPE_MAX_PROMPT_CHARS: '100', DIFFSCOPE_MAX_BODY_BYTES: '4096', DIFFSCOPE_MAX_QUEUE_DEPTH: '50' } });
+    stack = await startStack({
+      env: { DIFFSCOPE_MAX_PROMPT_CHARS: '100', DIFFSCOPE_MAX_BODY_BYTES: '4096', DIFFSCOPE_MAX_QUEUE_DEPTH: '50' },
+    });
   });
   afterAll(async () => {
     await stack?.close();
   });
 
   const post = (payload: string | object | undefined, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-    stack.app.inject({ method: 'POST', url: '/v1/generations', headers, payload: typeof payload === 'object' ? JSON.stringify(payload) : payload });
+    stack.app.inject({
+      method: 'POST',
+      url: '/v1/generations',
+      headers,
+      payload: typeof payload === 'object' ? JSON.stringify(payload) : payload,
+    });
 
   const cases: Array<[string, string | object | undefined, Record<string, string> | undefined, number, string, string | undefined]> = [
     ['malformed JSON', '{"prompt": "a red circle",', undefined, 400, 'DSC_ERR_API_MALFORMED_JSON', undefined],
@@ -38,22 +45,71 @@ describe('POST /v1/generations: the table of bad inputs', () => {
     ['n 0', { prompt: PROMPT, n: 0 }, undefined, 400, 'DSC_ERR_API_VALIDATION', 'n'],
     ['n 9', { prompt: PROMPT, n: 9 }, undefined, 400, 'DSC_ERR_API_VALIDATION', 'n'],
     ['width outside the model sizes', { prompt: PROMPT, width: 17 }, undefined, 400, 'DSC_ERR_INFER_BAD_SIZE', 'width'],
-    ['height outside the model sizes', { prompt: PROMPT, model: 'tiny-sd', height: 100 }, undefined, 400, 'DSC_ERR_INFER_BAD_SIZE', 'height'],
+    [
+      'height outside the model sizes',
+      { prompt: PROMPT, model: 'tiny-sd', height: 100 },
+      undefined,
+      400,
+      'DSC_ERR_INFER_BAD_SIZE',
+      'height',
+    ],
     ['width 0', { prompt: PROMPT, width: 0 }, undefined, 400, 'DSC_ERR_API_VALIDATION', 'width'],
     ['unknown sampler', { prompt: PROMPT, sampler: 'plms' }, undefined, 400, 'DSC_ERR_INFER_UNKNOWN_SAMPLER', 'sampler'],
     ['unknown model', { prompt: PROMPT, model: 'sdxl-turbo' }, undefined, 400, 'DSC_ERR_MODEL_NOT_FOUND', 'model'],
     ['unknown field', { prompt: PROMPT, stpes: 20 }, undefined, 400, 'DSC_ERR_API_VALIDATION', 'stpes'],
-    ['webhook url not http', { prompt: PROMPT, webhook: { url: 'ftp://example.com/x' } }, undefined, 400, 'DSC_ERR_NOTIFY_URL_REFUSED', 'webhook.url'],
+    [
+      'webhook url not http',
+      { prompt: PROMPT, webhook: { url: 'ftp://example.com/x' } },
+      undefined,
+      400,
+      'DSC_ERR_NOTIFY_URL_REFUSED',
+      'webhook.url',
+    ],
     ['webhook url not a url', { prompt: PROMPT, webhook: { url: 'hello' } }, undefined, 400, 'DSC_ERR_NOTIFY_URL_REFUSED', 'webhook.url'],
-    ['webhook url loopback', { prompt: PROMPT, webhook: { url: 'http://127.0.0.1:9999/hook' } }, undefined, 400, 'DSC_ERR_NOTIFY_URL_REFUSED', 'webhook.url'],
-    ['webhook url metadata service', { prompt: PROMPT, webhook: { url: 'http://169.254.169.254/latest' } }, undefined, 400, 'DSC_ERR_NOTIFY_URL_REFUSED', 'webhook.url'],
+    [
+      'webhook url loopback',
+      { prompt: PROMPT, webhook: { url: 'http://127.0.0.1:9999/hook' } },
+      undefined,
+      400,
+      'DSC_ERR_NOTIFY_URL_REFUSED',
+      'webhook.url',
+    ],
+    [
+      'webhook url metadata service',
+      { prompt: PROMPT, webhook: { url: 'http://169.254.169.254/latest' } },
+      undefined,
+      400,
+      'DSC_ERR_NOTIFY_URL_REFUSED',
+      'webhook.url',
+    ],
     ['webhook url missing', { prompt: PROMPT, webhook: {} }, undefined, 400, 'DSC_ERR_API_VALIDATION', 'webhook.url'],
-    ['webhook unknown event', { prompt: PROMPT, webhook: { url: 'https://example.com/h', events: ['exploded'] } }, undefined, 400, 'DSC_ERR_API_VALIDATION', 'webhook.events.0'],
+    [
+      'webhook unknown event',
+      { prompt: PROMPT, webhook: { url: 'https://example.com/h', events: ['exploded'] } },
+      undefined,
+      400,
+      'DSC_ERR_API_VALIDATION',
+      'webhook.events.0',
+    ],
     ['huge body', { prompt: PROMPT, negative_prompt: 'y'.repeat(5000) }, undefined, 413, 'DSC_ERR_API_BODY_TOO_LARGE', undefined],
     ['text/plain body', 'prompt=a red circle', { 'content-type': 'text/plain' }, 415, 'DSC_ERR_API_UNSUPPORTED_MEDIA', undefined],
-    ['form body', 'prompt=a+red+circle', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'DSC_ERR_API_UNSUPPORTED_MEDIA', undefined],
+    [
+      'form body',
+      'prompt=a+red+circle',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      415,
+      'DSC_ERR_API_UNSUPPORTED_MEDIA',
+      undefined,
+    ],
     ['body without content-type', '{"prompt":"a red circle"}', {}, 415, 'DSC_ERR_API_UNSUPPORTED_MEDIA', undefined],
-    ['invalid content-type header', '{"prompt":"a red circle"}', { 'content-type': '/////' }, 415, 'DSC_ERR_API_UNSUPPORTED_MEDIA', undefined],
+    [
+      'invalid content-type header',
+      '{"prompt":"a red circle"}',
+      { 'content-type': '/////' },
+      415,
+      'DSC_ERR_API_UNSUPPORTED_MEDIA',
+      undefined,
+    ],
   ];
 
   it.each(cases)('%s → %i %s', async (_name, payload, headers, status, code, field) => {
@@ -80,7 +136,10 @@ describe('POST /v1/generations: the table of bad inputs', () => {
     const bad = await post({ prompt: PROMPT }, { 'content-type': 'application/json', traceparent: '00-zzzz-1234-01' });
     expect(bad.statusCode).toBe(202);
     expect(bad.json().trace_id).toMatch(/^[0-9a-f]{32}$/);
-    const allZero = await post({ prompt: PROMPT }, { 'content-type': 'application/json', traceparent: `00-${'0'.repeat(32)}-${'1'.repeat(16)}-01` });
+    const allZero = await post(
+      { prompt: PROMPT },
+      { 'content-type': 'application/json', traceparent: `00-${'0'.repeat(32)}-${'1'.repeat(16)}-01` },
+    );
     expect(allZero.statusCode).toBe(202);
     expect(allZero.json().trace_id).not.toBe('0'.repeat(32));
     const caller = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -95,7 +154,12 @@ describe('POST /v1/generations: the table of bad inputs', () => {
     expect(res.statusCode).toBe(202);
     const body = res.json();
     const received = stack.lines.find((l) => l.event === 'request_received' && l.request_id === body.id);
-    expect(received).toMatchObject({ steps: 4, seed: 7, webhook_url: 'https://93.184.216.34/hook', prompt_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(received).toMatchObject({
+      steps: 4,
+      seed: 7,
+      webhook_url: 'https://93.184.216.34/hook',
+      prompt_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(JSON.stringify(stack.lines)).not.toContain('tok-secret-123');
     expect(body).toMatchObject({ status: 'queued', seed: 7, links: { self: `/v1/generations/${body.id}` } });
     expect(body.id).toBe(res.headers['x-request-id']);
@@ -140,7 +204,13 @@ describe('backpressure', () => {
   });
 
   it('answers 429 with Retry-After once the queue is at its depth limit', async () => {
-    const post = () => stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: { prompt: PROMPT } });
+    const post = () =>
+      stack.app.inject({
+        method: 'POST',
+        url: '/v1/generations',
+        headers: { 'content-type': 'application/json' },
+        payload: { prompt: PROMPT },
+      });
     expect((await post()).statusCode).toBe(202);
     expect((await post()).statusCode).toBe(202);
     const full = await post();

@@ -67,9 +67,13 @@ describe.skipIf(process.platform !== 'linux')('api-server without ONNX Runtime',
   });
 
   it('control: a process that imports onnxruntime-node does show it in its map', async () => {
-    const control = spawn(process.execPath, ['--input-type=module', '-e', "await import('onnxruntime-node'); console.log('loaded'); setInterval(() => {}, 1000);"], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const control = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', "await import('onnxruntime-node'); console.log('loaded'); setInterval(() => {}, 1000);"],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     try {
       let out = '';
       control.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

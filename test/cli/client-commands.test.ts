@@ -56,7 +56,9 @@ describe.skipIf(!pty)('diffscope generate / trace / logs / models against a runn
   }, 90_000);
 
   it('the all-in-one on a terminal prints one readable line per event: time, service, level, event, fields', () => {
-    const lines = stripAnsi(stack.stdout).split(/\r?\n/).filter((l) => l.trim() !== '');
+    const lines = stripAnsi(stack.stdout)
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '');
     expect(lines.filter((l) => l.startsWith('{"'))).toEqual([]);
     const listening = lines.find((l) => / api_listening /.test(l))!;
     expect(listening).toMatch(/^\d\d:\d\d:\d\d\.\d{3} api-server +INFO +api_listening {2}url=http:\/\/127\.0\.0\.1:\d+ /);
@@ -138,12 +140,16 @@ describe.skipIf(!pty)('diffscope generate / trace / logs / models against a runn
 
   it('trace <request_id> draws the waterfall with the critical path the explorer UI computes', async () => {
     // Spans reach the explorer in batches: wait for the last one of the request.
-    const trace = await eventually(async () => {
-      const r = await fetch(`${explorer}/api/traces/${generated.trace_id}`);
-      if (!r.ok) return undefined;
-      const t = ((await r.json()) as { data: JaegerTrace[] }).data[0];
-      return t.spans.some((s) => s.operationName === 'storage.put') ? t : undefined;
-    }, 30_000, 'the trace in the explorer');
+    const trace = await eventually(
+      async () => {
+        const r = await fetch(`${explorer}/api/traces/${generated.trace_id}`);
+        if (!r.ok) return undefined;
+        const t = ((await r.json()) as { data: JaegerTrace[] }).data[0];
+        return t.spans.some((s) => s.operationName === 'storage.put') ? t : undefined;
+      },
+      30_000,
+      'the trace in the explorer',
+    );
     const r = await runCli(['trace', generated.id], env);
     expect(r.code, r.stderr).toBe(0);
     const text = r.stdout;
@@ -153,7 +159,9 @@ describe.skipIf(!pty)('diffscope generate / trace / logs / models against a runn
     // A span row: the mark column, the indented name, then service, start and duration; log lines hang off │.
     const rows = text.split('\n').filter((l) => /^[◆ ] {1,}\S.* (ms|s) {2}/.test(l) && !l.includes('│') && !l.startsWith('  span'));
     const rowName = (l: string) => l.slice(2, 42).trim();
-    expect(rows.map(rowName)).toEqual(expect.arrayContaining(['POST /v1/generations', 'queue.wait', 'inference', 'sampling', 'storage.put']));
+    expect(rows.map(rowName)).toEqual(
+      expect.arrayContaining(['POST /v1/generations', 'queue.wait', 'inference', 'sampling', 'storage.put']),
+    );
     // The rows marked ◆ are exactly the spans on the shared critical path.
     const model = transformTrace(trace);
     const onPath = new Set([...computeCriticalPath(model).bySpan.keys()].map((i) => model.spans[i].operationName));
@@ -173,18 +181,26 @@ describe.skipIf(!pty)('diffscope generate / trace / logs / models against a runn
   });
 
   it('trace --compare sets two requests side by side, stage by stage', async () => {
-    const second = JSON.parse((await runCli(['generate', 'a red circle', '--steps', '3', '--seed', '7', '--out', out.path, '--json'], env)).stdout) as { id: string; trace_id: string };
-    await eventually(async () => {
-      const r = await fetch(`${explorer}/api/traces/${second.trace_id}`);
-      return r.ok && ((await r.json()) as { data: JaegerTrace[] }).data[0].spans.some((s) => s.operationName === 'storage.put');
-    }, 30_000, 'the second trace in the explorer');
+    const second = JSON.parse(
+      (await runCli(['generate', 'a red circle', '--steps', '3', '--seed', '7', '--out', out.path, '--json'], env)).stdout,
+    ) as { id: string; trace_id: string };
+    await eventually(
+      async () => {
+        const r = await fetch(`${explorer}/api/traces/${second.trace_id}`);
+        return r.ok && ((await r.json()) as { data: JaegerTrace[] }).data[0].spans.some((s) => s.operationName === 'storage.put');
+      },
+      30_000,
+      'the second trace in the explorer',
+    );
     const r = await runCli(['trace', generated.id, '--compare', second.id], env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`baseline ${generated.trace_id}`);
     expect(r.stdout).toContain(`#1       ${second.trace_id}`);
     expect(r.stdout).toMatch(/^ {2}sampling +[\d.]+ (ms|s) +[\d.]+ (ms|s) +[+−][\d.]+ (ms|s)$/m);
     expect(r.stdout).toMatch(/^ {2}steps +6 +vs +3$/m);
-    const json = JSON.parse((await runCli(['trace', generated.trace_id, '--compare', second.trace_id, '--json'], env)).stdout) as { data: { traces: { trace_id: string }[] } };
+    const json = JSON.parse((await runCli(['trace', generated.trace_id, '--compare', second.trace_id, '--json'], env)).stdout) as {
+      data: { traces: { trace_id: string }[] };
+    };
     expect(json.data.traces.map((t) => t.trace_id)).toEqual([generated.trace_id, second.trace_id]);
   });
 
@@ -199,11 +215,19 @@ describe.skipIf(!pty)('diffscope generate / trace / logs / models against a runn
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) expect(line).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} api-server +\\w+ +\\w+ .*request_id=${generated.id}.* trace=${generated.trace_id.slice(0, 8)}$`));
+    for (const line of lines)
+      expect(line).toMatch(
+        new RegExp(
+          `^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} api-server +\\w+ +\\w+ .*request_id=${generated.id}.* trace=${generated.trace_id.slice(0, 8)}$`,
+        ),
+      );
     expect(lines.some((l) => / job_enqueued /.test(l))).toBe(true);
 
     const json = await runCli(['logs', '--request-id', generated.id, '--json'], env);
-    const entries = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { request_id: string; service: string; time_us: number });
+    const entries = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { request_id: string; service: string; time_us: number });
     expect(new Set(entries.map((e) => e.request_id))).toEqual(new Set([generated.id]));
     expect(new Set(entries.map((e) => e.service))).toEqual(new Set(['api-server', 'inference-worker']));
     expect(entries.map((e) => e.time_us)).toEqual([...entries.map((e) => e.time_us)].sort((a, b) => a - b)); // oldest first

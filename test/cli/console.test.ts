@@ -101,9 +101,15 @@ describe('console lines', () => {
     };
     const seed = rendered('seed', printed.find((p) => p.format === 'seed')!.line);
     expect(seed.head).toBe('inference-worker WARN request_complete');
-    expect(seed.fields).toEqual(
-      ['client_id=alice', 'error_code=DSC_ERR_INFER_FAILED', 'request_id=req_1', 'status=failed', 'total_ms=12', expect.stringMatching(/^trace=[0-9a-f]{8}$/), 'url=http://h/x'],
-    );
+    expect(seed.fields).toEqual([
+      'client_id=alice',
+      'error_code=DSC_ERR_INFER_FAILED',
+      'request_id=req_1',
+      'status=failed',
+      'total_ms=12',
+      expect.stringMatching(/^trace=[0-9a-f]{8}$/),
+      'url=http://h/x',
+    ]);
     const others = printed.filter((p) => p.format !== 'seed');
     expect(others.map((p) => p.format)).toEqual(['ecs', 'datadog', 'gcp']);
     for (const { format, line } of others) {
@@ -114,7 +120,10 @@ describe('console lines', () => {
 
   it("the supervisor's own logger writes through the same rendering", () => {
     const out = collect();
-    const logger = createLogger({ service: 'supervisor', destination: renderingDestination(out.stream, consoleRenderer('pretty', out.stream, {})!) });
+    const logger = createLogger({
+      service: 'supervisor',
+      destination: renderingDestination(out.stream, consoleRenderer('pretty', out.stream, {})!),
+    });
     logger.info('stack_stopping', { signal: 'SIGTERM' });
     expect(out.text()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} supervisor +INFO +stack_stopping {2}signal=SIGTERM\n$/);
   });
@@ -129,7 +138,9 @@ describe('generate progress display', () => {
     display.queued(1, 900, false);
     display.queued(undefined, undefined, true);
     display.started(2);
-    expect(out.text()).toBe('queued, position 3, starts in ~4.20 s\nqueued, position 1, starts in ~900 ms\nqueued again (retry)\nrunning (attempt 2)\n');
+    expect(out.text()).toBe(
+      'queued, position 3, starts in ~4.20 s\nqueued, position 1, starts in ~900 ms\nqueued again (retry)\nrunning (attempt 2)\n',
+    );
   });
 
   it('on a terminal redraws one line: bar, step k/N, it/s and the time left from the recent steps', () => {

@@ -40,17 +40,32 @@ describe('diffscope command line', () => {
   it("a command's --help shows its options and only the settings it uses, with description, default and variable", async () => {
     const worker = await runCli(['worker', '--help']);
     expect(worker.code).toBe(0);
-    expect(worker.stdout).toMatch(/^ {2}--worker-concurrency <n> +jobs one worker runs at once \[default: 1; env: DIFFSCOPE_WORKER_CONCURRENCY\]$/m);
+    expect(worker.stdout).toMatch(
+      /^ {2}--worker-concurrency <n> +jobs one worker runs at once \[default: 1; env: DIFFSCOPE_WORKER_CONCURRENCY\]$/m,
+    );
     expect(worker.stdout).toContain('--queue <sqlite|redis|rabbitmq>');
     expect(worker.stdout).not.toContain('--api-keys');
     expect(worker.stdout).not.toContain('--explorer-retention-hours');
 
     const notifier = await runCli(['notifier', '-h']);
-    expect(notifier.stdout).toMatch(/--\[no-\]webhook-allow-private +allow webhook URLs .*\[default: false; env: DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE\]/);
+    expect(notifier.stdout).toMatch(
+      /--\[no-\]webhook-allow-private +allow webhook URLs .*\[default: false; env: DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE\]/,
+    );
 
     const generate = await runCli(['generate', '--help']);
     expect(generate.stdout).toContain('usage: diffscope generate "<prompt>" [options]');
-    for (const flag of ['--model <id>', '--sampler <name>', '--steps <n>', '--cfg <x>', '--seed <n>', '--size <WxH>', '--n <n>', '--negative <text>', '--out <dir>', '--json']) {
+    for (const flag of [
+      '--model <id>',
+      '--sampler <name>',
+      '--steps <n>',
+      '--cfg <x>',
+      '--seed <n>',
+      '--size <WxH>',
+      '--n <n>',
+      '--negative <text>',
+      '--out <dir>',
+      '--json',
+    ]) {
       expect(generate.stdout).toContain(flag);
     }
     expect(generate.stdout).toMatch(/--api <url> .*\[env: DIFFSCOPE_API_URL\]/);
@@ -58,7 +73,16 @@ describe('diffscope command line', () => {
     expect(generate.stdout).not.toContain('--queue ');
 
     const logs = await runCli(['logs', '--help']);
-    for (const flag of ['--trace-id <id>', '--request-id <id>', '--service <name>', '--level <levels>', '--event <name>', '--since <time>', '--follow', '--explorer <url>']) {
+    for (const flag of [
+      '--trace-id <id>',
+      '--request-id <id>',
+      '--service <name>',
+      '--level <levels>',
+      '--event <name>',
+      '--since <time>',
+      '--follow',
+      '--explorer <url>',
+    ]) {
       expect(logs.stdout).toContain(flag);
     }
   });
@@ -126,7 +150,10 @@ describe('diffscope command line', () => {
   it('models without --api lists the local models folder', async () => {
     const r = await runCli(['models', '--json'], { DIFFSCOPE_MODELS_DIR: 'test/fixtures/models', DIFFSCOPE_DEFAULT_MODEL: 'tiny-pixel' });
     expect(r.code).toBe(0);
-    const list = JSON.parse(r.stdout) as { source: string; data: { id: string; default: boolean; sizes: { summary: string }; samplers: string[] }[] };
+    const list = JSON.parse(r.stdout) as {
+      source: string;
+      data: { id: string; default: boolean; sizes: { summary: string }; samplers: string[] }[];
+    };
     expect(list.source).toMatch(/models folder/);
     const tiny = list.data.find((m) => m.id === 'tiny-pixel')!;
     expect(tiny.default).toBe(true);

@@ -13,15 +13,19 @@ describe('diffscope start (the all-in-one, as `npm start` runs it)', () => {
   beforeAll(async () => {
     assertBuilt();
     ports = { api: await freePort(), explorer: await freePort(), otlp: await freePort() };
-    stack = new ServiceProcess('start', {
-      DIFFSCOPE_DATA_DIR: data.path,
-      DIFFSCOPE_MODELS_DIR: TEST_MODELS_DIR,
-      DIFFSCOPE_DEFAULT_MODEL: 'tiny-pixel',
-      // Two stacks on one machine must not fight over the default metrics port.
-      DIFFSCOPE_METRICS_PORT: String(await freePort()),
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-      OTEL_BLRP_SCHEDULE_DELAY: '200',
-    }, [BIN, 'start', '--api-port', String(ports.api), '--explorer-port', String(ports.explorer), '--otlp-port', String(ports.otlp)]);
+    stack = new ServiceProcess(
+      'start',
+      {
+        DIFFSCOPE_DATA_DIR: data.path,
+        DIFFSCOPE_MODELS_DIR: TEST_MODELS_DIR,
+        DIFFSCOPE_DEFAULT_MODEL: 'tiny-pixel',
+        // Two stacks on one machine must not fight over the default metrics port.
+        DIFFSCOPE_METRICS_PORT: String(await freePort()),
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+        OTEL_BLRP_SCHEDULE_DELAY: '200',
+      },
+      [BIN, 'start', '--api-port', String(ports.api), '--explorer-port', String(ports.explorer), '--otlp-port', String(ports.otlp)],
+    );
     await stack.waitForEvent('stack_ready', 150_000);
     await stack.waitForEvent('worker_started', 60_000);
   }, 240_000);
@@ -52,16 +56,26 @@ describe('diffscope start (the all-in-one, as `npm start` runs it)', () => {
     });
     expect(response.status).toBe(202);
     const { id, trace_id: traceId } = (await response.json()) as { id: string; trace_id: string };
-    await eventually(async () => {
-      const r = (await (await fetch(`http://127.0.0.1:${ports.api}/v1/generations/${id}`)).json()) as { status: string };
-      return r.status === 'succeeded';
-    }, 60_000, 'success');
-    const trace = await eventually(async () => {
-      const r = await fetch(`http://127.0.0.1:${ports.explorer}/api/traces/${traceId}`);
-      if (!r.ok) return undefined;
-      const t = ((await r.json()) as { data: { spans: { operationName: string }[] }[] }).data[0];
-      return t.spans.some((s) => s.operationName === 'storage.put') && t.spans.some((s) => s.operationName === 'POST /v1/generations') ? t : undefined;
-    }, 30_000, 'trace in the explorer');
+    await eventually(
+      async () => {
+        const r = (await (await fetch(`http://127.0.0.1:${ports.api}/v1/generations/${id}`)).json()) as { status: string };
+        return r.status === 'succeeded';
+      },
+      60_000,
+      'success',
+    );
+    const trace = await eventually(
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${ports.explorer}/api/traces/${traceId}`);
+        if (!r.ok) return undefined;
+        const t = ((await r.json()) as { data: { spans: { operationName: string }[] }[] }).data[0];
+        return t.spans.some((s) => s.operationName === 'storage.put') && t.spans.some((s) => s.operationName === 'POST /v1/generations')
+          ? t
+          : undefined;
+      },
+      30_000,
+      'trace in the explorer',
+    );
     expect(trace.spans.map((s) => s.operationName)).toEqual(expect.arrayContaining(['queue.wait', 'inference', 'sampling']));
   });
 
@@ -78,7 +92,7 @@ describe('diffscope start (the all-in-one, as `npm start` runs it)', () => {
   }, 120_000);
 
   it('stops every service on SIGTERM and exits 0', async () => {
-    const pids = Object.values((stack.lines.find((l) => l.event === 'stack_ready')!.pids as Record<string, number>));
+    const pids = Object.values(stack.lines.find((l) => l.event === 'stack_ready')!.pids as Record<string, number>);
     const code = await stack.stop(30_000);
     expect(code).toBe(0);
     expect(stack.lines.some((l) => l.event === 'stack_stopped')).toBe(true);

@@ -42,7 +42,8 @@ describe('deploy/diffscope.env.example', () => {
       expect(name.startsWith('DIFFSCOPE_') ? known.has(name) : /^(OTEL|AWS)_/.test(name), name).toBe(true);
     }
     // EnvironmentFile= wins over a unit's Environment=: these would override every unit's own value.
-    for (const perUnit of ['DIFFSCOPE_METRICS_PORT', 'DIFFSCOPE_DATA_DIR', 'DIFFSCOPE_INSTANCE_ID', 'OTEL_SERVICE_NAME']) expect(env).not.toHaveProperty(perUnit);
+    for (const perUnit of ['DIFFSCOPE_METRICS_PORT', 'DIFFSCOPE_DATA_DIR', 'DIFFSCOPE_INSTANCE_ID', 'OTEL_SERVICE_NAME'])
+      expect(env).not.toHaveProperty(perUnit);
   });
 
   it('sends telemetry over OTLP to a collector', () => {

@@ -15,7 +15,16 @@ import { parse } from 'yaml';
 import { newTraceId, postJson, tracesPayload } from '../explorer/fixtures.js';
 import { startTestExplorer, type TestExplorer } from '../explorer/helpers.js';
 
-const FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'deploy', 'grafana', 'provisioning', 'datasources', 'diffscope.yaml');
+const FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'deploy',
+  'grafana',
+  'provisioning',
+  'datasources',
+  'diffscope.yaml',
+);
 const TOKEN = 'grafana-provisioning-test-token';
 
 /** Grafana's expansion of provisioning files: `$$` → `$`, `${NAME}` and `$NAME` → the environment. */
@@ -46,7 +55,9 @@ describe('Grafana provisioning', () => {
     await postJson(
       explorer.otlpUrl,
       '/v1/traces',
-      tracesPayload([{ traceId, service: 'api-server', name: 'POST /v1/generations', kind: 2, startMs: Date.now() - 1_000, durationMs: 5 }]),
+      tracesPayload([
+        { traceId, service: 'api-server', name: 'POST /v1/generations', kind: 2, startMs: Date.now() - 1_000, durationMs: 5 },
+      ]),
       { authorization: `Bearer ${TOKEN}` },
     );
     await explorer.flush();
@@ -68,11 +79,12 @@ describe('Grafana provisioning', () => {
   /** The headers Grafana's proxy adds for a data source's custom HTTP headers. */
   const customHeaders = (source: DataSource) => {
     const headers: Record<string, string> = {};
-    for (let i = 1; source.jsonData?.[`httpHeaderName${i}`]; i++) headers[source.jsonData[`httpHeaderName${i}`]] = source.secureJsonData![`httpHeaderValue${i}`];
+    for (let i = 1; source.jsonData?.[`httpHeaderName${i}`]; i++)
+      headers[source.jsonData[`httpHeaderName${i}`]] = source.secureJsonData![`httpHeaderValue${i}`];
     return headers;
   };
 
-  it('defines the explorer as a Jaeger data source through Grafana\'s proxy', () => {
+  it("defines the explorer as a Jaeger data source through Grafana's proxy", () => {
     expect(jaeger()).toMatchObject({ uid: 'diffscope-explorer', access: 'proxy', url: explorer.queryUrl });
     expect(customHeaders(jaeger())).toEqual({ Authorization: `Bearer ${TOKEN}` });
   });
@@ -89,7 +101,7 @@ describe('Grafana provisioning', () => {
     expect((await fetch(`${source.url}/api/services`)).status).toBe(401);
   });
 
-  it('Prometheus exemplars carrying trace_id link to that data source and to the explorer\'s trace page', async () => {
+  it("Prometheus exemplars carrying trace_id link to that data source and to the explorer's trace page", async () => {
     const prometheus = sources.find((s) => s.type === 'prometheus')!;
     expect(prometheus.url).toBe('http://prometheus.internal:9090');
     const destinations = prometheus.jsonData!.exemplarTraceIdDestinations as Array<{ name: string; datasourceUid?: string; url?: string }>;

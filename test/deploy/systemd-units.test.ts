@@ -48,9 +48,12 @@ function parseUnit(text: string): Unit {
 }
 
 const one = (unit: Unit, key: string) => unit.get(key)?.at(-1);
-const environment = (unit: Unit) => new Map((unit.get('Service.Environment') ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const environment = (unit: Unit) =>
+  new Map((unit.get('Service.Environment') ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
-const unitFiles = readdirSync(UNITS_DIR).filter((f) => f.endsWith('.service')).sort();
+const unitFiles = readdirSync(UNITS_DIR)
+  .filter((f) => f.endsWith('.service'))
+  .sort();
 const units = new Map(unitFiles.map((f) => [f, parseUnit(readFileSync(join(UNITS_DIR, f), 'utf8'))]));
 
 describe('deploy/systemd units', () => {
@@ -65,7 +68,13 @@ describe('deploy/systemd units', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('ship one unit per service, the worker as a per-GPU template, and the all-in-one', () => {
-    expect(unitFiles).toEqual(['diffscope-api.service', 'diffscope-explorer.service', 'diffscope-notifier.service', 'diffscope-worker@.service', 'diffscope.service']);
+    expect(unitFiles).toEqual([
+      'diffscope-api.service',
+      'diffscope-explorer.service',
+      'diffscope-notifier.service',
+      'diffscope-worker@.service',
+      'diffscope.service',
+    ]);
   });
 
   it('pass `systemd-analyze verify` with no warning at all', () => {
@@ -78,7 +87,12 @@ describe('deploy/systemd units', () => {
   it('verify catches what it should here (a bad copy fails), so the clean run above means something', () => {
     const bad = join(dir, 'broken-copy');
     cpSync(join(dir, 'diffscope-api.service'), `${bad}.service`);
-    writeFileSync(`${bad}.service`, readFileSync(`${bad}.service`, 'utf8').replace('ProtectSystem=strict', 'ProtectSystem=stricter').replace(process.execPath, '/nonexistent/node'));
+    writeFileSync(
+      `${bad}.service`,
+      readFileSync(`${bad}.service`, 'utf8')
+        .replace('ProtectSystem=strict', 'ProtectSystem=stricter')
+        .replace(process.execPath, '/nonexistent/node'),
+    );
     const run = spawnSync(SYSTEMD_ANALYZE, ['verify', `${bad}.service`], { encoding: 'utf8', cwd: dir });
     rmSync(`${bad}.service`);
     expect(run.stderr).toContain('protect system value, ignoring: stricter');
@@ -87,10 +101,14 @@ describe('deploy/systemd units', () => {
   });
 
   it.each(unitFiles)('%s is hardened: `systemd-analyze security` exposure ≤ 2.0', (file) => {
-    const run = spawnSync(SYSTEMD_ANALYZE, ['security', '--offline=true', `--threshold=${Math.round(MAX_EXPOSURE * 10)}`, '--no-pager', join(dir, file)], {
-      encoding: 'utf8',
-      cwd: dir,
-    });
+    const run = spawnSync(
+      SYSTEMD_ANALYZE,
+      ['security', '--offline=true', `--threshold=${Math.round(MAX_EXPOSURE * 10)}`, '--no-pager', join(dir, file)],
+      {
+        encoding: 'utf8',
+        cwd: dir,
+      },
+    );
     const level = /Overall exposure level for \S+: (\d+\.\d)/.exec(run.stdout)?.[1];
     expect(level, run.stdout + run.stderr).toBeDefined();
     expect(Number(level)).toBeLessThanOrEqual(MAX_EXPOSURE);
@@ -120,7 +138,18 @@ describe('deploy/systemd units', () => {
     expect(node).toBe(INSTALL_NODE);
     // dist/<x>.js is built from src/<x>.ts.
     for (const script of args.filter((a) => a.startsWith(INSTALL_ROOT))) {
-      expect(existsSync(join(ROOT, script.slice(INSTALL_ROOT.length + 1).replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'))), script).toBe(true);
+      expect(
+        existsSync(
+          join(
+            ROOT,
+            script
+              .slice(INSTALL_ROOT.length + 1)
+              .replace(/^dist\//, 'src/')
+              .replace(/\.js$/, '.ts'),
+          ),
+        ),
+        script,
+      ).toBe(true);
     }
     const command = args.at(-1)!;
     const services = allInOneServices(loadConfig({}, {}));
@@ -141,7 +170,8 @@ describe('deploy/systemd units', () => {
   it('every DIFFSCOPE_* a unit sets is a configuration variable', () => {
     const known = new Set(Object.keys(configSchema.shape));
     for (const [file, unit] of units) {
-      for (const name of environment(unit).keys()) if (name.startsWith('DIFFSCOPE_')) expect(known.has(name), `${file}: ${name}`).toBe(true);
+      for (const name of environment(unit).keys())
+        if (name.startsWith('DIFFSCOPE_')) expect(known.has(name), `${file}: ${name}`).toBe(true);
     }
   });
 
@@ -155,7 +185,10 @@ describe('deploy/systemd units', () => {
       expect(() => loadConfig({}, { DIFFSCOPE_METRICS_PORT: env.get('DIFFSCOPE_METRICS_PORT')!.replace('%i', String(gpu)) })).not.toThrow();
     }
     // Instance-specific settings are read after the shared file, and may be absent.
-    expect(units.get('diffscope-worker@.service')!.get('Service.EnvironmentFile')).toEqual(['/etc/diffscope/diffscope.env', '-/etc/diffscope/worker-%i.env']);
+    expect(units.get('diffscope-worker@.service')!.get('Service.EnvironmentFile')).toEqual([
+      '/etc/diffscope/diffscope.env',
+      '-/etc/diffscope/worker-%i.env',
+    ]);
   });
 
   it(`the CLI exits ${EX_CONFIG} on an invalid configuration, the status the units do not restart on`, () => {

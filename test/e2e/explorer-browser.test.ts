@@ -7,7 +7,8 @@ import { Stack } from './stack.js';
 
 const haveChromium = chromiumAvailable();
 if (!haveChromium) {
-  if (process.env.CI === 'true') throw new Error('Chromium (/usr/bin/chromium) is required under CI: scripts/install.sh --test installs it');
+  if (process.env.CI === 'true')
+    throw new Error('Chromium (/usr/bin/chromium) is required under CI: scripts/install.sh --test installs it');
   console.warn('skipping: /usr/bin/chromium not installed (bash scripts/install.sh --test)');
 }
 
@@ -38,7 +39,16 @@ describe.runIf(haveChromium)('explorer UI on a real generation (whole stack, hea
     await page.goto(`${stack.explorerUrl()}/trace/${traceId}`);
     await page.waitForSelector('.span-row[data-op="sampling"]');
     const ops = await page.locator('.span-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-op')));
-    for (const op of ['POST /v1/generations', 'queue.publish', 'queue.wait', 'inference', 'model.load', 'text.encode', 'sampling', 'storage.put']) {
+    for (const op of [
+      'POST /v1/generations',
+      'queue.publish',
+      'queue.wait',
+      'inference',
+      'model.load',
+      'text.encode',
+      'sampling',
+      'storage.put',
+    ]) {
       expect(ops, op).toContain(op);
     }
     expect(await page.locator('.span-row[data-op="queue.wait"] .bar-queue').count()).toBe(1);

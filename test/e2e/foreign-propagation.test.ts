@@ -26,7 +26,11 @@ describe.runIf(up)('foreign trace headers end to end (RabbitMQ queue, SQLite sta
   async function follow(headers: Record<string, string>, traceId: string, callerSpanId: string): Promise<Record<string, unknown>> {
     const hook = await webhookReceiver();
     try {
-      const submitted = await stack.submit({ prompt: 'a blue square', steps: 4, seed: 7, webhook: { url: hook.url, events: ['succeeded', 'failed'] } }, 0, headers);
+      const submitted = await stack.submit(
+        { prompt: 'a blue square', steps: 4, seed: 7, webhook: { url: hook.url, events: ['succeeded', 'failed'] } },
+        0,
+        headers,
+      );
       expect(submitted.status).toBe(202);
       expect(submitted.json.trace_id).toBe(traceId);
       const record = await stack.waitForStatus(submitted.json.id, ['succeeded', 'failed']);
@@ -51,11 +55,17 @@ describe.runIf(up)('foreign trace headers end to end (RabbitMQ queue, SQLite sta
     expect(out['x-b3-traceid']).toBe(B3_TRACE);
     expect(out['x-b3-spanid']).toBe(out.notifySpanId);
     expect(out.traceparent).toBe(`00-${B3_TRACE}-${String(out.notifySpanId)}-01`);
-    expect(String(out['x-amzn-trace-id'])).toBe(`Root=1-${B3_TRACE.slice(0, 8)}-${B3_TRACE.slice(8)};Parent=${String(out.notifySpanId)};Sampled=1`);
+    expect(String(out['x-amzn-trace-id'])).toBe(
+      `Root=1-${B3_TRACE.slice(0, 8)}-${B3_TRACE.slice(8)};Parent=${String(out.notifySpanId)};Sampled=1`,
+    );
   }, 180_000);
 
   it('X-Ray only: the trace continues through the worker and out on the webhook', async () => {
-    const out = await follow({ 'X-Amzn-Trace-Id': `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=${XRAY_PARENT};Sampled=1` }, XRAY_TRACE, XRAY_PARENT);
+    const out = await follow(
+      { 'X-Amzn-Trace-Id': `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=${XRAY_PARENT};Sampled=1` },
+      XRAY_TRACE,
+      XRAY_PARENT,
+    );
     expect(out['x-amzn-trace-id']).toBe(`Root=1-5759e988-bd862e3fe1be46a994272793;Parent=${String(out.notifySpanId)};Sampled=1`);
     expect(out['x-b3-traceid']).toBe(XRAY_TRACE);
   }, 180_000);

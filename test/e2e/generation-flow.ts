@@ -2,7 +2,14 @@
 import { expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { Stack } from './stack.js';
-import { CORE_OPERATIONS, expectCorrelatedLogs, expectImages, expectPromptNowhere, expectTraceShape, webhookReceiver } from './trace-assertions.js';
+import {
+  CORE_OPERATIONS,
+  expectCorrelatedLogs,
+  expectImages,
+  expectPromptNowhere,
+  expectTraceShape,
+  webhookReceiver,
+} from './trace-assertions.js';
 
 export async function runTracedGeneration(stack: Stack, options: { submitVia?: number; followVia?: number } = {}): Promise<void> {
   const submitVia = options.submitVia ?? 0;

@@ -77,7 +77,10 @@ export class ServiceProcess {
     }
     throw new Error(
       `${this.command}: no "${event}" log event within ${timeoutMs} ms (exit ${this.child.exitCode}).\n` +
-        `last lines:\n${this.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${this.stderr.slice(-15).join('\n')}`,
+        `last lines:\n${this.lines
+          .slice(-15)
+          .map((l) => JSON.stringify(l))
+          .join('\n')}\nstderr:\n${this.stderr.slice(-15).join('\n')}`,
     );
   }
 

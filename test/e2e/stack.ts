@@ -126,7 +126,11 @@ export class Stack {
     return this.all().flatMap((p) => p.lines.filter((l) => l.request_id === requestId));
   }
 
-  async submit(body: Record<string, unknown>, apiIndex = 0, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, any> }> {
+  async submit(
+    body: Record<string, unknown>,
+    apiIndex = 0,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: Record<string, any> }> {
     const response = await fetch(`${this.apiUrl(apiIndex)}/v1/generations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },

@@ -44,7 +44,15 @@ export async function expectImages(stack: Stack, record: Record<string, any>, n:
   }
 }
 
-export const CORE_OPERATIONS = ['POST /v1/generations', 'queue.publish', 'queue.wait', 'inference', 'text.encode', 'sampling', 'storage.put'];
+export const CORE_OPERATIONS = [
+  'POST /v1/generations',
+  'queue.publish',
+  'queue.wait',
+  'inference',
+  'text.encode',
+  'sampling',
+  'storage.put',
+];
 
 /** Spans A, queue.publish, B, C (+ children), D and (with a webhook) E, with the right parents and services. */
 export function expectTraceShape(trace: JaegerTrace, options: { cold: boolean; webhook: boolean }): void {
@@ -94,7 +102,15 @@ export function expectCorrelatedLogs(stack: Stack, requestId: string, traceId: s
   const seen = new Set(lines.map((l) => l.service));
   for (const service of services) expect(seen, `lines from ${service}`).toContain(service);
   const events = new Set(lines.map((l) => l.event));
-  for (const event of ['request_received', 'job_enqueued', 'job_dequeued', 'inference_start', 'inference_complete', 'result_stored', 'request_complete']) {
+  for (const event of [
+    'request_received',
+    'job_enqueued',
+    'job_dequeued',
+    'inference_start',
+    'inference_complete',
+    'result_stored',
+    'request_complete',
+  ]) {
     expect(events, event).toContain(event);
   }
 }

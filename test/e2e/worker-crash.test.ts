@@ -29,11 +29,15 @@ describe('a worker killed with SIGKILL mid-sampling (embedded queue)', () => {
     const victim = stack.workers[0];
     await victim.waitForEvent('inference_start', 60_000, (l) => l.request_id === id);
     // Let it get into the sampling loop, then kill it without any chance to clean up.
-    await eventually(async () => {
-      const response = await fetch(`${stack.apiUrl()}/v1/generations/${id}`);
-      const record = (await response.json()) as { status: string };
-      return record.status === 'running';
-    }, 30_000, 'running');
+    await eventually(
+      async () => {
+        const response = await fetch(`${stack.apiUrl()}/v1/generations/${id}`);
+        const record = (await response.json()) as { status: string };
+        return record.status === 'running';
+      },
+      30_000,
+      'running',
+    );
     await new Promise((r) => setTimeout(r, 300));
     victim.kill('SIGKILL');
     await victim.exit();

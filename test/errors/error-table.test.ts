@@ -62,7 +62,10 @@ describe('error table', () => {
     expect(errorFromRecord(publicError(ours), 'failed')).toMatchObject({ code: 'DSC_ERR_INFER_BAD_SIZE', status: 400 });
     expect(errorFromRecord({ code: 'DSC_ERR_INFER_CANCELED', message: 'canceled by the client' }, 'x').status).toBe(409);
     // A code this version does not know (or none) reads as a failed inference.
-    expect(errorFromRecord({ code: 'DSC_ERR_FROM_THE_FUTURE', message: 'm' }, 'x')).toMatchObject({ code: 'DSC_ERR_INFER_FAILED', message: 'm' });
+    expect(errorFromRecord({ code: 'DSC_ERR_FROM_THE_FUTURE', message: 'm' }, 'x')).toMatchObject({
+      code: 'DSC_ERR_INFER_FAILED',
+      message: 'm',
+    });
     expect(errorFromRecord(undefined, 'generation failed')).toMatchObject({ code: 'DSC_ERR_INFER_FAILED', message: 'generation failed' });
 
     expect(isRetryable(ours)).toBe(false);

@@ -14,16 +14,32 @@ function request(i: number): FixtureSpan[] {
   const spans: FixtureSpan[] = [
     { traceId, service: 'api-server', name: 'POST /v1/generations', kind: 2, startMs: t, durationMs: 2 },
     { traceId, service: 'worker', name: 'queue.wait', startMs: t + 2, durationMs: i + 1 },
-    { traceId, spanId: inference, service: 'worker', name: 'inference', kind: 5, startMs: t + 3 + i, durationMs: 1000,
-      attributes: { 'diffusion.model.id': 'tiny', 'diffusion.sampler': even ? 'euler' : 'ddim', 'diffusion.steps': even ? 20 : 10, 'diffusion.width': 64, 'diffusion.height': 64 } },
+    {
+      traceId,
+      spanId: inference,
+      service: 'worker',
+      name: 'inference',
+      kind: 5,
+      startMs: t + 3 + i,
+      durationMs: 1000,
+      attributes: {
+        'diffusion.model.id': 'tiny',
+        'diffusion.sampler': even ? 'euler' : 'ddim',
+        'diffusion.steps': even ? 20 : 10,
+        'diffusion.width': 64,
+        'diffusion.height': 64,
+      },
+    },
     { traceId, parentSpanId: inference, service: 'worker', name: 'text.encode', startMs: t + 300, durationMs: 10 },
     { traceId, parentSpanId: inference, service: 'worker', name: 'sampling', startMs: t + 310, durationMs: 600 + i },
     { traceId, service: 'worker', name: 'storage.put', kind: 3, startMs: t + 1010, durationMs: 5 },
     { traceId, service: 'worker', name: 'storage.put', kind: 3, startMs: t + 1016, durationMs: 5 },
   ];
-  if (i < 4) spans.push({ traceId, parentSpanId: inference, service: 'worker', name: 'model.load', startMs: t + 4 + i, durationMs: 100 + i });
+  if (i < 4)
+    spans.push({ traceId, parentSpanId: inference, service: 'worker', name: 'model.load', startMs: t + 4 + i, durationMs: 100 + i });
   // Every third request comes from a pixel-space model, whose decode span is `image.decode`.
-  if (i % 3 === 0) spans.push({ traceId, parentSpanId: inference, service: 'worker', name: 'image.decode', startMs: t + 950, durationMs: 7 });
+  if (i % 3 === 0)
+    spans.push({ traceId, parentSpanId: inference, service: 'worker', name: 'image.decode', startMs: t + 950, durationMs: 7 });
   return spans;
 }
 
@@ -35,7 +51,9 @@ describe('GET /api/analysis/stages', () => {
     spans.push({ traceId: newTraceId(), service: 'api-server', name: 'GET /healthz', startMs: base + 500_000, durationMs: 1 });
     await postJson(ex.otlpUrl, '/v1/traces', tracesPayload(spans));
   });
-  afterAll(async () => { await ex.close(); });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   const stage = (stages: any[], name: string) => stages.find((s) => s.stage === name);
 
@@ -44,7 +62,18 @@ describe('GET /api/analysis/stages', () => {
     expect(status).toBe(200);
     const a = body.data;
     expect(a.requests).toBe(20);
-    expect(a.stages.map((s: any) => s.stage)).toEqual(['queue.wait', 'model.load', 'model.warmup', 'text.encode', 'sampling', 'vae.decode', 'storage.put', 'notify.webhook', 'inference', 'total']);
+    expect(a.stages.map((s: any) => s.stage)).toEqual([
+      'queue.wait',
+      'model.load',
+      'model.warmup',
+      'text.encode',
+      'sampling',
+      'vae.decode',
+      'storage.put',
+      'notify.webhook',
+      'inference',
+      'total',
+    ]);
     expect(stage(a.stages, 'queue.wait')).toEqual({ stage: 'queue.wait', count: 20, p50_ms: 10, p95_ms: 19 });
     expect(stage(a.stages, 'model.load')).toEqual({ stage: 'model.load', count: 4, p50_ms: 101, p95_ms: 103 });
     expect(stage(a.stages, 'sampling')).toMatchObject({ count: 20, p50_ms: 609, p95_ms: 618 });
@@ -79,21 +108,31 @@ describe('GET /api/analysis/stages', () => {
 
 describe('retention', () => {
   let ex: TestExplorer;
-  afterAll(async () => { await ex?.close(); });
+  afterAll(async () => {
+    await ex?.close();
+  });
 
   it('deletes spans and logs older than the age limit, and their search entries', async () => {
     ex = await startTestExplorer({ DIFFSCOPE_EXPLORER_RETENTION_HOURS: '24' });
     const now = Date.now();
     const oldTrace = newTraceId();
     const newTrace = newTraceId();
-    await postJson(ex.otlpUrl, '/v1/traces', tracesPayload([
-      { traceId: oldTrace, service: 'old-svc', name: 'old-op', startMs: now - 48 * 3_600_000, durationMs: 5 },
-      { traceId: newTrace, service: 'new-svc', name: 'new-op', startMs: now - 3_600_000, durationMs: 5 },
-    ]));
-    await postJson(ex.otlpUrl, '/v1/logs', logsPayload([
-      { service: 'old-svc', timeMs: now - 30 * 3_600_000, body: 'ancient zebra', traceId: oldTrace },
-      { service: 'new-svc', timeMs: now - 60_000, body: 'fresh zebra', traceId: newTrace },
-    ]));
+    await postJson(
+      ex.otlpUrl,
+      '/v1/traces',
+      tracesPayload([
+        { traceId: oldTrace, service: 'old-svc', name: 'old-op', startMs: now - 48 * 3_600_000, durationMs: 5 },
+        { traceId: newTrace, service: 'new-svc', name: 'new-op', startMs: now - 3_600_000, durationMs: 5 },
+      ]),
+    );
+    await postJson(
+      ex.otlpUrl,
+      '/v1/logs',
+      logsPayload([
+        { service: 'old-svc', timeMs: now - 30 * 3_600_000, body: 'ancient zebra', traceId: oldTrace },
+        { service: 'new-svc', timeMs: now - 60_000, body: 'fresh zebra', traceId: newTrace },
+      ]),
+    );
     await ex.flush();
     const result = await ex.runRetention(now);
     expect(result.spansDeleted).toBe(1);
@@ -114,9 +153,16 @@ describe('retention', () => {
     const filler = 'x'.repeat(400);
     const batches: FixtureSpan[][] = [];
     for (let b = 0; b < 8; b++) {
-      batches.push(Array.from({ length: 500 }, (_, i) => ({
-        traceId: newTraceId(), service: 'bulk', name: 'op', startMs: now - 3_600_000 + (b * 500 + i) * 100, durationMs: 1, attributes: { filler, n: b * 500 + i },
-      })));
+      batches.push(
+        Array.from({ length: 500 }, (_, i) => ({
+          traceId: newTraceId(),
+          service: 'bulk',
+          name: 'op',
+          startMs: now - 3_600_000 + (b * 500 + i) * 100,
+          durationMs: 1,
+          attributes: { filler, n: b * 500 + i },
+        })),
+      );
     }
     for (const batch of batches) await postJson(ex.otlpUrl, '/v1/traces', tracesPayload(batch));
     await ex.flush();

@@ -26,12 +26,22 @@ function runApp(otlpUrl: string): Promise<{ code: number | null; stderr: string 
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_LOGS_EXPORTER: 'otlp',
   });
-  const child = spawn(process.execPath, ['--import', path.join(ROOT, 'dist/telemetry/register.js'), path.join(ROOT, 'test/explorer/fixtures/canary-app.mjs')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', path.join(ROOT, 'dist/telemetry/register.js'), path.join(ROOT, 'test/explorer/fixtures/canary-app.mjs')],
+    { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`canary app hung:\n${stderr}`)); }, 30_000);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr }); });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`canary app hung:\n${stderr}`));
+    }, 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
   });
 }
 
@@ -47,15 +57,22 @@ describe('explorer store and the canary prompt', () => {
     await ex.flush();
     // ensureBuilt() may have to compile the whole project first (seconds to minutes on a busy machine)
   }, 240_000);
-  afterAll(async () => { await ex?.close(); });
+  afterAll(async () => {
+    await ex?.close();
+  });
 
-  it('received the app\'s spans and logs, correlated, carrying the prompt hash', async () => {
+  it("received the app's spans and logs, correlated, carrying the prompt hash", async () => {
     const traces = await ex.get('/api/traces?service=canary-app&limit=5');
     const spans = traces.body.data.flatMap((t: any) => t.spans);
     expect(spans.map((s: any) => s.operationName).sort()).toEqual(['POST /v1/generations', 'inference']);
     expect(JSON.stringify(spans)).toContain(hash);
     const logs = await ex.get('/api/logs?request_id=req_canary');
-    expect(logs.body.data.map((l: any) => l.event).sort()).toEqual(['inference_start', 'job_enqueued', 'request_complete', 'request_received']);
+    expect(logs.body.data.map((l: any) => l.event).sort()).toEqual([
+      'inference_start',
+      'job_enqueued',
+      'request_complete',
+      'request_received',
+    ]);
     expect(new Set(logs.body.data.map((l: any) => l.trace_id))).toEqual(new Set([traces.body.data[0].traceID]));
     expect(JSON.stringify(logs.body.data)).toContain(hash);
   });

@@ -2,7 +2,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestExplorer, type TestExplorer } from './helpers.js';
 import { postJson } from './fixtures.js';
-import { COLD_20_TRACE_ID, COLD_STEPS_MS, WARM_50_TRACE_ID, WARMUP_MS, coldAndWarm, generationTrace, otlpTracesPayload } from './compare-fixtures.js';
+import {
+  COLD_20_TRACE_ID,
+  COLD_STEPS_MS,
+  WARM_50_TRACE_ID,
+  WARMUP_MS,
+  coldAndWarm,
+  generationTrace,
+  otlpTracesPayload,
+} from './compare-fixtures.js';
 
 const TOKEN = 'compare-t0ken-compare';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -15,7 +23,14 @@ describe('GET /api/compare', () => {
     ex = await startTestExplorer({ DIFFSCOPE_EXPLORER_TOKEN: TOKEN });
     const base = Date.now() - 600_000;
     const { cold, warm } = coldAndWarm(base);
-    const warm20 = generationTrace({ traceId: WARM_20_TRACE_ID, startMs: base + 20_000, cold: false, sampler: 'euler', stepMs: COLD_STEPS_MS, worker: 'inference-worker-a' });
+    const warm20 = generationTrace({
+      traceId: WARM_20_TRACE_ID,
+      startMs: base + 20_000,
+      cold: false,
+      sampler: 'euler',
+      stepMs: COLD_STEPS_MS,
+      worker: 'inference-worker-a',
+    });
     await postJson(ex.otlpUrl, '/v1/traces', otlpTracesPayload([cold, warm, warm20]), auth);
   });
   afterAll(async () => {
@@ -26,7 +41,10 @@ describe('GET /api/compare', () => {
     const { status, body } = await ex.get(`/api/compare?trace_id=${COLD_20_TRACE_ID}&trace_id=${WARM_50_TRACE_ID}`, auth);
     expect(status).toBe(200);
     const c = body.data;
-    expect(c.traces.map((t: any) => [t.trace_id, t.cache])).toEqual([[COLD_20_TRACE_ID, 'cold'], [WARM_50_TRACE_ID, 'warm']]);
+    expect(c.traces.map((t: any) => [t.trace_id, t.cache])).toEqual([
+      [COLD_20_TRACE_ID, 'cold'],
+      [WARM_50_TRACE_ID, 'warm'],
+    ]);
     const stage = (name: string) => c.stages.find((s: any) => s.stage === name);
     expect(stage('sampling')).toEqual({ stage: 'sampling', durations_ms: [637, 1500], deltas_ms: [0, 863] });
     expect(stage('model.warmup')).toEqual({ stage: 'model.warmup', durations_ms: [WARMUP_MS, null], deltas_ms: [0, -WARMUP_MS] });
@@ -60,14 +78,16 @@ describe('GET /api/compare', () => {
     expect(missing.body.error).toMatchObject({ code: 'DSC_ERR_API_NOT_FOUND', message: `trace not found: ${unknown}` });
   });
 
-  it('the stage analysis names each group\'s slowest and median request, for the UI to compare', async () => {
+  it("the stage analysis names each group's slowest and median request, for the UI to compare", async () => {
     const { status, body } = await ex.get('/api/analysis/stages', auth);
     expect(status).toBe(200);
     const groups = body.data.groups.map((g: any) => [g.key.sampler, g.key.steps, g.requests, g.slowest_trace_id, g.median_trace_id]);
-    expect(groups).toEqual(expect.arrayContaining([
-      ['euler', 20, 2, COLD_20_TRACE_ID, WARM_20_TRACE_ID],
-      ['ddim', 50, 1, WARM_50_TRACE_ID, WARM_50_TRACE_ID],
-    ]));
+    expect(groups).toEqual(
+      expect.arrayContaining([
+        ['euler', 20, 2, COLD_20_TRACE_ID, WARM_20_TRACE_ID],
+        ['ddim', 50, 1, WARM_50_TRACE_ID, WARM_50_TRACE_ID],
+      ]),
+    );
   });
 
   it('is not public: 401 without the token', async () => {

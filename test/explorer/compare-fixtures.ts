@@ -42,24 +42,57 @@ export interface GenerationOptions {
   warmupMs?: number;
 }
 
-export const TIMINGS = { postMs: 4, publishMs: 2, queueWaitColdMs: 35, queueWaitWarmMs: 12, modelLoadMs: 600, textEncodeMs: 30, decodeMs: 75, storageMs: 6, notifyMs: 22 } as const;
+export const TIMINGS = {
+  postMs: 4,
+  publishMs: 2,
+  queueWaitColdMs: 35,
+  queueWaitWarmMs: 12,
+  modelLoadMs: 600,
+  textEncodeMs: 30,
+  decodeMs: 75,
+  storageMs: 6,
+  notifyMs: 22,
+} as const;
 
 /** A generation like the services emit it: POST → queue.publish → queue.wait, inference (model.load, model.warmup, text.encode, sampling, vae.decode), storage.put, notify.webhook. */
 export function generationTrace(o: GenerationOptions): FixtureTrace {
   const spans: FixtureSpan[] = [];
   let n = 0;
   const id = (): string => `${o.traceId.slice(0, 12)}${(++n).toString(16).padStart(4, '0')}`;
-  const add = (name: string, parent: FixtureSpan | null, service: string, kind: number, startMs: number, durationMs: number, attributes: Record<string, AttrValue> = {}): FixtureSpan => {
+  const add = (
+    name: string,
+    parent: FixtureSpan | null,
+    service: string,
+    kind: number,
+    startMs: number,
+    durationMs: number,
+    attributes: Record<string, AttrValue> = {},
+  ): FixtureSpan => {
     const span: FixtureSpan = {
-      traceId: o.traceId, spanId: id(), parentSpanId: parent?.spanId ?? '', name, service, instance: service === 'inference-worker' ? o.worker : `${service}-1`,
-      kind, startMs, durationMs, status: 0, attributes,
+      traceId: o.traceId,
+      spanId: id(),
+      parentSpanId: parent?.spanId ?? '',
+      name,
+      service,
+      instance: service === 'inference-worker' ? o.worker : `${service}-1`,
+      kind,
+      startMs,
+      durationMs,
+      status: 0,
+      attributes,
     };
     spans.push(span);
     return span;
   };
   const t0 = o.startMs;
   const rid = { 'diffscope.request_id': `req_${o.traceId.slice(0, 8)}` };
-  const root = add('POST /v1/generations', null, 'api-server', 2, t0, TIMINGS.postMs, { 'http.request.method': 'POST', 'http.route': '/v1/generations', 'http.response.status_code': 202, 'gen_ai.request.model': o.model ?? 'tiny-sd-32', ...rid });
+  const root = add('POST /v1/generations', null, 'api-server', 2, t0, TIMINGS.postMs, {
+    'http.request.method': 'POST',
+    'http.route': '/v1/generations',
+    'http.response.status_code': 202,
+    'gen_ai.request.model': o.model ?? 'tiny-sd-32',
+    ...rid,
+  });
   const publish = add('queue.publish', root, 'api-server', 4, t0 + 1, TIMINGS.publishMs, { 'messaging.system': 'redis', ...rid });
   const waitMs = o.cold ? TIMINGS.queueWaitColdMs : TIMINGS.queueWaitWarmMs;
   const attempt = o.attempt ?? 1;
@@ -69,20 +102,32 @@ export function generationTrace(o: GenerationOptions): FixtureTrace {
   const inferStart = t0 + 3 + waitMs;
   const inferMs = (o.cold ? TIMINGS.modelLoadMs + warmupMs : 0) + TIMINGS.textEncodeMs + sampling + TIMINGS.decodeMs;
   const inference = add('inference', publish, 'inference-worker', 5, inferStart, inferMs, {
-    'diffusion.model.id': o.model ?? 'tiny-sd-32', 'diffusion.model.version': '1', 'diffusion.sampler': o.sampler, 'diffusion.steps': o.stepMs.length,
-    'diffusion.width': 32, 'diffusion.height': 32, 'diffusion.device': o.device ?? 'cpu', 'diffusion.model.cache_hit': !o.cold, 'diffusion.cold_start': o.cold,
-    'messaging.delivery.attempt': attempt, ...rid,
+    'diffusion.model.id': o.model ?? 'tiny-sd-32',
+    'diffusion.model.version': '1',
+    'diffusion.sampler': o.sampler,
+    'diffusion.steps': o.stepMs.length,
+    'diffusion.width': 32,
+    'diffusion.height': 32,
+    'diffusion.device': o.device ?? 'cpu',
+    'diffusion.model.cache_hit': !o.cold,
+    'diffusion.cold_start': o.cold,
+    'messaging.delivery.attempt': attempt,
+    ...rid,
   });
   let cursor = inferStart;
   if (o.cold) {
-    const load = add('model.load', inference, 'inference-worker', 1, cursor, TIMINGS.modelLoadMs + warmupMs, { 'diffusion.model.id': o.model ?? 'tiny-sd-32' });
+    const load = add('model.load', inference, 'inference-worker', 1, cursor, TIMINGS.modelLoadMs + warmupMs, {
+      'diffusion.model.id': o.model ?? 'tiny-sd-32',
+    });
     if (warmupMs > 0) add('model.warmup', load, 'inference-worker', 1, cursor + TIMINGS.modelLoadMs, warmupMs);
     cursor += TIMINGS.modelLoadMs + warmupMs;
   }
   add('text.encode', inference, 'inference-worker', 1, cursor, TIMINGS.textEncodeMs);
   cursor += TIMINGS.textEncodeMs;
   add('sampling', inference, 'inference-worker', 1, cursor, sampling, {
-    'diffusion.sampler': o.sampler, 'diffusion.steps': o.stepMs.length, 'diffusion.step_durations_ms': o.stepMs,
+    'diffusion.sampler': o.sampler,
+    'diffusion.steps': o.stepMs.length,
+    'diffusion.step_durations_ms': o.stepMs,
   });
   cursor += sampling;
   add('vae.decode', inference, 'inference-worker', 1, cursor, TIMINGS.decodeMs);
@@ -117,7 +162,8 @@ function anyValue(v: AttrValue): Record<string, unknown> {
   return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
 }
 
-const attrs = (a: Record<string, AttrValue>): { key: string; value: Record<string, unknown> }[] => Object.entries(a).map(([key, v]) => ({ key, value: anyValue(v) }));
+const attrs = (a: Record<string, AttrValue>): { key: string; value: Record<string, unknown> }[] =>
+  Object.entries(a).map(([key, v]) => ({ key, value: anyValue(v) }));
 const nanos = (ms: number): string => (BigInt(Math.round(ms * 1000)) * 1000n).toString();
 
 /** One OTLP/JSON ExportTraceServiceRequest, a resource per (service, instance). */
@@ -129,21 +175,25 @@ export function otlpTracesPayload(traces: FixtureTrace[]): string {
   }
   return JSON.stringify({
     resourceSpans: [...byResource.values()].map((list) => ({
-      resource: { attributes: attrs({ 'service.name': list[0].service, 'service.instance.id': list[0].instance, 'host.name': 'test-host' }) },
-      scopeSpans: [{
-        scope: { name: 'compare-fixture' },
-        spans: list.map((s) => ({
-          traceId: s.traceId,
-          spanId: s.spanId,
-          parentSpanId: s.parentSpanId,
-          name: s.name,
-          kind: s.kind,
-          startTimeUnixNano: nanos(s.startMs),
-          endTimeUnixNano: nanos(s.startMs + s.durationMs),
-          attributes: attrs(s.attributes),
-          status: { code: s.status },
-        })),
-      }],
+      resource: {
+        attributes: attrs({ 'service.name': list[0].service, 'service.instance.id': list[0].instance, 'host.name': 'test-host' }),
+      },
+      scopeSpans: [
+        {
+          scope: { name: 'compare-fixture' },
+          spans: list.map((s) => ({
+            traceId: s.traceId,
+            spanId: s.spanId,
+            parentSpanId: s.parentSpanId,
+            name: s.name,
+            kind: s.kind,
+            startTimeUnixNano: nanos(s.startMs),
+            endTimeUnixNano: nanos(s.startMs + s.durationMs),
+            attributes: attrs(s.attributes),
+            status: { code: s.status },
+          })),
+        },
+      ],
     })),
   });
 }
@@ -159,7 +209,23 @@ export const WARMUP_MS = 120;
 
 export function coldAndWarm(baseMs: number): { cold: FixtureTrace; warm: FixtureTrace } {
   return {
-    cold: generationTrace({ traceId: COLD_20_TRACE_ID, startMs: baseMs, cold: true, sampler: 'euler', stepMs: COLD_STEPS_MS, worker: 'inference-worker-a', warmupMs: WARMUP_MS }),
-    warm: generationTrace({ traceId: WARM_50_TRACE_ID, startMs: baseMs + 10_000, cold: false, sampler: 'ddim', stepMs: WARM_STEPS_MS, worker: 'inference-worker-b', attempt: 2 }),
+    cold: generationTrace({
+      traceId: COLD_20_TRACE_ID,
+      startMs: baseMs,
+      cold: true,
+      sampler: 'euler',
+      stepMs: COLD_STEPS_MS,
+      worker: 'inference-worker-a',
+      warmupMs: WARMUP_MS,
+    }),
+    warm: generationTrace({
+      traceId: WARM_50_TRACE_ID,
+      startMs: baseMs + 10_000,
+      cold: false,
+      sampler: 'ddim',
+      stepMs: WARM_STEPS_MS,
+      worker: 'inference-worker-b',
+      attempt: 2,
+    }),
   };
 }

@@ -25,14 +25,22 @@ describe('compareTraces', () => {
       expect(c.stages.map((s) => s.stage)).toEqual([...STAGES]);
       expect(stageRow(c, 'queue.wait')).toEqual({ stage: 'queue.wait', durations_ms: [35, 12], deltas_ms: [0, -23] });
       // the warm request loaded nothing: its missing model.load counts as 0 ms in the delta
-      expect(stageRow(c, 'model.load')).toEqual({ stage: 'model.load', durations_ms: [600 + WARMUP_MS, null], deltas_ms: [0, -(600 + WARMUP_MS)] });
+      expect(stageRow(c, 'model.load')).toEqual({
+        stage: 'model.load',
+        durations_ms: [600 + WARMUP_MS, null],
+        deltas_ms: [0, -(600 + WARMUP_MS)],
+      });
       expect(stageRow(c, 'model.warmup')).toEqual({ stage: 'model.warmup', durations_ms: [WARMUP_MS, null], deltas_ms: [0, -WARMUP_MS] });
       expect(stageRow(c, 'text.encode')).toEqual({ stage: 'text.encode', durations_ms: [30, 30], deltas_ms: [0, 0] });
       expect(stageRow(c, 'sampling')).toEqual({ stage: 'sampling', durations_ms: [637, 1500], deltas_ms: [0, 863] });
       expect(stageRow(c, 'vae.decode')).toEqual({ stage: 'vae.decode', durations_ms: [75, 75], deltas_ms: [0, 0] });
       expect(stageRow(c, 'storage.put').durations_ms).toEqual([6, 6]);
       expect(stageRow(c, 'notify.webhook').durations_ms).toEqual([22, 22]);
-      expect(stageRow(c, 'inference')).toEqual({ stage: 'inference', durations_ms: [720 + 30 + 637 + 75, 30 + 1500 + 75], deltas_ms: [0, 143] });
+      expect(stageRow(c, 'inference')).toEqual({
+        stage: 'inference',
+        durations_ms: [720 + 30 + 637 + 75, 30 + 1500 + 75],
+        deltas_ms: [0, 143],
+      });
       // end to end: queue.wait starts 3 ms in; notify ends 10 + 22 ms after the inference span
       expect(stageRow(c, 'total').durations_ms).toEqual([3 + 35 + 1462 + 32, 3 + 12 + 1605 + 32]);
     });
@@ -51,13 +59,24 @@ describe('compareTraces', () => {
       expect(byName.steps).toMatchObject({ values: ['20', '50'], differs: true });
       expect(byName.size).toMatchObject({ values: ['32x32', '32x32'], differs: false });
       expect(byName.device).toMatchObject({ values: ['cpu', 'cpu'], differs: false });
-      expect(byName.worker).toMatchObject({ values: ['inference-worker-a', 'inference-worker-b'], differs: true, source: 'service.instance.id' });
+      expect(byName.worker).toMatchObject({
+        values: ['inference-worker-a', 'inference-worker-b'],
+        differs: true,
+        source: 'service.instance.id',
+      });
       expect(byName.attempt).toMatchObject({ values: ['1', '2'], differs: true, source: 'messaging.delivery.attempt' });
     });
 
     it('describes each trace: cache state, root, duration and its per-step timings', () => {
       const [a, b] = c.traces;
-      expect(a).toMatchObject({ trace_id: COLD_20_TRACE_ID, cache: 'cold', root_service: 'api-server', root_operation: 'POST /v1/generations', error_count: 0, duration_ms: 1532 });
+      expect(a).toMatchObject({
+        trace_id: COLD_20_TRACE_ID,
+        cache: 'cold',
+        root_service: 'api-server',
+        root_operation: 'POST /v1/generations',
+        error_count: 0,
+        duration_ms: 1532,
+      });
       expect(b).toMatchObject({ trace_id: WARM_50_TRACE_ID, cache: 'warm', duration_ms: 1652 });
       expect(a.step_durations_ms).toEqual(COLD_STEPS_MS);
       expect(b.step_durations_ms).toEqual(WARM_STEPS_MS);
@@ -75,9 +94,16 @@ describe('compareTraces', () => {
     expect(stageRow(c, 'sampling').deltas_ms).toEqual([0, -863]);
   });
 
-  it('compares up to four, each against the first, and names each one\'s biggest growth', () => {
+  it("compares up to four, each against the first, and names each one's biggest growth", () => {
     const base = Date.UTC(2026, 0, 5, 13, 0, 0);
-    const slowStep = generationTrace({ traceId: 'b0000000000000000000000000000003', startMs: base, cold: false, sampler: 'euler', stepMs: [30, 30, 400, 30], worker: 'w1' });
+    const slowStep = generationTrace({
+      traceId: 'b0000000000000000000000000000003',
+      startMs: base,
+      cold: false,
+      sampler: 'euler',
+      stepMs: [30, 30, 400, 30],
+      worker: 'w1',
+    });
     const c = compareTraces([comparableOf(warm), comparableOf(cold), comparableOf(slowStep), comparableOf(warm)]);
     expect(c.traces).toHaveLength(4);
     expect(c.traces.map((t) => t.grew_most)).toEqual([null, 'model.load', null, null]);
@@ -93,9 +119,27 @@ describe('compareTraces', () => {
     expect(c.parameters.every((p) => !p.differs)).toBe(true);
   });
 
-  it('a retried job: stage time is the sum over attempts, step timings and parameters are the last attempt\'s', () => {
-    const t = comparableOf(generationTrace({ traceId: 'e0000000000000000000000000000001', startMs: 1_000_000, cold: false, sampler: 'euler', stepMs: [10, 10], worker: 'w2', attempt: 2 }));
-    const firstTry = t.spans.filter((s) => s.name === 'sampling').map((s) => ({ ...s, spanId: 'ffff000000000001', startUs: s.startUs - 500_000, statusCode: 2, attributes: { ...s.attributes, 'diffusion.step_durations_ms': [99], 'diffusion.sampler': 'ddim' } }));
+  it("a retried job: stage time is the sum over attempts, step timings and parameters are the last attempt's", () => {
+    const t = comparableOf(
+      generationTrace({
+        traceId: 'e0000000000000000000000000000001',
+        startMs: 1_000_000,
+        cold: false,
+        sampler: 'euler',
+        stepMs: [10, 10],
+        worker: 'w2',
+        attempt: 2,
+      }),
+    );
+    const firstTry = t.spans
+      .filter((s) => s.name === 'sampling')
+      .map((s) => ({
+        ...s,
+        spanId: 'ffff000000000001',
+        startUs: s.startUs - 500_000,
+        statusCode: 2,
+        attributes: { ...s.attributes, 'diffusion.step_durations_ms': [99], 'diffusion.sampler': 'ddim' },
+      }));
     const retried = { traceId: t.traceId, spans: [...t.spans, ...firstTry] };
     const c = compareTraces([retried, comparableOf(warm)]);
     expect(stageRow(c, 'sampling').durations_ms[0]).toBe(40);
@@ -105,9 +149,30 @@ describe('compareTraces', () => {
   });
 
   it('spans from another producer (no diffusion attributes): every parameter is null, the cache state unknown', () => {
-    const other = { traceId: 'f0000000000000000000000000000001', spans: [{ spanId: 'a1', parentSpanId: '', name: 'GET /', service: 'web', startUs: 10, durationUs: 5000, statusCode: 0, attributes: {}, resource: {} }] };
+    const other = {
+      traceId: 'f0000000000000000000000000000001',
+      spans: [
+        {
+          spanId: 'a1',
+          parentSpanId: '',
+          name: 'GET /',
+          service: 'web',
+          startUs: 10,
+          durationUs: 5000,
+          statusCode: 0,
+          attributes: {},
+          resource: {},
+        },
+      ],
+    };
     const c = compareTraces([other, comparableOf(warm)]);
-    expect(c.traces[0]).toMatchObject({ cache: 'unknown', step_durations_ms: [], steps_per_second: null, root_operation: 'GET /', duration_ms: 5 });
+    expect(c.traces[0]).toMatchObject({
+      cache: 'unknown',
+      step_durations_ms: [],
+      steps_per_second: null,
+      root_operation: 'GET /',
+      duration_ms: 5,
+    });
     expect(c.parameters.map((p) => p.values[0])).toEqual([null, null, null, null, null, null, null, null]);
     expect(c.parameters.every((p) => p.differs)).toBe(true);
   });
@@ -134,7 +199,9 @@ describe('parseCompareIds', () => {
     expect(parseCompareIds({})).toEqual({ error: 'trace_id: compare 2 to 4 traces, got 0' });
     expect(parseCompareIds({ trace_id: 'a' })).toEqual({ error: 'trace_id: compare 2 to 4 traces, got 1' });
     expect(parseCompareIds({ trace_id: ['a', 'b', 'c', 'd', 'e'] })).toEqual({ error: 'trace_id: compare 2 to 4 traces, got 5' });
-    expect(parseCompareIds({ trace_id: ['a', 'xyz'] })).toEqual({ error: 'trace_id: malformed trace id "xyz" (expected up to 32 hex digits)' });
+    expect(parseCompareIds({ trace_id: ['a', 'xyz'] })).toEqual({
+      error: 'trace_id: malformed trace id "xyz" (expected up to 32 hex digits)',
+    });
     expect('error' in parseCompareIds({ trace_id: ['a', '1'.repeat(33)] })).toBe(true);
   });
 });

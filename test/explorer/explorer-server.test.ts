@@ -17,7 +17,10 @@ describe('binding', () => {
   });
 
   it('refuses to start on a non-loopback address without a token, before opening any port', async () => {
-    const config = loadConfig({}, { DIFFSCOPE_EXPLORER_HOST: '0.0.0.0', DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:' });
+    const config = loadConfig(
+      {},
+      { DIFFSCOPE_EXPLORER_HOST: '0.0.0.0', DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:' },
+    );
     const err = await startExplorer(config).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DiffscopeError);
     expect((err as DiffscopeError).code).toBe('DSC_ERR_CONFIG_INVALID');
@@ -49,7 +52,9 @@ describe('binding', () => {
 
 describe('static UI', () => {
   let ex: TestExplorer;
-  afterAll(async () => { await ex?.close(); });
+  afterAll(async () => {
+    await ex?.close();
+  });
 
   it('says the UI is not built when dist/web is missing', async () => {
     ex = await startTestExplorer();
@@ -90,12 +95,44 @@ describe('GET /api/traces/{traceID}/image/{k}', () => {
     symlinkSync(path.join(outside, 'stolen.png'), path.join(outputDir, 'link.png'));
     ex = await startTestExplorer({ DIFFSCOPE_OUTPUT_DIR: outputDir });
     const loc = (p: string) => pathToFileURL(p).href;
-    await postJson(ex.otlpUrl, '/v1/traces', tracesPayload([
-      { traceId, service: 'worker', name: 'storage.put', startMs: Date.now() - 30, durationMs: 1, attributes: { 'diffusion.output_location': loc(path.join(outputDir, 'img-0.png')) } },
-      { traceId, service: 'worker', name: 'storage.put', startMs: Date.now() - 20, durationMs: 1, attributes: { 'diffusion.output_location': loc(path.join(outside, 'stolen.png')) } },
-      { traceId, service: 'worker', name: 'storage.put', startMs: Date.now() - 10, durationMs: 1, attributes: { 'diffusion.output_location': loc(path.join(outputDir, 'link.png')) } },
-      { traceId, service: 'worker', name: 'storage.put', startMs: Date.now() - 5, durationMs: 1, attributes: { 'diffusion.output_location': 's3://bucket/key.png' } },
-    ]));
+    await postJson(
+      ex.otlpUrl,
+      '/v1/traces',
+      tracesPayload([
+        {
+          traceId,
+          service: 'worker',
+          name: 'storage.put',
+          startMs: Date.now() - 30,
+          durationMs: 1,
+          attributes: { 'diffusion.output_location': loc(path.join(outputDir, 'img-0.png')) },
+        },
+        {
+          traceId,
+          service: 'worker',
+          name: 'storage.put',
+          startMs: Date.now() - 20,
+          durationMs: 1,
+          attributes: { 'diffusion.output_location': loc(path.join(outside, 'stolen.png')) },
+        },
+        {
+          traceId,
+          service: 'worker',
+          name: 'storage.put',
+          startMs: Date.now() - 10,
+          durationMs: 1,
+          attributes: { 'diffusion.output_location': loc(path.join(outputDir, 'link.png')) },
+        },
+        {
+          traceId,
+          service: 'worker',
+          name: 'storage.put',
+          startMs: Date.now() - 5,
+          durationMs: 1,
+          attributes: { 'diffusion.output_location': 's3://bucket/key.png' },
+        },
+      ]),
+    );
   });
   afterAll(async () => {
     await ex.close();

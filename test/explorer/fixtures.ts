@@ -43,20 +43,22 @@ export function tracesPayload(spans: FixtureSpan[]): string {
   return JSON.stringify({
     resourceSpans: [...byService].map(([service, list]) => ({
       resource: { attributes: attrs({ 'service.name': service, 'host.name': 'test-host' }) },
-      scopeSpans: [{
-        scope: { name: 'fixture' },
-        spans: list.map((s) => ({
-          traceId: s.traceId,
-          spanId: s.spanId ?? newSpanId(),
-          parentSpanId: s.parentSpanId ?? '',
-          name: s.name,
-          kind: s.kind ?? 1,
-          startTimeUnixNano: ns(s.startMs),
-          endTimeUnixNano: ns(s.startMs + s.durationMs),
-          attributes: attrs(s.attributes),
-          status: { code: s.status ?? 0 },
-        })),
-      }],
+      scopeSpans: [
+        {
+          scope: { name: 'fixture' },
+          spans: list.map((s) => ({
+            traceId: s.traceId,
+            spanId: s.spanId ?? newSpanId(),
+            parentSpanId: s.parentSpanId ?? '',
+            name: s.name,
+            kind: s.kind ?? 1,
+            startTimeUnixNano: ns(s.startMs),
+            endTimeUnixNano: ns(s.startMs + s.durationMs),
+            attributes: attrs(s.attributes),
+            status: { code: s.status ?? 0 },
+          })),
+        },
+      ],
     })),
   });
 }
@@ -65,23 +67,32 @@ export function logsPayload(logs: FixtureLog[]): string {
   return JSON.stringify({
     resourceLogs: logs.map((l) => ({
       resource: { attributes: attrs({ 'service.name': l.service }) },
-      scopeLogs: [{
-        scope: { name: 'fixture' },
-        logRecords: [{
-          timeUnixNano: ns(l.timeMs),
-          severityText: l.severityText ?? 'INFO',
-          severityNumber: l.severityNumber ?? 9,
-          body: { stringValue: l.body },
-          traceId: l.traceId ?? '',
-          spanId: l.spanId ?? '',
-          attributes: attrs(l.attributes),
-        }],
-      }],
+      scopeLogs: [
+        {
+          scope: { name: 'fixture' },
+          logRecords: [
+            {
+              timeUnixNano: ns(l.timeMs),
+              severityText: l.severityText ?? 'INFO',
+              severityNumber: l.severityNumber ?? 9,
+              body: { stringValue: l.body },
+              traceId: l.traceId ?? '',
+              spanId: l.spanId ?? '',
+              attributes: attrs(l.attributes),
+            },
+          ],
+        },
+      ],
     })),
   });
 }
 
-export async function postJson(otlpUrl: string, path: '/v1/traces' | '/v1/logs', body: string, headers: Record<string, string> = {}): Promise<void> {
+export async function postJson(
+  otlpUrl: string,
+  path: '/v1/traces' | '/v1/logs',
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const res = await fetch(otlpUrl + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   if (res.status !== 200) throw new Error(`${path} → ${res.status} ${await res.text()}`);
 }

@@ -12,12 +12,15 @@ export interface TestExplorer extends ExplorerHandle {
 
 export async function startTestExplorer(env: Record<string, string> = {}, options: ExplorerOptions = {}): Promise<TestExplorer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'diffscope-explorer-'));
-  const config = loadConfig({}, {
-    DIFFSCOPE_DATA_DIR: dir,
-    DIFFSCOPE_EXPLORER_PORT: '0',
-    DIFFSCOPE_OTLP_PORT: '0',
-    ...env,
-  });
+  const config = loadConfig(
+    {},
+    {
+      DIFFSCOPE_DATA_DIR: dir,
+      DIFFSCOPE_EXPLORER_PORT: '0',
+      DIFFSCOPE_OTLP_PORT: '0',
+      ...env,
+    },
+  );
   const handle = await startExplorer(config, undefined, { webRoot: path.join(dir, 'web'), ...options });
   return Object.assign(Object.create(null), handle, {
     dir,
@@ -28,7 +31,11 @@ export async function startTestExplorer(env: Record<string, string> = {}, option
       const res = await fetch(handle.queryUrl + pathAndQuery, { headers });
       const text = await res.text();
       let body: unknown = text;
-      try { body = JSON.parse(text); } catch { /* not JSON */ }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
       return { status: res.status, body };
     },
     async close() {

@@ -18,53 +18,126 @@ import { newSpanId, postJson, tracesPayload, type FixtureSpan } from './fixtures
 const ServicesResponse = z.object({ services: z.array(z.string()) }).loose();
 const OperationsResponse = z.object({ operations: z.array(z.object({ name: z.string(), spanKind: z.string() }).loose()) }).loose();
 const count = z.number().int().min(0).optional();
-const TraceSummary = z.object({
-  traceId: z.string().regex(/^[0-9a-f]{32}$/i),
-  rootServiceName: z.string().optional(),
-  rootOperationName: z.string().optional(),
-  minStartTimeUnixNano: z.string().regex(/^\d+$/).optional(),
-  maxEndTimeUnixNano: z.string().regex(/^\d+$/).optional(),
-  spanCount: count,
-  errorSpanCount: count,
-  orphanSpanCount: count,
-  services: z.array(z.object({ name: z.string(), spanCount: count, errorSpanCount: count })).optional(),
-}).loose();
+const TraceSummary = z
+  .object({
+    traceId: z.string().regex(/^[0-9a-f]{32}$/i),
+    rootServiceName: z.string().optional(),
+    rootOperationName: z.string().optional(),
+    minStartTimeUnixNano: z.string().regex(/^\d+$/).optional(),
+    maxEndTimeUnixNano: z.string().regex(/^\d+$/).optional(),
+    spanCount: count,
+    errorSpanCount: count,
+    orphanSpanCount: count,
+    services: z.array(z.object({ name: z.string(), spanCount: count, errorSpanCount: count })).optional(),
+  })
+  .loose();
 const TraceSummariesResponse = z.object({ summaries: z.array(TraceSummary).optional() }).loose();
 
-type AnyValueT = { stringValue?: string; boolValue?: boolean; intValue?: string; doubleValue?: number; arrayValue?: { values?: AnyValueT[] }; kvlistValue?: { values?: KeyValueT[] }; bytesValue?: string };
+type AnyValueT = {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValueT[] };
+  kvlistValue?: { values?: KeyValueT[] };
+  bytesValue?: string;
+};
 type KeyValueT = { key?: string; value?: AnyValueT };
-const AnyValue: z.ZodType<AnyValueT> = z.lazy(() => z.object({
-  stringValue: z.string(), boolValue: z.boolean(), intValue: z.string(), doubleValue: z.number(),
-  arrayValue: z.object({ values: z.array(AnyValue) }).partial().loose(),
-  kvlistValue: z.object({ values: z.array(KeyValue) }).partial().loose(),
-  bytesValue: z.string(),
-}).partial().loose());
+const AnyValue: z.ZodType<AnyValueT> = z.lazy(() =>
+  z
+    .object({
+      stringValue: z.string(),
+      boolValue: z.boolean(),
+      intValue: z.string(),
+      doubleValue: z.number(),
+      arrayValue: z
+        .object({ values: z.array(AnyValue) })
+        .partial()
+        .loose(),
+      kvlistValue: z
+        .object({ values: z.array(KeyValue) })
+        .partial()
+        .loose(),
+      bytesValue: z.string(),
+    })
+    .partial()
+    .loose(),
+);
 const KeyValue: z.ZodType<KeyValueT> = z.lazy(() => z.object({ key: z.string(), value: AnyValue }).partial().loose());
-const Span = z.object({
-  traceId: z.string(), spanId: z.string(), traceState: z.string(), parentSpanId: z.string(), flags: z.number().int(),
-  name: z.string(), kind: z.number().int(), startTimeUnixNano: z.string(), endTimeUnixNano: z.string(),
-  attributes: z.array(KeyValue), droppedAttributesCount: z.number().int(),
-  events: z.array(z.object({ timeUnixNano: z.string(), name: z.string(), attributes: z.array(KeyValue) }).partial().loose()),
-  links: z.array(z.object({ traceId: z.string(), spanId: z.string(), traceState: z.string(), attributes: z.array(KeyValue), flags: z.number().int() }).partial().loose()),
-  status: z.object({ message: z.string(), code: z.number().int() }).partial().loose(),
-}).partial().loose();
-const TracesData = z.object({
-  resourceSpans: z.array(z.object({
-    resource: z.object({ attributes: z.array(KeyValue), droppedAttributesCount: z.number().int() }).partial().loose(),
-    scopeSpans: z.array(z.object({
-      scope: z.object({ name: z.string(), version: z.string(), attributes: z.array(KeyValue) }).partial().loose(),
-      spans: z.array(Span),
-      schemaUrl: z.string(),
-    }).partial().loose()),
-    schemaUrl: z.string(),
-  }).partial().loose()),
-}).partial().loose();
+const Span = z
+  .object({
+    traceId: z.string(),
+    spanId: z.string(),
+    traceState: z.string(),
+    parentSpanId: z.string(),
+    flags: z.number().int(),
+    name: z.string(),
+    kind: z.number().int(),
+    startTimeUnixNano: z.string(),
+    endTimeUnixNano: z.string(),
+    attributes: z.array(KeyValue),
+    droppedAttributesCount: z.number().int(),
+    events: z.array(
+      z
+        .object({ timeUnixNano: z.string(), name: z.string(), attributes: z.array(KeyValue) })
+        .partial()
+        .loose(),
+    ),
+    links: z.array(
+      z
+        .object({ traceId: z.string(), spanId: z.string(), traceState: z.string(), attributes: z.array(KeyValue), flags: z.number().int() })
+        .partial()
+        .loose(),
+    ),
+    status: z.object({ message: z.string(), code: z.number().int() }).partial().loose(),
+  })
+  .partial()
+  .loose();
+const TracesData = z
+  .object({
+    resourceSpans: z.array(
+      z
+        .object({
+          resource: z
+            .object({ attributes: z.array(KeyValue), droppedAttributesCount: z.number().int() })
+            .partial()
+            .loose(),
+          scopeSpans: z.array(
+            z
+              .object({
+                scope: z
+                  .object({ name: z.string(), version: z.string(), attributes: z.array(KeyValue) })
+                  .partial()
+                  .loose(),
+                spans: z.array(Span),
+                schemaUrl: z.string(),
+              })
+              .partial()
+              .loose(),
+          ),
+          schemaUrl: z.string(),
+        })
+        .partial()
+        .loose(),
+    ),
+  })
+  .partial()
+  .loose();
 // Jaeger's gateway wraps the TracesData (api_v3.GRPCGatewayWrapper, http_gateway.go returnTrace).
 const TraceResponse = z.object({ result: TracesData }).strict();
 const GatewayError = z.object({ error: z.object({ httpCode: z.number().int(), message: z.string() }) });
 
 /** The URL jaeger-ui 2.20's JaegerClient.fetchTraceSummaries builds (src/api/v3/client.ts) from a search form. */
-function uiTraceSummariesUrl(form: { service?: string; operation?: string; startUs: number; endUs: number; limit?: number; minDuration?: string; maxDuration?: string; tags?: string }): string {
+function uiTraceSummariesUrl(form: {
+  service?: string;
+  operation?: string;
+  startUs: number;
+  endUs: number;
+  limit?: number;
+  minDuration?: string;
+  maxDuration?: string;
+  tags?: string;
+}): string {
   const params = new URLSearchParams();
   if (form.service) params.set('query.serviceName', form.service);
   if (form.operation) params.set('query.operationName', form.operation);
@@ -81,7 +154,11 @@ function uiTraceSummariesUrl(form: { service?: string; operation?: string; start
 function uiDerived(s: z.infer<typeof TraceSummary>): { startTime: number; duration: number; traceName: string } {
   const start = BigInt(s.minStartTimeUnixNano!);
   const end = BigInt(s.maxEndTimeUnixNano!);
-  return { startTime: Number(start / 1000n), duration: Number((end - start) / 1000n), traceName: `${s.rootServiceName}: ${s.rootOperationName}` };
+  return {
+    startTime: Number(start / 1000n),
+    duration: Number((end - start) / 1000n),
+    traceName: `${s.rootServiceName}: ${s.rootOperationName}`,
+  };
 }
 
 const T1 = 'a1'.repeat(16);
@@ -90,16 +167,58 @@ const T_ORPHAN = 'e5'.repeat(16);
 const base = Date.now() - 60_000;
 const ROOT1 = '1111111111111111';
 
-function generation(traceId: string, startMs: number, opts: { inferenceMs: number; error?: boolean; sampler: string; rootId?: string }): FixtureSpan[] {
+function generation(
+  traceId: string,
+  startMs: number,
+  opts: { inferenceMs: number; error?: boolean; sampler: string; rootId?: string },
+): FixtureSpan[] {
   const root = opts.rootId ?? newSpanId();
   const publish = newSpanId();
   const inference = newSpanId();
   return [
-    { traceId, spanId: root, service: 'api-server', name: 'POST /v1/generations', kind: 2, startMs, durationMs: 3, status: 1, attributes: { 'http.response.status_code': 202 } },
-    { traceId, spanId: publish, parentSpanId: root, service: 'api-server', name: 'queue.publish', kind: 4, startMs: startMs + 1, durationMs: 1 },
+    {
+      traceId,
+      spanId: root,
+      service: 'api-server',
+      name: 'POST /v1/generations',
+      kind: 2,
+      startMs,
+      durationMs: 3,
+      status: 1,
+      attributes: { 'http.response.status_code': 202 },
+    },
+    {
+      traceId,
+      spanId: publish,
+      parentSpanId: root,
+      service: 'api-server',
+      name: 'queue.publish',
+      kind: 4,
+      startMs: startMs + 1,
+      durationMs: 1,
+    },
     { traceId, parentSpanId: publish, service: 'inference-worker', name: 'queue.wait', kind: 0, startMs: startMs + 2, durationMs: 40 },
-    { traceId, spanId: inference, parentSpanId: publish, service: 'inference-worker', name: 'inference', kind: 5, startMs: startMs + 42, durationMs: opts.inferenceMs, status: opts.error ? 2 : 0, attributes: { 'diffusion.sampler': opts.sampler, 'diffusion.steps': 20, 'diffusion.guidance_scale': 7.5, 'diffusion.tiled': false } },
-    { traceId, parentSpanId: inference, service: 'inference-worker', name: 'sampling', kind: 1, startMs: startMs + 50, durationMs: opts.inferenceMs - 20 },
+    {
+      traceId,
+      spanId: inference,
+      parentSpanId: publish,
+      service: 'inference-worker',
+      name: 'inference',
+      kind: 5,
+      startMs: startMs + 42,
+      durationMs: opts.inferenceMs,
+      status: opts.error ? 2 : 0,
+      attributes: { 'diffusion.sampler': opts.sampler, 'diffusion.steps': 20, 'diffusion.guidance_scale': 7.5, 'diffusion.tiled': false },
+    },
+    {
+      traceId,
+      parentSpanId: inference,
+      service: 'inference-worker',
+      name: 'sampling',
+      kind: 1,
+      startMs: startMs + 50,
+      durationMs: opts.inferenceMs - 20,
+    },
   ];
 }
 
@@ -113,13 +232,27 @@ describe('Jaeger api_v3 (HTTP/JSON) as Jaeger UI 2.20 calls it', () => {
     // T1 arrives twice: what an exporter retrying an export that had in fact landed produces.
     await postJson(ex.otlpUrl, '/v1/traces', duplicatePayload);
     await postJson(ex.otlpUrl, '/v1/traces', duplicatePayload);
-    await postJson(ex.otlpUrl, '/v1/traces', tracesPayload([
-      ...generation(T2, base + 5000, { inferenceMs: 500, error: true, sampler: 'ddim' }),
-      // a trace whose root never arrived: one span pointing at a missing parent
-      { traceId: T_ORPHAN, parentSpanId: 'ffffffffffffffff', service: 'inference-worker', name: 'inference', kind: 5, startMs: base + 9000, durationMs: 10 },
-    ]));
+    await postJson(
+      ex.otlpUrl,
+      '/v1/traces',
+      tracesPayload([
+        ...generation(T2, base + 5000, { inferenceMs: 500, error: true, sampler: 'ddim' }),
+        // a trace whose root never arrived: one span pointing at a missing parent
+        {
+          traceId: T_ORPHAN,
+          parentSpanId: 'ffffffffffffffff',
+          service: 'inference-worker',
+          name: 'inference',
+          kind: 5,
+          startMs: base + 9000,
+          durationMs: 10,
+        },
+      ]),
+    );
   });
-  afterAll(async () => { await ex.close(); });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   it('GET /api/v3/services', async () => {
     const { status, body } = await ex.get('/api/v3/services');
@@ -136,7 +269,9 @@ describe('Jaeger api_v3 (HTTP/JSON) as Jaeger UI 2.20 calls it', () => {
     ]);
     const server = OperationsResponse.parse((await ex.get('/api/v3/operations?service=api-server&spanKind=server')).body);
     expect(server.operations).toEqual([{ name: 'POST /v1/generations', spanKind: 'server' }]);
-    expect((await ex.get('/api/v3/operations?service=api-server&span_kind=producer')).body.operations).toEqual([{ name: 'queue.publish', spanKind: 'producer' }]);
+    expect((await ex.get('/api/v3/operations?service=api-server&span_kind=producer')).body.operations).toEqual([
+      { name: 'queue.publish', spanKind: 'producer' },
+    ]);
     expect((await ex.get('/api/v3/operations?service=nope')).body).toEqual({ operations: [] });
     const missing = await ex.get('/api/v3/operations');
     expect(missing.status).toBe(400);
@@ -144,7 +279,7 @@ describe('Jaeger api_v3 (HTTP/JSON) as Jaeger UI 2.20 calls it', () => {
     expect((await ex.get('/api/v3/operations?service=api-server&spanKind=sideways')).status).toBe(400);
   });
 
-  it('GET /api/v3/trace-summaries with the UI client\'s camelCase parameters: values as Jaeger computes them', async () => {
+  it("GET /api/v3/trace-summaries with the UI client's camelCase parameters: values as Jaeger computes them", async () => {
     const { status, body } = await ex.get(uiTraceSummariesUrl({ service: 'inference-worker', ...windowAll, limit: 20 }));
     expect(status).toBe(200);
     const summaries = TraceSummariesResponse.parse(body).summaries!;
@@ -160,7 +295,10 @@ describe('Jaeger api_v3 (HTTP/JSON) as Jaeger UI 2.20 calls it', () => {
       spanCount: 5,
       errorSpanCount: 1,
       orphanSpanCount: 0,
-      services: [{ name: 'api-server', spanCount: 2, errorSpanCount: 0 }, { name: 'inference-worker', spanCount: 3, errorSpanCount: 1 }],
+      services: [
+        { name: 'api-server', spanCount: 2, errorSpanCount: 0 },
+        { name: 'inference-worker', spanCount: 3, errorSpanCount: 1 },
+      ],
     });
     expect(uiDerived(t2)).toEqual({ startTime: (base + 5000) * 1000, duration: 542_000, traceName: 'api-server: POST /v1/generations' });
     expect(summaries[2]).toMatchObject({ spanCount: 5, errorSpanCount: 0, orphanSpanCount: 0 });
@@ -173,7 +311,9 @@ describe('Jaeger api_v3 (HTTP/JSON) as Jaeger UI 2.20 calls it', () => {
     const ids = async (form: Parameters<typeof uiTraceSummariesUrl>[0]) =>
       TraceSummariesResponse.parse((await ex.get(uiTraceSummariesUrl(form))).body).summaries!.map((s) => s.traceId);
     expect(await ids({ service: 'inference-worker', operation: 'inference', minDuration: '1.5s', ...windowAll })).toEqual([T1]);
-    expect(await ids({ service: 'inference-worker', operation: 'inference', minDuration: '100ms', maxDuration: '1s', ...windowAll })).toEqual([T2]);
+    expect(
+      await ids({ service: 'inference-worker', operation: 'inference', minDuration: '100ms', maxDuration: '1s', ...windowAll }),
+    ).toEqual([T2]);
     expect(await ids({ service: 'inference-worker', tags: JSON.stringify({ error: 'true' }), ...windowAll })).toEqual([T2]);
     expect(await ids({ service: 'inference-worker', tags: JSON.stringify({ 'diffusion.sampler': 'euler' }), ...windowAll })).toEqual([T1]);
     expect(await ids({ service: 'inference-worker', limit: 1, ...windowAll })).toEqual([T_ORPHAN]);
@@ -182,7 +322,9 @@ describe('Jaeger api_v3 (HTTP/JSON) as Jaeger UI 2.20 calls it', () => {
   });
 
   it('the older snake_case spellings give the same answer as the camelCase ones', async () => {
-    const camel = await ex.get(uiTraceSummariesUrl({ service: 'inference-worker', operation: 'inference', minDuration: '100ms', ...windowAll }));
+    const camel = await ex.get(
+      uiTraceSummariesUrl({ service: 'inference-worker', operation: 'inference', minDuration: '100ms', ...windowAll }),
+    );
     const snake = new URLSearchParams({
       'query.service_name': 'inference-worker',
       'query.operation_name': 'inference',
@@ -230,7 +372,9 @@ describe('Jaeger api_v3 (HTTP/JSON) as Jaeger UI 2.20 calls it', () => {
     const spans = data.resourceSpans!.flatMap((rs) => rs.scopeSpans!.flatMap((ss) => ss.spans!));
     expect(spans).toHaveLength(5);
     expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([T1]));
-    const worker = data.resourceSpans!.find((rs) => rs.resource!.attributes!.some((a) => a.key === 'service.name' && a.value!.stringValue === 'inference-worker'))!;
+    const worker = data.resourceSpans!.find((rs) =>
+      rs.resource!.attributes!.some((a) => a.key === 'service.name' && a.value!.stringValue === 'inference-worker'),
+    )!;
     expect(worker.resource!.attributes).toContainEqual({ key: 'host.name', value: { stringValue: 'test-host' } });
     expect(worker.scopeSpans![0].scope).toEqual({ name: 'fixture' });
     const inference = spans.find((s) => s.name === 'inference')!;
@@ -252,7 +396,9 @@ describe('Jaeger api_v3 (HTTP/JSON) as Jaeger UI 2.20 calls it', () => {
     expect(root.status).toEqual({ code: 1 });
     expect(spans.find((s) => s.name === 'queue.publish')!.parentSpanId).toBe(ROOT1);
 
-    const none = await ex.get(`/api/v3/traces?${new URLSearchParams({ 'query.serviceName': 'nobody', 'query.startTimeMin': new Date(windowAll.startUs / 1000).toISOString(), 'query.startTimeMax': new Date(windowAll.endUs / 1000).toISOString() })}`);
+    const none = await ex.get(
+      `/api/v3/traces?${new URLSearchParams({ 'query.serviceName': 'nobody', 'query.startTimeMin': new Date(windowAll.startUs / 1000).toISOString(), 'query.startTimeMax': new Date(windowAll.endUs / 1000).toISOString() })}`,
+    );
     expect(none.status).toBe(404);
     expect(GatewayError.parse(none.body).error).toEqual({ httpCode: 404, message: 'No traces found' });
   });
@@ -293,7 +439,9 @@ describe('Jaeger api_v3 (HTTP/JSON) as Jaeger UI 2.20 calls it', () => {
 
     expect((await ex.get(`/api/traces/${T1}`)).body.data[0].spans).toHaveLength(5);
     expect((await ex.get(`/api/traces/${T1}?raw=true`)).body.data[0].spans).toHaveLength(10);
-    expect((await ex.get(`/api/traces?service=api-server&raw=true&lookback=1h`)).body.data.find((t: any) => t.traceID === T1).spans).toHaveLength(10);
+    expect(
+      (await ex.get(`/api/traces?service=api-server&raw=true&lookback=1h`)).body.data.find((t: any) => t.traceID === T1).spans,
+    ).toHaveLength(10);
     expect((await ex.get(`/api/traces/${T1}?raw=sometimes`)).status).toBe(400);
   });
 
@@ -318,7 +466,13 @@ describe('api_v3 and metrics behind the explorer token', () => {
     const token = 'v3-token-0123456789abcdef0123456789';
     const ex = await startTestExplorer({ DIFFSCOPE_EXPLORER_TOKEN: token });
     try {
-      for (const path of ['/api/v3/services', '/api/v3/operations?service=a', `/api/v3/traces/${T1}`, '/api/metrics/minstep', '/api/metrics/calls?service=a']) {
+      for (const path of [
+        '/api/v3/services',
+        '/api/v3/operations?service=a',
+        `/api/v3/traces/${T1}`,
+        '/api/metrics/minstep',
+        '/api/metrics/calls?service=a',
+      ]) {
         expect((await ex.get(path)).status, path).toBe(401);
       }
       expect((await ex.get('/api/v3/services', { authorization: `Bearer ${token}` })).body).toEqual({ services: [] });

@@ -16,13 +16,33 @@ import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs
 import { otlpTypes } from '../../src/explorer/index.js';
 import { startTestExplorer, type TestExplorer } from './helpers.js';
 
-type Variant = { name: string; traceExporter: (url: string, headers?: Record<string, string>) => SpanExporter; logExporter: (url: string) => LogRecordExporter };
+type Variant = {
+  name: string;
+  traceExporter: (url: string, headers?: Record<string, string>) => SpanExporter;
+  logExporter: (url: string) => LogRecordExporter;
+};
 
 const variants: Variant[] = [
-  { name: 'protobuf', traceExporter: (url, headers) => new ProtoTraceExporter({ url, headers }), logExporter: (url) => new ProtoLogExporter({ url }) },
-  { name: 'protobuf+gzip', traceExporter: (url, headers) => new ProtoTraceExporter({ url, headers, compression: 'gzip' as never }), logExporter: (url) => new ProtoLogExporter({ url, compression: 'gzip' as never }) },
-  { name: 'json', traceExporter: (url, headers) => new JsonTraceExporter({ url, headers }), logExporter: (url) => new JsonLogExporter({ url }) },
-  { name: 'json+gzip', traceExporter: (url, headers) => new JsonTraceExporter({ url, headers, compression: 'gzip' as never }), logExporter: (url) => new JsonLogExporter({ url, compression: 'gzip' as never }) },
+  {
+    name: 'protobuf',
+    traceExporter: (url, headers) => new ProtoTraceExporter({ url, headers }),
+    logExporter: (url) => new ProtoLogExporter({ url }),
+  },
+  {
+    name: 'protobuf+gzip',
+    traceExporter: (url, headers) => new ProtoTraceExporter({ url, headers, compression: 'gzip' as never }),
+    logExporter: (url) => new ProtoLogExporter({ url, compression: 'gzip' as never }),
+  },
+  {
+    name: 'json',
+    traceExporter: (url, headers) => new JsonTraceExporter({ url, headers }),
+    logExporter: (url) => new JsonLogExporter({ url }),
+  },
+  {
+    name: 'json+gzip',
+    traceExporter: (url, headers) => new JsonTraceExporter({ url, headers, compression: 'gzip' as never }),
+    logExporter: (url) => new JsonLogExporter({ url, compression: 'gzip' as never }),
+  },
 ];
 
 async function emitTrace(tracer: Tracer, tag: string): Promise<{ traceId: string; rootId: string; childId: string; startMs: number }> {
@@ -30,7 +50,14 @@ async function emitTrace(tracer: Tracer, tag: string): Promise<{ traceId: string
   const root = tracer.startSpan('POST /v1/generations', {
     kind: SpanKind.SERVER,
     startTime: startMs,
-    attributes: { 'http.request.method': 'POST', 'http.response.status_code': 202, 'diffscope.request_id': `req-${tag}`, ratio: 0.25, ok: true, list: ['a', 'b'] },
+    attributes: {
+      'http.request.method': 'POST',
+      'http.response.status_code': 202,
+      'diffscope.request_id': `req-${tag}`,
+      ratio: 0.25,
+      ok: true,
+      list: ['a', 'b'],
+    },
   });
   const ctx = trace.setSpan(context.active(), root);
   const child = tracer.startSpan('queue.publish', { kind: SpanKind.PRODUCER, startTime: startMs + 1 }, ctx);
@@ -43,8 +70,12 @@ async function emitTrace(tracer: Tracer, tag: string): Promise<{ traceId: string
 
 describe('OTLP receiver with the real OpenTelemetry exporters', () => {
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startTestExplorer(); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startTestExplorer();
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   for (const v of variants) {
     it(`stores spans intact (${v.name})`, async () => {
@@ -80,10 +111,15 @@ describe('OTLP receiver with the real OpenTelemetry exporters', () => {
       expect(tag(child, 'error')).toEqual({ key: 'error', type: 'bool', value: true });
       expect(tag(child, 'otel.status_code').value).toBe('ERROR');
       expect(tag(child, 'otel.status_description').value).toBe('broker said no');
-      expect(child.logs).toEqual([{ timestamp: (ids.startMs + 2) * 1000, fields: [
-        { key: 'event', type: 'string', value: 'published' },
-        { key: 'messaging.message.id', type: 'string', value: 'm-1' },
-      ] }]);
+      expect(child.logs).toEqual([
+        {
+          timestamp: (ids.startMs + 2) * 1000,
+          fields: [
+            { key: 'event', type: 'string', value: 'published' },
+            { key: 'messaging.message.id', type: 'string', value: 'm-1' },
+          ],
+        },
+      ]);
       const proc = t.processes[root.processID];
       expect(proc.serviceName).toBe(`svc-${v.name}`);
       expect(proc.tags).toContainEqual({ key: 'service.version', type: 'string', value: '1.2.3' });
@@ -106,7 +142,14 @@ describe('OTLP receiver with the real OpenTelemetry exporters', () => {
         attributes: { event: 'request_failed', request_id: `rid-${v.name}`, 'error.type': 'DiffscopeError', steps: 20 },
         context: ctx,
       });
-      provider.getLogger('plain').emit({ severityNumber: SeverityNumber.INFO, body: { structured: 'yes' }, eventName: `evt.${v.name.replace('+', '_')}`, timestamp: at + 1 });
+      provider
+        .getLogger('plain')
+        .emit({
+          severityNumber: SeverityNumber.INFO,
+          body: { structured: 'yes' },
+          eventName: `evt.${v.name.replace('+', '_')}`,
+          timestamp: at + 1,
+        });
       await provider.forceFlush();
       await provider.shutdown();
 
@@ -115,9 +158,15 @@ describe('OTLP receiver with the real OpenTelemetry exporters', () => {
       expect(byRequest.body.total).toBe(1);
       const log = byRequest.body.data[0];
       expect(log).toMatchObject({
-        level: 'ERROR', service: `logsvc-${v.name}`, event: 'request_failed', request_id: `rid-${v.name}`,
-        trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId,
-        body: 'inference failed for model shapes-v1', time_us: at * 1000, timestamp: new Date(at).toISOString(),
+        level: 'ERROR',
+        service: `logsvc-${v.name}`,
+        event: 'request_failed',
+        request_id: `rid-${v.name}`,
+        trace_id: span.spanContext().traceId,
+        span_id: span.spanContext().spanId,
+        body: 'inference failed for model shapes-v1',
+        time_us: at * 1000,
+        timestamp: new Date(at).toISOString(),
       });
       expect(log.attributes).toMatchObject({ 'error.type': 'DiffscopeError', steps: 20 });
 
@@ -125,18 +174,31 @@ describe('OTLP receiver with the real OpenTelemetry exporters', () => {
       expect(byTrace.body.data.map((l: any) => l.id)).toEqual([log.id]);
       const structured = await ex.get(`/api/logs?service=${encodeURIComponent(`logsvc-${v.name}`)}&level=info`);
       expect(structured.body.data).toHaveLength(1);
-      expect(structured.body.data[0]).toMatchObject({ level: 'INFO', event: `evt.${v.name.replace('+', '_')}`, body: '{"structured":"yes"}', trace_id: null });
+      expect(structured.body.data[0]).toMatchObject({
+        level: 'INFO',
+        event: `evt.${v.name.replace('+', '_')}`,
+        body: '{"structured":"yes"}',
+        trace_id: null,
+      });
     });
   }
 
   it('answers a protobuf export with an ExportTraceServiceResponse, and reports dropped spans as partial success', async () => {
     const good = { traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, 2), name: 'ok', startTimeUnixNano: 1, endTimeUnixNano: 2 };
     const bad = { traceId: Buffer.alloc(3, 1), spanId: Buffer.alloc(8, 2), name: 'bad-id' };
-    const payload = otlpTypes.TraceRequest.encode(otlpTypes.TraceRequest.create({ resourceSpans: [{ scopeSpans: [{ spans: [good, bad] }] }] })).finish();
-    const res = await fetch(`${ex.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: payload });
+    const payload = otlpTypes.TraceRequest.encode(
+      otlpTypes.TraceRequest.create({ resourceSpans: [{ scopeSpans: [{ spans: [good, bad] }] }] }),
+    ).finish();
+    const res = await fetch(`${ex.otlpUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: payload,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/x-protobuf');
-    const decoded = otlpTypes.TraceResponse.toObject(otlpTypes.TraceResponse.decode(new Uint8Array(await res.arrayBuffer())), { longs: Number }) as any;
+    const decoded = otlpTypes.TraceResponse.toObject(otlpTypes.TraceResponse.decode(new Uint8Array(await res.arrayBuffer())), {
+      longs: Number,
+    }) as any;
     expect(decoded.partialSuccess.rejectedSpans).toBe(1);
     expect((await ex.get(`/api/traces/${'01'.repeat(16)}`)).body.data[0].spans[0].operationName).toBe('ok');
   });
@@ -145,8 +207,12 @@ describe('OTLP receiver with the real OpenTelemetry exporters', () => {
 describe('OTLP receiver with hostile input', () => {
   let ex: TestExplorer;
   const maxBody = 64 * 1024;
-  beforeAll(async () => { ex = await startTestExplorer({ DIFFSCOPE_OTLP_MAX_BODY_BYTES: String(maxBody) }); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startTestExplorer({ DIFFSCOPE_OTLP_MAX_BODY_BYTES: String(maxBody) });
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   const post = (path: string, body: Uint8Array | string, headers: Record<string, string>) =>
     fetch(`${ex.otlpUrl}${path}`, { method: 'POST', headers, body });
@@ -162,8 +228,18 @@ describe('OTLP receiver with hostile input', () => {
     ['truncated protobuf', '/v1/logs', Buffer.from([0x0a, 0x50, 0x0a]), 'application/x-protobuf'],
     ['non-JSON text', '/v1/traces', '{"resourceSpans": [', 'application/json'],
     ['wrong JSON shape', '/v1/traces', '{"resourceSpans": {"not": "an array"}}', 'application/json'],
-    ['bad hex id', '/v1/traces', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'zz', spanId: 'x' }] }] }] }), 'application/json'],
-    ['bad time', '/v1/logs', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: 'soon' }] }] }] }), 'application/json'],
+    [
+      'bad hex id',
+      '/v1/traces',
+      JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'zz', spanId: 'x' }] }] }] }),
+      'application/json',
+    ],
+    [
+      'bad time',
+      '/v1/logs',
+      JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: 'soon' }] }] }] }),
+      'application/json',
+    ],
   ])('%s → 400, and the server still answers', async (_name, path, body, type) => {
     const res = await post(path, body, { 'content-type': type });
     expect(res.status).toBe(400);
@@ -171,7 +247,10 @@ describe('OTLP receiver with hostile input', () => {
   });
 
   it('a broken gzip stream → 400', async () => {
-    const res = await post('/v1/traces', Buffer.from('not gzip at all'), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    const res = await post('/v1/traces', Buffer.from('not gzip at all'), {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
     expect(res.status).toBe(400);
     await stillAlive();
   });
@@ -198,11 +277,16 @@ describe('OTLP receiver with hostile input', () => {
 
 describe('OTLP receiver token', () => {
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startTestExplorer({ DIFFSCOPE_EXPLORER_TOKEN: 'sekret-token-123' }); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startTestExplorer({ DIFFSCOPE_EXPLORER_TOKEN: 'sekret-token-123' });
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   it('refuses exports without the token (401) and accepts Bearer or x-api-key', async () => {
-    const send = (headers: Record<string, string>) => fetch(`${ex.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+    const send = (headers: Record<string, string>) =>
+      fetch(`${ex.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
     expect((await send({})).status).toBe(401);
     expect((await send({ authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await send({ authorization: 'Bearer sekret-token-123' })).status).toBe(200);
@@ -212,7 +296,11 @@ describe('OTLP receiver token', () => {
   it('a real exporter configured with the token gets its spans in', async () => {
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'tokened' }),
-      spanProcessors: [new BatchSpanProcessor(new ProtoTraceExporter({ url: `${ex.otlpUrl}/v1/traces`, headers: { authorization: 'Bearer sekret-token-123' } }))],
+      spanProcessors: [
+        new BatchSpanProcessor(
+          new ProtoTraceExporter({ url: `${ex.otlpUrl}/v1/traces`, headers: { authorization: 'Bearer sekret-token-123' } }),
+        ),
+      ],
     });
     const span = provider.getTracer('t').startSpan('with-token');
     span.end();

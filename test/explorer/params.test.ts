@@ -1,13 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { BadParamError, normalizeTraceId, parseGoDurationUs, parseLookbackUs, parseTags, parseTimeUs } from '../../src/explorer/api/params.js';
+import {
+  BadParamError,
+  normalizeTraceId,
+  parseGoDurationUs,
+  parseLookbackUs,
+  parseTags,
+  parseTimeUs,
+} from '../../src/explorer/api/params.js';
 import { ftsQuery } from '../../src/explorer/store/log-queries.js';
 import { percentile } from '../../src/explorer/api/analysis.js';
 
 describe('parseGoDurationUs', () => {
   it.each([
-    ['100ms', 100_000], ['1.2s', 1_200_000], ['1h30m', 5_400_000_000], ['250us', 250], ['250µs', 250], ['1500ns', 2], ['0', 0], ['.5s', 500_000], ['2m3.5s', 123_500_000],
+    ['100ms', 100_000],
+    ['1.2s', 1_200_000],
+    ['1h30m', 5_400_000_000],
+    ['250us', 250],
+    ['250µs', 250],
+    ['1500ns', 2],
+    ['0', 0],
+    ['.5s', 500_000],
+    ['2m3.5s', 123_500_000],
   ])('%s → %d µs', (input, us) => expect(parseGoDurationUs(input)).toBe(us));
-  it.each(['', '10', 'fast', '1.2', 's', '1x', '1s junk'])('rejects %j', (input) => expect(() => parseGoDurationUs(input)).toThrow(BadParamError));
+  it.each(['', '10', 'fast', '1.2', 's', '1x', '1s junk'])('rejects %j', (input) =>
+    expect(() => parseGoDurationUs(input)).toThrow(BadParamError),
+  );
 });
 
 describe('parseTags', () => {

@@ -18,11 +18,49 @@ function generation(traceId: string, startMs: number, opts: { inferenceMs: numbe
   const publish = newSpanId();
   const inference = newSpanId();
   return [
-    { traceId, spanId: root, service: 'api-server', name: 'POST /v1/generations', kind: 2, startMs, durationMs: 3, status: 1, attributes: { 'http.response.status_code': 202, 'diffscope.request_id': `req-${traceId.slice(0, 4)}` } },
-    { traceId, spanId: publish, parentSpanId: root, service: 'api-server', name: 'queue.publish', kind: 4, startMs: startMs + 1, durationMs: 1 },
+    {
+      traceId,
+      spanId: root,
+      service: 'api-server',
+      name: 'POST /v1/generations',
+      kind: 2,
+      startMs,
+      durationMs: 3,
+      status: 1,
+      attributes: { 'http.response.status_code': 202, 'diffscope.request_id': `req-${traceId.slice(0, 4)}` },
+    },
+    {
+      traceId,
+      spanId: publish,
+      parentSpanId: root,
+      service: 'api-server',
+      name: 'queue.publish',
+      kind: 4,
+      startMs: startMs + 1,
+      durationMs: 1,
+    },
     { traceId, parentSpanId: publish, service: 'inference-worker', name: 'queue.wait', kind: 1, startMs: startMs + 2, durationMs: 40 },
-    { traceId, spanId: inference, parentSpanId: publish, service: 'inference-worker', name: 'inference', kind: 5, startMs: startMs + 42, durationMs: opts.inferenceMs, status: opts.error ? 2 : 0, attributes: { 'diffusion.sampler': opts.sampler, 'diffusion.steps': 20 } },
-    { traceId, parentSpanId: inference, service: 'inference-worker', name: 'sampling', kind: 1, startMs: startMs + 50, durationMs: opts.inferenceMs - 20 },
+    {
+      traceId,
+      spanId: inference,
+      parentSpanId: publish,
+      service: 'inference-worker',
+      name: 'inference',
+      kind: 5,
+      startMs: startMs + 42,
+      durationMs: opts.inferenceMs,
+      status: opts.error ? 2 : 0,
+      attributes: { 'diffusion.sampler': opts.sampler, 'diffusion.steps': 20 },
+    },
+    {
+      traceId,
+      parentSpanId: inference,
+      service: 'inference-worker',
+      name: 'sampling',
+      kind: 1,
+      startMs: startMs + 50,
+      durationMs: opts.inferenceMs - 20,
+    },
   ];
 }
 
@@ -30,13 +68,19 @@ describe('Jaeger-compatible query API', () => {
   let ex: TestExplorer;
   beforeAll(async () => {
     ex = await startTestExplorer();
-    await postJson(ex.otlpUrl, '/v1/traces', tracesPayload([
-      ...generation(T1, base, { inferenceMs: 2000, sampler: 'euler' }),
-      ...generation(T2, base + 5000, { inferenceMs: 500, error: true, sampler: 'ddim' }),
-      { traceId: T3, service: 'api-server', name: 'GET /healthz', kind: 2, startMs: base - 600_000, durationMs: 1 },
-    ]));
+    await postJson(
+      ex.otlpUrl,
+      '/v1/traces',
+      tracesPayload([
+        ...generation(T1, base, { inferenceMs: 2000, sampler: 'euler' }),
+        ...generation(T2, base + 5000, { inferenceMs: 500, error: true, sampler: 'ddim' }),
+        { traceId: T3, service: 'api-server', name: 'GET /healthz', kind: 2, startMs: base - 600_000, durationMs: 1 },
+      ]),
+    );
   });
-  afterAll(async () => { await ex.close(); });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   const ids = (body: any) => body.data.map((t: any) => t.traceID).sort();
 
@@ -50,7 +94,10 @@ describe('Jaeger-compatible query API', () => {
     const ops = await ex.get('/api/services/api-server/operations');
     expect(ops.body.data.sort()).toEqual(['GET /healthz', 'POST /v1/generations', 'queue.publish']);
     const server = await ex.get('/api/operations?service=api-server&spanKind=server');
-    expect(server.body.data).toEqual([{ name: 'GET /healthz', spanKind: 'server' }, { name: 'POST /v1/generations', spanKind: 'server' }]);
+    expect(server.body.data).toEqual([
+      { name: 'GET /healthz', spanKind: 'server' },
+      { name: 'POST /v1/generations', spanKind: 'server' },
+    ]);
     const all = await ex.get('/api/operations?service=inference-worker');
     expect(all.body.data).toContainEqual({ name: 'inference', spanKind: 'consumer' });
     expect((await ex.get('/api/operations')).status).toBe(400);
@@ -64,9 +111,25 @@ describe('Jaeger-compatible query API', () => {
     expect(body.errors).toBeNull();
     const t1 = body.data.find((t: any) => t.traceID === T1);
     expect(t1.spans).toHaveLength(5);
-    expect(Object.values(t1.processes).map((p: any) => p.serviceName).sort()).toEqual(['api-server', 'inference-worker']);
+    expect(
+      Object.values(t1.processes)
+        .map((p: any) => p.serviceName)
+        .sort(),
+    ).toEqual(['api-server', 'inference-worker']);
     const span = t1.spans.find((s: any) => s.operationName === 'inference');
-    expect(Object.keys(span).sort()).toEqual(['duration', 'flags', 'logs', 'operationName', 'processID', 'references', 'spanID', 'startTime', 'tags', 'traceID', 'warnings']);
+    expect(Object.keys(span).sort()).toEqual([
+      'duration',
+      'flags',
+      'logs',
+      'operationName',
+      'processID',
+      'references',
+      'spanID',
+      'startTime',
+      'tags',
+      'traceID',
+      'warnings',
+    ]);
     expect(span.duration).toBe(2_000_000);
     expect(span.startTime).toBe((base + 42) * 1000);
     expect(t1.processes[span.processID].serviceName).toBe('inference-worker');
@@ -78,9 +141,13 @@ describe('Jaeger-compatible query API', () => {
     expect(ids(errJson.body)).toEqual([T2]);
     const errLogfmt = await ex.get(`/api/traces?service=inference-worker&tags=${encodeURIComponent('error=true')}`);
     expect(ids(errLogfmt.body)).toEqual([T2]);
-    const sampler = await ex.get(`/api/traces?service=inference-worker&tags=${encodeURIComponent('{"diffusion.sampler":"euler","diffusion.steps":"20"}')}`);
+    const sampler = await ex.get(
+      `/api/traces?service=inference-worker&tags=${encodeURIComponent('{"diffusion.sampler":"euler","diffusion.steps":"20"}')}`,
+    );
     expect(ids(sampler.body)).toEqual([T1]);
-    const status = await ex.get(`/api/traces?service=api-server&tags=${encodeURIComponent('http.response.status_code=202 span.kind=server')}`);
+    const status = await ex.get(
+      `/api/traces?service=api-server&tags=${encodeURIComponent('http.response.status_code=202 span.kind=server')}`,
+    );
     expect(ids(status.body)).toEqual([T1, T2]);
     const resourceTag = await ex.get(`/api/traces?service=api-server&tags=${encodeURIComponent('{"host.name":"test-host"}')}&limit=10`);
     expect(ids(resourceTag.body)).toEqual([T3, T1, T2].sort());
@@ -143,15 +210,55 @@ describe('GET /api/logs', () => {
   const span = 'd4'.repeat(8);
   beforeAll(async () => {
     ex = await startTestExplorer();
-    await postJson(ex.otlpUrl, '/v1/logs', logsPayload([
-      { service: 'api-server', timeMs: base, body: 'request received', traceId: trace, attributes: { event: 'request_received', request_id: 'req-1' } },
-      { service: 'inference-worker', timeMs: base + 10, body: 'job dequeued', traceId: trace, spanId: span, attributes: { event: 'job_dequeued', request_id: 'req-1' } },
-      { service: 'inference-worker', timeMs: base + 20, severityText: 'ERROR', severityNumber: 17, body: 'model checksum mismatch', traceId: trace, spanId: span, attributes: { event: 'request_failed', request_id: 'req-1', 'error.type': 'ModelInvalid' } },
-      { service: 'api-server', timeMs: base + 30, body: 'request received', attributes: { event: 'request_received', request_id: 'req-2', model_id: 'tiny-unet' } },
-      { service: 'api-server', timeMs: base - 3_600_000, severityText: 'WARN', severityNumber: 13, body: 'slow start', attributes: { event: 'startup' } },
-    ]));
+    await postJson(
+      ex.otlpUrl,
+      '/v1/logs',
+      logsPayload([
+        {
+          service: 'api-server',
+          timeMs: base,
+          body: 'request received',
+          traceId: trace,
+          attributes: { event: 'request_received', request_id: 'req-1' },
+        },
+        {
+          service: 'inference-worker',
+          timeMs: base + 10,
+          body: 'job dequeued',
+          traceId: trace,
+          spanId: span,
+          attributes: { event: 'job_dequeued', request_id: 'req-1' },
+        },
+        {
+          service: 'inference-worker',
+          timeMs: base + 20,
+          severityText: 'ERROR',
+          severityNumber: 17,
+          body: 'model checksum mismatch',
+          traceId: trace,
+          spanId: span,
+          attributes: { event: 'request_failed', request_id: 'req-1', 'error.type': 'ModelInvalid' },
+        },
+        {
+          service: 'api-server',
+          timeMs: base + 30,
+          body: 'request received',
+          attributes: { event: 'request_received', request_id: 'req-2', model_id: 'tiny-unet' },
+        },
+        {
+          service: 'api-server',
+          timeMs: base - 3_600_000,
+          severityText: 'WARN',
+          severityNumber: 13,
+          body: 'slow start',
+          attributes: { event: 'startup' },
+        },
+      ]),
+    );
   });
-  afterAll(async () => { await ex.close(); });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   const events = (body: any) => body.data.map((l: any) => l.event);
 
@@ -161,8 +268,28 @@ describe('GET /api/logs', () => {
     expect(events(body)).toEqual(['request_failed', 'job_dequeued', 'request_received']);
     expect(body.total).toBe(3);
     const e = body.data[0];
-    expect(Object.keys(e).sort()).toEqual(['attributes', 'body', 'event', 'id', 'level', 'request_id', 'service', 'span_id', 'time_us', 'timestamp', 'trace_id']);
-    expect(e).toMatchObject({ level: 'ERROR', service: 'inference-worker', trace_id: trace, span_id: span, request_id: 'req-1', time_us: (base + 20) * 1000, timestamp: new Date(base + 20).toISOString() });
+    expect(Object.keys(e).sort()).toEqual([
+      'attributes',
+      'body',
+      'event',
+      'id',
+      'level',
+      'request_id',
+      'service',
+      'span_id',
+      'time_us',
+      'timestamp',
+      'trace_id',
+    ]);
+    expect(e).toMatchObject({
+      level: 'ERROR',
+      service: 'inference-worker',
+      trace_id: trace,
+      span_id: span,
+      request_id: 'req-1',
+      time_us: (base + 20) * 1000,
+      timestamp: new Date(base + 20).toISOString(),
+    });
     expect(e.attributes['error.type']).toBe('ModelInvalid');
   });
 
@@ -173,8 +300,13 @@ describe('GET /api/logs', () => {
     expect(events((await ex.get('/api/logs?level=error')).body)).toEqual(['request_failed']);
     expect(events((await ex.get('/api/logs?level=WARN,error')).body)).toEqual(['request_failed', 'startup']);
     expect(events((await ex.get('/api/logs?event=request_received')).body)).toHaveLength(2);
-    expect(events((await ex.get(`/api/logs?start=${(base + 5) * 1000}&end=${(base + 25) * 1000}`)).body)).toEqual(['request_failed', 'job_dequeued']);
-    expect(events((await ex.get(`/api/logs?start=${encodeURIComponent(new Date(base + 25).toISOString())}`)).body)).toEqual(['request_received']);
+    expect(events((await ex.get(`/api/logs?start=${(base + 5) * 1000}&end=${(base + 25) * 1000}`)).body)).toEqual([
+      'request_failed',
+      'job_dequeued',
+    ]);
+    expect(events((await ex.get(`/api/logs?start=${encodeURIComponent(new Date(base + 25).toISOString())}`)).body)).toEqual([
+      'request_received',
+    ]);
   });
 
   it('full-text q over body and attributes, punctuation-safe', async () => {

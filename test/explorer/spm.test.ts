@@ -13,16 +13,27 @@ import { newTraceId, postJson, tracesPayload, type FixtureSpan } from './fixture
 // src/reducers/metrics.ts reads: metrics[0].labels[0].value as the service, the label named
 // "operation" as the operation, gaugeValue.doubleValue.toFixed(2), new Date(timestamp).
 const MetricFamily = z.object({
-  name: z.enum(['service_latencies', 'service_call_rate', 'service_error_rate', 'service_operation_latencies', 'service_operation_call_rate', 'service_operation_error_rate']),
+  name: z.enum([
+    'service_latencies',
+    'service_call_rate',
+    'service_error_rate',
+    'service_operation_latencies',
+    'service_operation_call_rate',
+    'service_operation_error_rate',
+  ]),
   type: z.literal('GAUGE'),
   help: z.string(),
-  metrics: z.array(z.object({
-    labels: z.array(z.object({ name: z.string(), value: z.string() })),
-    metricPoints: z.array(z.object({
-      gaugeValue: z.object({ doubleValue: z.number() }),
-      timestamp: z.iso.datetime(),
-    })),
-  })),
+  metrics: z.array(
+    z.object({
+      labels: z.array(z.object({ name: z.string(), value: z.string() })),
+      metricPoints: z.array(
+        z.object({
+          gaugeValue: z.object({ doubleValue: z.number() }),
+          timestamp: z.iso.datetime(),
+        }),
+      ),
+    }),
+  ),
 });
 type Family = z.infer<typeof MetricFamily>;
 
@@ -36,13 +47,21 @@ function server(name: string, offsetMs: number, durationMs: number, status: 0 | 
 
 /** What the UI sends (src/api/jaeger.ts fetchMetrics + ServicesView's metricQueryPayload), with our window. */
 function uiMetricsUrl(metric: 'latencies' | 'calls' | 'errors', extra: Record<string, string | number | boolean>): string {
-  const q = new URLSearchParams(Object.entries({ endTs: anchor + 5 * M, lookback: 5 * M, step: M, ratePer: M, spanKind: 'server', ...extra }).map(([k, v]) => [k, String(v)]));
+  const q = new URLSearchParams(
+    Object.entries({ endTs: anchor + 5 * M, lookback: 5 * M, step: M, ratePer: M, spanKind: 'server', ...extra }).map(([k, v]) => [
+      k,
+      String(v),
+    ]),
+  );
   return `/api/metrics/${metric}?service=api-server&${q}`;
 }
 
 /** The reducer's view of a service-level family: points as (ms, value rounded to 2 places). */
 function uiPoints(family: Family): { x: number; y: number }[] {
-  return family.metrics[0].metricPoints.map((p) => ({ x: new Date(p.timestamp).getTime(), y: parseFloat(p.gaugeValue.doubleValue.toFixed(2)) }));
+  return family.metrics[0].metricPoints.map((p) => ({
+    x: new Date(p.timestamp).getTime(),
+    y: parseFloat(p.gaugeValue.doubleValue.toFixed(2)),
+  }));
 }
 
 const at = (k: number) => anchor + k * M;
@@ -51,22 +70,36 @@ describe('SPM metrics from stored spans', () => {
   let ex: TestExplorer;
   beforeAll(async () => {
     ex = await startTestExplorer();
-    await postJson(ex.otlpUrl, '/v1/traces', tracesPayload([
-      // window (anchor, anchor+1m]: six server spans of api-server, one of them an error
-      server('POST /v1/generations', 1000, 10),
-      server('POST /v1/generations', 2000, 20, 2),
-      server('POST /v1/generations', 3000, 30, 1),
-      server('POST /v1/generations', 4000, 40),
-      server('GET /healthz', 5000, 1),
-      server('GET /healthz', 6000, 3),
-      // not a server span: left out unless spanKind=client is asked for
-      { traceId: newTraceId(), service: 'api-server', name: 'PUT s3', kind: 3, startMs: anchor + 7000, durationMs: 500 },
-      // the worker's consumer spans, two minutes later
-      { traceId: newTraceId(), service: 'inference-worker', name: 'inference', kind: 5, startMs: anchor + 2 * M + 1000, durationMs: 100 },
-      { traceId: newTraceId(), service: 'inference-worker', name: 'inference', kind: 5, startMs: anchor + 2 * M + 2000, durationMs: 300, status: 2 },
-    ]));
+    await postJson(
+      ex.otlpUrl,
+      '/v1/traces',
+      tracesPayload([
+        // window (anchor, anchor+1m]: six server spans of api-server, one of them an error
+        server('POST /v1/generations', 1000, 10),
+        server('POST /v1/generations', 2000, 20, 2),
+        server('POST /v1/generations', 3000, 30, 1),
+        server('POST /v1/generations', 4000, 40),
+        server('GET /healthz', 5000, 1),
+        server('GET /healthz', 6000, 3),
+        // not a server span: left out unless spanKind=client is asked for
+        { traceId: newTraceId(), service: 'api-server', name: 'PUT s3', kind: 3, startMs: anchor + 7000, durationMs: 500 },
+        // the worker's consumer spans, two minutes later
+        { traceId: newTraceId(), service: 'inference-worker', name: 'inference', kind: 5, startMs: anchor + 2 * M + 1000, durationMs: 100 },
+        {
+          traceId: newTraceId(),
+          service: 'inference-worker',
+          name: 'inference',
+          kind: 5,
+          startMs: anchor + 2 * M + 2000,
+          durationMs: 300,
+          status: 2,
+        },
+      ]),
+    );
   });
-  afterAll(async () => { await ex.close(); });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   async function family(url: string): Promise<Family> {
     const { status, body } = await ex.get(url);
@@ -100,7 +133,10 @@ describe('SPM metrics from stored spans', () => {
 
   it('errors: the share of calls with status ERROR', async () => {
     const f = await family(uiMetricsUrl('errors', {}));
-    expect(f).toMatchObject({ name: 'service_error_rate', help: 'error rate, computed as a fraction of errors/sec over calls/sec, grouped by service' });
+    expect(f).toMatchObject({
+      name: 'service_error_rate',
+      help: 'error rate, computed as a fraction of errors/sec over calls/sec, grouped by service',
+    });
     expect(uiPoints(f)).toEqual([{ x: at(1), y: 0.17 }]);
     expect(f.metrics[0].metricPoints[0].gaugeValue.doubleValue).toBe(1 / 6);
   });
@@ -110,8 +146,14 @@ describe('SPM metrics from stored spans', () => {
     expect(lat.name).toBe('service_operation_latencies');
     expect(lat.help).toBe('0.95th quantile latency, grouped by service & operation');
     expect(lat.metrics.map((m) => m.labels)).toEqual([
-      [{ name: 'service_name', value: 'api-server' }, { name: 'operation', value: 'GET /healthz' }],
-      [{ name: 'service_name', value: 'api-server' }, { name: 'operation', value: 'POST /v1/generations' }],
+      [
+        { name: 'service_name', value: 'api-server' },
+        { name: 'operation', value: 'GET /healthz' },
+      ],
+      [
+        { name: 'service_name', value: 'api-server' },
+        { name: 'operation', value: 'POST /v1/generations' },
+      ],
     ]);
     expect(lat.metrics[0].metricPoints[0].gaugeValue.doubleValue).toBeCloseTo(2.9, 10); // 1, 3 → 1 + 0.95·2
     expect(lat.metrics[1].metricPoints[0].gaugeValue.doubleValue).toBeCloseTo(38.5, 10); // 10..40 → 30 + 0.85·10
@@ -124,7 +166,9 @@ describe('SPM metrics from stored spans', () => {
   it('spanKind and several services select the spans', async () => {
     const client = await family(uiMetricsUrl('latencies', { quantile: 0.5, spanKind: 'client' }));
     expect(uiPoints(client)).toEqual([{ x: at(1), y: 500 }]);
-    const both = await family(`/api/metrics/errors?service=api-server&service=inference-worker&spanKind=server&spanKind=consumer&endTs=${at(5)}&lookback=${5 * M}&step=${M}&ratePer=${M}`);
+    const both = await family(
+      `/api/metrics/errors?service=api-server&service=inference-worker&spanKind=server&spanKind=consumer&endTs=${at(5)}&lookback=${5 * M}&step=${M}&ratePer=${M}`,
+    );
     expect(both.metrics.map((m) => m.labels[0].value)).toEqual(['api-server', 'inference-worker']);
     expect(both.metrics[1].metricPoints).toEqual([{ gaugeValue: { doubleValue: 0.5 }, timestamp: new Date(at(3)).toISOString() }]);
     // the default span kind is server (as Jaeger's): the worker has none
@@ -136,7 +180,7 @@ describe('SPM metrics from stored spans', () => {
     expect((await ex.get('/api/metrics/minstep')).body).toEqual({ data: 1000, total: 0, limit: 0, offset: 0, errors: null });
   });
 
-  it('bad parameters → 400 with Jaeger\'s error envelope', async () => {
+  it("bad parameters → 400 with Jaeger's error envelope", async () => {
     const bad = [
       '/api/metrics/calls',
       '/api/metrics/latencies?service=api-server',

@@ -12,8 +12,14 @@ if (!canRun) console.warn(`[tail-sampling panel] skipping: no Chromium at ${CHRO
 const webRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 const trace = (opts: { error?: boolean; durationMs?: number } = {}): FixtureSpan => ({
-  traceId: newTraceId(), spanId: newSpanId(), service: 'api-server', name: 'POST /v1/generations', kind: 2,
-  startMs: Date.now() - 30_000, durationMs: opts.durationMs ?? 50, status: opts.error ? 2 : 0,
+  traceId: newTraceId(),
+  spanId: newSpanId(),
+  service: 'api-server',
+  name: 'POST /v1/generations',
+  kind: 2,
+  startMs: Date.now() - 30_000,
+  durationMs: opts.durationMs ?? 50,
+  status: opts.error ? 2 : 0,
 });
 
 describe.skipIf(!canRun)('tail-sampling panel on the search page', () => {
@@ -21,10 +27,15 @@ describe.skipIf(!canRun)('tail-sampling panel on the search page', () => {
   let browser: LaunchedBrowser;
   beforeAll(async () => {
     ensureWebBuilt();
-    ex = await startTestExplorer({
-      DIFFSCOPE_TAIL_SAMPLING: 'on', DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS: '60000', DIFFSCOPE_TAIL_SAMPLING_PERCENTAGE: '0',
-      DIFFSCOPE_TAIL_SAMPLING_LATENCY_THRESHOLD_MS: '5000',
-    }, { webRoot });
+    ex = await startTestExplorer(
+      {
+        DIFFSCOPE_TAIL_SAMPLING: 'on',
+        DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS: '60000',
+        DIFFSCOPE_TAIL_SAMPLING_PERCENTAGE: '0',
+        DIFFSCOPE_TAIL_SAMPLING_LATENCY_THRESHOLD_MS: '5000',
+      },
+      { webRoot },
+    );
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -33,7 +44,11 @@ describe.skipIf(!canRun)('tail-sampling panel on the search page', () => {
   });
 
   it('shows kept and dropped traces by policy and what waits for a decision', async () => {
-    await postJson(ex.otlpUrl, '/v1/traces', tracesPayload([trace({ error: true }), trace({ error: true }), trace({ durationMs: 9_000 }), trace(), trace(), trace()]));
+    await postJson(
+      ex.otlpUrl,
+      '/v1/traces',
+      tracesPayload([trace({ error: true }), trace({ error: true }), trace({ durationMs: 9_000 }), trace(), trace(), trace()]),
+    );
     await ex.flush();
     await ex.decideSampling(Date.now() + 65_000);
     await postJson(ex.otlpUrl, '/v1/traces', tracesPayload([trace()]));
@@ -45,7 +60,9 @@ describe.skipIf(!canRun)('tail-sampling panel on the search page', () => {
     await page.goto(`${ex.queryUrl}/search`);
     const panel = page.locator('.sampling-panel');
     await panel.locator('table').waitFor();
-    expect(await panel.locator('p').first().textContent()).toContain('3 traces kept, 3 dropped since start; 1 waiting for a decision (1 spans, 0 logs');
+    expect(await panel.locator('p').first().textContent()).toContain(
+      '3 traces kept, 3 dropped since start; 1 waiting for a decision (1 spans, 0 logs',
+    );
     const rows = await panel.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent?.trim())));
     expect(rows).toEqual([
       ['kept', 'errors', '2'],

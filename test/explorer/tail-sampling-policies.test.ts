@@ -26,17 +26,21 @@ describe('probabilistic policy', () => {
   });
 
   it('keeps at 50 % exactly the ids whose randomness has its top bit set', () => {
-    fc.assert(fc.property(traceId, (id) => {
-      const topBit = (parseInt(id.slice(-14, -13), 16) & 8) !== 0;
-      expect(keepsByProbability(id, rejectionThreshold(50))).toBe(topBit);
-    }));
+    fc.assert(
+      fc.property(traceId, (id) => {
+        const topBit = (parseInt(id.slice(-14, -13), 16) & 8) !== 0;
+        expect(keepsByProbability(id, rejectionThreshold(50))).toBe(topBit);
+      }),
+    );
   });
 
   it('a larger percentage keeps a superset of what a smaller one keeps', () => {
-    fc.assert(fc.property(traceId, fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), (id, a, b) => {
-      const [lo, hi] = a <= b ? [a, b] : [b, a];
-      if (keepsByProbability(id, rejectionThreshold(lo))) expect(keepsByProbability(id, rejectionThreshold(hi))).toBe(true);
-    }));
+    fc.assert(
+      fc.property(traceId, fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), (id, a, b) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        if (keepsByProbability(id, rejectionThreshold(lo))) expect(keepsByProbability(id, rejectionThreshold(hi))).toBe(true);
+      }),
+    );
   });
 });
 
@@ -47,21 +51,23 @@ describe('group_latency window', () => {
   };
 
   it('answers the nearest-rank percentile of the last `window` durations, once `minTraces` were seen', () => {
-    fc.assert(fc.property(
-      fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 200 }),
-      fc.integer({ min: 1, max: 40 }),
-      fc.integer({ min: 1, max: 100 }),
-      (durations, window, percentile) => {
-        const minTraces = Math.min(window, 5);
-        const g = new GroupLatency({ percentile, minTraces, window });
-        durations.forEach((d, i) => {
-          const seen = durations.slice(0, i);
-          const expected = Math.min(seen.length, window) >= minTraces ? naive(seen, window, percentile) : undefined;
-          expect(g.percentileOf('k')).toBe(expected);
-          g.record('k', d);
-        });
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 100 }),
+        (durations, window, percentile) => {
+          const minTraces = Math.min(window, 5);
+          const g = new GroupLatency({ percentile, minTraces, window });
+          durations.forEach((d, i) => {
+            const seen = durations.slice(0, i);
+            const expected = Math.min(seen.length, window) >= minTraces ? naive(seen, window, percentile) : undefined;
+            expect(g.percentileOf('k')).toBe(expected);
+            g.record('k', d);
+          });
+        },
+      ),
+    );
   });
 
   it('keeps groups apart and forgets the least recently used past maxGroups', () => {

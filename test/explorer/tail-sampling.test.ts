@@ -38,7 +38,9 @@ interface Gen {
 }
 
 /** A generation's spans as diffscope's services send them: root (202), queue.publish, and the worker's inference under the publish. */
-function generation(opts: { durationMs?: number; error?: boolean; attempt?: number; group?: [string, string, number]; consumer?: boolean } = {}): Gen {
+function generation(
+  opts: { durationMs?: number; error?: boolean; attempt?: number; group?: [string, string, number]; consumer?: boolean } = {},
+): Gen {
   const traceId = newTraceId();
   const rootId = newSpanId();
   const publishId = newSpanId();
@@ -47,14 +49,34 @@ function generation(opts: { durationMs?: number; error?: boolean; attempt?: numb
   const [model, sampler, steps] = opts.group ?? ['tiny-sd', 'euler', 20];
   const spans: FixtureSpan[] = [
     { traceId, spanId: rootId, service: 'api-server', name: 'POST /v1/generations', kind: SERVER, startMs: t0, durationMs: 5 },
-    { traceId, spanId: newSpanId(), parentSpanId: rootId, service: 'api-server', name: 'queue.publish', kind: PRODUCER, startMs: t0 + 1, durationMs: 2 },
+    {
+      traceId,
+      spanId: newSpanId(),
+      parentSpanId: rootId,
+      service: 'api-server',
+      name: 'queue.publish',
+      kind: PRODUCER,
+      startMs: t0 + 1,
+      durationMs: 2,
+    },
   ];
   spans[1].spanId = publishId;
   if (opts.consumer !== false) {
     spans.push({
-      traceId, parentSpanId: publishId, service: 'inference-worker', name: 'inference', kind: CONSUMER, startMs: t0 + 10, durationMs: duration - 10,
+      traceId,
+      parentSpanId: publishId,
+      service: 'inference-worker',
+      name: 'inference',
+      kind: CONSUMER,
+      startMs: t0 + 10,
+      durationMs: duration - 10,
       status: opts.error ? 2 : 0,
-      attributes: { 'diffusion.model.id': model, 'diffusion.sampler': sampler, 'diffusion.steps': steps, 'messaging.delivery.attempt': opts.attempt ?? 1 },
+      attributes: {
+        'diffusion.model.id': model,
+        'diffusion.sampler': sampler,
+        'diffusion.steps': steps,
+        'messaging.delivery.attempt': opts.attempt ?? 1,
+      },
     });
   }
   return { traceId, rootId, publishId, spans };
@@ -63,7 +85,12 @@ function generation(opts: { durationMs?: number; error?: boolean; attempt?: numb
 /** A one-span trace of a model/sampler/steps group with an exact duration. */
 function groupTrace(durationMs: number, group: [string, string, number] = ['tiny-sd', 'euler', 20]): FixtureSpan {
   return {
-    traceId: newTraceId(), service: 'inference-worker', name: 'inference', kind: SERVER, startMs: Date.now() - 60_000, durationMs,
+    traceId: newTraceId(),
+    service: 'inference-worker',
+    name: 'inference',
+    kind: SERVER,
+    startMs: Date.now() - 60_000,
+    durationMs,
     attributes: { 'diffusion.model.id': group[0], 'diffusion.sampler': group[1], 'diffusion.steps': group[2] },
   };
 }
@@ -88,8 +115,12 @@ async function status(ex: TestExplorer): Promise<SamplingStatus> {
 
 describe('tail sampling: which traces are kept', () => {
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startTestExplorer(BASE_ENV); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startTestExplorer(BASE_ENV);
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   it('keeps every error, slow and retried trace and drops the rest, once each is complete', async () => {
     const ok = [generation(), generation(), generation()];
@@ -97,7 +128,10 @@ describe('tail sampling: which traces are kept', () => {
     const slow = generation({ durationMs: 7_000 });
     const retried = generation({ attempt: 2 });
     const all = [...ok, error, slow, retried];
-    await sendSpans(ex, all.flatMap((g) => g.spans));
+    await sendSpans(
+      ex,
+      all.flatMap((g) => g.spans),
+    );
     await ex.flush();
 
     // nothing is stored before a decision, and nothing is decided before the wait is over
@@ -130,7 +164,16 @@ describe('tail sampling: which traces are kept', () => {
     expect((await status(ex)).held.traces).toBe(1);
 
     // the worker's span arrives: the trace is complete, and decided once the wait is over
-    const inference: FixtureSpan = { traceId: queued.traceId, parentSpanId: queued.publishId, service: 'inference-worker', name: 'inference', kind: CONSUMER, startMs: Date.now() - 1000, durationMs: 500, status: 2 };
+    const inference: FixtureSpan = {
+      traceId: queued.traceId,
+      parentSpanId: queued.publishId,
+      service: 'inference-worker',
+      name: 'inference',
+      kind: CONSUMER,
+      startMs: Date.now() - 1000,
+      durationMs: 500,
+      status: 2,
+    };
     await sendSpans(ex, [inference]);
     await ex.flush();
     await ex.decideSampling(afterWait());
@@ -149,7 +192,7 @@ describe('tail sampling: which traces are kept', () => {
     expect((await status(ex)).counts.decided_early.max_wait).toBe(before + 1);
   });
 
-  it('late spans follow their trace\'s decision', async () => {
+  it("late spans follow their trace's decision", async () => {
     const kept = generation({ error: true });
     const dropped = generation();
     await sendSpans(ex, [...kept.spans, ...dropped.spans]);
@@ -157,7 +200,15 @@ describe('tail sampling: which traces are kept', () => {
     await ex.decideSampling(afterWait());
     const before = (await status(ex)).counts.spans;
 
-    const late = (g: Gen): FixtureSpan => ({ traceId: g.traceId, parentSpanId: g.rootId, service: 'notifier', name: 'notify.webhook', kind: 3, startMs: Date.now() - 10, durationMs: 5 });
+    const late = (g: Gen): FixtureSpan => ({
+      traceId: g.traceId,
+      parentSpanId: g.rootId,
+      service: 'notifier',
+      name: 'notify.webhook',
+      kind: 3,
+      startMs: Date.now() - 10,
+      durationMs: 5,
+    });
     await sendSpans(ex, [late(kept), late(dropped)]);
     await ex.flush();
     expect((ex.store.db.prepare('SELECT COUNT(*) AS n FROM spans WHERE trace_id = ?').get(kept.traceId) as { n: number }).n).toBe(4);
@@ -181,8 +232,16 @@ describe('tail sampling: which traces are kept', () => {
 
 describe('tail sampling: the group_latency policy', () => {
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startTestExplorer({ ...BASE_ENV, DIFFSCOPE_TAIL_SAMPLING_GROUP_MIN_TRACES: '20', DIFFSCOPE_TAIL_SAMPLING_GROUP_PERCENTILE: '95' }); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startTestExplorer({
+      ...BASE_ENV,
+      DIFFSCOPE_TAIL_SAMPLING_GROUP_MIN_TRACES: '20',
+      DIFFSCOPE_TAIL_SAMPLING_GROUP_PERCENTILE: '95',
+    });
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   it('keeps a trace slower than the p95 of its model/sampler/steps group, once the group has history', async () => {
     // 40 traces, longest first (so none of them is slower than those before it): p95 = 1370 ms
@@ -209,12 +268,15 @@ describe('tail sampling: the group_latency policy', () => {
 
 describe('tail sampling: probabilistic share and the per-minute cap', () => {
   let ex: TestExplorer | undefined;
-  afterEach(async () => { await ex?.close(); ex = undefined; });
+  afterEach(async () => {
+    await ex?.close();
+    ex = undefined;
+  });
 
-  it('keeps the same traces by trace id on every explorer (randomness = the id\'s last 56 bits)', async () => {
+  it("keeps the same traces by trace id on every explorer (randomness = the id's last 56 bits)", async () => {
     const spans = Array.from({ length: 200 }, () => groupTrace(100, ['m', 's', 1]));
     // the OpenTelemetry rule, computed here on its own: keep when R >= (1 - 0.25) · 2^56
-    const threshold = (3n << 54n);
+    const threshold = 3n << 54n;
     const expected = new Set(spans.filter((s) => BigInt(`0x${s.traceId.slice(-14)}`) >= threshold).map((s) => s.traceId));
     expect(expected.size).toBeGreaterThan(20);
     expect(expected.size).toBeLessThan(80);
@@ -224,7 +286,10 @@ describe('tail sampling: probabilistic share and the per-minute cap', () => {
       await ex.flush();
       await ex.decideSampling(afterWait());
       expect(storedTraces(ex)).toEqual(expected);
-      expect((await status(ex)).counts.traces).toEqual({ kept: { probabilistic: expected.size }, dropped: { no_policy: 200 - expected.size } });
+      expect((await status(ex)).counts.traces).toEqual({
+        kept: { probabilistic: expected.size },
+        dropped: { no_policy: 200 - expected.size },
+      });
       await ex.close();
       ex = undefined;
     }
@@ -233,7 +298,10 @@ describe('tail sampling: probabilistic share and the per-minute cap', () => {
   it('keeps at most DIFFSCOPE_TAIL_SAMPLING_MAX_TRACES_PER_MINUTE traces per clock minute', async () => {
     ex = await startTestExplorer({ ...BASE_ENV, DIFFSCOPE_TAIL_SAMPLING_MAX_TRACES_PER_MINUTE: '5' });
     const first = Array.from({ length: 12 }, () => generation({ error: true }));
-    await sendSpans(ex, first.flatMap((g) => g.spans));
+    await sendSpans(
+      ex,
+      first.flatMap((g) => g.spans),
+    );
     await ex.flush();
     const minute = Math.ceil(afterWait() / 60_000) * 60_000;
     await ex.decideSampling(minute + 1_000);
@@ -243,7 +311,10 @@ describe('tail sampling: probabilistic share and the per-minute cap', () => {
 
     // the next minute has its own budget
     const second = Array.from({ length: 7 }, () => generation({ error: true }));
-    await sendSpans(ex, second.flatMap((g) => g.spans));
+    await sendSpans(
+      ex,
+      second.flatMap((g) => g.spans),
+    );
     await ex.flush();
     await ex.decideSampling(minute + 60_000 + DECISION_WAIT_MS + 1_000);
     expect(storedTraces(ex).size).toBe(10);
@@ -253,16 +324,33 @@ describe('tail sampling: probabilistic share and the per-minute cap', () => {
 
 describe('tail sampling: logs and memory bounds', () => {
   let ex: TestExplorer | undefined;
-  afterEach(async () => { await ex?.close(); ex = undefined; });
+  afterEach(async () => {
+    await ex?.close();
+    ex = undefined;
+  });
 
-  const logOf = (traceId: string, body: string) => ({ service: 'inference-worker', timeMs: Date.now() - 1000, body, traceId, spanId: newSpanId() });
+  const logOf = (traceId: string, body: string) => ({
+    service: 'inference-worker',
+    timeMs: Date.now() - 1000,
+    body,
+    traceId,
+    spanId: newSpanId(),
+  });
 
   it('drops the logs of a dropped trace with it, keeps those of a kept one, and writes logs without a trace id at once', async () => {
     ex = await startTestExplorer(BASE_ENV);
     const kept = generation({ error: true });
     const dropped = generation();
     // logs usually arrive before the spans they belong to
-    await postJson(ex.otlpUrl, '/v1/logs', logsPayload([logOf(kept.traceId, 'kept-1'), logOf(dropped.traceId, 'dropped-1'), { service: 'api-server', timeMs: Date.now(), body: 'no-trace' }]));
+    await postJson(
+      ex.otlpUrl,
+      '/v1/logs',
+      logsPayload([
+        logOf(kept.traceId, 'kept-1'),
+        logOf(dropped.traceId, 'dropped-1'),
+        { service: 'api-server', timeMs: Date.now(), body: 'no-trace' },
+      ]),
+    );
     await sendSpans(ex, [...kept.spans, ...dropped.spans]);
     await postJson(ex.otlpUrl, '/v1/logs', logsPayload([logOf(kept.traceId, 'kept-2'), logOf(dropped.traceId, 'dropped-2')]));
     await ex.flush();
@@ -300,7 +388,9 @@ describe('tail sampling: logs and memory bounds', () => {
     expect((await status(ex)).counts.logs_without_spans).toBe(1);
     // no decision was remembered: the trace's spans, should they come, are judged on their own
     const late = generation({ error: false });
-    late.spans.forEach((s) => { s.traceId = traceId; });
+    late.spans.forEach((s) => {
+      s.traceId = traceId;
+    });
     await sendSpans(ex, late.spans);
     await ex.flush();
     expect((await status(ex)).held.traces).toBe(1);
@@ -336,10 +426,14 @@ describe('tail sampling: logs and memory bounds', () => {
   });
 });
 
-describe('tail sampling with the OpenTelemetry SDK exporter and dynamic batching\'s fan-in', () => {
+describe("tail sampling with the OpenTelemetry SDK exporter and dynamic batching's fan-in", () => {
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startTestExplorer(BASE_ENV); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startTestExplorer(BASE_ENV);
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   it('keeps a batch trace when a member it links to is kept, after that member is decided', async () => {
     const provider = new BasicTracerProvider({
@@ -350,14 +444,20 @@ describe('tail sampling with the OpenTelemetry SDK exporter and dynamic batching
     const t0 = Date.now() - 10_000;
     const member = (error: boolean) => {
       const root = tracer.startSpan('POST /v1/generations', { kind: SpanKind.SERVER, startTime: t0 });
-      const inference = tracer.startSpan('inference', { kind: SpanKind.INTERNAL, startTime: t0 + 10 }, otelTrace.setSpan(context.active(), root));
+      const inference = tracer.startSpan(
+        'inference',
+        { kind: SpanKind.INTERNAL, startTime: t0 + 10 },
+        otelTrace.setSpan(context.active(), root),
+      );
       if (error) inference.setStatus({ code: SpanStatusCode.ERROR, message: 'out of memory' });
       return { root, inference };
     };
     const failed = member(true);
     const fine = member(false);
     const batch = tracer.startSpan('batch', {
-      kind: SpanKind.INTERNAL, startTime: t0 + 20, root: true,
+      kind: SpanKind.INTERNAL,
+      startTime: t0 + 20,
+      root: true,
       links: [{ context: failed.inference.spanContext() }, { context: fine.inference.spanContext() }],
     });
     batch.end(t0 + 300);
@@ -378,8 +478,12 @@ describe('tail sampling with the OpenTelemetry SDK exporter and dynamic batching
 
 describe('tail sampling off (the default)', () => {
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startTestExplorer(); });
-  afterAll(async () => { await ex.close(); });
+  beforeAll(async () => {
+    ex = await startTestExplorer();
+  });
+  afterAll(async () => {
+    await ex.close();
+  });
 
   it('stores every trace as it comes and says sampling is off', async () => {
     const g = generation();

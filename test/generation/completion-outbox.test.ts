@@ -13,7 +13,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { CompletionPublisher, GenerationLifecycle, Reconciler, generationQueueName, isTerminal, type GenerationStore } from '../../src/generation/index.js';
+import {
+  CompletionPublisher,
+  GenerationLifecycle,
+  Reconciler,
+  generationQueueName,
+  isTerminal,
+  type GenerationStore,
+} from '../../src/generation/index.js';
 import { completionQueueName, startNotifier } from '../../src/notifier/index.js';
 import { SqliteQueueBackend } from '../../src/queue/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
@@ -30,7 +37,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Runs finish-then-die.ts on `id`; resolves with how it ended (-1: killed by a signal). */
 function finishThenDie(spec: StoreSpec, id: string): Promise<number | null> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'finish-then-die.ts'), JSON.stringify({ ...spec, id })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'finish-then-die.ts'), JSON.stringify({ ...spec, id })], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -47,10 +57,22 @@ const GRACE_MS = 1_000;
 for (const target of await storeTargets()) {
   describe.skipIf(skipUnavailable(target))(`the completion outbox: ${target.name}`, () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dsc-outbox-'));
-    const config = loadConfig({}, { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_QUEUE_NAME: `outbox-${target.name}`, DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true', DIFFSCOPE_RECONCILE_INTERVAL_MS: '0' });
+    const config = loadConfig(
+      {},
+      {
+        DIFFSCOPE_DATA_DIR: dir,
+        DIFFSCOPE_QUEUE_NAME: `outbox-${target.name}`,
+        DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true',
+        DIFFSCOPE_RECONCILE_INTERVAL_MS: '0',
+      },
+    );
     const queue = new SqliteQueueBackend({ file: path.join(dir, 'queue.sqlite'), minPollMs: 2, maxPollMs: 20 });
     const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({ service: 'notifier', level: 'debug', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
+    const logger = createLogger({
+      service: 'notifier',
+      level: 'debug',
+      destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
+    });
     let store: GenerationStore;
     let hooks: Awaited<ReturnType<typeof webhookReceiver>>;
 
@@ -67,7 +89,12 @@ for (const target of await storeTargets()) {
     });
 
     it('a worker killed between the finish and its publish: finished with its event, completion owed, published once by the reconciler after the grace period, one webhook even when it comes twice', async () => {
-      const r = record({ status: 'running', startedAt: Date.now(), attempts: 1, webhook: { url: hooks.url, events: ['succeeded', 'failed', 'canceled'] } });
+      const r = record({
+        status: 'running',
+        startedAt: Date.now(),
+        attempts: 1,
+        webhook: { url: hooks.url, events: ['succeeded', 'failed', 'canceled'] },
+      });
       await store.create(r);
       await store.appendEvent(r.id, 'queued', { status: 'queued' });
       await store.appendEvent(r.id, 'started', { attempt: 1 });
@@ -78,20 +105,35 @@ for (const target of await storeTargets()) {
       const events = await store.events(r.id);
       expect(events.map((e) => e.type)).toEqual(['queued', 'started', 'succeeded']);
       expect(events[2].data).toMatchObject({ status: 'succeeded', output_locations: finished!.outputs });
-      const owed = async () => (await store.listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 100 })).map((p) => p.id);
+      const owed = async () =>
+        (await store.listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 100 })).map((p) => p.id);
       expect(await owed()).toEqual([r.id]);
       const completions = completionQueueName(config);
       expect(await queue.depth(completions)).toBe(0); // it died before publishing
 
-      const lifecycle = new GenerationLifecycle({ store, logger, completions: new CompletionPublisher({ open: () => queue.producer(completions), logger }) });
-      const reconciler = new Reconciler({ store, queue, queueName: generationQueueName(config), lifecycle, logger, graceMs: GRACE_MS, unknownMaxAgeMs: 3_600_000 });
+      const lifecycle = new GenerationLifecycle({
+        store,
+        logger,
+        completions: new CompletionPublisher({ open: () => queue.producer(completions), logger }),
+      });
+      const reconciler = new Reconciler({
+        store,
+        queue,
+        queueName: generationQueueName(config),
+        lifecycle,
+        logger,
+        graceMs: GRACE_MS,
+        unknownMaxAgeMs: 3_600_000,
+      });
       const finishedAt = finished!.finishedAt!;
       expect(await reconciler.runOnce(finishedAt + GRACE_MS / 2)).toMatchObject({ republished: 0 }); // within the grace period: its publisher may still be at it
       expect(await reconciler.runOnce(finishedAt + GRACE_MS + 1)).toMatchObject({ republished: 1, failed: 0 });
       expect(await queue.depth(completions)).toBe(1);
       expect(await owed()).toEqual([]);
       expect(await reconciler.runOnce(finishedAt + 2 * GRACE_MS)).toMatchObject({ republished: 0 });
-      expect(lines.filter((l) => l.event === 'completion_republished').map((l) => [l.request_id, l.status, l.trace_id])).toEqual([[r.id, 'succeeded', r.traceId]]);
+      expect(lines.filter((l) => l.event === 'completion_republished').map((l) => [l.request_id, l.status, l.trace_id])).toEqual([
+        [r.id, 'succeeded', r.traceId],
+      ]);
 
       const notifier = await startNotifier({ config, logger, queue, store, backoffMs: 10, maxBackoffMs: 50 });
       try {
@@ -101,8 +143,14 @@ for (const target of await storeTargets()) {
         await eventually(async () => (await store.get(r.id))?.completionDeliveredAt !== undefined);
 
         // The same completion again, as the outbox sends it when its settlement was lost.
-        await new CompletionPublisher({ open: () => queue.producer(completions), logger }).publish({ id: r.id, status: 'succeeded', finishedAt });
-        await eventually(() => lines.find((l) => l.event === 'notification_skipped' && l.request_id === r.id && l.reason === 'outcome already delivered'));
+        await new CompletionPublisher({ open: () => queue.producer(completions), logger }).publish({
+          id: r.id,
+          status: 'succeeded',
+          finishedAt,
+        });
+        await eventually(() =>
+          lines.find((l) => l.event === 'notification_skipped' && l.request_id === r.id && l.reason === 'outcome already delivered'),
+        );
         expect(await queue.depth(completions)).toBe(0);
         expect(hooks.received.filter((h) => h.body.id === r.id)).toHaveLength(1);
         expect((await store.events(r.id)).filter((e) => isTerminal(e.type))).toHaveLength(1);

@@ -34,7 +34,11 @@ for (const target of await storeTargets()) {
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     const metrics = createWorkerMetrics(registry);
     const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({ service: 'inference-worker', level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
+    const logger = createLogger({
+      service: 'inference-worker',
+      level: 'info',
+      destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
+    });
     let stores: GenerationStore[] = [];
     let n = 0;
 
@@ -62,12 +66,19 @@ for (const target of await storeTargets()) {
       const log = logger.child({ generation: id });
       const completionsQueue = queueName;
       return stores.map(
-        (store) => new GenerationLifecycle({ store, logger: log, metrics, completions: new CompletionPublisher({ open: () => queue.producer(completionsQueue), logger: log }) }),
+        (store) =>
+          new GenerationLifecycle({
+            store,
+            logger: log,
+            metrics,
+            completions: new CompletionPublisher({ open: () => queue.producer(completionsQueue), logger: log }),
+          }),
       );
     };
     const terminalEvents = async (id: string) => (await stores[1].events(id)).filter((e) => isTerminal(e.type));
     const terminalLines = (id: string) => lines.filter((l) => TERMINAL_LINES.includes(String(l.event)) && l.generation === id);
-    const counted = async () => (await registry.getSingleMetric('diffscope_generations')!.get()).values.reduce((sum, v) => sum + v.value, 0);
+    const counted = async () =>
+      (await registry.getSingleMetric('diffscope_generations')!.get()).values.reduce((sum, v) => sum + v.value, 0);
 
     it('two workers finishing the same generation: one terminal status, event, log line, count and completion', async () => {
       const r = await fresh({ status: 'running', startedAt: Date.now() });
@@ -88,7 +99,9 @@ for (const target of await storeTargets()) {
       expect(await counted()).toBe(before + 1);
       expect(await queue.depth(queueName)).toBe(1);
       // Published, so no longer owed (the outbox has nothing to publish again).
-      expect((await stores[1].listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 1000 })).map((p) => p.id)).not.toContain(r.id);
+      expect(
+        (await stores[1].listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 1000 })).map((p) => p.id),
+      ).not.toContain(r.id);
     });
 
     it('a completion the queue does not take stays owed, with the terminal event in place; the outbox publishes it once the queue is back', async () => {
@@ -105,7 +118,8 @@ for (const target of await storeTargets()) {
       expect(await lifecycle.complete({ record: r, status: 'succeeded', outputs: ['file:///o/0.png'], startedAt: r.startedAt })).toBe(true);
       expect((await terminalEvents(r.id)).map((e) => e.type)).toEqual(['succeeded']);
       expect(lines.some((l) => l.event === 'completion_publish_failed' && l.generation === r.id)).toBe(true);
-      const owed = async () => (await stores[1].listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 1000 })).map((p) => p.id);
+      const owed = async () =>
+        (await stores[1].listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 1000 })).map((p) => p.id);
       expect(await owed()).toContain(r.id);
       expect(await queue.depth(queueName)).toBe(0);
 
@@ -152,14 +166,23 @@ for (const target of await storeTargets()) {
     it('a stale redelivery after completion cannot restart, requeue or overwrite it', async () => {
       const stale = await fresh({ status: 'running', startedAt: Date.now() });
       const [worker, redelivered] = replicas(stale.id);
-      expect(await worker.complete({ record: stale, status: 'succeeded', outputs: ['file:///o/0.png'], startedAt: stale.startedAt })).toBe(true);
+      expect(await worker.complete({ record: stale, status: 'succeeded', outputs: ['file:///o/0.png'], startedAt: stale.startedAt })).toBe(
+        true,
+      );
       const done = await stores[0].get(stale.id);
       const events = await stores[0].events(stale.id);
       const lineCount = lines.length;
       // The redelivery read the record before the completion: it still believes it is running.
       expect(await redelivered.start(stale, { startedAt: Date.now(), attempts: 2 })).toBeNull();
       expect(await redelivered.requeue(stale.id, stale.startedAt!)).toBe(false);
-      expect(await redelivered.complete({ record: stale, status: 'failed', error: { code: 'DSC_ERR_INFER_FAILED', message: 'late' }, startedAt: stale.startedAt })).toBe(false);
+      expect(
+        await redelivered.complete({
+          record: stale,
+          status: 'failed',
+          error: { code: 'DSC_ERR_INFER_FAILED', message: 'late' },
+          startedAt: stale.startedAt,
+        }),
+      ).toBe(false);
       expect(await redelivered.complete({ record: stale, status: 'canceled', error: CANCELED_BY_CLIENT })).toBe(false);
       expect(await stores[1].get(stale.id)).toEqual(done);
       expect(await stores[1].events(stale.id)).toEqual(events);

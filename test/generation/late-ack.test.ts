@@ -41,7 +41,8 @@ const TARGETS: Target[] = [
     name: 'postgres',
     url: TEST_POSTGRES_URL,
     defaultPort: 5432,
-    open: (url) => PostgresGenerationStore.connect({ connectionString: url, tablePrefix: `dsc_lateack_${run}_`, queryTimeoutMs: DEADLINE_MS }),
+    open: (url) =>
+      PostgresGenerationStore.connect({ connectionString: url, tablePrefix: `dsc_lateack_${run}_`, queryTimeoutMs: DEADLINE_MS }),
     async cleanup() {
       const store = await PostgresGenerationStore.connect({ connectionString: TEST_POSTGRES_URL, tablePrefix: `dsc_lateack_${run}_` });
       await store.dropTables();
@@ -68,7 +69,11 @@ for (const target of TARGETS) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dsc-lateack-'));
     const queue = new SqliteQueueBackend({ file: path.join(dir, 'queue.sqlite') });
     const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({ service: 'inference-worker', level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
+    const logger = createLogger({
+      service: 'inference-worker',
+      level: 'info',
+      destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
+    });
     let proxy: TcpProxy;
     let proxied: GenerationStore;
     let direct: GenerationStore;
@@ -117,7 +122,9 @@ for (const target of TARGETS) {
       expect((await direct.events(r.id)).filter((e) => isTerminal(e.type)).map((e) => e.type)).toEqual(['succeeded']);
       expect(lines.filter((l) => l.event === 'request_complete').map((l) => l.status)).toEqual(['succeeded']);
       expect(await queue.depth(completions)).toBe(1);
-      expect((await direct.listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 100 })).map((p) => p.id)).not.toContain(r.id);
+      expect((await direct.listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 100 })).map((p) => p.id)).not.toContain(
+        r.id,
+      );
     }, 30_000);
 
     it("a retry that finds another caller's finish in place (the same outcome, its own first try never applied) is a lost race", async () => {
@@ -131,7 +138,11 @@ for (const target of TARGETS) {
         completions: new CompletionPublisher({ open: () => queue.producer(completions), logger: log }),
         finishRetry: { attempts: 20, firstDelayMs: 50, maxDelayMs: 200 },
       });
-      const other = new GenerationLifecycle({ store: direct, logger: log, completions: new CompletionPublisher({ open: () => queue.producer(completions), logger: log }) });
+      const other = new GenerationLifecycle({
+        store: direct,
+        logger: log,
+        completions: new CompletionPublisher({ open: () => queue.producer(completions), logger: log }),
+      });
       const failure = { code: 'DSC_ERR_INFER_FAILED', message: 'failed' };
 
       proxy.refuse();

@@ -1,10 +1,20 @@
 /** The state machine itself: which moves exist, and that nothing leaves a terminal status. */
 import { describe, expect, it } from 'vitest';
-import { ACTIVE_STATUSES, GENERATION_STATUSES, TERMINAL_STATUSES, canMove, isTerminal, moves, type GenerationStatus } from '../../src/generation/index.js';
+import {
+  ACTIVE_STATUSES,
+  GENERATION_STATUSES,
+  TERMINAL_STATUSES,
+  canMove,
+  isTerminal,
+  moves,
+  type GenerationStatus,
+} from '../../src/generation/index.js';
 
 describe('generation lifecycle', () => {
   it('allows exactly the edges of the picture: start, requeue, finish from queued or running', () => {
-    const allowed = GENERATION_STATUSES.flatMap((from) => GENERATION_STATUSES.filter((to) => canMove(from, to)).map((to) => `${from}->${to}`));
+    const allowed = GENERATION_STATUSES.flatMap((from) =>
+      GENERATION_STATUSES.filter((to) => canMove(from, to)).map((to) => `${from}->${to}`),
+    );
     expect(allowed.sort()).toEqual(
       [
         'queued->running',

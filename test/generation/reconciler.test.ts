@@ -37,7 +37,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Runs a fixture as its own process; resolves with its stdout once it printed `until` (or exited). */
 function runFixture(script: string, args: string[], until: string): Promise<{ exit: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, script), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ? -1 : code)));
   let err = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
@@ -83,12 +86,30 @@ describe('a process dies between store.create and publish (SQLite, the real noti
       env: { DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true', DIFFSCOPE_RECONCILE_INTERVAL_MS: '100', DIFFSCOPE_RECONCILE_GRACE_MS: '1000' },
     });
     try {
-      const notifier = await startNotifier({ config: stack.config, logger, queue: stack.queue, store: stack.store, backoffMs: 10, maxBackoffMs: 50 });
+      const notifier = await startNotifier({
+        config: stack.config,
+        logger,
+        queue: stack.queue,
+        store: stack.store,
+        backoffMs: 10,
+        maxBackoffMs: 50,
+      });
       const lost = queuedRecord(`req_lost_${randomUUID().slice(0, 8)}`, hooks.url);
-      const died = await runFixture('create-then-die.ts', [JSON.stringify({ store: 'sqlite', file: join(stack.dir, 'state.sqlite'), record: lost })], 'created');
+      const died = await runFixture(
+        'create-then-die.ts',
+        [JSON.stringify({ store: 'sqlite', file: join(stack.dir, 'state.sqlite'), record: lost })],
+        'created',
+      );
       expect(await died.exit).toBe(-1); // killed before it could publish
       // Submitted normally (record + job), no worker running: its job is live, so it stays queued.
-      const waiting = (await stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: { prompt: 'a red circle', steps: 2, webhook: { url: hooks.url } } })).json<{ id: string }>();
+      const waiting = (
+        await stack.app.inject({
+          method: 'POST',
+          url: '/v1/generations',
+          headers: { 'content-type': 'application/json' },
+          payload: { prompt: 'a red circle', steps: 2, webhook: { url: hooks.url } },
+        })
+      ).json<{ id: string }>();
 
       const failed = await eventually(async () => {
         const r = await stack.store.get(lost.id);
@@ -99,11 +120,18 @@ describe('a process dies between store.create and publish (SQLite, the real noti
       expect(hook.body).toMatchObject({ status: 'failed', error: { code: 'DSC_ERR_GENERATION_LOST' }, trace_id: lost.traceId });
       expect(hook.headers.traceparent).toContain(lost.traceId);
       expect((await stack.store.events(lost.id)).map((e) => e.type)).toEqual(['failed']);
-      expect(lines.find((l) => l.event === 'generation_lost' && l.request_id === lost.id)).toMatchObject({ status: 'queued', trace_id: lost.traceId });
-      expect(lines.find((l) => l.event === 'request_failed' && l.request_id === lost.id)).toMatchObject({ 'error.type': 'DSC_ERR_GENERATION_LOST' });
+      expect(lines.find((l) => l.event === 'generation_lost' && l.request_id === lost.id)).toMatchObject({
+        status: 'queued',
+        trace_id: lost.traceId,
+      });
+      expect(lines.find((l) => l.event === 'request_failed' && l.request_id === lost.id)).toMatchObject({
+        'error.type': 'DSC_ERR_GENERATION_LOST',
+      });
 
       // Several grace periods later the generation with a live job is still queued.
-      await eventually(async () => lines.filter((l) => l.event === 'generation_lost').length >= 1 && Date.now() - failed.finishedAt! > 2_500);
+      await eventually(
+        async () => lines.filter((l) => l.event === 'generation_lost').length >= 1 && Date.now() - failed.finishedAt! > 2_500,
+      );
       expect((await stack.store.get(waiting.id))?.status).toBe('queued');
       await notifier.close({ graceMs: 0 });
     } finally {
@@ -122,7 +150,11 @@ describe('the Reconciler on the network backends', () => {
     try {
       const t0 = Date.now() - 10_000;
       const lost = queuedRecord(`req_lost_${run}`, hooks.url, t0);
-      const died = await runFixture('create-then-die.ts', [JSON.stringify({ store: 'postgres', url: TEST_POSTGRES_URL, prefix: `dsc_reconcile_${run}_`, record: lost })], 'created');
+      const died = await runFixture(
+        'create-then-die.ts',
+        [JSON.stringify({ store: 'postgres', url: TEST_POSTGRES_URL, prefix: `dsc_reconcile_${run}_`, record: lost })],
+        'created',
+      );
       expect(await died.exit).toBe(-1);
       const live = queuedRecord(`req_live_${run}`, hooks.url, t0);
       await store.create(live);
@@ -130,7 +162,11 @@ describe('the Reconciler on the network backends', () => {
       expect(await queue.has(queueName, live.id)).toBe(true);
       expect(await queue.has(queueName, lost.id)).toBe(false);
 
-      const lifecycle = new GenerationLifecycle({ store, logger, completions: new CompletionPublisher({ open: () => queue.producer(`${queueName}-completions`), logger }) });
+      const lifecycle = new GenerationLifecycle({
+        store,
+        logger,
+        completions: new CompletionPublisher({ open: () => queue.producer(`${queueName}-completions`), logger }),
+      });
       const reconciler = new Reconciler({ store, queue, queueName, lifecycle, logger, graceMs: 1_000, unknownMaxAgeMs: 3_600_000 });
       const now = Date.now();
       expect(await reconciler.runOnce(now)).toMatchObject({ checked: 2, suspected: 1, failed: 0 }); // seen once: only suspected
@@ -163,10 +199,18 @@ describe('the Reconciler on the network backends', () => {
     try {
       const t0 = Date.now() - 5_000;
       const lost = queuedRecord(`req_lost_${run}`, hooks.url, t0);
-      const died = await runFixture('create-then-die.ts', [JSON.stringify({ store: 'redis', url: REDIS_URL, prefix: `dsc-reconcile-${run}:`, record: lost })], 'created');
+      const died = await runFixture(
+        'create-then-die.ts',
+        [JSON.stringify({ store: 'redis', url: REDIS_URL, prefix: `dsc-reconcile-${run}:`, record: lost })],
+        'created',
+      );
       expect(await died.exit).toBe(-1);
       expect(await queue.has(queueName, lost.id)).toBeNull();
-      const lifecycle = new GenerationLifecycle({ store, logger, completions: new CompletionPublisher({ open: () => queue.producer(`${queueName}-completions`), logger }) });
+      const lifecycle = new GenerationLifecycle({
+        store,
+        logger,
+        completions: new CompletionPublisher({ open: () => queue.producer(`${queueName}-completions`), logger }),
+      });
       const reconciler = new Reconciler({ store, queue, queueName, lifecycle, logger, graceMs: 1_000, unknownMaxAgeMs: 60_000 });
       expect(await reconciler.runOnce(t0 + 30_000)).toMatchObject({ checked: 1, failed: 0 });
       expect((await store.get(lost.id))?.status).toBe('queued');
@@ -186,9 +230,21 @@ describe('the state store is locked by another process while a job is dead-lette
   /** A worker whose only attempt fails (the store is locked, so it cannot even start the run) and is dead-lettered. */
   async function deadLetterUnderLock(lockMs: number, deadLetterRetry: { attempts: number; firstDelayMs: number; maxDelayMs: number }) {
     const stack = await startStack({
-      env: { DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true', DIFFSCOPE_QUEUE_MAX_ATTEMPTS: '1', DIFFSCOPE_RECONCILE_INTERVAL_MS: '100', DIFFSCOPE_RECONCILE_GRACE_MS: '1000' },
+      env: {
+        DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true',
+        DIFFSCOPE_QUEUE_MAX_ATTEMPTS: '1',
+        DIFFSCOPE_RECONCILE_INTERVAL_MS: '100',
+        DIFFSCOPE_RECONCILE_GRACE_MS: '1000',
+      },
     });
-    const { id } = (await stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: { prompt: 'a red circle', steps: 2, webhook: { url: hooks.url } } })).json<{ id: string }>();
+    const { id } = (
+      await stack.app.inject({
+        method: 'POST',
+        url: '/v1/generations',
+        headers: { 'content-type': 'application/json' },
+        payload: { prompt: 'a red circle', steps: 2, webhook: { url: hooks.url } },
+      })
+    ).json<{ id: string }>();
     const stateFile = join(stack.dir, 'state.sqlite');
     const lock = await runFixture('hold-sqlite-lock.ts', [stateFile, String(lockMs)], 'locked');
     const workerStore = new SqliteGenerationStore({ file: stateFile, lockWaitMs: 100 });
@@ -203,7 +259,10 @@ describe('the state store is locked by another process while a job is dead-lette
       deadLetterRetry,
     });
     return {
-      stack, id, lock, workerLines,
+      stack,
+      id,
+      lock,
+      workerLines,
       async close() {
         await worker.close({ graceMs: 0 });
         await workerStore.close();
@@ -225,7 +284,14 @@ describe('the state store is locked by another process while a job is dead-lette
       expect(run.workerLines.filter((l) => l.event === 'dead_letter_write_retry').length).toBeGreaterThan(0);
       expect(run.workerLines.some((l) => l.event === 'dead_letter_write_failed')).toBe(false);
       expect((await run.stack.store.events(run.id)).map((e) => e.type)).toContain('failed');
-      const notifier = await startNotifier({ config: run.stack.config, logger, queue: run.stack.queue, store: run.stack.store, backoffMs: 10, maxBackoffMs: 50 });
+      const notifier = await startNotifier({
+        config: run.stack.config,
+        logger,
+        queue: run.stack.queue,
+        store: run.stack.store,
+        backoffMs: 10,
+        maxBackoffMs: 50,
+      });
       await eventually(() => hooks.received.find((h) => h.body.id === run.id && h.body.status === 'failed'));
       await notifier.close({ graceMs: 0 });
     } finally {
@@ -240,7 +306,14 @@ describe('the state store is locked by another process while a job is dead-lette
       expect((await run.stack.store.get(run.id))?.status).toBe('queued'); // stuck: the job is among the dead letters
       expect(await run.stack.queue.has(run.stack.config.DIFFSCOPE_QUEUE_NAME, run.id)).toBe(false);
       await run.lock.exit;
-      const notifier = await startNotifier({ config: run.stack.config, logger, queue: run.stack.queue, store: run.stack.store, backoffMs: 10, maxBackoffMs: 50 });
+      const notifier = await startNotifier({
+        config: run.stack.config,
+        logger,
+        queue: run.stack.queue,
+        store: run.stack.store,
+        backoffMs: 10,
+        maxBackoffMs: 50,
+      });
       const record = await eventually(async () => {
         const r = await run.stack.store.get(run.id);
         return r?.status === 'failed' ? r : undefined;

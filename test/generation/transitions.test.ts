@@ -59,7 +59,9 @@ for (const target of await storeTargets()) {
       await a.create(r);
       const statuses: TerminalStatus[] = ['succeeded', 'failed', 'canceled'];
       const results = await Promise.all(
-        Array.from({ length: CALLERS }, (_, i) => replica(i).transition(r.id, moves.finish(statuses[i % 3]), { finishedAt: 2_000 + i, outputs: [`o${i}`] })),
+        Array.from({ length: CALLERS }, (_, i) =>
+          replica(i).transition(r.id, moves.finish(statuses[i % 3]), { finishedAt: 2_000 + i, outputs: [`o${i}`] }),
+        ),
       );
       expect(results.filter((x) => x !== null)).toHaveLength(1);
       const i = results.findIndex((x) => x !== null);

@@ -63,7 +63,8 @@ describe.each([
       if (outcome.status !== 'fulfilled') throw outcome.reason;
       const alone = await pipeline.generate(requests[i]);
       expect(outcome.value.images.map((img) => img.seed)).toEqual(alone.images.map((img) => img.seed));
-      for (let k = 0; k < alone.images.length; k++) expect(maxPixelDiff(outcome.value.images[k].png, alone.images[k].png)).toBeLessThanOrEqual(1);
+      for (let k = 0; k < alone.images.length; k++)
+        expect(maxPixelDiff(outcome.value.images[k].png, alone.images[k].png)).toBeLessThanOrEqual(1);
     }
   });
 });

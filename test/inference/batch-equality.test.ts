@@ -21,7 +21,13 @@ import { ModelRegistry } from '../../src/inference/model-registry.js';
 import { loadModel, type LoadedModel } from '../../src/inference/loaded-model.js';
 import { MemorySampler } from '../../src/inference/memory-sampler.js';
 import { runBatch, type MemberOutput } from '../../src/inference/run-batch.js';
-import { createInferencePipeline, SAMPLER_NAMES, type GenerateRequest, type InferencePipelineExt, type SamplerName } from '../../src/inference/index.js';
+import {
+  createInferencePipeline,
+  SAMPLER_NAMES,
+  type GenerateRequest,
+  type InferencePipelineExt,
+  type SamplerName,
+} from '../../src/inference/index.js';
 import { context, noopLogger } from '../../src/telemetry/index.js';
 import { FIXTURE_MODELS, params, readPng } from './pipeline-helpers.js';
 
@@ -139,7 +145,9 @@ describe('through the pipeline', () => {
   afterAll(async () => {
     await pipeline.close();
     for (const [id, m] of measured) {
-      console.log(`[batch-equality] ${id}: largest latent difference batched vs alone ${m.maxLatentDiff}; PNGs differing ${m.pngsDiffering}/${m.pngs} (largest pixel difference ${m.maxPixelDiff}/255)`);
+      console.log(
+        `[batch-equality] ${id}: largest latent difference batched vs alone ${m.maxLatentDiff}; PNGs differing ${m.pngsDiffering}/${m.pngs} (largest pixel difference ${m.maxPixelDiff}/255)`,
+      );
     }
   });
 

@@ -30,10 +30,10 @@ describe('shipped default model shapes-v1', () => {
 
   it(`draws what ${COUNT} prompts ask for (DDIM 50 steps, cfg 6)`, async () => {
     const report = await measurePromptMatch({ pipeline, model: 'shapes-v1', count: COUNT, seed: 1234 });
-    const misses = report.rows
-      .filter((r) => !r.match.colourShape)
-      .map((r) => `${r.prompt.prompt} -> ${r.read.colour} ${r.read.shape}`);
-    console.log(`shapes-v1 prompt match over ${COUNT}: ${JSON.stringify(report.rates)}${misses.length ? `\nmisses: ${misses.join('; ')}` : ''}`);
+    const misses = report.rows.filter((r) => !r.match.colourShape).map((r) => `${r.prompt.prompt} -> ${r.read.colour} ${r.read.shape}`);
+    console.log(
+      `shapes-v1 prompt match over ${COUNT}: ${JSON.stringify(report.rates)}${misses.length ? `\nmisses: ${misses.join('; ')}` : ''}`,
+    );
     expect(report.count).toBe(COUNT);
     expect(report.rates.colour).toBeGreaterThanOrEqual(FLOORS.colour);
     expect(report.rates.shape).toBeGreaterThanOrEqual(FLOORS.shape);

@@ -25,22 +25,34 @@ describe('execution provider choice', () => {
   it('webgpu with a loader but no adapter names the adapter (or, on a GPU host, passes)', async () => {
     // libm stands in for a loadable loader; the adapter probe is real.
     const adapter = await webgpuAdapterProblem();
-    const result = await checkWebGpu({}, 'libm.so.6').then(() => 'ok', (e: unknown) => e);
+    const result = await checkWebGpu({}, 'libm.so.6').then(
+      () => 'ok',
+      (e: unknown) => e,
+    );
     if (adapter === undefined) expect(result).toBe('ok');
     else {
-      expect(result).toMatchObject({ code: 'DSC_ERR_CONFIG_INVALID', message: expect.stringMatching(/no GPU adapter found|WebGPU provider could not start/) });
+      expect(result).toMatchObject({
+        code: 'DSC_ERR_CONFIG_INVALID',
+        message: expect.stringMatching(/no GPU adapter found|WebGPU provider could not start/),
+      });
     }
   });
 
   it('webgpu is refused at pipeline creation when this machine lacks a piece; auto falls back to cpu and logs why', async () => {
     const missing = vulkanLoaderProblem() ?? (await webgpuAdapterProblem());
     const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({ service: 'inference-worker', level: 'info', destination: { write: (s: string) => lines.push(JSON.parse(s)) } });
+    const logger = createLogger({
+      service: 'inference-worker',
+      level: 'info',
+      destination: { write: (s: string) => lines.push(JSON.parse(s)) },
+    });
     if (missing === undefined) {
       expect((await chooseExecutionProvider('auto')).provider).toBe('webgpu');
       return;
     }
-    await expect(createInferencePipeline({ modelsDir: FIXTURE_MODELS, executionProvider: 'webgpu' })).rejects.toMatchObject({ code: 'DSC_ERR_CONFIG_INVALID' });
+    await expect(createInferencePipeline({ modelsDir: FIXTURE_MODELS, executionProvider: 'webgpu' })).rejects.toMatchObject({
+      code: 'DSC_ERR_CONFIG_INVALID',
+    });
     const auto = await createInferencePipeline({ modelsDir: FIXTURE_MODELS, executionProvider: 'auto', logger });
     open.push(auto);
     const selected = lines.find((l) => l.event === 'execution_provider_selected')!;

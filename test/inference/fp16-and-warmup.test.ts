@@ -33,7 +33,8 @@ afterAll(async () => {
 
 describe('float16 conversion', () => {
   it('round-trips representable values and rounds to nearest even like numpy', () => {
-    for (const v of [0, -0, 1, -2, 0.5, 65504, 6.103515625e-5, 5.960464477539063e-8, Infinity, -Infinity]) expect(fromHalfBits(toHalfBits(v))).toBe(v);
+    for (const v of [0, -0, 1, -2, 0.5, 65504, 6.103515625e-5, 5.960464477539063e-8, Infinity, -Infinity])
+      expect(fromHalfBits(toHalfBits(v))).toBe(v);
     expect(Number.isNaN(fromHalfBits(toHalfBits(NaN)))).toBe(true);
     expect(toHalfBits(65520)).toBe(0x7c00); // overflows to Infinity
     expect(toHalfBits(1 + 2 ** -11)).toBe(0x3c00); // tie → even (1.0)
@@ -66,7 +67,9 @@ describe('model.warmup', () => {
     pipeline = await createInferencePipeline({ modelsDir: dir });
     const spansOf = async () => {
       exporter.reset();
-      await withSpan('inference', {}, () => pipeline.generate({ prompt: 'a blue square', params: params({ model: 'tiny-sd-fp16', steps: 3 }) }));
+      await withSpan('inference', {}, () =>
+        pipeline.generate({ prompt: 'a blue square', params: params({ model: 'tiny-sd-fp16', steps: 3 }) }),
+      );
       return exporter.getFinishedSpans();
     };
     const cold = await spansOf();

@@ -39,7 +39,7 @@ afterAll(() => {
 });
 
 describe('nvidia-smi readings', () => {
-  it('parses the GPUs, names the device and sums this process\'s memory', async () => {
+  it("parses the GPUs, names the device and sums this process's memory", async () => {
     expect(await queryGpus()).toEqual([
       { index: 0, name: 'NVIDIA H200', memoryUsedMb: 1043, memoryTotalMb: 143771, utilizationPct: 37 },
       { index: 1, name: 'NVIDIA H200', memoryUsedMb: 0, memoryTotalMb: 143771, utilizationPct: 0 },

@@ -5,15 +5,18 @@ import { inferenceOptionsFromConfig } from '../../src/inference/index.js';
 
 describe('inferenceOptionsFromConfig', () => {
   it('maps the DIFFSCOPE_* inference settings', () => {
-    const config = loadConfig({}, {
-      DIFFSCOPE_MODELS_DIR: '/srv/models',
-      DIFFSCOPE_MODEL_CACHE_MB: '512',
-      DIFFSCOPE_INTRA_OP_THREADS: '3',
-      DIFFSCOPE_GRAPH_OPTIMIZATION: 'basic',
-      DIFFSCOPE_EXECUTION_PROVIDER: 'cuda',
-      DIFFSCOPE_WEBGPU_LAYOUT: 'NHWC',
-      DIFFSCOPE_GPU_INDEX: '1',
-    });
+    const config = loadConfig(
+      {},
+      {
+        DIFFSCOPE_MODELS_DIR: '/srv/models',
+        DIFFSCOPE_MODEL_CACHE_MB: '512',
+        DIFFSCOPE_INTRA_OP_THREADS: '3',
+        DIFFSCOPE_GRAPH_OPTIMIZATION: 'basic',
+        DIFFSCOPE_EXECUTION_PROVIDER: 'cuda',
+        DIFFSCOPE_WEBGPU_LAYOUT: 'NHWC',
+        DIFFSCOPE_GPU_INDEX: '1',
+      },
+    );
     expect(inferenceOptionsFromConfig(config)).toEqual({
       modelsDir: '/srv/models',
       modelCacheMb: 512,

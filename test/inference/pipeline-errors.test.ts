@@ -24,7 +24,10 @@ beforeAll(async () => {
     'mismatched-encoder': 'tiny-pixel',
   });
   // SD-sized text encoder (hidden 32) in front of a UNet that takes hidden 16
-  copyFileSync(join(FIXTURE_MODELS, 'tiny-sd', 'text_encoder', 'model.onnx'), join(models.dir, 'mismatched-encoder', 'text_encoder', 'model.onnx'));
+  copyFileSync(
+    join(FIXTURE_MODELS, 'tiny-sd', 'text_encoder', 'model.onnx'),
+    join(models.dir, 'mismatched-encoder', 'text_encoder', 'model.onnx'),
+  );
   rmSync(join(models.dir, 'missing-vae', 'vae_decoder', 'model.onnx'));
   writeFileSync(join(models.dir, 'corrupt-unet', 'unet', 'model.onnx'), Buffer.from('this is not a protobuf \x00\x01\x02'.repeat(50)));
   // a valid ONNX file with the wrong inputs: the VAE decoder where the UNet should be
@@ -142,7 +145,10 @@ describe('execution provider', () => {
         return;
       }
       expect(outcome).toBeInstanceOf(DiffscopeError);
-      expect(outcome).toMatchObject({ code: 'DSC_ERR_CONFIG_INVALID', message: expect.stringMatching(/execution provider \["cuda"\] is not available/) });
+      expect(outcome).toMatchObject({
+        code: 'DSC_ERR_CONFIG_INVALID',
+        message: expect.stringMatching(/execution provider \["cuda"\] is not available/),
+      });
     } finally {
       await cuda.close();
     }

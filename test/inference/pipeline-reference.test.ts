@@ -36,7 +36,16 @@ describe('tiny-sd against the PyTorch reference', () => {
       const result = await pipeline.generate({
         prompt: ref.prompt,
         negativePrompt: ref.negative_prompt,
-        params: { model: 'tiny-sd', sampler: ref.sampler, steps: ref.steps, cfgScale: ref.cfg_scale, seed: ref.seed, width: ref.width, height: ref.height, n: 1 },
+        params: {
+          model: 'tiny-sd',
+          sampler: ref.sampler,
+          steps: ref.steps,
+          cfgScale: ref.cfg_scale,
+          seed: ref.seed,
+          width: ref.width,
+          height: ref.height,
+          n: 1,
+        },
       });
       const png = readPng(result.images[0].png);
       const want = Buffer.from(ref.rgb_base64, 'base64');

@@ -79,7 +79,19 @@ describe('telemetry of a generation', () => {
     expect(loaded).toMatchObject({ model_id: 'tiny-sd' });
     expect(typeof loaded.duration_ms).toBe('number');
     const done = lines.find((l) => l.event === 'inference_complete')!;
-    for (const key of ['model_id', 'model_version', 'sampler', 'steps', 'cfg_scale', 'seed', 'width', 'height', 'inference_time_ms', 'peak_memory_mb', 'device']) {
+    for (const key of [
+      'model_id',
+      'model_version',
+      'sampler',
+      'steps',
+      'cfg_scale',
+      'seed',
+      'width',
+      'height',
+      'inference_time_ms',
+      'peak_memory_mb',
+      'device',
+    ]) {
       expect(done, key).toHaveProperty(key);
     }
     expect(events.filter((e) => e === 'inference_start').length).toBe(events.filter((e) => e === 'inference_complete').length);

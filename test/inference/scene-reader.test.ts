@@ -95,7 +95,9 @@ describe('scene prompts', () => {
     const a = scenePrompts(30, 7);
     expect(scenePrompts(30, 7)).toEqual(a);
     expect(scenePrompts(30, 8).map((p) => p.seed)).not.toEqual(a.map((p) => p.seed));
-    const vocab = new Set('a an small large red green blue yellow purple orange white circle square triangle on at the left right top bottom'.split(' '));
+    const vocab = new Set(
+      'a an small large red green blue yellow purple orange white circle square triangle on at the left right top bottom'.split(' '),
+    );
     for (const p of a) for (const w of p.prompt.split(' ')) expect(vocab.has(w)).toBe(true);
     // Every colour, shape and named position appears in 30 prompts.
     expect(new Set(a.map((p) => p.colour)).size).toBe(7);
@@ -104,13 +106,23 @@ describe('scene prompts', () => {
   });
 
   it('phrase like the training data', () => {
-    expect(scenePromptText({ colour: 'orange', shape: 'circle', size: 'large', position: 'left' })).toBe('a large orange circle on the left');
+    expect(scenePromptText({ colour: 'orange', shape: 'circle', size: 'large', position: 'left' })).toBe(
+      'a large orange circle on the left',
+    );
     expect(scenePromptText({ colour: 'orange', shape: 'square' })).toBe('an orange square');
     expect(scenePromptText({ colour: 'red', shape: 'triangle', position: 'bottom' })).toBe('a red triangle at the bottom');
   });
 
   it('score unnamed size as medium and unnamed position as center', () => {
-    const read = { colour: 'red', shape: 'circle', size: 'medium', position: 'center', areaPx: 100, fill: 0.78, meanRgb: [0, 0, 0] } as const;
+    const read = {
+      colour: 'red',
+      shape: 'circle',
+      size: 'medium',
+      position: 'center',
+      areaPx: 100,
+      fill: 0.78,
+      meanRgb: [0, 0, 0],
+    } as const;
     const m = matchScene({ colour: 'red', shape: 'circle' }, { ...read, meanRgb: [0, 0, 0] });
     expect(m).toEqual({ colour: true, shape: true, size: true, position: true, colourShape: true, all: true });
     expect(matchScene({ colour: 'red', shape: 'circle', position: 'left' }, { ...read, meanRgb: [0, 0, 0] }).all).toBe(false);

@@ -95,7 +95,9 @@ describe('schedules equal diffusers (timesteps, sigmas, init noise sigma)', () =
   });
 
   it('betas and alphas_cumprod match torch float32', () => {
-    const betas = (load('schedules.json') as { betas: Record<string, { config: Record<string, unknown>; betas: number[]; alphas_cumprod: number[] }> }).betas;
+    const betas = (
+      load('schedules.json') as { betas: Record<string, { config: Record<string, unknown>; betas: number[]; alphas_cumprod: number[] }> }
+    ).betas;
     for (const [name, b] of Object.entries(betas)) {
       const cfg = parseSchedulerConfig({ _class_name: 'DDIMScheduler', ...b.config });
       const ours = makeBetas(cfg);
@@ -171,7 +173,9 @@ describe('chained steps', () => {
   });
 
   it('karrasSigmas option equals use_karras_sigmas in the config', () => {
-    const c = (load('schedules.json') as { cases: ScheduleCase[] }).cases.find((x) => x.sampler === 'dpmpp_2m' && x.config.use_karras_sigmas === true && x.steps === 25)!;
+    const c = (load('schedules.json') as { cases: ScheduleCase[] }).cases.find(
+      (x) => x.sampler === 'dpmpp_2m' && x.config.use_karras_sigmas === true && x.steps === 25,
+    )!;
     const { use_karras_sigmas: _, ...rest } = c.config;
     checkSchedule({ ...c, config: rest }, true);
   });
@@ -181,18 +185,44 @@ describe('parseSchedulerConfig', () => {
   it('fills missing keys with the diffusers defaults of _class_name', () => {
     const c = parseSchedulerConfig({ _class_name: 'DDIMScheduler' });
     expect(c).toMatchObject({
-      num_train_timesteps: 1000, beta_start: 0.0001, beta_end: 0.02, beta_schedule: 'linear', prediction_type: 'epsilon',
-      timestep_spacing: 'leading', steps_offset: 0, clip_sample: true, clip_sample_range: 1, set_alpha_to_one: true,
-      use_clipped_model_output: false, trained_betas: null, class_name: 'DDIMScheduler',
+      num_train_timesteps: 1000,
+      beta_start: 0.0001,
+      beta_end: 0.02,
+      beta_schedule: 'linear',
+      prediction_type: 'epsilon',
+      timestep_spacing: 'leading',
+      steps_offset: 0,
+      clip_sample: true,
+      clip_sample_range: 1,
+      set_alpha_to_one: true,
+      use_clipped_model_output: false,
+      trained_betas: null,
+      class_name: 'DDIMScheduler',
     });
     const lcm = parseSchedulerConfig({ _class_name: 'LCMScheduler' });
-    expect(lcm).toMatchObject({ beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', original_inference_steps: 50, timestep_scaling: 10, clip_sample: false });
+    expect(lcm).toMatchObject({
+      beta_start: 0.00085,
+      beta_end: 0.012,
+      beta_schedule: 'scaled_linear',
+      original_inference_steps: 50,
+      timestep_scaling: 10,
+      clip_sample: false,
+    });
   });
 
   it('a Stable Diffusion 1.5 config (PNDMScheduler) gives each sampler what diffusers from_config gives it', () => {
     const sd15 = {
-      _class_name: 'PNDMScheduler', _diffusers_version: '0.6.0', beta_end: 0.012, beta_schedule: 'scaled_linear', beta_start: 0.00085,
-      num_train_timesteps: 1000, set_alpha_to_one: false, skip_prk_steps: true, steps_offset: 1, trained_betas: null, clip_sample: false,
+      _class_name: 'PNDMScheduler',
+      _diffusers_version: '0.6.0',
+      beta_end: 0.012,
+      beta_schedule: 'scaled_linear',
+      beta_start: 0.00085,
+      num_train_timesteps: 1000,
+      set_alpha_to_one: false,
+      skip_prk_steps: true,
+      steps_offset: 1,
+      trained_betas: null,
+      clip_sample: false,
     };
     const c = parseSchedulerConfig(sd15);
     // PNDM has timestep_spacing 'leading': Euler inherits it through pipe.scheduler.config.
@@ -204,35 +234,52 @@ describe('parseSchedulerConfig', () => {
     expect(Array.from(createScheduler('lcm', c, 4).timesteps)).toEqual([999, 759, 499, 259]);
   });
 
-  it('a config without _class_name takes each sampler\'s own defaults', () => {
+  it("a config without _class_name takes each sampler's own defaults", () => {
     const c = parseSchedulerConfig({ beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012 });
     expect(Array.from(createScheduler('ddim', c, 4).timesteps)).toEqual([750, 500, 250, 0]); // leading
     expect(Array.from(createScheduler('euler', c, 3).timesteps)).toEqual([999, 499.5, 0]); // linspace
   });
 
   it('reads the text diffusers writes, -Infinity included', () => {
-    const text = '{"_class_name": "DPMSolverMultistepScheduler", "lambda_min_clipped": -Infinity, "note": "NaN -Infinity", "solver_order": 2}';
+    const text =
+      '{"_class_name": "DPMSolverMultistepScheduler", "lambda_min_clipped": -Infinity, "note": "NaN -Infinity", "solver_order": 2}';
     const c = parseSchedulerConfigText(text);
     expect(c.unsupported).toBeUndefined();
     expect(Array.from(createScheduler('dpmpp_2m', c, 4).timesteps)).toEqual([999, 749, 500, 250]);
-    expect(() => parseSchedulerConfigText('{"a": ')).toThrow(expect.objectContaining({ code: 'DSC_ERR_MODEL_INVALID', message: expect.stringMatching(/not valid JSON/) }));
+    expect(() => parseSchedulerConfigText('{"a": ')).toThrow(
+      expect.objectContaining({ code: 'DSC_ERR_MODEL_INVALID', message: expect.stringMatching(/not valid JSON/) }),
+    );
   });
 
   it('accepts any diffusers scheduler class name, Flax ones included', () => {
-    for (const name of ['UniPCMultistepScheduler', 'FlowMatchEulerDiscreteScheduler', 'FlaxDDIMScheduler', 'KDPM2AncestralDiscreteScheduler']) {
+    for (const name of [
+      'UniPCMultistepScheduler',
+      'FlowMatchEulerDiscreteScheduler',
+      'FlaxDDIMScheduler',
+      'KDPM2AncestralDiscreteScheduler',
+    ]) {
       expect(() => parseSchedulerConfig({ _class_name: name })).not.toThrow();
     }
   });
 
   it('treats null as "use the default" and reads trained_betas', () => {
-    const c = parseSchedulerConfig({ _class_name: 'EulerDiscreteScheduler', timestep_spacing: null, num_train_timesteps: 4, trained_betas: [0.1, 0.2, 0.3, 0.4] });
+    const c = parseSchedulerConfig({
+      _class_name: 'EulerDiscreteScheduler',
+      timestep_spacing: null,
+      num_train_timesteps: 4,
+      trained_betas: [0.1, 0.2, 0.3, 0.4],
+    });
     expect(c.timestep_spacing).toBe('linspace');
     expect(Array.from(makeBetas(c))).toEqual([0.1, 0.2, 0.3, 0.4].map(Math.fround));
   });
 
   const badCases: [string, unknown, RegExp][] = [
     ['non-object', [1, 2], /expected a JSON object/],
-    ['bad beta_schedule', { beta_schedule: 'cosine' }, /beta_schedule must be one of linear, scaled_linear, squaredcos_cap_v2; got "cosine"/],
+    [
+      'bad beta_schedule',
+      { beta_schedule: 'cosine' },
+      /beta_schedule must be one of linear, scaled_linear, squaredcos_cap_v2; got "cosine"/,
+    ],
     ['bad prediction_type', { prediction_type: 'flow' }, /prediction_type must be one of/],
     ['bad spacing', { timestep_spacing: 'middle' }, /timestep_spacing must be one of/],
     ['negative beta', { beta_start: -1 }, /beta_start must be a number in \(0, 1\)/],
@@ -263,7 +310,9 @@ describe('createScheduler', () => {
   const cfg = parseSchedulerConfig({ _class_name: 'DDIMScheduler' });
 
   it('rejects an unknown sampler with DSC_ERR_INFER_UNKNOWN_SAMPLER', () => {
-    expect(() => createScheduler('heun' as SamplerName, cfg, 10)).toThrow(expect.objectContaining({ code: 'DSC_ERR_INFER_UNKNOWN_SAMPLER', status: 400 }));
+    expect(() => createScheduler('heun' as SamplerName, cfg, 10)).toThrow(
+      expect.objectContaining({ code: 'DSC_ERR_INFER_UNKNOWN_SAMPLER', status: 400 }),
+    );
   });
 
   it('rejects bad step counts', () => {
@@ -277,7 +326,10 @@ describe('createScheduler', () => {
     const c = parseSchedulerConfig({ _class_name: 'EulerDiscreteScheduler', interpolation_type: 'log_linear', final_sigmas_type: 'zero' });
     expect(c.unsupported).toEqual({ interpolation_type: 'log_linear' });
     expect(() => createScheduler('euler', c, 4)).toThrow(
-      expect.objectContaining({ code: 'DSC_ERR_MODEL_INVALID', message: expect.stringMatching(/interpolation_type: "log_linear" is not supported by the euler sampler/) }),
+      expect.objectContaining({
+        code: 'DSC_ERR_MODEL_INVALID',
+        message: expect.stringMatching(/interpolation_type: "log_linear" is not supported by the euler sampler/),
+      }),
     );
     expect(() => createScheduler('ddim', c, 4)).not.toThrow();
     const d = parseSchedulerConfig({ _class_name: 'DPMSolverMultistepScheduler', lambda_min_clipped: -5.1, euler_at_final: false });

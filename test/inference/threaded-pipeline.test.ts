@@ -16,7 +16,11 @@ let threaded: InferencePipelineExt;
 let inProcess: InferencePipelineExt;
 
 beforeAll(async () => {
-  const logger = createLogger({ service: 'inference-worker', level: 'debug', destination: { write: (s: string) => lines.push(JSON.parse(s)) } });
+  const logger = createLogger({
+    service: 'inference-worker',
+    level: 'debug',
+    destination: { write: (s: string) => lines.push(JSON.parse(s)) },
+  });
   threaded = await createThreadedInferencePipeline({ modelsDir: FIXTURE_MODELS, logger });
   inProcess = await createInferencePipeline({ modelsDir: FIXTURE_MODELS });
 });
@@ -27,7 +31,17 @@ afterAll(async () => {
 
 describe('threaded inference pipeline', () => {
   it('lists models synchronously and makes the same image as the in-process pipeline', async () => {
-    expect(threaded.listModels().map((m) => m.id).sort()).toEqual(inProcess.listModels().map((m) => m.id).sort());
+    expect(
+      threaded
+        .listModels()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(
+      inProcess
+        .listModels()
+        .map((m) => m.id)
+        .sort(),
+    );
     const request = { prompt: 'a red circle', params: params({ steps: 4 }) };
     const [a, b] = [await threaded.generate(request), await inProcess.generate(request)];
     expect(Buffer.isBuffer(a.images[0].png)).toBe(true);
@@ -63,15 +77,26 @@ describe('threaded inference pipeline', () => {
     }
     expect(t(kids[0].endTime)).toBeLessThanOrEqual(t(kids[1].startTime) + 1);
     const complete = lines.find((l) => l.event === 'inference_complete')!;
-    expect(complete).toMatchObject({ trace_id: traceId, span_id: spanId, request_id: 'req_thread_test', model_id: 'tiny-sd', status: 'success' });
+    expect(complete).toMatchObject({
+      trace_id: traceId,
+      span_id: spanId,
+      request_id: 'req_thread_test',
+      model_id: 'tiny-sd',
+      status: 'success',
+    });
     const step = lines.find((l) => l.event === 'sampling_step')!;
     expect(step).toMatchObject({ trace_id: traceId, span_id: sampling.spanContext().spanId });
     expect(JSON.stringify(lines)).not.toContain('a blue square');
   });
 
   it('errors keep their code and field', async () => {
-    await expect(threaded.generate({ prompt: 'x', params: params({ model: 'no-such-model' }) })).rejects.toMatchObject({ code: 'DSC_ERR_MODEL_NOT_FOUND' });
-    await expect(threaded.generate({ prompt: 'x', params: params({ width: 65 }) })).rejects.toMatchObject({ code: 'DSC_ERR_INFER_BAD_SIZE', field: 'width' });
+    await expect(threaded.generate({ prompt: 'x', params: params({ model: 'no-such-model' }) })).rejects.toMatchObject({
+      code: 'DSC_ERR_MODEL_NOT_FOUND',
+    });
+    await expect(threaded.generate({ prompt: 'x', params: params({ width: 65 }) })).rejects.toMatchObject({
+      code: 'DSC_ERR_INFER_BAD_SIZE',
+      field: 'width',
+    });
   });
 
   // Tiny-model steps take ~1 ms, so the thread runs ahead of the progress messages: here we check
@@ -92,7 +117,9 @@ describe('threaded inference pipeline', () => {
     await expect(run).rejects.toMatchObject({ code: 'DSC_ERR_INFER_CANCELED' });
     expect(Math.max(...steps)).toBeLessThan(150);
     const none: number[] = [];
-    await expect(threaded.generate({ prompt: 'x', params: params(), signal: AbortSignal.abort(), onProgress: (p) => none.push(p.step) })).rejects.toMatchObject({
+    await expect(
+      threaded.generate({ prompt: 'x', params: params(), signal: AbortSignal.abort(), onProgress: (p) => none.push(p.step) }),
+    ).rejects.toMatchObject({
       code: 'DSC_ERR_INFER_CANCELED',
     });
     expect(none).toEqual([]);

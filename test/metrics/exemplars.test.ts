@@ -82,10 +82,14 @@ describe('metrics with trace exemplars on every service', () => {
     ];
     const opened = new Set<string>();
     for (const [url, metric] of expectations) {
-      const ids = await eventually(async () => {
-        const found = exemplarTraceIds(await scrape(url), metric);
-        return found.length > 0 ? found : undefined;
-      }, 30_000, `an exemplar on ${metric}`);
+      const ids = await eventually(
+        async () => {
+          const found = exemplarTraceIds(await scrape(url), metric);
+          return found.length > 0 ? found : undefined;
+        },
+        30_000,
+        `an exemplar on ${metric}`,
+      );
       // Only one generation ran: the worker's and notifier's exemplars are its trace; the
       // api-server's are the POST's and the status reads' own traces.
       if (url !== stack.apiUrl()) expect(ids, metric).toContain(traceId);

@@ -89,7 +89,11 @@ describe('exporter drop counters', () => {
   it('counts log records exported, and builds nothing for the grpc protocol (NodeSDK builds it then)', async () => {
     const registry = new Registry();
     const processors = withEnv(
-      { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${base}/v1/logs` },
+      {
+        OTEL_LOGS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${base}/v1/logs`,
+      },
       () => logRecordProcessorsFromEnv(exportOutcomeMeterProvider(registry)),
     );
     const provider = new LoggerProvider({ processors });
@@ -101,7 +105,11 @@ describe('exporter drop counters', () => {
     expect(await series(registry, 'diffscope_telemetry_dropped_total')).toMatchObject({ 'logs/queue_full': 0, 'logs/export_failed': 0 });
     expect(received.logs).toBeGreaterThan(0);
 
-    expect(withEnv({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, () => spanProcessorsFromEnv(exportOutcomeMeterProvider(new Registry())))).toBeUndefined();
+    expect(
+      withEnv({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, () =>
+        spanProcessorsFromEnv(exportOutcomeMeterProvider(new Registry())),
+      ),
+    ).toBeUndefined();
     expect(withEnv({ OTEL_TRACES_EXPORTER: 'none' }, () => spanProcessorsFromEnv(exportOutcomeMeterProvider(new Registry())))).toEqual([]);
   });
 });

@@ -29,8 +29,18 @@ describe('worker probes', () => {
     pipeline = await createInferencePipeline({ modelsDir: FIXTURE_MODELS });
     queue = new SqliteQueueBackend({ file: join(dir, 'queue.sqlite') });
     store = new SqliteGenerationStore({ file: join(dir, 'state.sqlite') });
-    server = await startMetricsServer({ host: '127.0.0.1', port: 0, logger: noopLogger, readiness: workerReadiness(config, queue, store, pipeline) });
-    hung = await startMetricsServer({ host: '127.0.0.1', port: 0, logger: noopLogger, readiness: { queue: () => new Promise(() => undefined) } });
+    server = await startMetricsServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: noopLogger,
+      readiness: workerReadiness(config, queue, store, pipeline),
+    });
+    hung = await startMetricsServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: noopLogger,
+      readiness: { queue: () => new Promise(() => undefined) },
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -55,11 +65,20 @@ describe('worker probes', () => {
       checks: { model: 'error: default model tiny-pixel is not loaded yet', queue: 'ok', store: 'ok' },
     });
 
-    await pipeline.generate({ prompt: 'a red square', params: { model: 'tiny-pixel', sampler: 'ddim', steps: 1, cfgScale: 1, seed: 1, width: 16, height: 16, n: 1 } });
-    expect(await get(server.url, '/readyz')).toEqual({ status: 200, body: { status: 'ready', checks: { model: 'ok', queue: 'ok', store: 'ok' } } });
+    await pipeline.generate({
+      prompt: 'a red square',
+      params: { model: 'tiny-pixel', sampler: 'ddim', steps: 1, cfgScale: 1, seed: 1, width: 16, height: 16, n: 1 },
+    });
+    expect(await get(server.url, '/readyz')).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { model: 'ok', queue: 'ok', store: 'ok' } },
+    });
   });
 
   it('a check that does not answer is a failed check after its deadline, not a hung probe', async () => {
-    expect(await get(hung.url, '/readyz')).toEqual({ status: 503, body: { status: 'unavailable', checks: { queue: 'error: no answer within 2000 ms' } } });
+    expect(await get(hung.url, '/readyz')).toEqual({
+      status: 503,
+      body: { status: 'unavailable', checks: { queue: 'error: no answer within 2000 ms' } },
+    });
   });
 });

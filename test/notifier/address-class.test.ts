@@ -95,7 +95,9 @@ describe('classifyAddress: IPv6 transition prefixes and special-purpose ranges',
         code: 'DSC_ERR_NOTIFY_URL_REFUSED',
       });
       const literal = address.includes(':') ? `[${address}]` : address;
-      await expect(checkWebhookUrl(`https://${literal}/h`, { allowPrivate: false })).rejects.toMatchObject({ code: 'DSC_ERR_NOTIFY_URL_REFUSED' });
+      await expect(checkWebhookUrl(`https://${literal}/h`, { allowPrivate: false })).rejects.toMatchObject({
+        code: 'DSC_ERR_NOTIFY_URL_REFUSED',
+      });
     }
   });
 });

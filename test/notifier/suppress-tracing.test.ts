@@ -17,7 +17,11 @@ describe('withTracingSuppressed', () => {
         recording: withSpan('instrumentation.http', {}, (span) => span.isRecording()),
         headers: injectTraceHeaders(),
       }));
-      return { inside: { recording: await inside.recording, headers: inside.headers }, outerHeaders: injectTraceHeaders(), outerId: outer.spanContext().spanId };
+      return {
+        inside: { recording: await inside.recording, headers: inside.headers },
+        outerHeaders: injectTraceHeaders(),
+        outerId: outer.spanContext().spanId,
+      };
     });
     expect(seen.inside.recording).toBe(false);
     expect(seen.inside.headers.traceparent).toBeUndefined();

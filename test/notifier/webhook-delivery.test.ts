@@ -61,7 +61,15 @@ describe('deliverWebhook against a local receiver', () => {
   });
 
   const config = () =>
-    loadConfig({}, { DIFFSCOPE_WEBHOOK_SECRET: SECRET, DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true', DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS: '4', DIFFSCOPE_PUBLIC_URL: 'https://api.example.com' });
+    loadConfig(
+      {},
+      {
+        DIFFSCOPE_WEBHOOK_SECRET: SECRET,
+        DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true',
+        DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS: '4',
+        DIFFSCOPE_PUBLIC_URL: 'https://api.example.com',
+      },
+    );
   const record = (): GenerationRecord => ({
     id: 'req_hook1',
     clientId: 'anonymous',
@@ -84,13 +92,19 @@ describe('deliverWebhook against a local receiver', () => {
     answers = [503, 500];
     const parentSpan = getTracer().startSpan('queue.publish');
     const parent = trace.setSpan(context.active(), parentSpan);
-    const ok = await deliverWebhook(record(), { id: 'req_hook1', status: 'succeeded', finishedAt: Date.now() }, parent, new AbortController().signal, {
-      config: config(),
-      logger,
-      slots: slots(),
-      backoffMs: 5,
-      maxBackoffMs: 20,
-    });
+    const ok = await deliverWebhook(
+      record(),
+      { id: 'req_hook1', status: 'succeeded', finishedAt: Date.now() },
+      parent,
+      new AbortController().signal,
+      {
+        config: config(),
+        logger,
+        slots: slots(),
+        backoffMs: 5,
+        maxBackoffMs: 20,
+      },
+    );
     parentSpan.end();
     expect(ok).toBe(true);
     expect(received).toHaveLength(3);
@@ -137,13 +151,19 @@ describe('deliverWebhook against a local receiver', () => {
 
   it('refuses private targets when not allowed, at validation and at connection time', async () => {
     const strict = loadConfig({}, { DIFFSCOPE_WEBHOOK_SECRET: SECRET });
-    const ok = await deliverWebhook(record(), { id: 'req_hook1', status: 'succeeded', finishedAt: Date.now() }, context.active(), new AbortController().signal, {
-      config: strict,
-      logger,
-      slots: slots(),
-      backoffMs: 1,
-      maxBackoffMs: 1,
-    });
+    const ok = await deliverWebhook(
+      record(),
+      { id: 'req_hook1', status: 'succeeded', finishedAt: Date.now() },
+      context.active(),
+      new AbortController().signal,
+      {
+        config: strict,
+        logger,
+        slots: slots(),
+        backoffMs: 1,
+        maxBackoffMs: 1,
+      },
+    );
     expect(ok).toBe(false);
     expect(lines.find((l) => l.event === 'notification_failed')).toMatchObject({ reason: 'url_refused' });
     // Connection-time guard (what protects against DNS rebinding after validation).

@@ -79,7 +79,11 @@ export async function scanRedis(url: string, needle: string): Promise<{ keys: nu
 }
 
 /** Every message in each queue (taken unacked, put back when the channel closes). */
-export async function scanRabbit(url: string, queues: string[], needle: string): Promise<{ messages: number; hits: string[]; bodies: Record<string, string[]> }> {
+export async function scanRabbit(
+  url: string,
+  queues: string[],
+  needle: string,
+): Promise<{ messages: number; hits: string[]; bodies: Record<string, string[]> }> {
   const connection = await amqp.connect(url);
   const hits: string[] = [];
   const bodies: Record<string, string[]> = {};

@@ -34,11 +34,23 @@ interface Backend {
 
 const BACKENDS: Backend[] = [
   { name: 'sqlite', env: {}, servers: [] },
-  { name: 'redis (BullMQ + Redis state)', env: { DIFFSCOPE_QUEUE: 'redis', DIFFSCOPE_STATE: 'redis', DIFFSCOPE_REDIS_URL: REDIS_URL }, servers: [[REDIS_URL, 6379]] },
+  {
+    name: 'redis (BullMQ + Redis state)',
+    env: { DIFFSCOPE_QUEUE: 'redis', DIFFSCOPE_STATE: 'redis', DIFFSCOPE_REDIS_URL: REDIS_URL },
+    servers: [[REDIS_URL, 6379]],
+  },
   {
     name: 'rabbitmq (+ PostgreSQL state)',
-    env: { DIFFSCOPE_QUEUE: 'rabbitmq', DIFFSCOPE_AMQP_URL: AMQP_URL, DIFFSCOPE_STATE: 'postgres', DIFFSCOPE_POSTGRES_URL: TEST_POSTGRES_URL },
-    servers: [[AMQP_URL, 5672], [TEST_POSTGRES_URL, 5432]],
+    env: {
+      DIFFSCOPE_QUEUE: 'rabbitmq',
+      DIFFSCOPE_AMQP_URL: AMQP_URL,
+      DIFFSCOPE_STATE: 'postgres',
+      DIFFSCOPE_POSTGRES_URL: TEST_POSTGRES_URL,
+    },
+    servers: [
+      [AMQP_URL, 5672],
+      [TEST_POSTGRES_URL, 5432],
+    ],
   },
 ];
 
@@ -59,7 +71,11 @@ async function everythingAtRest(backend: Backend, dataDir: string, queueName: st
       hits.push(...(await scanRabbit(AMQP_URL, queues, needle)).hits.map((q) => `rabbitmq ${q}`));
     }
     if (backend.env.DIFFSCOPE_STATE === 'postgres') {
-      hits.push(...(await scanPostgres(TEST_POSTGRES_URL, ['diffscope_generations', 'diffscope_generation_events'], needle)).map((t) => `postgres ${t}`));
+      hits.push(
+        ...(await scanPostgres(TEST_POSTGRES_URL, ['diffscope_generations', 'diffscope_generation_events'], needle)).map(
+          (t) => `postgres ${t}`,
+        ),
+      );
     }
   }
   return hits;
@@ -93,7 +109,16 @@ describe.each(BACKENDS)('no canary prompt at rest after the run: $name', (backen
       ...backend.env,
     };
     const ports = { api: await freePort(), explorer: await freePort(), otlp: await freePort() };
-    const stack = new ServiceProcess('start', env, [BIN, 'start', '--api-port', String(ports.api), '--explorer-port', String(ports.explorer), '--otlp-port', String(ports.otlp)]);
+    const stack = new ServiceProcess('start', env, [
+      BIN,
+      'start',
+      '--api-port',
+      String(ports.api),
+      '--explorer-port',
+      String(ports.explorer),
+      '--otlp-port',
+      String(ports.otlp),
+    ]);
     cleanups.push(async () => {
       await stack.stop(30_000);
     });
@@ -101,17 +126,29 @@ describe.each(BACKENDS)('no canary prompt at rest after the run: $name', (backen
     await stack.waitForEvent('worker_started', 60_000);
     await stack.waitForEvent('notifier_started', 60_000);
 
-    const api = (p: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${ports.api}${p}`, { ...init, headers: { 'content-type': 'application/json' } });
+    const api = (p: string, init: RequestInit = {}) =>
+      fetch(`http://127.0.0.1:${ports.api}${p}`, { ...init, headers: { 'content-type': 'application/json' } });
     const submit = async (n: number) => {
-      const res = await api('/v1/generations', { method: 'POST', body: JSON.stringify({ prompt: `${CANARY} ${n}`, negative_prompt: NEGATIVE_CANARY, steps: 2, seed: n }) });
+      const res = await api('/v1/generations', {
+        method: 'POST',
+        body: JSON.stringify({ prompt: `${CANARY} ${n}`, negative_prompt: NEGATIVE_CANARY, steps: 2, seed: n }),
+      });
       expect(res.status).toBe(202);
       return ((await res.json()) as { id: string }).id;
     };
     const terminal = (id: string) =>
-      eventually(async () => {
-        const body = (await (await api(`/v1/generations/${id}`)).json()) as { status: string; prompt_hash: string; error?: { code: string } };
-        return ['succeeded', 'failed', 'canceled'].includes(body.status) ? body : undefined;
-      }, 90_000, `${id} to finish`);
+      eventually(
+        async () => {
+          const body = (await (await api(`/v1/generations/${id}`)).json()) as {
+            status: string;
+            prompt_hash: string;
+            error?: { code: string };
+          };
+          return ['succeeded', 'failed', 'canceled'].includes(body.status) ? body : undefined;
+        },
+        90_000,
+        `${id} to finish`,
+      );
 
     // To completion.
     for (const n of [1, 2]) expect((await terminal(await submit(n))).status).toBe('succeeded');
@@ -128,12 +165,19 @@ describe.each(BACKENDS)('no canary prompt at rest after the run: $name', (backen
     // The dead letter is kept, without the prompt: its hash instead.
     const queue = await createQueueBackend(loadConfig({}, env), { redisPrefix: 'diffscope' });
     try {
-      const dead = await eventually(async () => {
-        const letters = await queue.deadLetters(queueName);
-        return letters.length > 0 ? letters : undefined;
-      }, 30_000, 'the dead letter');
+      const dead = await eventually(
+        async () => {
+          const letters = await queue.deadLetters(queueName);
+          return letters.length > 0 ? letters : undefined;
+        },
+        30_000,
+        'the dead letter',
+      );
       expect(dead).toHaveLength(1);
-      expect(dead[0].payload).toMatchObject({ promptHash: doomed.prompt_hash, negativePromptHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(dead[0].payload).toMatchObject({
+        promptHash: doomed.prompt_hash,
+        negativePromptHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
       expect(dead[0].payload).not.toHaveProperty('prompt');
       expect(dead[0].payload).not.toHaveProperty('negativePrompt');
     } finally {
@@ -142,11 +186,17 @@ describe.each(BACKENDS)('no canary prompt at rest after the run: $name', (backen
 
     // While the stack still runs: the SQLite queue's WAL is truncated shortly after the last job ended.
     const files = listFiles(data.path);
-    console.info(`[prompt-at-rest] ${backend.name}: scanning ${files.length} files (${files.filter((f) => /-(wal|shm)$/.test(f)).join(', ') || 'no -wal/-shm'}) and the servers`);
-    const running = await eventually(async () => {
-      const hits = await everythingAtRest(backend, data.path, queueName);
-      return hits.length === 0 ? hits : undefined;
-    }, 30_000, 'no canary at rest while running').catch(async () => everythingAtRest(backend, data.path, queueName));
+    console.info(
+      `[prompt-at-rest] ${backend.name}: scanning ${files.length} files (${files.filter((f) => /-(wal|shm)$/.test(f)).join(', ') || 'no -wal/-shm'}) and the servers`,
+    );
+    const running = await eventually(
+      async () => {
+        const hits = await everythingAtRest(backend, data.path, queueName);
+        return hits.length === 0 ? hits : undefined;
+      },
+      30_000,
+      'no canary at rest while running',
+    ).catch(async () => everythingAtRest(backend, data.path, queueName));
     expect(running).toEqual([]);
 
     expect(await stack.stop(30_000)).toBe(0);

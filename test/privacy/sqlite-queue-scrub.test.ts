@@ -46,7 +46,9 @@ describe('SQLite queue: a message that left leaves no copy on disk', () => {
         },
       );
       await eventually(() => done.size === 21 && !queue.db.has('jobs', 'job-1'));
-      const hits = await eventually(() => (scanFiles(dir, canary).length === 0 ? [] : undefined), 20_000).catch(() => scanFiles(dir, canary));
+      const hits = await eventually(() => (scanFiles(dir, canary).length === 0 ? [] : undefined), 20_000).catch(() =>
+        scanFiles(dir, canary),
+      );
       expect(hits).toEqual([]);
       if (outcome === 'dead-lettered') {
         expect((await queue.deadLetters('jobs')).map((d) => d.payload)).toEqual([{ kept: 'no prompt', steps: 2 }]);

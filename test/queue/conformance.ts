@@ -53,14 +53,22 @@ export function queueConformance(target: QueueTarget): void {
       queues.push(name);
       return name;
     };
-    const consume = async <T>(queue: string, fn: (m: DeliveredMessage<T>, s: AbortSignal) => Promise<void>, o?: Partial<ConsumerOptions>) => {
+    const consume = async <T>(
+      queue: string,
+      fn: (m: DeliveredMessage<T>, s: AbortSignal) => Promise<void>,
+      o?: Partial<ConsumerOptions>,
+    ) => {
       const consumer = await backend.consume<T>(queue, fn, options(o));
       consumers.push(consumer);
       return consumer;
     };
 
     /** Consume, recording what onDeadLetter is told. */
-    const consumeRecordingDead = async <T>(queue: string, fn: (m: DeliveredMessage<T>, s: AbortSignal) => Promise<void>, o: Partial<ConsumerOptions>) => {
+    const consumeRecordingDead = async <T>(
+      queue: string,
+      fn: (m: DeliveredMessage<T>, s: AbortSignal) => Promise<void>,
+      o: Partial<ConsumerOptions>,
+    ) => {
       const dead: { message: DeliveredMessage; error: Error }[] = [];
       await consume(queue, fn, { ...o, onDeadLetter: (message, error) => void dead.push({ message, error }) });
       return dead;
@@ -248,9 +256,13 @@ export function queueConformance(target: QueueTarget): void {
       await doomed.started('poison');
       await doomed.kill();
       let processed = 0;
-      const dead = await consumeRecordingDead(queue, async () => {
-        processed++;
-      }, { maxAttempts: 1 });
+      const dead = await consumeRecordingDead(
+        queue,
+        async () => {
+          processed++;
+        },
+        { maxAttempts: 1 },
+      );
       await waitFor(() => dead.length === 1, 'onDeadLetter for the crash loop', 30_000);
       expect(processed).toBe(0);
       expect(dead[0].message.id).toBe('poison');
@@ -283,9 +295,13 @@ export function queueConformance(target: QueueTarget): void {
       expect(await doomed.started('lf')).toBe(2);
       await doomed.kill();
       let processed = 0;
-      const dead = await consumeRecordingDead(queue, async () => {
-        processed++;
-      }, { maxAttempts: 2 });
+      const dead = await consumeRecordingDead(
+        queue,
+        async () => {
+          processed++;
+        },
+        { maxAttempts: 2 },
+      );
       await waitFor(() => dead.length === 1, 'onDeadLetter after the lost delivery', 30_000);
       expect(processed).toBe(0);
       expect(dead[0].message.attempt).toBe(3);

@@ -32,7 +32,11 @@ describe('createQueueBackend', () => {
   });
 
   it('derives consumer options from the DIFFSCOPE_QUEUE_* settings', () => {
-    const config = loadConfig({ DIFFSCOPE_QUEUE_MAX_ATTEMPTS: '4', DIFFSCOPE_QUEUE_BACKOFF_MS: '250', DIFFSCOPE_QUEUE_MAX_BACKOFF_MS: '2000' });
+    const config = loadConfig({
+      DIFFSCOPE_QUEUE_MAX_ATTEMPTS: '4',
+      DIFFSCOPE_QUEUE_BACKOFF_MS: '250',
+      DIFFSCOPE_QUEUE_MAX_BACKOFF_MS: '2000',
+    });
     expect(consumerOptionsFromConfig(config, 3)).toEqual({ concurrency: 3, maxAttempts: 4, backoffMs: 250, maxBackoffMs: 2000 });
   });
 });

@@ -20,12 +20,19 @@ describe.skipIf(unavailable !== null)('RabbitQueueBackend reconnection', () => {
     let reconnected = 0;
     // The backend reaches the broker through a proxy the test can cut, as a network failure would.
     const proxy = await startTcpProxy(AMQP_URL, 5672);
-    const backend = await RabbitQueueBackend.connect({ url: proxy.url, onConnectionLost: () => lost++, onReconnected: () => reconnected++ });
+    const backend = await RabbitQueueBackend.connect({
+      url: proxy.url,
+      onConnectionLost: () => lost++,
+      onReconnected: () => reconnected++,
+    });
     const queue = `dsc-test-${randomUUID().slice(0, 8)}`;
     try {
       const got: string[] = [];
       const consumer = await backend.consume(queue, async (m) => void got.push(m.id), {
-        concurrency: 1, maxAttempts: 3, backoffMs: 50, maxBackoffMs: 500,
+        concurrency: 1,
+        maxAttempts: 3,
+        backoffMs: 50,
+        maxBackoffMs: 500,
       });
       const producer = await backend.producer(queue);
       await producer.publish('before', {}, {});

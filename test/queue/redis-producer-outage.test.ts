@@ -29,7 +29,14 @@ describe('Redis queue producer first used during an outage', () => {
     await expect(producer.publish('gen-1:succeeded', { id: 'gen-1' }, {})).rejects.toThrow();
     redis.resume();
     // The same producer, and a new one for the same queue, both publish once Redis answers.
-    await waitFor(() => producer.publish('gen-1:succeeded', { id: 'gen-1' }, {}).then(() => true, () => false), 'a publish after the outage');
+    await waitFor(
+      () =>
+        producer.publish('gen-1:succeeded', { id: 'gen-1' }, {}).then(
+          () => true,
+          () => false,
+        ),
+      'a publish after the outage',
+    );
     await (await backend.producer('completions')).publish('gen-2:failed', { id: 'gen-2' }, {});
     expect(await backend.has('completions', 'gen-1:succeeded')).toBe(true);
     expect(await backend.has('completions', 'gen-2:failed')).toBe(true);

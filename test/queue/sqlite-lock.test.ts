@@ -22,7 +22,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Another process holding `file`'s write lock for `ms`; resolves once it holds it. */
 async function holdLock(file: string, ms: number): Promise<{ released: Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLD_LOCK, file, String(ms)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', HOLD_LOCK, file, String(ms)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   const released = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -102,10 +105,14 @@ describe('the SQLite queue file locked by another process', () => {
       let runs = 0;
       let finish: () => void = () => {};
       const processing = new Promise<void>((resolve) => (finish = resolve));
-      const consumer = await patient.consume('jobs', async () => {
-        runs++;
-        await processing;
-      }, { concurrency: 1, maxAttempts: 5, backoffMs: 10, maxBackoffMs: 10, leaseMs: 5_000 });
+      const consumer = await patient.consume(
+        'jobs',
+        async () => {
+          runs++;
+          await processing;
+        },
+        { concurrency: 1, maxAttempts: 5, backoffMs: 10, maxBackoffMs: 10, leaseMs: 5_000 },
+      );
       await waitFor(() => runs === 1, 'the delivery');
       const lock = await holdLock(file, 500);
       finish(); // the processor is done while the file is locked: its ack has to wait

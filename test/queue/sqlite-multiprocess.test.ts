@@ -22,10 +22,14 @@ describe('SqliteQueueBackend shared by several processes', () => {
     const done: string[] = [];
     const outputs = ['', ''];
     for (let i = 0; i < 2; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/queue/fixtures/consume-and-report.ts'), file, queue], {
-        cwd: repoRoot,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(repoRoot, 'test/queue/fixtures/consume-and-report.ts'), file, queue],
+        {
+          cwd: repoRoot,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       children.push(child);
       child.stdout.on('data', (d: Buffer) => {
         outputs[i] += d.toString();
@@ -36,10 +40,14 @@ describe('SqliteQueueBackend shared by several processes', () => {
     const backend = new SqliteQueueBackend({ file });
     const producer = await backend.producer(queue);
     // Slower than the children, so the children necessarily take part.
-    const local = await backend.consume(queue, async (m) => {
-      await new Promise((r) => setTimeout(r, 20));
-      done.push(m.id);
-    }, { concurrency: 2, maxAttempts: 3, backoffMs: 50, maxBackoffMs: 200 });
+    const local = await backend.consume(
+      queue,
+      async (m) => {
+        await new Promise((r) => setTimeout(r, 20));
+        done.push(m.id);
+      },
+      { concurrency: 2, maxAttempts: 3, backoffMs: 50, maxBackoffMs: 200 },
+    );
     const ids = Array.from({ length: 60 }, (_, i) => `job-${i}`);
     for (const id of ids) await producer.publish(id, { id }, { request_id: id });
     await waitFor(() => new Set(done).size === ids.length, 'every message processed');

@@ -28,12 +28,19 @@ describe('SqliteQueueBackend specifics', () => {
     }
     const dead: string[] = [];
     let processed = 0;
-    const consumer = await backend.consume(queue, async () => {
-      processed++;
-    }, {
-      concurrency: 1, maxAttempts: 2, backoffMs: 10, maxBackoffMs: 10,
-      onDeadLetter: (m, error) => void dead.push(`${m.id}: ${error.message}`),
-    });
+    const consumer = await backend.consume(
+      queue,
+      async () => {
+        processed++;
+      },
+      {
+        concurrency: 1,
+        maxAttempts: 2,
+        backoffMs: 10,
+        maxBackoffMs: 10,
+        onDeadLetter: (m, error) => void dead.push(`${m.id}: ${error.message}`),
+      },
+    );
     await waitFor(() => dead.length === 1, 'dead letter');
     expect(processed).toBe(0);
     expect(dead[0]).toMatch(/^poison: delivered 2 times without completing/);

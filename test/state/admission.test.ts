@@ -70,7 +70,11 @@ for (const target of targets) {
       const b = record({ clientId: carol });
       expect((await store.createWithinQuota(a, quota)).admitted).toBe(true);
       expect((await store.createWithinQuota(b, quota)).admitted).toBe(true);
-      expect(await store.createWithinQuota(record({ clientId: carol }), quota)).toMatchObject({ admitted: false, scope: 'client_queued', count: 2 });
+      expect(await store.createWithinQuota(record({ clientId: carol }), quota)).toMatchObject({
+        admitted: false,
+        scope: 'client_queued',
+        count: 2,
+      });
 
       const startedAt = Date.now();
       expect(await replicas[1].transition(a.id, moves.start(), { startedAt })).not.toBeNull();

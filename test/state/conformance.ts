@@ -141,7 +141,11 @@ export function storeConformance(target: StoreTarget): void {
     it('queueSnapshot: queued generations in queue order (creation time, then id) and the latest succeeded runs, on both replicas', async () => {
       // Far in the future, so they line up after whatever earlier cases left queued.
       const at = Date.now() + 1e9;
-      const mine = [record({ id: `q-b-${randomUUID()}`, createdAt: at }), record({ id: `q-a-${randomUUID()}`, createdAt: at }), record({ createdAt: at - 1 })];
+      const mine = [
+        record({ id: `q-b-${randomUUID()}`, createdAt: at }),
+        record({ id: `q-a-${randomUUID()}`, createdAt: at }),
+        record({ createdAt: at - 1 }),
+      ];
       for (const r of mine) await a.create(r);
       const expected = [mine[2].id, mine[1].id, mine[0].id];
       const tail = (await b.queueSnapshot({ recentRuns: 5 })).queued.slice(-3);

@@ -21,14 +21,19 @@ describe('createGenerationStore', () => {
     await store.close();
   });
 
-  it.skipIf(pgDown !== null && process.env.CI !== 'true')('picks PostgreSQL for DIFFSCOPE_STATE=postgres and creates its tables', async () => {
-    const tablePrefix = `dsc_test_${randomUUID().slice(0, 8)}_`;
-    const store = await createGenerationStore(loadConfig({ DIFFSCOPE_STATE: 'postgres', DIFFSCOPE_POSTGRES_URL: POSTGRES_URL }), { tablePrefix });
-    expect(store.kind).toBe('postgres');
-    expect(await store.get('nothing')).toBeNull();
-    await (store as PostgresGenerationStore).dropTables();
-    await store.close();
-  });
+  it.skipIf(pgDown !== null && process.env.CI !== 'true')(
+    'picks PostgreSQL for DIFFSCOPE_STATE=postgres and creates its tables',
+    async () => {
+      const tablePrefix = `dsc_test_${randomUUID().slice(0, 8)}_`;
+      const store = await createGenerationStore(loadConfig({ DIFFSCOPE_STATE: 'postgres', DIFFSCOPE_POSTGRES_URL: POSTGRES_URL }), {
+        tablePrefix,
+      });
+      expect(store.kind).toBe('postgres');
+      expect(await store.get('nothing')).toBeNull();
+      await (store as PostgresGenerationStore).dropTables();
+      await store.close();
+    },
+  );
 
   it.skipIf(redisDown !== null && process.env.CI !== 'true')('picks Redis for DIFFSCOPE_STATE=redis', async () => {
     const store = await createGenerationStore(loadConfig({ DIFFSCOPE_STATE: 'redis', DIFFSCOPE_REDIS_URL: REDIS_URL }), {

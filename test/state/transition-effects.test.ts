@@ -48,7 +48,9 @@ async function targets(): Promise<Target[]> {
       // A row already holding the next sequence number: the event insert breaks UNIQUE (id, seq).
       async sabotageNextEvent(id) {
         const db = new Database(file);
-        db.prepare(`INSERT INTO generation_events (id, seq, type, data, at) SELECT id, event_seq + 1, 'progress', '{}', 0 FROM generations WHERE id = ?`).run(id);
+        db.prepare(
+          `INSERT INTO generation_events (id, seq, type, data, at) SELECT id, event_seq + 1, 'progress', '{}', 0 FROM generations WHERE id = ?`,
+        ).run(id);
         db.close();
       },
       async repair(id) {
@@ -75,7 +77,10 @@ async function targets(): Promise<Target[]> {
       async repair(id) {
         const client = new pg.Client({ connectionString: POSTGRES_URL });
         await client.connect();
-        await client.query(`DELETE FROM ${tablePrefix}generation_events e USING ${tablePrefix}generations g WHERE e.id = $1 AND g.id = e.id AND e.seq = g.event_seq + 1`, [id]);
+        await client.query(
+          `DELETE FROM ${tablePrefix}generation_events e USING ${tablePrefix}generations g WHERE e.id = $1 AND g.id = e.id AND e.seq = g.event_seq + 1`,
+          [id],
+        );
         await client.end();
       },
       cleanup: async () => {
@@ -142,7 +147,12 @@ for (const target of await targets()) {
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) => {
           const status = statuses[i % 3];
-          return (i % 2 ? a : b).transition(id, moves.finish(status), { finishedAt: 1_000 + i }, { event: finishEvent(status, i), completionPending: true });
+          return (i % 2 ? a : b).transition(
+            id,
+            moves.finish(status),
+            { finishedAt: 1_000 + i },
+            { event: finishEvent(status, i), completionPending: true },
+          );
         }),
       );
       const winners = results.flatMap((r, i) => (r ? [i] : []));
@@ -163,7 +173,14 @@ for (const target of await targets()) {
     it('when the store refuses the event, the finish is not written either; once it accepts it, both are', async () => {
       const id = await running();
       await target.sabotageNextEvent(id);
-      await expect(a.transition(id, moves.finish('succeeded'), { finishedAt: 5, outputs: ['file:///o/0.png'] }, { event: finishEvent('succeeded', 0), completionPending: true })).rejects.toThrow();
+      await expect(
+        a.transition(
+          id,
+          moves.finish('succeeded'),
+          { finishedAt: 5, outputs: ['file:///o/0.png'] },
+          { event: finishEvent('succeeded', 0), completionPending: true },
+        ),
+      ).rejects.toThrow();
       const after = await b.get(id);
       expect(after?.status).toBe('running');
       expect(after?.outputs).toEqual([]);
@@ -171,7 +188,16 @@ for (const target of await targets()) {
       expect((await b.listPendingCompletions({ finishedBefore: Number.MAX_SAFE_INTEGER, limit: 1000 })).map((r) => r.id)).not.toContain(id);
 
       await target.repair(id);
-      expect((await a.transition(id, moves.finish('succeeded'), { finishedAt: 6 }, { event: finishEvent('succeeded', 1), completionPending: true }))?.status).toBe('succeeded');
+      expect(
+        (
+          await a.transition(
+            id,
+            moves.finish('succeeded'),
+            { finishedAt: 6 },
+            { event: finishEvent('succeeded', 1), completionPending: true },
+          )
+        )?.status,
+      ).toBe('succeeded');
       expect((await b.events(id)).map((e) => [e.seq, e.type])).toEqual([
         [1, 'queued'],
         [2, 'started'],
@@ -183,13 +209,31 @@ for (const target of await targets()) {
       const base = Date.now() + 1e9; // after whatever earlier cases left owed
       const ids = [await running(), await running(), await running()];
       // Finished in the order 2, 0, 1; the last without owing anything.
-      await a.transition(ids[2], moves.finish('failed'), { finishedAt: base + 1 }, { event: finishEvent('failed', 0), completionPending: true });
-      await b.transition(ids[0], moves.finish('succeeded'), { finishedAt: base + 2 }, { event: finishEvent('succeeded', 0), completionPending: true });
+      await a.transition(
+        ids[2],
+        moves.finish('failed'),
+        { finishedAt: base + 1 },
+        { event: finishEvent('failed', 0), completionPending: true },
+      );
+      await b.transition(
+        ids[0],
+        moves.finish('succeeded'),
+        { finishedAt: base + 2 },
+        { event: finishEvent('succeeded', 0), completionPending: true },
+      );
       await a.transition(ids[1], moves.finish('canceled'), { finishedAt: base + 3 }, { event: finishEvent('canceled', 0) });
       // A late finish that loses owes nothing more (and changes nothing).
-      expect(await b.transition(ids[1], moves.finish('failed'), { finishedAt: base + 4 }, { event: finishEvent('failed', 1), completionPending: true })).toBeNull();
+      expect(
+        await b.transition(
+          ids[1],
+          moves.finish('failed'),
+          { finishedAt: base + 4 },
+          { event: finishEvent('failed', 1), completionPending: true },
+        ),
+      ).toBeNull();
 
-      const owed = async (before: number) => (await b.listPendingCompletions({ finishedBefore: before, limit: 1000 })).filter((r) => ids.includes(r.id));
+      const owed = async (before: number) =>
+        (await b.listPendingCompletions({ finishedBefore: before, limit: 1000 })).filter((r) => ids.includes(r.id));
       expect((await owed(base + 10)).map((r) => [r.id, r.status])).toEqual([
         [ids[2], 'failed'],
         [ids[0], 'succeeded'],

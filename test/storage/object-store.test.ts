@@ -87,7 +87,15 @@ describe('S3ObjectStore against s3rver', () => {
     process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
     try {
       const store = createObjectStore(
-        loadConfig({}, { DIFFSCOPE_STORAGE: 's3', DIFFSCOPE_S3_BUCKET: 'images', DIFFSCOPE_S3_ENDPOINT: endpoint, DIFFSCOPE_S3_FORCE_PATH_STYLE: 'true' }),
+        loadConfig(
+          {},
+          {
+            DIFFSCOPE_STORAGE: 's3',
+            DIFFSCOPE_S3_BUCKET: 'images',
+            DIFFSCOPE_S3_ENDPOINT: endpoint,
+            DIFFSCOPE_S3_FORCE_PATH_STYLE: 'true',
+          },
+        ),
       );
       expect(store.kind).toBe('s3');
       const { location } = await store.put(imageKey('req_4', 0), png, 'image/png');
@@ -95,8 +103,10 @@ describe('S3ObjectStore against s3rver', () => {
       expect(await store.get(location)).toEqual(png);
       await store.close();
     } finally {
-      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID; else process.env.AWS_ACCESS_KEY_ID = saved.id;
-      if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY; else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+      else process.env.AWS_ACCESS_KEY_ID = saved.id;
+      if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
     }
   });
 

@@ -40,7 +40,12 @@ describe('serving with S3 storage', () => {
   });
 
   it('stores s3:// outputs and serves them back as PNG', async () => {
-    const res = await stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: { prompt: 'a yellow triangle', steps: 2, n: 2 } });
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/generations',
+      headers: { 'content-type': 'application/json' },
+      payload: { prompt: 'a yellow triangle', steps: 2, n: 2 },
+    });
     const { id, trace_id: traceId } = res.json();
     const done = await eventually(async () => {
       const r = await stack.app.inject({ url: `/v1/generations/${id}` });
@@ -53,6 +58,8 @@ describe('serving with S3 storage', () => {
     const puts = spansOfTrace(traceId).filter((s) => s.name === 'storage.put');
     expect(puts.map((s) => s.attributes['diffscope.storage.system'])).toEqual(['s3', 's3']);
     expect(puts.map((s) => s.attributes['diffusion.output_location'])).toEqual(done.output_locations);
-    expect(stack.lines.filter((l) => l.event === 'result_stored' && l.request_id === id).map((l) => l.output_location)).toEqual(done.output_locations);
+    expect(stack.lines.filter((l) => l.event === 'result_stored' && l.request_id === id).map((l) => l.output_location)).toEqual(
+      done.output_locations,
+    );
   });
 });

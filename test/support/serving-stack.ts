@@ -73,7 +73,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     createLogger({ service, level: options.logLevel ?? 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
   const queue = new SqliteQueueBackend({ file: join(dir, 'queue.sqlite'), minPollMs: 2, maxPollMs: 20, leaseMs: options.leaseMs });
   const store = new SqliteGenerationStore({ file: join(dir, 'state.sqlite'), pollMs: 10 });
-  const objectStore = options.objectStore ?? new LocalObjectStore({ outputDir: options.outputDir ? options.outputDir(dir) : join(dir, 'outputs') });
+  const objectStore =
+    options.objectStore ?? new LocalObjectStore({ outputDir: options.outputDir ? options.outputDir(dir) : join(dir, 'outputs') });
   const ownPipeline = !options.pipeline;
   const pipeline = options.pipeline ?? (await createInferencePipeline({ modelsDir: FIXTURE_MODELS, logger: logger('inference-worker') }));
   const app = await buildApiServer({
@@ -118,7 +119,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** Poll until `fn` returns a truthy value (no timing assertions: just a bounded wait). */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

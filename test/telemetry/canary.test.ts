@@ -34,13 +34,13 @@ beforeAll(() => {
   logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logExporter })] }));
   telemetryState().otelLogsEnabled = true;
   const original = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
     stdout.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     // Swallowed: the captured text is the evidence; echoing it would only clutter the test output.
     const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     cb?.();
     return true;
-  });
+  };
   restoreWrite = () => {
     process.stdout.write = original;
   };
@@ -103,7 +103,10 @@ describe('canary prompt never leaves the process', () => {
 
     const outputs: [string, string][] = [
       ['stdout', stdout.join('')],
-      ['otel log records', JSON.stringify(logExporter.getFinishedLogRecords().map((r) => ({ body: r.body, attributes: r.attributes, event: r.eventName })))],
+      [
+        'otel log records',
+        JSON.stringify(logExporter.getFinishedLogRecords().map((r) => ({ body: r.body, attributes: r.attributes, event: r.eventName }))),
+      ],
       [
         'spans',
         JSON.stringify(

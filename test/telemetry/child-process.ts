@@ -71,7 +71,11 @@ export function runFixture(options: RunFixtureOptions): Promise<ChildResult> {
   }
   Object.assign(env, { OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_SCHEDULE_DELAY: '60000' }, options.env);
   if (options.signal === 'self') env.FIXTURE_EXIT = 'signal';
-  const child = spawn(process.execPath, ['--import', options.preload ?? REGISTER, FIXTURE], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', options.preload ?? REGISTER, FIXTURE], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

@@ -10,11 +10,24 @@ import { ecsFormat } from '@elastic/ecs-pino-format';
 import { trace, TraceFlags, ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { captureLogger, setupTracing, ISO_MS_UTC } from './helpers.js';
 import { runWithRequestScope, toSeedRecord, withSpan, type LogFields, type LogFormat } from '../../src/telemetry/index.js';
-import { LOG_EVENTS, logFieldTypes, validateLogRecord, type LogEventName, type LogEventSpec, type LogFieldSpec } from '../../src/contract/index.js';
+import {
+  LOG_EVENTS,
+  logFieldTypes,
+  validateLogRecord,
+  type LogEventName,
+  type LogEventSpec,
+  type LogFieldSpec,
+} from '../../src/contract/index.js';
 import { DiffscopeError } from '../../src/errors/index.js';
 
 const FORMATS: LogFormat[] = ['seed', 'ecs', 'datadog', 'gcp'];
-const IDENTITY = { service: 'inference-worker', instanceId: 'worker-gpu-az1-3', version: '0.1.0', environment: 'prod', gcpProjectId: 'diffscope-test' };
+const IDENTITY = {
+  service: 'inference-worker',
+  instanceId: 'worker-gpu-az1-3',
+  version: '0.1.0',
+  environment: 'prod',
+  gcpProjectId: 'diffscope-test',
+};
 const LEVEL_METHOD = { DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 
 function sampleValue(spec: LogFieldSpec): unknown {
@@ -36,11 +49,14 @@ function fieldsFor(event: LogEventName): LogFields {
   return out;
 }
 
-async function logEveryEvent(format: LogFormat): Promise<{ records: Record<string, unknown>[]; traceId: string; spanId: string; flags: number }> {
+async function logEveryEvent(
+  format: LogFormat,
+): Promise<{ records: Record<string, unknown>[]; traceId: string; spanId: string; flags: number }> {
   const cap = captureLogger({ ...IDENTITY, format, level: 'debug' });
   const ids = await runWithRequestScope({ requestId: 'req_abc123xyz789', clientId: 'client-42' }, () =>
     withSpan('inference', {}, (span) => {
-      for (const event of Object.keys(LOG_EVENTS) as LogEventName[]) cap.logger[LEVEL_METHOD[LOG_EVENTS[event].level]](event, fieldsFor(event));
+      for (const event of Object.keys(LOG_EVENTS) as LogEventName[])
+        cap.logger[LEVEL_METHOD[LOG_EVENTS[event].level]](event, fieldsFor(event));
       const sc = span.spanContext();
       return { traceId: sc.traceId, spanId: sc.spanId, flags: sc.traceFlags };
     }),
@@ -53,7 +69,7 @@ beforeAll(() => {
 });
 
 describe.each(FORMATS)('format %s: every catalogued event', (format) => {
-  it('reads back as a valid seed line with the request fields and all of the event\'s fields', async () => {
+  it("reads back as a valid seed line with the request fields and all of the event's fields", async () => {
     const { records, traceId, spanId } = await logEveryEvent(format);
     expect(records).toHaveLength(Object.keys(LOG_EVENTS).length);
     for (const record of records) {
@@ -65,7 +81,7 @@ describe.each(FORMATS)('format %s: every catalogued event', (format) => {
     }
   });
 
-  it('carries the backend\'s correlation fields, equal to the span\'s ids', async () => {
+  it("carries the backend's correlation fields, equal to the span's ids", async () => {
     const { records, traceId, spanId, flags } = await logEveryEvent(format);
     for (const r of records) {
       switch (format) {
@@ -75,18 +91,28 @@ describe.each(FORMATS)('format %s: every catalogued event', (format) => {
           break;
         case 'ecs':
           expect(r).toMatchObject({
-            'trace.id': traceId, 'span.id': spanId, 'transaction.id': spanId, // the span is this process's root: the transaction
-            'ecs.version': '8.10.0', 'service.name': 'inference-worker', 'service.version': '0.1.0', 'service.node.name': 'worker-gpu-az1-3',
-            'service.environment': 'prod', 'log.level': String(LOG_EVENTS[r['event.action'] as LogEventName].level).toLowerCase(),
+            'trace.id': traceId,
+            'span.id': spanId,
+            'transaction.id': spanId, // the span is this process's root: the transaction
+            'ecs.version': '8.10.0',
+            'service.name': 'inference-worker',
+            'service.version': '0.1.0',
+            'service.node.name': 'worker-gpu-az1-3',
+            'service.environment': 'prod',
+            'log.level': String(LOG_EVENTS[r['event.action'] as LogEventName].level).toLowerCase(),
           });
           expect(r['@timestamp']).toMatch(ISO_MS_UTC);
           expect(typeof r.message).toBe('string');
-          for (const seedOnly of ['event', 'service', 'level', 'timestamp', 'trace_id', 'span_id', 'url', 'device', 'error.stack']) expect(r).not.toHaveProperty([seedOnly]);
+          for (const seedOnly of ['event', 'service', 'level', 'timestamp', 'trace_id', 'span_id', 'url', 'device', 'error.stack'])
+            expect(r).not.toHaveProperty([seedOnly]);
           break;
         case 'datadog':
           expect(r.dd).toEqual({
-            service: 'inference-worker', env: 'prod', version: '0.1.0',
-            trace_id: BigInt('0x' + traceId.slice(16)).toString(), span_id: BigInt('0x' + spanId).toString(),
+            service: 'inference-worker',
+            env: 'prod',
+            version: '0.1.0',
+            trace_id: BigInt('0x' + traceId.slice(16)).toString(),
+            span_id: BigInt('0x' + spanId).toString(),
           });
           expect(r.status).toBe(String(LOG_EVENTS[r.event as LogEventName].level).toLowerCase());
           expect(r).not.toHaveProperty('level');
@@ -154,7 +180,7 @@ describe('fixed ids (the values a backend computes from them)', () => {
     }
   });
 
-  it('ecs: a child span\'s lines name the local root span as transaction.id', async () => {
+  it("ecs: a child span's lines name the local root span as transaction.id", async () => {
     const cap = captureLogger({ ...IDENTITY, format: 'ecs' });
     const ids = await withSpan('queue.wait', {}, (root) => {
       cap.logger.info('job_dequeued', { queue: 'q', attempt: 1, model_id: 'm' });
@@ -168,7 +194,7 @@ describe('fixed ids (the values a backend computes from them)', () => {
     expect(childLine).toMatchObject({ 'span.id': ids.child, 'transaction.id': ids.root, 'diffscope.device': 'cpu' });
   });
 
-  it('ecs: a message field is the line\'s message; the event is event.action', () => {
+  it("ecs: a message field is the line's message; the event is event.action", () => {
     const cap = captureLogger({ ...IDENTITY, format: 'ecs' });
     cap.logger.warn('auth_disabled', { message: 'DIFFSCOPE_API_KEYS is empty' });
     const r = cap.records()[0];
@@ -185,7 +211,10 @@ function expandDotted(record: Record<string, unknown>): Record<string, unknown> 
     let node = out;
     for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
     const last = parts[parts.length - 1];
-    node[last] = value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...(node[last] as object), ...expandDotted(value as Record<string, unknown>) } : value;
+    node[last] =
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? { ...(node[last] as object), ...expandDotted(value as Record<string, unknown>) }
+        : value;
   }
   return out;
 }
@@ -193,12 +222,29 @@ function expandDotted(record: Record<string, unknown>): Record<string, unknown> 
 describe('ecs: the same record through @elastic/ecs-pino-format', () => {
   it('indexes to the same document (timestamps aside)', async () => {
     const err = new DiffscopeError('DSC_ERR_INFER_FAILED', 'sampler diverged');
-    const fields = { model_id: 'shapes-v1', sampler: 'ddim', steps: 30, cfg_scale: 7.5, seed: 42, width: 64, height: 64, n: 1, model_version: '1.0.0', code: 'DSC_ERR_INFER_FAILED' };
+    const fields = {
+      model_id: 'shapes-v1',
+      sampler: 'ddim',
+      steps: 30,
+      cfg_scale: 7.5,
+      seed: 42,
+      width: 64,
+      height: 64,
+      n: 1,
+      model_version: '1.0.0',
+      code: 'DSC_ERR_INFER_FAILED',
+    };
     const cap = captureLogger({ ...IDENTITY, format: 'ecs' });
     const elasticLines: string[] = [];
     const elastic = pino(
       {
-        ...ecsFormat({ serviceName: 'inference-worker', serviceVersion: '0.1.0', serviceNodeName: 'worker-gpu-az1-3', serviceEnvironment: 'prod', apmIntegration: false }),
+        ...ecsFormat({
+          serviceName: 'inference-worker',
+          serviceVersion: '0.1.0',
+          serviceNodeName: 'worker-gpu-az1-3',
+          serviceEnvironment: 'prod',
+          apmIntegration: false,
+        }),
         base: null,
       },
       { write: (s: string) => elasticLines.push(s) },
@@ -213,8 +259,15 @@ describe('ecs: the same record through @elastic/ecs-pino-format', () => {
     // error.code is ECS but ecs-pino-format's error formatter leaves it out.
     elastic.error(
       {
-        ...fields, err, 'event.action': 'inference_failed', request_id: 'req_1', client_id: 'client-42',
-        'trace.id': ids.traceId, 'span.id': ids.spanId, 'transaction.id': ids.spanId, 'error.code': 'DSC_ERR_INFER_FAILED',
+        ...fields,
+        err,
+        'event.action': 'inference_failed',
+        request_id: 'req_1',
+        client_id: 'client-42',
+        'trace.id': ids.traceId,
+        'span.id': ids.spanId,
+        'transaction.id': ids.spanId,
+        'error.code': 'DSC_ERR_INFER_FAILED',
       },
       'inference_failed',
     );

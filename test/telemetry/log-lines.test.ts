@@ -24,12 +24,34 @@ const LINES_FILE = fileURLToPath(new URL('../../test-artifacts/log-lines.jsonl',
 
 /** Events this run must produce: if one is missing, the run did not exercise what it claims. */
 const EXPECTED_EVENTS: LogEventName[] = [
-  'stack_ready', 'service_started', 'service_crashed', 'stack_stopping', 'stack_stopped',
-  'explorer_started', 'otlp_payload_rejected', 'api_listening', 'worker_started', 'notifier_started', 'metrics_listening',
-  'request_received', 'request_rejected', 'job_enqueued', 'job_dequeued', 'model_load_start', 'model_load_complete',
-  'inference_start', 'sampling_step', 'inference_complete', 'result_stored', 'request_complete',
-  'notification_sent', 'notification_skipped',
-  'shutdown_started', 'worker_stopping', 'worker_stopped', 'shutdown_complete',
+  'stack_ready',
+  'service_started',
+  'service_crashed',
+  'stack_stopping',
+  'stack_stopped',
+  'explorer_started',
+  'otlp_payload_rejected',
+  'api_listening',
+  'worker_started',
+  'notifier_started',
+  'metrics_listening',
+  'request_received',
+  'request_rejected',
+  'job_enqueued',
+  'job_dequeued',
+  'model_load_start',
+  'model_load_complete',
+  'inference_start',
+  'sampling_step',
+  'inference_complete',
+  'result_stored',
+  'request_complete',
+  'notification_sent',
+  'notification_skipped',
+  'shutdown_started',
+  'worker_stopping',
+  'worker_stopped',
+  'shutdown_complete',
 ];
 
 describe('every line the real services print matches the log catalogue', () => {
@@ -50,28 +72,36 @@ describe('every line the real services print matches the log catalogue', () => {
   }
 
   async function terminal(id: string): Promise<string> {
-    return eventually(async () => {
-      const { status } = (await (await api(`/v1/generations/${id}`)).json()) as { status: string };
-      return ['succeeded', 'failed', 'canceled'].includes(status) ? status : undefined;
-    }, 90_000, `${id} to finish`);
+    return eventually(
+      async () => {
+        const { status } = (await (await api(`/v1/generations/${id}`)).json()) as { status: string };
+        return ['succeeded', 'failed', 'canceled'].includes(status) ? status : undefined;
+      },
+      90_000,
+      `${id} to finish`,
+    );
   }
 
   beforeAll(async () => {
     assertBuilt();
     ports = { api: await freePort(), explorer: await freePort(), otlp: await freePort() };
-    stack = new ServiceProcess('start', {
-      DIFFSCOPE_DATA_DIR: data.path,
-      DIFFSCOPE_MODELS_DIR: TEST_MODELS_DIR,
-      DIFFSCOPE_DEFAULT_MODEL: 'tiny-pixel',
-      // DEBUG too, so the debug events are checked as well.
-      DIFFSCOPE_LOG_LEVEL: 'debug',
-      DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true',
-      DIFFSCOPE_WEBHOOK_SECRET: 'log-lines-webhook-secret',
-      DIFFSCOPE_PROMPT_HASH_SECRET: 'log-lines-test-secret-0123456789',
-      DIFFSCOPE_METRICS_PORT: String(await freePort()),
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-      OTEL_BLRP_SCHEDULE_DELAY: '200',
-    }, [BIN, 'start', '--api-port', String(ports.api), '--explorer-port', String(ports.explorer), '--otlp-port', String(ports.otlp)]);
+    stack = new ServiceProcess(
+      'start',
+      {
+        DIFFSCOPE_DATA_DIR: data.path,
+        DIFFSCOPE_MODELS_DIR: TEST_MODELS_DIR,
+        DIFFSCOPE_DEFAULT_MODEL: 'tiny-pixel',
+        // DEBUG too, so the debug events are checked as well.
+        DIFFSCOPE_LOG_LEVEL: 'debug',
+        DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true',
+        DIFFSCOPE_WEBHOOK_SECRET: 'log-lines-webhook-secret',
+        DIFFSCOPE_PROMPT_HASH_SECRET: 'log-lines-test-secret-0123456789',
+        DIFFSCOPE_METRICS_PORT: String(await freePort()),
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+        OTEL_BLRP_SCHEDULE_DELAY: '200',
+      },
+      [BIN, 'start', '--api-port', String(ports.api), '--explorer-port', String(ports.explorer), '--otlp-port', String(ports.otlp)],
+    );
     await stack.waitForEvent('stack_ready', 150_000);
     await stack.waitForEvent('worker_started', 60_000);
     await stack.waitForEvent('notifier_started', 60_000);
@@ -86,7 +116,13 @@ describe('every line the real services print matches the log catalogue', () => {
     const hook = await webhookReceiver();
     try {
       // Succeeded, webhook subscribed: the whole lifecycle, model load included (first request).
-      const delivered = await submit({ prompt: 'a red circle', steps: 6, seed: 1, n: 2, webhook: { url: hook.url, events: ['succeeded'] } });
+      const delivered = await submit({
+        prompt: 'a red circle',
+        steps: 6,
+        seed: 1,
+        n: 2,
+        webhook: { url: hook.url, events: ['succeeded'] },
+      });
       expect(await terminal(delivered.id)).toBe('succeeded');
       await eventually(async () => hook.received.some((w) => w.body.id === delivered.id), 30_000, 'the webhook');
 
@@ -115,7 +151,11 @@ describe('every line the real services print matches the log catalogue', () => {
       expect(sync.status).toBe(200);
 
       // A malformed OTLP payload to the explorer's receiver: otlp_payload_rejected (DEBUG).
-      const otlp = await fetch(`http://127.0.0.1:${ports.otlp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans": 7}' });
+      const otlp = await fetch(`http://127.0.0.1:${ports.otlp}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"resourceSpans": 7}',
+      });
       expect(otlp.status).toBe(400);
       await stack.waitForEvent('otlp_payload_rejected', 30_000);
 
@@ -125,7 +165,11 @@ describe('every line the real services print matches the log catalogue', () => {
       const notifierStarts = stack.lines.filter((l) => l.event === 'notifier_started').length;
       process.kill(notifierPid, 'SIGKILL');
       await stack.waitForEvent('service_crashed', 30_000, (l) => l.child_service === 'notifier');
-      await eventually(async () => stack.lines.filter((l) => l.event === 'notifier_started').length > notifierStarts, 90_000, 'notifier restarted');
+      await eventually(
+        async () => stack.lines.filter((l) => l.event === 'notifier_started').length > notifierStarts,
+        90_000,
+        'notifier restarted',
+      );
     } finally {
       await hook.close();
     }
@@ -158,11 +202,16 @@ describe('every line the real services print matches the log catalogue', () => {
 
   it('produced the events it set out to, from the services the catalogue names', () => {
     const seen = new Set(stack.lines.map((l) => String(l.event)));
-    expect(EXPECTED_EVENTS.filter((e) => !seen.has(e)), 'expected events never printed').toEqual([]);
+    expect(
+      EXPECTED_EVENTS.filter((e) => !seen.has(e)),
+      'expected events never printed',
+    ).toEqual([]);
     const services = new Set(stack.lines.map((l) => String(l.service)));
     for (const service of ['supervisor', 'explorer', 'api-server', 'inference-worker', 'notifier']) expect(services).toContain(service);
     const notSeen = Object.keys(LOG_EVENTS).filter((e) => !seen.has(e));
-    console.info(`log-lines: ${stack.lines.length} lines, ${seen.size} of ${Object.keys(LOG_EVENTS).length} catalogued events seen; not exercised: ${notSeen.join(', ')}`);
+    console.info(
+      `log-lines: ${stack.lines.length} lines, ${seen.size} of ${Object.keys(LOG_EVENTS).length} catalogued events seen; not exercised: ${notSeen.join(', ')}`,
+    );
   });
 
   it('every line about one request carries its request id, client id and one trace id', () => {

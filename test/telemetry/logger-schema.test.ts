@@ -18,8 +18,19 @@ import { DiffscopeError } from '../../src/errors/index.js';
  * their lines are listed in docs/telemetry.md): the catalogue must cover every one.
  */
 const ARCHITECTURE_EVENTS = [
-  'request_received', 'request_rejected', 'job_enqueued', 'job_dequeued', 'model_load_start', 'model_load_complete',
-  'inference_start', 'inference_complete', 'result_stored', 'notification_sent', 'request_complete', 'request_failed', 'job_retry',
+  'request_received',
+  'request_rejected',
+  'job_enqueued',
+  'job_dequeued',
+  'model_load_start',
+  'model_load_complete',
+  'inference_start',
+  'inference_complete',
+  'result_stored',
+  'notification_sent',
+  'request_complete',
+  'request_failed',
+  'job_retry',
 ];
 
 /** A value of the field's (first) type. */
@@ -37,7 +48,8 @@ function fieldsFor(event: LogEventName): LogFields {
   const takesErr = spec.optional !== undefined && 'error.stack' in spec.optional;
   const out: LogFields = {};
   for (const [field, type] of Object.entries(spec.fields)) {
-    if (takesErr && (field === 'error.type' || field === 'error.message')) out.err = new DiffscopeError('DSC_ERR_INFER_FAILED', 'sampler diverged');
+    if (takesErr && (field === 'error.type' || field === 'error.message'))
+      out.err = new DiffscopeError('DSC_ERR_INFER_FAILED', 'sampler diverged');
     else out[field] = sampleValue(type);
   }
   return out;
@@ -75,8 +87,15 @@ describe('log line schema', () => {
 
   it('the validator really rejects bad lines (so the test above can fail)', () => {
     const good = {
-      timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', service: 'inference-worker', instance_id: 'i', version: 'v',
-      event: 'job_dequeued', queue: 'q', attempt: 1, model_id: 'm',
+      timestamp: '2026-01-01T00:00:00.000Z',
+      level: 'INFO',
+      service: 'inference-worker',
+      instance_id: 'i',
+      version: 'v',
+      event: 'job_dequeued',
+      queue: 'q',
+      attempt: 1,
+      model_id: 'm',
     };
     const ids = { request_id: 'r', client_id: 'c', trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) };
     expect(validateLogRecord(good)).toEqual(['missing request_id', 'missing client_id', 'missing trace_id', 'missing span_id']);
@@ -86,7 +105,9 @@ describe('log line schema', () => {
     expect(validateLogRecord({ ...good, timestamp: '2026-01-01T00:00:00Z' }, outside)).toContain('timestamp is not ISO-8601 UTC with ms');
     expect(validateLogRecord({ ...good, level: 'info' }, outside)).toContain('bad level info');
     expect(validateLogRecord({ ...good, level: 'WARN' }, outside)).toEqual(['level WARN != INFO']);
-    expect(validateLogRecord({ ...good, service: 'notifier' }, outside)).toEqual(['service notifier does not write job_dequeued (inference-worker)']);
+    expect(validateLogRecord({ ...good, service: 'notifier' }, outside)).toEqual([
+      'service notifier does not write job_dequeued (inference-worker)',
+    ]);
     expect(validateLogRecord({ ...good, attempt: undefined }, outside)).toEqual(['missing attempt']);
     expect(validateLogRecord({ ...good, attempt: '1' }, outside)).toEqual(['attempt is string, expected integer']);
     expect(validateLogRecord({ ...good, attempt: 1.5 }, outside)).toEqual(['attempt is number, expected integer']);
@@ -96,16 +117,33 @@ describe('log line schema', () => {
     expect(validateLogRecord({ ...good, event: 'JobDequeued' }, outside)).toContain('event is not snake_case');
     expect(validateLogRecord({ ...good, ...ids, trace_id: 'A'.repeat(32) })).toEqual(['trace_id is not 32 hex']);
     // `either`: all request fields inside a request; outside one, trace ids only when in a span of no request.
-    const rejected = { ...good, level: 'WARN', service: 'api-server', event: 'request_rejected', code: 'DSC_ERR_API_NOT_FOUND', status: 404, reason: 'r' };
+    const rejected = {
+      ...good,
+      level: 'WARN',
+      service: 'api-server',
+      event: 'request_rejected',
+      code: 'DSC_ERR_API_NOT_FOUND',
+      status: 404,
+      reason: 'r',
+    };
     for (const key of ['queue', 'attempt', 'model_id'] as const) delete (rejected as Record<string, unknown>)[key];
     expect(validateLogRecord(rejected)).toEqual([]);
     expect(validateLogRecord({ ...rejected, request_id: 'r' })).toEqual(['missing client_id', 'missing trace_id', 'missing span_id']);
     expect(validateLogRecord({ ...rejected, ...ids })).toEqual([]);
     expect(validateLogRecord({ ...rejected, trace_id: ids.trace_id, span_id: ids.span_id })).toEqual([]);
-    expect(validateLogRecord({ ...rejected, client_id: 'c', trace_id: ids.trace_id, span_id: ids.span_id })).toEqual(['missing request_id']);
+    expect(validateLogRecord({ ...rejected, client_id: 'c', trace_id: ids.trace_id, span_id: ids.span_id })).toEqual([
+      'missing request_id',
+    ]);
     // `null` only where the catalogue allows it.
     const crashed = {
-      ...good, level: 'ERROR', service: 'supervisor', event: 'service_crashed', child_service: 'notifier', exit_code: null, signal: 'SIGKILL', restart_in_ms: 500,
+      ...good,
+      level: 'ERROR',
+      service: 'supervisor',
+      event: 'service_crashed',
+      child_service: 'notifier',
+      exit_code: null,
+      signal: 'SIGKILL',
+      restart_in_ms: 500,
     };
     for (const key of ['queue', 'attempt', 'model_id'] as const) delete (crashed as Record<string, unknown>)[key];
     expect(validateLogRecord(crashed)).toEqual([]);
@@ -212,7 +250,8 @@ describe('log line schema', () => {
       webhook_secret: 'whsec-7',
     });
     const line = cap.raw[0];
-    for (const secret of ['sk-live-1', 'sk-live-2', 'session=s3', 'key-4', 'key-5', 'whsec-6', 'whsec-7']) expect(line).not.toContain(secret);
+    for (const secret of ['sk-live-1', 'sk-live-2', 'session=s3', 'key-4', 'key-5', 'whsec-6', 'whsec-7'])
+      expect(line).not.toContain(secret);
     const record = JSON.parse(line) as { headers: Record<string, unknown> };
     expect(record.headers.accept).toBe('image/png');
     expect(record.headers.authorization).toBe('[REDACTED]');

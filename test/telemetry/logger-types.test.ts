@@ -18,12 +18,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function compile(file: string): Promise<{ code: number; output: string }> {
   const config = path.join(dir, `tsconfig.${path.basename(file)}.json`);
-  writeFileSync(config, JSON.stringify({
-    extends: path.join(ROOT, 'tsconfig.json'),
-    compilerOptions: { noEmit: true, rootDir: ROOT },
-    include: [],
-    files: [file],
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      extends: path.join(ROOT, 'tsconfig.json'),
+      compilerOptions: { noEmit: true, rootDir: ROOT },
+      include: [],
+      files: [file],
+    }),
+  );
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [TSC, '-p', config], { cwd: ROOT });
     return { code: 0, output: stdout };
@@ -42,7 +45,10 @@ describe('Logger event names (compile time)', () => {
 
   it('a typo outside an expected-error line fails the build, naming the event', async () => {
     const typo = path.join(dir, 'typo.ts');
-    writeFileSync(typo, `import type { Logger } from ${JSON.stringify(path.join(ROOT, 'src/telemetry/logger.js'))};\nexport const f = (l: Logger): void => l.info('request_recieved');\n`);
+    writeFileSync(
+      typo,
+      `import type { Logger } from ${JSON.stringify(path.join(ROOT, 'src/telemetry/logger.js'))};\nexport const f = (l: Logger): void => l.info('request_recieved');\n`,
+    );
     const result = await compile(typo);
     expect(result.code).not.toBe(0);
     expect(result.output).toContain(`'"request_recieved"' is not assignable`);

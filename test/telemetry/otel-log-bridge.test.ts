@@ -48,8 +48,15 @@ describe('OTel log records', () => {
     expect(info.body).toBe('inference_complete');
     expect(info.spanContext).toMatchObject({ traceId: ids.traceId, spanId: ids.spanId });
     expect(info.attributes).toMatchObject({
-      event: 'inference_complete', model_id: 'm', steps: 4, nested: { a: 1 }, request_id: 'req_b', client_id: 'cl',
-      service: 'test-service', instance_id: 'test-instance-1', version: '9.9.9',
+      event: 'inference_complete',
+      model_id: 'm',
+      steps: 4,
+      nested: { a: 1 },
+      request_id: 'req_b',
+      client_id: 'cl',
+      service: 'test-service',
+      instance_id: 'test-instance-1',
+      version: '9.9.9',
     });
     // Timestamp/level/ids are record fields, not attributes.
     for (const key of ['timestamp', 'level', 'trace_id', 'span_id']) expect(info.attributes).not.toHaveProperty(key);

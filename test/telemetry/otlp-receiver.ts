@@ -79,7 +79,9 @@ export async function startReceiver(): Promise<Receiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const jsonBodies = (path: string) =>
-    requests.filter((r) => r.path === path && r.contentType.includes('json')).map((r) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>);
+    requests
+      .filter((r) => r.path === path && r.contentType.includes('json'))
+      .map((r) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
@@ -92,9 +94,14 @@ export async function startReceiver(): Promise<Receiver> {
           for (const ss of (rs.scopeSpans ?? []) as Record<string, unknown>[]) {
             for (const s of (ss.spans ?? []) as Record<string, unknown>[]) {
               out.push({
-                name: String(s.name), kind: Number(s.kind), traceId: String(s.traceId), spanId: String(s.spanId),
+                name: String(s.name),
+                kind: Number(s.kind),
+                traceId: String(s.traceId),
+                spanId: String(s.spanId),
                 parentSpanId: typeof s.parentSpanId === 'string' && s.parentSpanId !== '' ? s.parentSpanId : undefined,
-                scope: String((ss.scope as { name?: string })?.name), attributes: attrs(s.attributes as KeyValue[]), resource,
+                scope: String((ss.scope as { name?: string })?.name),
+                attributes: attrs(s.attributes as KeyValue[]),
+                resource,
               });
             }
           }
@@ -110,10 +117,14 @@ export async function startReceiver(): Promise<Receiver> {
           for (const sl of (rl.scopeLogs ?? []) as Record<string, unknown>[]) {
             for (const r of (sl.logRecords ?? []) as Record<string, unknown>[]) {
               out.push({
-                severityNumber: r.severityNumber as number | undefined, severityText: r.severityText as string | undefined,
-                body: anyValue(r.body as Record<string, unknown> | undefined), eventName: r.eventName as string | undefined,
-                traceId: r.traceId as string | undefined, spanId: r.spanId as string | undefined,
-                attributes: attrs(r.attributes as KeyValue[]), resource,
+                severityNumber: r.severityNumber as number | undefined,
+                severityText: r.severityText as string | undefined,
+                body: anyValue(r.body as Record<string, unknown> | undefined),
+                eventName: r.eventName as string | undefined,
+                traceId: r.traceId as string | undefined,
+                spanId: r.spanId as string | undefined,
+                attributes: attrs(r.attributes as KeyValue[]),
+                resource,
               });
             }
           }

@@ -104,7 +104,17 @@ describe('redactSecrets', () => {
 describe('generationAttributes', () => {
   it('maps API and internal params onto the ATTR keys, with the prompt hashed, never raw', () => {
     configurePromptHashing('z'.repeat(20));
-    const attrs = generationAttributes({ model: 'shapes-v1', sampler: 'ddim', steps: 4, cfgScale: 7, seed: 9, width: 64, height: 32, n: 2, prompt: 'raw' });
+    const attrs = generationAttributes({
+      model: 'shapes-v1',
+      sampler: 'ddim',
+      steps: 4,
+      cfgScale: 7,
+      seed: 9,
+      width: 64,
+      height: 32,
+      n: 2,
+      prompt: 'raw',
+    });
     expect(attrs).toEqual({
       [ATTR.GEN_AI_OUTPUT_TYPE]: 'image',
       [ATTR.DIFFUSION_MODEL_ID]: 'shapes-v1',

@@ -57,7 +57,11 @@ describe.each(Object.keys(HTTP_HEADERS))('OTEL_PROPAGATORS=%s', (name) => {
   it('HTTP: not sampled round-trips as not sampled', () => {
     usePropagators(name);
     const headers = injectTraceHeaders(contextWith(TraceFlags.NONE));
-    expect(trace.getSpanContext(extractHttpContext(headers))).toMatchObject({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.NONE });
+    expect(trace.getSpanContext(extractHttpContext(headers))).toMatchObject({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.NONE,
+    });
   });
 
   it('queue metadata: round trip with the request fields; x- names stored without the prefix', () => {
@@ -66,7 +70,12 @@ describe.each(Object.keys(HTTP_HEADERS))('OTEL_PROPAGATORS=%s', (name) => {
     const expected = Object.fromEntries(Object.entries(HTTP_HEADERS[name]).map(([k, v]) => [k.startsWith('x-') ? k.slice(2) : k, v]));
     expect(headers).toEqual({ ...expected, request_id: 'req_1', enqueued_at: '1700000000000' });
     const extracted = extractMessageHeaders(headers);
-    expect(trace.getSpanContext(extracted.context)).toMatchObject({ traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED, isRemote: true });
+    expect(trace.getSpanContext(extracted.context)).toMatchObject({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
     expect(extracted.requestId).toBe('req_1');
   });
 
@@ -120,7 +129,12 @@ describe('Google X-Cloud-Trace-Context', () => {
       ours.inject(contextWith(flags), b, setter);
       expect(b).toEqual(a);
     }
-    for (const header of [`${TRACE_ID}/${SPAN_DEC};o=1`, `${TRACE_ID}/${SPAN_DEC};o=0`, `${TRACE_ID}/${SPAN_DEC}`, `${TRACE_ID.toUpperCase()}/1;o=1`]) {
+    for (const header of [
+      `${TRACE_ID}/${SPAN_DEC};o=1`,
+      `${TRACE_ID}/${SPAN_DEC};o=0`,
+      `${TRACE_ID}/${SPAN_DEC}`,
+      `${TRACE_ID.toUpperCase()}/1;o=1`,
+    ]) {
       const carrier = { 'x-cloud-trace-context': header };
       const expected = trace.getSpanContext(theirs.extract(ROOT_CONTEXT, carrier, getter));
       const actual = trace.getSpanContext(ours.extract(ROOT_CONTEXT, carrier, getter));
@@ -130,10 +144,18 @@ describe('Google X-Cloud-Trace-Context', () => {
 
   it('rejects what is not a valid span: zero or over-64-bit span ids, bad trace ids; oneway-gcp only reads', () => {
     usePropagators('gcp');
-    for (const bad of [`${TRACE_ID}/0;o=1`, `${TRACE_ID}/18446744073709551616;o=1`, `${'0'.repeat(32)}/1;o=1`, `${TRACE_ID.slice(1)}/1;o=1`, `${TRACE_ID};o=1`]) {
+    for (const bad of [
+      `${TRACE_ID}/0;o=1`,
+      `${TRACE_ID}/18446744073709551616;o=1`,
+      `${'0'.repeat(32)}/1;o=1`,
+      `${TRACE_ID.slice(1)}/1;o=1`,
+      `${TRACE_ID};o=1`,
+    ]) {
       expect(trace.getSpanContext(extractHttpContext({ 'x-cloud-trace-context': bad })), bad).toBeUndefined();
     }
-    expect(trace.getSpanContext(extractHttpContext({ 'x-cloud-trace-context': `${TRACE_ID}/18446744073709551615;o=1` }))?.spanId).toBe('ffffffffffffffff');
+    expect(trace.getSpanContext(extractHttpContext({ 'x-cloud-trace-context': `${TRACE_ID}/18446744073709551615;o=1` }))?.spanId).toBe(
+      'ffffffffffffffff',
+    );
     usePropagators('oneway-gcp,tracecontext');
     expect(trace.getSpanContext(extractHttpContext({ 'x-cloud-trace-context': `${TRACE_ID}/${SPAN_DEC};o=1` }))?.spanId).toBe(SPAN_ID);
     expect(injectTraceHeaders(contextWith(TraceFlags.SAMPLED))).toEqual(HTTP_HEADERS.tracecontext);

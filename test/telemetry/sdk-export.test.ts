@@ -78,14 +78,23 @@ describe('NodeSDK under ESM (child process)', () => {
       const otelReceived = logs.find((l) => l.eventName === 'request_received');
       const otelComplete = logs.find((l) => l.eventName === 'request_complete');
       expect(otelReceived, JSON.stringify(logs)).toBeDefined();
-      expect(otelReceived).toMatchObject({ severityText: 'INFO', severityNumber: 9, body: 'request_received', traceId: server!.traceId, spanId: server!.spanId });
+      expect(otelReceived).toMatchObject({
+        severityText: 'INFO',
+        severityNumber: 9,
+        body: 'request_received',
+        traceId: server!.traceId,
+        spanId: server!.spanId,
+      });
       expect(otelReceived!.attributes).toMatchObject({ event: 'request_received', path: '/hello', service: 'fixture-app' });
       expect(otelComplete!.attributes).toMatchObject({ request_id: 'req_fixture', client_id: 'fixture-client', status: 'success' });
       expect(otelComplete!.resource['service.name']).toBe('fixture-svc');
 
       // Shutdown hooks ran in reverse order, a throwing one did not stop the rest, and a line
       // logged by the last hook was still flushed as an OTLP record.
-      const hookOrder = result.stderr.split('\n').filter((l) => l.startsWith('HOOK ')).map((l) => l.slice(5));
+      const hookOrder = result.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('HOOK '))
+        .map((l) => l.slice(5));
       expect(hookOrder).toEqual(['second-registered', 'first-registered']);
       expect(logs.some((l) => l.eventName === 'fixture_hook_ran')).toBe(true);
     });
@@ -146,7 +155,9 @@ describe('NodeSDK under ESM (child process)', () => {
       expect(result.code, result.stderr).toBe(0);
       const posts = r.requests.filter((q) => q.path === '/api/v2/spans');
       expect(posts.length).toBeGreaterThan(0);
-      const spans = posts.flatMap((q) => JSON.parse(q.body.toString('utf8')) as { name: string; kind?: string; localEndpoint: { serviceName: string } }[]);
+      const spans = posts.flatMap(
+        (q) => JSON.parse(q.body.toString('utf8')) as { name: string; kind?: string; localEndpoint: { serviceName: string } }[],
+      );
       expect(spans.some((s) => s.name === 'fixture.client')).toBe(true);
       expect(spans.some((s) => s.kind === 'SERVER')).toBe(true);
       expect(spans.every((s) => s.localEndpoint.serviceName === 'zipkin-svc')).toBe(true);

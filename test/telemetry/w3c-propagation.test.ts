@@ -112,12 +112,15 @@ describe('tracestate', () => {
     ['empty tenant id', ['@foo=1,bar=2']],
     ['two @', ['foo@@bar=1,bar=2']],
     ['three parts', ['foo@bar@baz=1,bar=2']],
-    ['33 members', [
-      'bar01=01,bar02=02,bar03=03,bar04=04,bar05=05,bar06=06,bar07=07,bar08=08,bar09=09,bar10=10',
-      'bar11=11,bar12=12,bar13=13,bar14=14,bar15=15,bar16=16,bar17=17,bar18=18,bar19=19,bar20=20',
-      'bar21=21,bar22=22,bar23=23,bar24=24,bar25=25,bar26=26,bar27=27,bar28=28,bar29=29,bar30=30',
-      'bar31=31,bar32=32,bar33=33',
-    ]],
+    [
+      '33 members',
+      [
+        'bar01=01,bar02=02,bar03=03,bar04=04,bar05=05,bar06=06,bar07=07,bar08=08,bar09=09,bar10=10',
+        'bar11=11,bar12=12,bar13=13,bar14=14,bar15=15,bar16=16,bar17=17,bar18=18,bar19=19,bar20=20',
+        'bar21=21,bar22=22,bar23=23,bar24=24,bar25=25,bar26=26,bar27=27,bar28=28,bar29=29,bar30=30',
+        'bar31=31,bar32=32,bar33=33',
+      ],
+    ],
     ['257-character key', ['foo=1', 'z'.repeat(257) + '=1']],
     ['242-character tenant', ['foo=1', 't'.repeat(242) + '@v=1']],
     ['15-character system id', ['foo=1', 't@' + 'v'.repeat(15) + '=1']],
@@ -142,7 +145,11 @@ describe('tracestate', () => {
 
   it('kept: every legal character, simple and multi-tenant keys, longest keys, OWS, empty headers', () => {
     const key = 'abcdefghijklmnopqrstuvwxyz0123456789_-*/';
-    const value = [[0x20, 0x2b], [0x2d, 0x3c], [0x3e, 0x7e]]
+    const value = [
+      [0x20, 0x2b],
+      [0x2d, 0x3c],
+      [0x3e, 0x7e],
+    ]
       .map(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => String.fromCharCode(a + i)).join(''))
       .join('');
     expect(tracestateOut(`${key}=${value}`)).toBe(`${key}=${value}`);

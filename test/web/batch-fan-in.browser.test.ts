@@ -46,8 +46,17 @@ describe.skipIf(!canRun)('batch fan-in in headless Chromium (real worker spans, 
       env: { DIFFSCOPE_DEFAULT_MODEL: 'tiny-sd', DIFFSCOPE_BATCH_MAX: '3', DIFFSCOPE_BATCH_WINDOW_MS: '30000' },
     });
     try {
-      for (const [prompt, seed] of [['a red circle', 1], ['a blue square', 2], ['a green triangle', 3]] as const) {
-        const res = await stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: { prompt, seed, steps: 4 } });
+      for (const [prompt, seed] of [
+        ['a red circle', 1],
+        ['a blue square', 2],
+        ['a green triangle', 3],
+      ] as const) {
+        const res = await stack.app.inject({
+          method: 'POST',
+          url: '/v1/generations',
+          headers: { 'content-type': 'application/json' },
+          payload: { prompt, seed, steps: 4 },
+        });
         ids.push(res.json().id);
         traceIds.push(res.json().trace_id);
       }
@@ -59,7 +68,10 @@ describe.skipIf(!canRun)('batch fan-in in headless Chromium (real worker spans, 
     }
     // ---- to a real explorer over OTLP/HTTP JSON
     dir = mkdtempSync(join(tmpdir(), 'diffscope-batch-ui-'));
-    const config = loadConfig({}, { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:' });
+    const config = loadConfig(
+      {},
+      { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:' },
+    );
     explorer = await startExplorer(config, undefined, { webRoot: join(repoRoot, 'dist/web'), outputDir: join(dir, 'outputs') });
     const body = Buffer.from(JsonTraceSerializer.serializeRequest(exporter.getFinishedSpans())!).toString('utf8');
     await postJson(explorer.otlpUrl, '/v1/traces', body);
@@ -86,7 +98,9 @@ describe.skipIf(!canRun)('batch fan-in in headless Chromium (real worker spans, 
     expect(await panel.textContent()).toContain('waiting for the batch (batch.wait)');
     // The batch trace is loaded through the link: all three members, this one marked.
     await panel.locator('.fan-in-members li').nth(2).waitFor();
-    expect(await panel.locator('.fan-in-members li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-member-trace')))).toEqual(traceIds);
+    expect(await panel.locator('.fan-in-members li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-member-trace')))).toEqual(
+      traceIds,
+    );
     expect(await panel.locator('.fan-in-members li.self').textContent()).toContain(`${ids[0]} (this request)`);
     expect(await panel.locator('a.sibling-link').allTextContents()).toEqual([ids[1], ids[2]]);
     expect(await page.locator('.fan-in-lines path').count()).toBe(3);

@@ -13,7 +13,16 @@ const MEMBER = 'a'.repeat(32);
 const SIBLING = 'b'.repeat(32);
 const BATCH = 'c'.repeat(32);
 
-function span(traceID: string, id: string, name: string, parent: string | null, start: number, duration: number, tags: JaegerTag[] = [], links: [string, string][] = []): JaegerSpan {
+function span(
+  traceID: string,
+  id: string,
+  name: string,
+  parent: string | null,
+  start: number,
+  duration: number,
+  tags: JaegerTag[] = [],
+  links: [string, string][] = [],
+): JaegerSpan {
   return {
     traceID,
     spanID: id,
@@ -28,7 +37,11 @@ function span(traceID: string, id: string, name: string, parent: string | null, 
     processID: 'p',
   };
 }
-const trace = (traceID: string, spans: JaegerSpan[]): JaegerTrace => ({ traceID, spans, processes: { p: { serviceName: 'inference-worker' } } });
+const trace = (traceID: string, spans: JaegerSpan[]): JaegerTrace => ({
+  traceID,
+  spans,
+  processes: { p: { serviceName: 'inference-worker' } },
+});
 const tag = (key: string, value: unknown): JaegerTag => ({ key, type: typeof value === 'number' ? 'int64' : 'string', value }) as JaegerTag;
 
 // Member: queue.wait 0-10, inference 10-100 (batch.wait 10-30, sampling copy 30-90), storage.put 100-110.
@@ -41,12 +54,24 @@ const member = trace(MEMBER, [
   span(MEMBER, 'put', 'storage.put', 'root', 100, 10),
 ]);
 const batch = trace(BATCH, [
-  span(BATCH, 'batch', 'batch', null, 30, 65, [
-    tag('diffusion.batch.size', 2),
-    tag('diffusion.batch.images', 3),
-    tag('diffusion.batch.request_ids', JSON.stringify(['req_a', 'req_b'])),
-    tag('diffusion.batch.trace_ids', JSON.stringify([MEMBER, SIBLING])),
-  ], [[MEMBER, 'inf'], [SIBLING, 'inf2']]),
+  span(
+    BATCH,
+    'batch',
+    'batch',
+    null,
+    30,
+    65,
+    [
+      tag('diffusion.batch.size', 2),
+      tag('diffusion.batch.images', 3),
+      tag('diffusion.batch.request_ids', JSON.stringify(['req_a', 'req_b'])),
+      tag('diffusion.batch.trace_ids', JSON.stringify([MEMBER, SIBLING])),
+    ],
+    [
+      [MEMBER, 'inf'],
+      [SIBLING, 'inf2'],
+    ],
+  ),
   span(BATCH, 'smp0', 'sampling', 'batch', 30, 60),
 ]);
 

@@ -11,7 +11,14 @@ import type { Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/index.js';
 import { startExplorer, type ExplorerHandle } from '../../src/explorer/index.js';
 import { postJson } from '../explorer/fixtures.js';
-import { COLD_20_TRACE_ID, WARM_50_TRACE_ID, WARMUP_MS, coldAndWarm, generationTrace, otlpTracesPayload } from '../explorer/compare-fixtures.js';
+import {
+  COLD_20_TRACE_ID,
+  WARM_50_TRACE_ID,
+  WARMUP_MS,
+  coldAndWarm,
+  generationTrace,
+  otlpTracesPayload,
+} from '../explorer/compare-fixtures.js';
 import { artifactsDir, chromiumAvailable, CHROMIUM_PATH, ensureWebBuilt, launchChromium } from './support/browser.js';
 import type { LaunchedBrowser } from './support/browser.js';
 
@@ -34,12 +41,22 @@ describe.skipIf(!canRun)('compare view in headless Chromium (real explorer, data
     ensureWebBuilt();
     mkdirSync(artifactsDir, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'diffscope-compare-'));
-    const config = loadConfig({}, { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:' });
+    const config = loadConfig(
+      {},
+      { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:' },
+    );
     explorer = await startExplorer(config, undefined, { webRoot: join(repoRoot, 'dist/web'), outputDir: join(dir, 'outputs') });
     // within the UI's default lookback (the last hour)
     const base = Date.now() - 300_000;
     const { cold, warm } = coldAndWarm(base);
-    const warm20 = generationTrace({ traceId: WARM_20_TRACE_ID, startMs: base + 20_000, cold: false, sampler: 'euler', stepMs: Array.from({ length: 20 }, () => 30), worker: 'inference-worker-a' });
+    const warm20 = generationTrace({
+      traceId: WARM_20_TRACE_ID,
+      startMs: base + 20_000,
+      cold: false,
+      sampler: 'euler',
+      stepMs: Array.from({ length: 20 }, () => 30),
+      worker: 'inference-worker-a',
+    });
     await postJson(explorer.otlpUrl, '/v1/traces', otlpTracesPayload([cold, warm, warm20]));
     await explorer.flush();
     browser = await launchChromium({ width: 1440, height: 1000 });
@@ -84,18 +101,44 @@ describe.skipIf(!canRun)('compare view in headless Chromium (real explorer, data
     const differing = await page.$$eval('.parameter-table tr.differs', (rows) => rows.map((r) => (r as HTMLElement).dataset.param));
     expect(differing).toEqual(['sampler', 'steps', 'worker', 'attempt']);
     expect(await page.locator('.parameter-table tr[data-param="steps"] td').allTextContents()).toEqual(['20', '50']);
-    expect(await page.locator('.parameter-table tr[data-param="worker"] td').allTextContents()).toEqual(['inference-worker-a', 'inference-worker-b']);
+    expect(await page.locator('.parameter-table tr[data-param="worker"] td').allTextContents()).toEqual([
+      'inference-worker-a',
+      'inference-worker-b',
+    ]);
 
     // step strips overlaid: one line per trace, one point per step
-    const points = await page.$$eval('.step-overlay polyline', (ls) => ls.map((l) => (l.getAttribute('points') ?? '').trim().split(/\s+/).length));
+    const points = await page.$$eval('.step-overlay polyline', (ls) =>
+      ls.map((l) => (l.getAttribute('points') ?? '').trim().split(/\s+/).length),
+    );
     expect(points).toEqual([20, 50]);
 
     // aligned waterfalls on one scale: the shorter trace's root bar is narrower than the longer's
     await page.waitForSelector('.compact-waterfall .span-row');
     expect(await page.locator('.compact-waterfall').count()).toBe(2);
-    const ops = await page.locator('.compact-waterfall').first().locator('.span-row').evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.op));
-    expect(ops).toEqual(['POST /v1/generations', 'queue.publish', 'queue.wait', 'inference', 'model.load', 'model.warmup', 'text.encode', 'sampling', 'vae.decode', 'storage.put', 'notify.webhook']);
-    const inferenceWidth = (i: number) => page.locator('.compact-waterfall').nth(i).locator('.span-row[data-op="inference"] .bar').evaluate((b) => b.getBoundingClientRect().width);
+    const ops = await page
+      .locator('.compact-waterfall')
+      .first()
+      .locator('.span-row')
+      .evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.op));
+    expect(ops).toEqual([
+      'POST /v1/generations',
+      'queue.publish',
+      'queue.wait',
+      'inference',
+      'model.load',
+      'model.warmup',
+      'text.encode',
+      'sampling',
+      'vae.decode',
+      'storage.put',
+      'notify.webhook',
+    ]);
+    const inferenceWidth = (i: number) =>
+      page
+        .locator('.compact-waterfall')
+        .nth(i)
+        .locator('.span-row[data-op="inference"] .bar')
+        .evaluate((b) => b.getBoundingClientRect().width);
     expect(await inferenceWidth(0)).toBeLessThan(await inferenceWidth(1));
 
     // the app scrolls inside <main>: a taller window shows the whole page, waterfalls included

@@ -77,7 +77,12 @@ describe('computeCriticalPath', () => {
   });
 
   it('joins orphan subtrees through a virtual root', () => {
-    expect(path([span('a', null, 0, 10), span('b', 'lost', 20, 10), span('c', 'b', 22, 5)])).toEqual(['a:0-10', 'b:20-22', 'c:22-27', 'b:27-30']);
+    expect(path([span('a', null, 0, 10), span('b', 'lost', 20, 10), span('c', 'b', 22, 5)])).toEqual([
+      'a:0-10',
+      'b:20-22',
+      'c:22-27',
+      'b:27-30',
+    ]);
   });
 
   it('copes with zero-length spans and children starting before their parent (clock skew)', () => {

@@ -50,7 +50,9 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (real explorer, data 
     const ids = await page.$$eval('.trace-result', (els) => els.map((e) => (e as HTMLElement).dataset.traceId));
     expect(ids).toHaveLength(3);
     expect(ids).toEqual(expect.arrayContaining([COLD_TRACE, WARM_TRACE, FAILED_TRACE]));
-    const errorRows = await page.$$eval('.trace-results li.has-error .trace-result', (els) => els.map((e) => (e as HTMLElement).dataset.traceId));
+    const errorRows = await page.$$eval('.trace-results li.has-error .trace-result', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.traceId),
+    );
     expect(errorRows).toEqual([FAILED_TRACE]);
     expect(await page.locator('.duration-bar').count()).toBe(3);
     expect(await page.locator(`.trace-result[data-trace-id="${COLD_TRACE}"]`).textContent()).toContain('10 spans');
@@ -58,7 +60,11 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (real explorer, data 
     // errors-only narrows the list (server-side error tag) and is kept in the URL
     await page.getByRole('button', { name: /with errors/ }).click();
     await page.waitForURL(/error=1/);
-    await page.waitForFunction(() => document.querySelectorAll('.trace-results li:not(.has-error)').length === 0 && document.querySelectorAll('.trace-result').length > 0);
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('.trace-results li:not(.has-error)').length === 0 &&
+        document.querySelectorAll('.trace-result').length > 0,
+    );
     const errorOnly = await page.$$eval('.trace-result', (els) => els.map((e) => (e as HTMLElement).dataset.traceId));
     expect(errorOnly).toEqual([FAILED_TRACE]);
   });
@@ -171,7 +177,18 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (real explorer, data 
     await page.waitForSelector('.stage-table');
     expect(await page.locator('.stage-table').count()).toBe(5);
     const firstStages = await page.locator('.stage-table').first().locator('tbody th').allTextContents();
-    expect(firstStages).toEqual(['queue wait', 'model load', 'warm-up', 'text encode', 'sampling', 'decode', 'storage', 'notify', 'inference (all)', 'end to end']);
+    expect(firstStages).toEqual([
+      'queue wait',
+      'model load',
+      'warm-up',
+      'text encode',
+      'sampling',
+      'decode',
+      'storage',
+      'notify',
+      'inference (all)',
+      'end to end',
+    ]);
     await page.screenshot({ path: join(artifactsDir, 'explorer-analysis.png'), fullPage: true });
   });
 
@@ -188,7 +205,9 @@ describe.skipIf(!canRun)('explorer UI in headless Chromium (real explorer, data 
     await page.screenshot({ path: join(artifactsDir, 'explorer-10k.png') });
     // scrolled to the end, the last rows are drawn
     await page.locator('.timeline-body').evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await page.waitForFunction(() => [...document.querySelectorAll('.span-row')].some((r) => r.getAttribute('aria-level') !== null && r.getBoundingClientRect().top > 0));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.span-row')].some((r) => r.getAttribute('aria-level') !== null && r.getBoundingClientRect().top > 0),
+    );
     expect(await page.locator('.timeline-header').textContent()).toContain('10000 rows');
     await page.screenshot({ path: join(artifactsDir, 'explorer-10k-scrolled.png') });
   });

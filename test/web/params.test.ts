@@ -20,18 +20,28 @@ describe('time ranges', () => {
 
 describe('search parameters', () => {
   it('round-trips through the URL and builds the Jaeger query', () => {
-    const p = readSearchParams(new URLSearchParams('service=api-server&error=1&tags=http.route%3D%2Fv1%20a%3D%22b%20c%22&minDuration=1s&lookback=6h&sort=longest'));
+    const p = readSearchParams(
+      new URLSearchParams('service=api-server&error=1&tags=http.route%3D%2Fv1%20a%3D%22b%20c%22&minDuration=1s&lookback=6h&sort=longest'),
+    );
     expect(p).toMatchObject({ service: 'api-server', errorsOnly: true, minDuration: '1s', lookback: '6h', sort: 'longest', limit: 20 });
     const q = toTraceQuery(p, NOW);
     expect(q.tags).toEqual({ 'http.route': '/v1', a: 'b c', error: 'true' });
     expect(q.start).toBe(NOW * 1000 - 6 * 3600e6);
-    const back = readSearchParams(new URLSearchParams(Object.entries(searchParamsToQuery(p)).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])));
+    const back = readSearchParams(
+      new URLSearchParams(
+        Object.entries(searchParamsToQuery(p))
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, String(v)]),
+      ),
+    );
     expect(back).toEqual(p);
     expect(parseTags('')).toEqual({});
   });
 
   it('builds log queries, custom ranges included', () => {
-    const p = readLogParams(new URLSearchParams(`level=ERROR&q=nan&lookback=custom&from=${toLocalInput(NOW - 60_000)}&to=${toLocalInput(NOW)}`));
+    const p = readLogParams(
+      new URLSearchParams(`level=ERROR&q=nan&lookback=custom&from=${toLocalInput(NOW - 60_000)}&to=${toLocalInput(NOW)}`),
+    );
     expect(toLogQuery(p, NOW)).toMatchObject({ level: 'ERROR', q: 'nan', start: (NOW - 60_000) * 1000, end: NOW * 1000, limit: 200 });
   });
 });

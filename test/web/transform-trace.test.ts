@@ -50,7 +50,10 @@ describe('transformTrace', () => {
 
   it('flags errors from the error tag and otel.status_code', () => {
     const failed = transformTrace(fixtures.data[2]);
-    const errs = failed.spans.filter((s) => s.isError).map((s) => s.operationName).sort();
+    const errs = failed.spans
+      .filter((s) => s.isError)
+      .map((s) => s.operationName)
+      .sort();
     expect(errs).toEqual(['inference', 'sampling']);
     expect(failed.errorCount).toBe(2);
   });

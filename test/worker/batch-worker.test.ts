@@ -33,7 +33,10 @@ const pipelineLines: Record<string, unknown>[] = [];
 beforeAll(async () => {
   modelsDir = mkdtempSync(join(tmpdir(), 'diffscope-batch-'));
   writeSlowModel(join(modelsDir, 'slow'), { channels: 48, upscale: 2, convs: 3 });
-  const logger = createLogger({ service: 'inference-worker', destination: { write: (line: string) => void pipelineLines.push(JSON.parse(line)) } });
+  const logger = createLogger({
+    service: 'inference-worker',
+    destination: { write: (line: string) => void pipelineLines.push(JSON.parse(line)) },
+  });
   pipeline = await createThreadedInferencePipeline({ modelsDir, logger });
   stack = await startStack({
     worker: true,
@@ -168,7 +171,9 @@ describe('dynamic batching in the worker', () => {
     for (let i = 0; i < ids.length; i++) {
       const line = pipelineLines.find((l) => l.event === 'inference_start' && l.request_id === ids[i]);
       expect(line?.trace_id).toBe(traceIds[i]);
-      const end = pipelineLines.find((l) => ['inference_complete', 'inference_canceled'].includes(l.event as string) && l.request_id === ids[i]);
+      const end = pipelineLines.find(
+        (l) => ['inference_complete', 'inference_canceled'].includes(l.event as string) && l.request_id === ids[i],
+      );
       expect(end?.event).toBe(ids[i] === victim ? 'inference_canceled' : 'inference_complete');
       expect(end?.trace_id).toBe(traceIds[i]);
     }

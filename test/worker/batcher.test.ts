@@ -84,7 +84,9 @@ describe('Batcher', () => {
     expect(spans.some((s) => s.name === SPAN.BATCH)).toBe(false);
     const wait = spans.find((s) => s.name === SPAN.BATCH_WAIT && s.spanContext().traceId === traceId)!;
     expect(wait.attributes[ATTR.DIFFUSION_BATCH_SIZE]).toBe(1);
-    expect(spans.filter((s) => s.spanContext().traceId === traceId).map((s) => s.name)).toEqual(expect.arrayContaining(['sampling', 'vae.decode']));
+    expect(spans.filter((s) => s.spanContext().traceId === traceId).map((s) => s.name)).toEqual(
+      expect.arrayContaining(['sampling', 'vae.decode']),
+    );
   });
 
   it('canceled while waiting: rejects at once and leaves its group; incompatible requests never share', async () => {

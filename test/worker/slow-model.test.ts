@@ -29,8 +29,13 @@ beforeAll(async () => {
   stack = await startStack({ worker: true, pipeline, leaseMs: 1_000, env: { DIFFSCOPE_DEFAULT_MODEL: 'slow' } });
   const other = await createThreadedInferencePipeline({ modelsDir });
   const worker = await startWorker({
-    config: stack.config, logger: stack.logger('inference-worker'), queue: stack.queue, store: stack.store, objectStore: stack.objectStore,
-    pipeline: other, cancelPollMs: 20,
+    config: stack.config,
+    logger: stack.logger('inference-worker'),
+    queue: stack.queue,
+    store: stack.store,
+    objectStore: stack.objectStore,
+    pipeline: other,
+    cancelPollMs: 20,
   });
   second = { pipeline: other, worker };
   metrics = await startMetricsServer({ host: '127.0.0.1', port: 0, logger: stack.logger('inference-worker') });
@@ -89,7 +94,12 @@ async function timed(url: string): Promise<{ ms: number; status: number; body: s
 }
 
 const create = async (body: object): Promise<string> => {
-  const res = await stack.app.inject({ method: 'POST', url: '/v1/generations', headers: { 'content-type': 'application/json' }, payload: body });
+  const res = await stack.app.inject({
+    method: 'POST',
+    url: '/v1/generations',
+    headers: { 'content-type': 'application/json' },
+    payload: body,
+  });
   expect(res.statusCode).toBe(202);
   return res.json().id as string;
 };

@@ -57,7 +57,11 @@ describe('worker', () => {
   });
 
   it('after maxAttempts the job is dead-lettered and the generation failed (request_failed, completion event)', async () => {
-    stack = await startStack({ worker: true, env: { DIFFSCOPE_QUEUE_MAX_ATTEMPTS: '2' }, outputDir: (dir) => join(dir, 'blocked', 'outputs') });
+    stack = await startStack({
+      worker: true,
+      env: { DIFFSCOPE_QUEUE_MAX_ATTEMPTS: '2' },
+      outputDir: (dir) => join(dir, 'blocked', 'outputs'),
+    });
     const s = stack;
     writeFileSync(join(s.dir, 'blocked'), 'not a directory');
     const { id } = (await create(s, { prompt: 'a red circle', steps: 2 })).json();
@@ -79,8 +83,16 @@ describe('worker', () => {
     const id = 'req_badmodel000000000000001';
     const params = { model: 'no-such-model', sampler: 'ddim' as const, steps: 2, cfgScale: 6, seed: 1, width: 16, height: 16, n: 1 };
     await s.store.create({
-      id, clientId: 'anonymous', status: 'queued', params, promptHash: promptHash('x'), traceId: 'a'.repeat(32),
-      createdAt: Date.now(), attempts: 0, outputs: [], cancelRequested: false,
+      id,
+      clientId: 'anonymous',
+      status: 'queued',
+      params,
+      promptHash: promptHash('x'),
+      traceId: 'a'.repeat(32),
+      createdAt: Date.now(),
+      attempts: 0,
+      outputs: [],
+      cancelRequested: false,
     });
     const job: GenerationJob = { id, clientId: 'anonymous', prompt: 'x', params, createdAt: Date.now() };
     const producer = await s.queue.producer(s.config.DIFFSCOPE_QUEUE_NAME);
@@ -113,7 +125,9 @@ describe('worker', () => {
   it('runs DIFFSCOPE_WORKER_CONCURRENCY jobs at once', async () => {
     stack = await startStack({ worker: true, env: { DIFFSCOPE_WORKER_CONCURRENCY: '2' } });
     const s = stack;
-    const ids = await Promise.all([1, 2].map(async () => (await create(s, { prompt: 'a white square', steps: 150, model: 'tiny-sd' })).json().id as string));
+    const ids = await Promise.all(
+      [1, 2].map(async () => (await create(s, { prompt: 'a white square', steps: 150, model: 'tiny-sd' })).json().id as string),
+    );
     // Both started before either finished.
     await eventually(async () => {
       const records = await Promise.all(ids.map((id) => s.store.get(id)));
@@ -131,7 +145,11 @@ describe('worker', () => {
     expect(s.lines.some((l) => l.event === 'job_handed_back' && l.request_id === id)).toBe(true);
     expect((await s.store.get(id))?.status).toBe('queued');
     const second = await startWorker({
-      config: s.config, logger: s.logger('inference-worker'), queue: s.queue, store: s.store, objectStore: s.objectStore,
+      config: s.config,
+      logger: s.logger('inference-worker'),
+      queue: s.queue,
+      store: s.store,
+      objectStore: s.objectStore,
       pipeline: s.pipeline,
     });
     try {

@@ -28,16 +28,29 @@ const padId = tokenizer.token_to_id(tokCfg.pad_token);
 for (const [prompt, want] of Object.entries(ref.tokenize)) {
   const ids = tokenizer.encode(prompt, { add_special_tokens: true }).ids.slice(0, maxLen);
   while (ids.length < maxLen) ids.push(padId);
-  check(`tokenize ${JSON.stringify(prompt)}`, JSON.stringify(ids) === JSON.stringify(want), `${JSON.stringify(ids)} vs ${JSON.stringify(want)}`);
+  check(
+    `tokenize ${JSON.stringify(prompt)}`,
+    JSON.stringify(ids) === JSON.stringify(want),
+    `${JSON.stringify(ids)} vs ${JSON.stringify(want)}`,
+  );
 }
 
 const te = await ort.InferenceSession.create(join(modelDir, 'text_encoder', 'model.onnx'));
 const unet = await ort.InferenceSession.create(join(modelDir, 'unet', 'model.onnx'));
-check('text_encoder io', te.inputNames.join() === 'input_ids' && te.outputNames.join() === 'last_hidden_state', `${te.inputNames} -> ${te.outputNames}`);
-check('unet io', unet.inputNames.join() === 'sample,timestep,encoder_hidden_states' && unet.outputNames.join() === 'out_sample',
-  `${unet.inputNames} -> ${unet.outputNames}`);
+check(
+  'text_encoder io',
+  te.inputNames.join() === 'input_ids' && te.outputNames.join() === 'last_hidden_state',
+  `${te.inputNames} -> ${te.outputNames}`,
+);
+check(
+  'unet io',
+  unet.inputNames.join() === 'sample,timestep,encoder_hidden_states' && unet.outputNames.join() === 'out_sample',
+  `${unet.inputNames} -> ${unet.outputNames}`,
+);
 const ids = ref.input_ids.flat();
-const teOut = await te.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [ref.input_ids.length, ids.length / ref.input_ids.length]) });
+const teOut = await te.run({
+  input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [ref.input_ids.length, ids.length / ref.input_ids.length]),
+});
 const hidden = teOut.last_hidden_state;
 const dTe = maxDiff(hidden.data, f32('last_hidden_state'));
 check('text_encoder vs pytorch', dTe < 1e-4, `max |diff| ${dTe.toExponential(2)} dims ${hidden.dims}`);
@@ -52,7 +65,11 @@ check('unet vs pytorch', dUn < 1e-4, `max |diff| ${dUn.toExponential(2)} dims ${
 const one = await unet.run({
   sample: new ort.Tensor('float32', f32('sample').slice(0, 3 * 32 * 32), [1, 3, 32, 32]),
   timestep: new ort.Tensor('int64', BigInt64Array.from([BigInt(ref.timestep[0])]), [1]),
-  encoder_hidden_states: new ort.Tensor('float32', f32('last_hidden_state').slice(0, hidden.dims[1] * hidden.dims[2]), [1, hidden.dims[1], hidden.dims[2]]),
+  encoder_hidden_states: new ort.Tensor('float32', f32('last_hidden_state').slice(0, hidden.dims[1] * hidden.dims[2]), [
+    1,
+    hidden.dims[1],
+    hidden.dims[2],
+  ]),
 });
 const dOne = maxDiff(one.out_sample.data, f32('out_sample').slice(0, 3 * 32 * 32));
 check('unet batch 1', dOne < 1e-4, `max |diff| ${dOne.toExponential(2)}`);

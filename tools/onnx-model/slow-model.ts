@@ -15,7 +15,15 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GaussianNoise } from '../../src/inference/seeded-noise.js';
-import { DataType, encodeModel, floatTensor, int64Tensor, node, valueInfo, type TensorMessage } from '../../src/inference/onnx-proto/onnx-builder.js';
+import {
+  DataType,
+  encodeModel,
+  floatTensor,
+  int64Tensor,
+  node,
+  valueInfo,
+  type TensorMessage,
+} from '../../src/inference/onnx-proto/onnx-builder.js';
 
 export interface SlowModelOptions {
   /** Channels of the big convolutions (default 256). */

@@ -37,7 +37,12 @@ export function App(): JSX.Element {
           diffscope
         </Link>
         {NAV.map((n) => (
-          <Link key={n.href} href={n.href} class={`nav-link${route.page === n.page ? ' active' : ''}`} aria-current={route.page === n.page ? 'page' : undefined}>
+          <Link
+            key={n.href}
+            href={n.href}
+            class={`nav-link${route.page === n.page ? ' active' : ''}`}
+            aria-current={route.page === n.page ? 'page' : undefined}
+          >
             {n.label}
           </Link>
         ))}

@@ -17,21 +17,39 @@ const { SqliteGenerationStore } = await import(new URL('state/index.js', dist));
 const { createLogger, shutdownTelemetry } = await import(new URL('telemetry/index.js', dist));
 
 const dir = mkdtempSync(join(tmpdir(), 'diffscope-bench-api-'));
-const config = loadConfig({}, {
-  DIFFSCOPE_DATA_DIR: dir,
-  DIFFSCOPE_DEFAULT_MODEL: 'shapes-v1',
-  DIFFSCOPE_MAX_QUEUE_DEPTH: '1000000',
-  // One anonymous client sends everything: its quotas must not refuse the load.
-  DIFFSCOPE_CLIENT_MAX_QUEUED: '1000000',
-  DIFFSCOPE_CLIENT_MAX_ACTIVE: '1000000',
-  DIFFSCOPE_PROMPT_HASH_SECRET: 'bench-prompt-hash-secret-0123456789',
-});
+const config = loadConfig(
+  {},
+  {
+    DIFFSCOPE_DATA_DIR: dir,
+    DIFFSCOPE_DEFAULT_MODEL: 'shapes-v1',
+    DIFFSCOPE_MAX_QUEUE_DEPTH: '1000000',
+    // One anonymous client sends everything: its quotas must not refuse the load.
+    DIFFSCOPE_CLIENT_MAX_QUEUED: '1000000',
+    DIFFSCOPE_CLIENT_MAX_ACTIVE: '1000000',
+    DIFFSCOPE_PROMPT_HASH_SECRET: 'bench-prompt-hash-secret-0123456789',
+  },
+);
 const queue = new SqliteQueueBackend({ file: join(dir, 'queue.sqlite') });
 const store = new SqliteGenerationStore({ file: join(dir, 'state.sqlite') });
-const models = [{ id: 'shapes-v1', version: 'bench', path: dir, kind: 'pixel', defaultWidth: 32, defaultHeight: 32, sizes: { min: 32, max: 32, multipleOf: 1 } }];
+const models = [
+  {
+    id: 'shapes-v1',
+    version: 'bench',
+    path: dir,
+    kind: 'pixel',
+    defaultWidth: 32,
+    defaultHeight: 32,
+    sizes: { min: 32, max: 32, multipleOf: 1 },
+  },
+];
 const logger = createLogger({ service: 'api-server' });
 const app = await buildApiServer({ config, logger, queue, store, models });
-const drain = await queue.consume(config.DIFFSCOPE_QUEUE_NAME, async () => {}, { concurrency: 256, maxAttempts: 1, backoffMs: 1, maxBackoffMs: 1 });
+const drain = await queue.consume(config.DIFFSCOPE_QUEUE_NAME, async () => {}, {
+  concurrency: 256,
+  maxAttempts: 1,
+  backoffMs: 1,
+  maxBackoffMs: 1,
+});
 await app.listen({ port: 0, host: '127.0.0.1' });
 process.send({ port: app.server.address().port, stateFile: join(dir, 'state.sqlite') });
 process.on('message', async (msg) => {

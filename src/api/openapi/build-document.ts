@@ -76,7 +76,9 @@ function errorDescription(status: number): string {
   return codes.length ? `Error: ${codes.join(', ')}.` : 'Error.';
 }
 
-const COMMON_HEADER_REFS = Object.fromEntries(Object.keys(COMMON_RESPONSE_HEADERS).map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+const COMMON_HEADER_REFS = Object.fromEntries(
+  Object.keys(COMMON_RESPONSE_HEADERS).map((name) => [name, { $ref: `#/components/headers/${name}` }]),
+);
 
 function response(spec: ResponseSpec): Json {
   const content: Record<string, Json> = {};
@@ -164,7 +166,8 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions): Json {
         apiKey: {
           type: 'http',
           scheme: 'bearer',
-          description: 'A key of DIFFSCOPE_API_KEYS (`key:client_id` pairs). Without configured keys every request is accepted as client `anonymous`.',
+          description:
+            'A key of DIFFSCOPE_API_KEYS (`key:client_id` pairs). Without configured keys every request is accepted as client `anonymous`.',
         },
       },
     },

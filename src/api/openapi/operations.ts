@@ -132,8 +132,18 @@ export const OPERATIONS: readonly OperationSpec[] = [
       'Comment lines (`: heartbeat`) keep idle connections open.',
     parameters: [
       generationId,
-      { name: 'Last-Event-ID', in: 'header', description: 'Resume after this event id (browsers send it on reconnect).', schema: { type: 'string', pattern: '^\\d{1,12}$' } },
-      { name: 'after', in: 'query', description: 'Same as `Last-Event-ID`, for clients that cannot set headers.', schema: { type: 'string', pattern: '^\\d{1,12}$' } },
+      {
+        name: 'Last-Event-ID',
+        in: 'header',
+        description: 'Resume after this event id (browsers send it on reconnect).',
+        schema: { type: 'string', pattern: '^\\d{1,12}$' },
+      },
+      {
+        name: 'after',
+        in: 'query',
+        description: 'Same as `Last-Event-ID`, for clients that cannot set headers.',
+        schema: { type: 'string', pattern: '^\\d{1,12}$' },
+      },
     ],
     responses: {
       200: {
@@ -149,8 +159,19 @@ export const OPERATIONS: readonly OperationSpec[] = [
     operationId: 'getGenerationImage',
     tag: 'generations',
     summary: 'Download an image',
-    parameters: [generationId, { name: 'k', in: 'path', required: true, description: '0-based index of the image.', schema: { type: 'string', pattern: '^\\d{1,3}$' } }],
-    responses: { 200: { description: 'The PNG.', content: { 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } } } },
+    parameters: [
+      generationId,
+      {
+        name: 'k',
+        in: 'path',
+        required: true,
+        description: '0-based index of the image.',
+        schema: { type: 'string', pattern: '^\\d{1,3}$' },
+      },
+    ],
+    responses: {
+      200: { description: 'The PNG.', content: { 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } } },
+    },
     errors: [401, 404],
   },
   {

@@ -45,7 +45,11 @@ export const errorSchema = named(
   }),
 );
 
-const publicError = named('GenerationError', 'Why a generation failed or was canceled.', z.object({ code: z.string(), message: z.string() }));
+const publicError = named(
+  'GenerationError',
+  'Why a generation failed or was canceled.',
+  z.object({ code: z.string(), message: z.string() }),
+);
 
 const links = named(
   'GenerationLinks',
@@ -55,7 +59,7 @@ const links = named(
 
 const timings = named(
   'GenerationTimings',
-  'Milliseconds: creation → start of the attempt that finished, the pipeline\'s own time, creation → finish (null until known).',
+  "Milliseconds: creation → start of the attempt that finished, the pipeline's own time, creation → finish (null until known).",
   z.object({ queue_ms: z.number().int().nullable(), inference_ms: z.number().int().nullable(), total_ms: z.number().int().nullable() }),
 );
 
@@ -83,7 +87,7 @@ export const generationCreatedSchema = named(
 
 export const generationViewSchema = named(
   'Generation',
-  'A generation: parameters and the prompt\'s keyed hash (never the prompt), status, timings and images.',
+  "A generation: parameters and the prompt's keyed hash (never the prompt), status, timings and images.",
   z.object({
     id: z.string(),
     status: z.enum(GENERATION_STATUSES),
@@ -116,8 +120,13 @@ export const cancelResultSchema = named(
 
 export const deleteResultSchema = named(
   'DeleteResult',
-  'The generation\'s images, record and events were removed (`status`: what it was; a queued one is canceled first).',
-  z.object({ id: z.string(), deleted: z.literal(true), status: z.enum(['succeeded', 'failed', 'canceled']), images_deleted: z.number().int().min(0) }),
+  "The generation's images, record and events were removed (`status`: what it was; a queued one is canceled first).",
+  z.object({
+    id: z.string(),
+    deleted: z.literal(true),
+    status: z.enum(['succeeded', 'failed', 'canceled']),
+    images_deleted: z.number().int().min(0),
+  }),
 );
 
 export const openAiImagesResponseSchema = named(
@@ -131,17 +140,20 @@ export const openAiImagesResponseSchema = named(
 
 export const modelSchema = named(
   'Model',
-  'OpenAI\'s model object (`id`, `object`, `created`, `owned_by`) plus the sizes the model draws, its samplers and version.',
+  "OpenAI's model object (`id`, `object`, `created`, `owned_by`) plus the sizes the model draws, its samplers and version.",
   z.object({
     id: z.string(),
     object: z.literal('model'),
-    created: z.number().int().describe('Unix seconds: when the model\'s files were last written (0 when unknown)'),
+    created: z.number().int().describe("Unix seconds: when the model's files were last written (0 when unknown)"),
     owned_by: z.string(),
-    version: z.string().describe('Digest of the model\'s files: `model_version` of the generations it draws'),
+    version: z.string().describe("Digest of the model's files: `model_version` of the generations it draws"),
     kind: z.enum(['pixel', 'latent']),
     description: z.string().nullable(),
     default: z.boolean().describe('Whether requests that name no model get this one (DIFFSCOPE_DEFAULT_MODEL)'),
-    default_size: z.string().regex(/^\d+x\d+$/).describe('WIDTHxHEIGHT drawn when the request names no size'),
+    default_size: z
+      .string()
+      .regex(/^\d+x\d+$/)
+      .describe('WIDTHxHEIGHT drawn when the request names no size'),
     sizes: z
       .object({ min: z.number().int(), max: z.number().int(), multiple_of: z.number().int(), summary: z.string() })
       .describe('Width and height each lie in min…max and are multiples of multiple_of'),
@@ -151,7 +163,7 @@ export const modelSchema = named(
 
 export const modelListSchema = named(
   'ModelList',
-  'OpenAI\'s list shape.',
+  "OpenAI's list shape.",
   z.object({ object: z.literal('list'), data: z.array(modelSchema) }),
 );
 
@@ -194,7 +206,11 @@ export const sseEventSchemas = {
     z.looseObject({ ...sseCommon, status: z.literal('succeeded'), output_locations: z.array(z.string()), timings }),
   ),
   failed: named('EventFailed', 'Terminal.', z.looseObject({ ...sseCommon, status: z.literal('failed'), error: publicError, timings })),
-  canceled: named('EventCanceled', 'Terminal.', z.looseObject({ ...sseCommon, status: z.literal('canceled'), error: publicError, timings })),
+  canceled: named(
+    'EventCanceled',
+    'Terminal.',
+    z.looseObject({ ...sseCommon, status: z.literal('canceled'), error: publicError, timings }),
+  ),
 } as const;
 
 // What the handlers return must be what the document says (compile-time; see the header).

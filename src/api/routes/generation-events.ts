@@ -59,7 +59,10 @@ export function generationEventsPlugin(ctx: ApiContext): FastifyPluginAsync {
       if (isRefusal(slot)) {
         const who = slot.scope === 'client' ? 'this client has' : 'the server has';
         const setting = slot.scope === 'client' ? 'DIFFSCOPE_SSE_MAX_STREAMS_PER_CLIENT' : 'DIFFSCOPE_SSE_MAX_STREAMS';
-        throw new DiffscopeError('DSC_ERR_API_TOO_MANY_STREAMS', `${who} ${slot.limit} event streams open (${setting}); close one or retry later`);
+        throw new DiffscopeError(
+          'DSC_ERR_API_TOO_MANY_STREAMS',
+          `${who} ${slot.limit} event streams open (${setting}); close one or retry later`,
+        );
       }
 
       reply.hijack();

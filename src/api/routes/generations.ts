@@ -99,7 +99,8 @@ export function generationsPlugin(ctx: ApiContext): FastifyPluginAsync {
         const record = await loadOwned(store, request.params.id, request.clientId);
         const k = /^\d{1,3}$/.test(request.params.k) ? Number(request.params.k) : -1;
         const location = record.outputs[k];
-        if (location === undefined || !ctx.objectStore) throw new DiffscopeError('DSC_ERR_API_NOT_FOUND', `image ${request.params.k} not found`);
+        if (location === undefined || !ctx.objectStore)
+          throw new DiffscopeError('DSC_ERR_API_NOT_FOUND', `image ${request.params.k} not found`);
         const png = await ctx.objectStore.get(location);
         if (!png) throw new DiffscopeError('DSC_ERR_API_NOT_FOUND', `image ${request.params.k} not found`);
         reply.header('content-type', 'image/png').header('cache-control', 'private, max-age=31536000, immutable');

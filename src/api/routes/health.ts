@@ -27,10 +27,7 @@ export function healthPlugin(ctx: ApiContext): FastifyPluginAsync {
     app.get('/healthz', async () => ({ status: 'ok' }));
 
     app.get('/readyz', async (_request, reply) => {
-      const [queue, store] = await Promise.all([
-        probe(() => ctx.queue.depth(ctx.queueName)),
-        probe(() => ctx.store.get('readyz_probe')),
-      ]);
+      const [queue, store] = await Promise.all([probe(() => ctx.queue.depth(ctx.queueName)), probe(() => ctx.store.get('readyz_probe'))]);
       const ready = queue === 'ok' && store === 'ok';
       reply.code(ready ? 200 : 503);
       return { status: ready ? 'ready' : 'unavailable', checks: { queue, store } };

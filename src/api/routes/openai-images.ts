@@ -34,7 +34,11 @@ export function openAiImagesPlugin(ctx: ApiContext): FastifyPluginAsync {
         const model = body.model && !OPENAI_MODEL.test(body.model) ? body.model : undefined;
         let params;
         try {
-          ({ params } = resolveParams({ model, n: body.n, width: size?.width, height: size?.height }, ctx.models(), config.DIFFSCOPE_DEFAULT_MODEL));
+          ({ params } = resolveParams(
+            { model, n: body.n, width: size?.width, height: size?.height },
+            ctx.models(),
+            config.DIFFSCOPE_DEFAULT_MODEL,
+          ));
         } catch (err) {
           // Report a bad size under the OpenAI field name.
           if (err instanceof DiffscopeError && (err.field === 'width' || err.field === 'height')) {
@@ -69,7 +73,10 @@ export function openAiImagesPlugin(ctx: ApiContext): FastifyPluginAsync {
         }
         if (!done) {
           logger.warn('request_timeout', { status: 'timeout', timeout_ms: config.DIFFSCOPE_SYNC_TIMEOUT_MS });
-          throw new DiffscopeError('DSC_ERR_API_TIMEOUT', `generation ${record.id} did not finish within ${config.DIFFSCOPE_SYNC_TIMEOUT_MS} ms; follow it at /v1/generations/${record.id}`);
+          throw new DiffscopeError(
+            'DSC_ERR_API_TIMEOUT',
+            `generation ${record.id} did not finish within ${config.DIFFSCOPE_SYNC_TIMEOUT_MS} ms; follow it at /v1/generations/${record.id}`,
+          );
         }
         if (done.status !== 'succeeded') {
           const error = errorFromRecord(done.error, `generation ${done.status}`);

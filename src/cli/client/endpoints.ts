@@ -6,7 +6,7 @@
 import type { Config } from '../../config/index.js';
 
 function reachable(host: string): string {
-  if (host === '0.0.0.0' || host === '' ) return '127.0.0.1';
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
@@ -16,7 +16,10 @@ export function apiBaseUrl(config: Config): string {
 }
 
 export function explorerBaseUrl(config: Config): string {
-  return (config.DIFFSCOPE_EXPLORER_URL ?? `http://${reachable(config.DIFFSCOPE_EXPLORER_HOST)}:${config.DIFFSCOPE_EXPLORER_PORT}`).replace(/\/+$/, '');
+  return (config.DIFFSCOPE_EXPLORER_URL ?? `http://${reachable(config.DIFFSCOPE_EXPLORER_HOST)}:${config.DIFFSCOPE_EXPLORER_PORT}`).replace(
+    /\/+$/,
+    '',
+  );
 }
 
 /** The explorer UI's page of one trace (web/src/router/routes.ts: /trace/<id>). */

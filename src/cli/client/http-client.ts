@@ -26,7 +26,17 @@ export interface HttpClientOptions {
   authHint: string;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
 
 function networkCode(error: unknown): string | undefined {
   const cause = (error as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
@@ -54,7 +64,9 @@ export class HttpClient {
       if ((error as Error).name === 'AbortError') throw error;
       const code = networkCode(error);
       if (code && NETWORK_CODES.has(code)) {
-        throw new ClientError(`cannot reach the ${this.options.what} at ${this.baseUrl} (${code}): is it running? Point to it with ${this.options.hint}`);
+        throw new ClientError(
+          `cannot reach the ${this.options.what} at ${this.baseUrl} (${code}): is it running? Point to it with ${this.options.hint}`,
+        );
       }
       throw new ClientError(`${this.options.what} request ${path} failed: ${(error as Error).message}`);
     }

@@ -43,7 +43,8 @@ const MAX_RECONNECTS = 10;
 function integer(values: CommandContext['values'], name: string): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new UsageError(`--${name} expects a whole number, got "${String(raw)}"`, 'generate');
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw))
+    throw new UsageError(`--${name} expects a whole number, got "${String(raw)}"`, 'generate');
   return Number(raw);
 }
 
@@ -61,7 +62,8 @@ export function generationBody(prompt: string, values: CommandContext['values'])
   if (n !== undefined) body.n = n;
   if (values.cfg !== undefined) {
     const cfg = Number(values.cfg);
-    if (typeof values.cfg !== 'string' || values.cfg.trim() === '' || !Number.isFinite(cfg)) throw new UsageError(`--cfg expects a number, got "${String(values.cfg)}"`, 'generate');
+    if (typeof values.cfg !== 'string' || values.cfg.trim() === '' || !Number.isFinite(cfg))
+      throw new UsageError(`--cfg expects a number, got "${String(values.cfg)}"`, 'generate');
     body.cfg_scale = cfg;
   }
   if (values.size !== undefined) {
@@ -167,12 +169,10 @@ export async function runGenerate(context: CommandContext): Promise<number> {
     canceling = true;
     display?.done();
     if (!asJson) err.write(`canceling ${created.id}… (Ctrl-C again to leave now)\n`);
-    cancelSent = api
-      .json(`/v1/generations/${encodeURIComponent(created.id)}/cancel`, { method: 'POST' })
-      .catch((error: unknown) => {
-        // 409: it finished first; the stream tells which way.
-        if (!(error instanceof ClientError && error.status === 409)) err.write(`diffscope generate: ${(error as Error).message}\n`);
-      });
+    cancelSent = api.json(`/v1/generations/${encodeURIComponent(created.id)}/cancel`, { method: 'POST' }).catch((error: unknown) => {
+      // 409: it finished first; the stream tells which way.
+      if (!(error instanceof ClientError && error.status === 409)) err.write(`diffscope generate: ${(error as Error).message}\n`);
+    });
   };
   process.on('SIGINT', onSigint);
   let followed: FollowResult;
@@ -210,7 +210,11 @@ export async function runGenerate(context: CommandContext): Promise<number> {
   }
   const out = process.stdout;
   const t = view.timings ?? {};
-  const timing = [t.total_ms !== undefined ? `in ${formatMs(t.total_ms)}` : '', t.queue_ms !== undefined ? `queued ${formatMs(t.queue_ms)}` : '', t.inference_ms !== undefined ? `inference ${formatMs(t.inference_ms)}` : '']
+  const timing = [
+    t.total_ms !== undefined ? `in ${formatMs(t.total_ms)}` : '',
+    t.queue_ms !== undefined ? `queued ${formatMs(t.queue_ms)}` : '',
+    t.inference_ms !== undefined ? `inference ${formatMs(t.inference_ms)}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const rate = stepsPerSecond(followed.stepMs);

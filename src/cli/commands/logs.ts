@@ -40,7 +40,8 @@ function query(values: CommandContext['values'], startUs: number | undefined): s
   set('event', 'event');
   set('q', 'grep');
   const limit = values.limit;
-  if (limit !== undefined && (typeof limit !== 'string' || !/^\d+$/.test(limit))) throw new UsageError(`--limit expects a whole number, got "${String(limit)}"`, 'logs');
+  if (limit !== undefined && (typeof limit !== 'string' || !/^\d+$/.test(limit)))
+    throw new UsageError(`--limit expects a whole number, got "${String(limit)}"`, 'logs');
   q.set('limit', typeof limit === 'string' ? limit : '100');
   if (startUs !== undefined) q.set('start', String(startUs));
   return q.toString();

@@ -7,7 +7,11 @@ import type { Config } from '../../config/index.js';
 import { startMetricsServer, type ReadinessCheck } from '../../worker/index.js';
 import type { ServiceRuntime } from './service-runtime.js';
 
-export async function serveMetricsIfConfigured(config: Config, runtime: ServiceRuntime, readiness?: Record<string, ReadinessCheck>): Promise<void> {
+export async function serveMetricsIfConfigured(
+  config: Config,
+  runtime: ServiceRuntime,
+  readiness?: Record<string, ReadinessCheck>,
+): Promise<void> {
   const { logger } = runtime;
   const port = config.DIFFSCOPE_METRICS_PORT;
   if (port === undefined) return;

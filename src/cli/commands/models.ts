@@ -53,7 +53,9 @@ export async function runModels(context: CommandContext): Promise<number> {
   out.write(colors.dim(`${'  id'.padEnd(idWidth + 2)}${'version'.padEnd(14)}${'kind'.padEnd(8)}${'default size'.padEnd(14)}sizes\n`));
   for (const m of models) {
     const mark = m.default ? colors.green('*') : ' ';
-    out.write(`${mark} ${colors.bold(m.id.padEnd(idWidth))}${m.version.padEnd(14)}${m.kind.padEnd(8)}${m.default_size.padEnd(14)}${m.sizes.summary}\n`);
+    out.write(
+      `${mark} ${colors.bold(m.id.padEnd(idWidth))}${m.version.padEnd(14)}${m.kind.padEnd(8)}${m.default_size.padEnd(14)}${m.sizes.summary}\n`,
+    );
   }
   const samplers = [...new Set(models.flatMap((m) => m.samplers))];
   out.write(colors.dim(`samplers: ${samplers.join(', ')}\n* the default model · from ${source}\n`));

@@ -59,9 +59,21 @@ export interface SharedResources {
 }
 
 /** The queue, the generation store and (when asked) the object store, each closed on shutdown. */
-export async function openSharedResources(config: Config, runtime: ServiceRuntime, options: { objectStore: false }): Promise<Omit<SharedResources, 'objectStore'>>;
-export async function openSharedResources(config: Config, runtime: ServiceRuntime, options?: { objectStore: true }): Promise<SharedResources>;
-export async function openSharedResources(config: Config, runtime: ServiceRuntime, options = { objectStore: true }): Promise<Partial<SharedResources>> {
+export async function openSharedResources(
+  config: Config,
+  runtime: ServiceRuntime,
+  options: { objectStore: false },
+): Promise<Omit<SharedResources, 'objectStore'>>;
+export async function openSharedResources(
+  config: Config,
+  runtime: ServiceRuntime,
+  options?: { objectStore: true },
+): Promise<SharedResources>;
+export async function openSharedResources(
+  config: Config,
+  runtime: ServiceRuntime,
+  options = { objectStore: true },
+): Promise<Partial<SharedResources>> {
   const queue = await createQueueBackend(config);
   runtime.closeOnShutdown('queue', () => queue.close());
   const store = await createGenerationStore(config);

@@ -29,7 +29,13 @@ export async function runStart(config: Config, overrides: Record<string, string>
       message: 'DIFFSCOPE_PROMPT_HASH_SECRET is not set: prompt hashes are only comparable within this run',
     });
   }
-  const supervisor = new Supervisor({ services: allInOneServices(config), logger, env, stopGraceMs: config.DIFFSCOPE_SHUTDOWN_GRACE_MS + 5_000, renderLine });
+  const supervisor = new Supervisor({
+    services: allInOneServices(config),
+    logger,
+    env,
+    stopGraceMs: config.DIFFSCOPE_SHUTDOWN_GRACE_MS + 5_000,
+    renderLine,
+  });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

@@ -25,7 +25,9 @@ export async function resolveTraceId(explorer: HttpClient, id: string): Promise<
   const found = await explorer.json<LogSearchResponse>(`/api/logs?${new URLSearchParams({ request_id: id, limit: '1' })}`);
   const withTrace = found.data.find((l) => l.trace_id);
   if (!withTrace?.trace_id) {
-    throw new ClientError(`no log line of request ${id} in the explorer: not a trace id (32 hex digits), and no request with this id has reached it (yet)`);
+    throw new ClientError(
+      `no log line of request ${id} in the explorer: not a trace id (32 hex digits), and no request with this id has reached it (yet)`,
+    );
   }
   return withTrace.trace_id;
 }
@@ -35,7 +37,10 @@ async function loadTrace(explorer: HttpClient, traceId: string): Promise<JaegerE
     return await explorer.json<JaegerEnvelope<JaegerTrace[]>>(`/api/traces/${traceId}`);
   } catch (error) {
     if (error instanceof ClientError && error.status === 404) {
-      throw new ClientError(`trace ${traceId} is not in the explorer (spans arrive in batches a few seconds after the request; try again)`, 404);
+      throw new ClientError(
+        `trace ${traceId} is not in the explorer (spans arrive in batches a few seconds after the request; try again)`,
+        404,
+      );
     }
     throw error;
   }
@@ -50,7 +55,10 @@ export async function runTrace(context: CommandContext): Promise<number> {
 
   if (typeof values.compare === 'string') {
     const other = await resolveTraceId(explorer, values.compare);
-    const q = new URLSearchParams([['trace_id', traceId], ['trace_id', other]]);
+    const q = new URLSearchParams([
+      ['trace_id', traceId],
+      ['trace_id', other],
+    ]);
     const comparison = await explorer.json<TraceComparisonResponse>(`/api/compare?${q}`);
     process.stdout.write((asJson ? JSON.stringify(comparison) : renderComparison(comparison.data, colors)) + '\n');
     return EXIT.OK;
@@ -62,7 +70,10 @@ export async function runTrace(context: CommandContext): Promise<number> {
     return EXIT.OK;
   }
   const trace = envelope.data[0];
-  const logs = values.logs === false ? [] : (await explorer.json<LogSearchResponse>(`/api/logs?${new URLSearchParams({ trace_id: traceId, limit: '5000' })}`)).data;
+  const logs =
+    values.logs === false
+      ? []
+      : (await explorer.json<LogSearchResponse>(`/api/logs?${new URLSearchParams({ trace_id: traceId, limit: '5000' })}`)).data;
   process.stdout.write(renderWaterfall(trace, { paint: colors, logs, barWidth: 40 }) + '\n');
   return EXIT.OK;
 }

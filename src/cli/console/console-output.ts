@@ -9,7 +9,11 @@ import { formatConsoleLine } from './log-line.js';
 export type ConsoleMode = 'auto' | 'pretty' | 'json';
 
 /** How each whole line is rendered for a person; undefined when the JSON lines go out unchanged. */
-export function consoleRenderer(mode: ConsoleMode, out: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): ((line: string) => string) | undefined {
+export function consoleRenderer(
+  mode: ConsoleMode,
+  out: NodeJS.WritableStream,
+  env: NodeJS.ProcessEnv = process.env,
+): ((line: string) => string) | undefined {
   const pretty = mode === 'pretty' || (mode === 'auto' && isTerminal(out));
   if (!pretty) return undefined;
   const colors = paint(colorEnabled(out, env));

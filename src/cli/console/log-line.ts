@@ -88,7 +88,9 @@ export function formatLogRecord(record: LogRecord, p: Paint, options: LogLineOpt
   const service = headText(record.service, '?');
   const level = headText(record.level, 'INFO').toUpperCase();
   const event = headText(record.event ?? record.msg, '');
-  const keys = Object.keys(record).filter((k) => !HIDDEN.has(k) && record[k] !== undefined && !(options.withinRequest && REQUEST_SCOPED.has(k)));
+  const keys = Object.keys(record).filter(
+    (k) => !HIDDEN.has(k) && record[k] !== undefined && !(options.withinRequest && REQUEST_SCOPED.has(k)),
+  );
   const ordered = [...FIRST.filter((k) => keys.includes(k)), ...keys.filter((k) => !FIRST.includes(k))];
   const fields = ordered.map((k) => `${p.dim(`${k}=`)}${valueText(record[k])}`);
   const traceId = typeof record.trace_id === 'string' ? record.trace_id : undefined;

@@ -22,9 +22,20 @@ export function renderComparison(comparison: TraceComparison, p: Paint): string 
   const col = 14;
   const lines: string[] = [];
   traces.forEach((t, i) => {
-    lines.push(`${i === 0 ? 'baseline' : `#${i}      `} ${t.trace_id} · ${t.root_operation} · ${formatMs(t.duration_ms)} · cache ${t.cache}` + (t.steps_per_second !== null ? ` · ${t.steps_per_second.toFixed(1)} it/s` : ''));
+    lines.push(
+      `${i === 0 ? 'baseline' : `#${i}      `} ${t.trace_id} · ${t.root_operation} · ${formatMs(t.duration_ms)} · cache ${t.cache}` +
+        (t.steps_per_second !== null ? ` · ${t.steps_per_second.toFixed(1)} it/s` : ''),
+    );
   });
-  lines.push('', p.dim(`${'stage'.padEnd(22)}${traces.map((_, i) => (i === 0 ? 'baseline' : `#${i}`).padStart(col)).join('')}${traces.slice(1).map((_, i) => `Δ #${i + 1}`.padStart(col)).join('')}`));
+  lines.push(
+    '',
+    p.dim(
+      `${'stage'.padEnd(22)}${traces.map((_, i) => (i === 0 ? 'baseline' : `#${i}`).padStart(col)).join('')}${traces
+        .slice(1)
+        .map((_, i) => `Δ #${i + 1}`.padStart(col))
+        .join('')}`,
+    ),
+  );
   for (const stage of comparison.stages) {
     if (stage.durations_ms.every((d) => d === null)) continue;
     const grew = comparison.grew_most?.stage === stage.stage;
@@ -34,7 +45,9 @@ export function renderComparison(comparison: TraceComparison, p: Paint): string 
       // padStart counts the colour codes: pad the plain text, then colour it.
       return ' '.repeat(Math.max(0, col - (d === null ? 0 : `${d >= 0 ? '+' : '−'}${formatMs(Math.abs(d))}`.length))) + text;
     });
-    lines.push(`${(grew ? p.bold(name.padEnd(22)) : name.padEnd(22))}${stage.durations_ms.map((d) => ms(d).padStart(col)).join('')}${deltas.join('')}`);
+    lines.push(
+      `${grew ? p.bold(name.padEnd(22)) : name.padEnd(22)}${stage.durations_ms.map((d) => ms(d).padStart(col)).join('')}${deltas.join('')}`,
+    );
   }
   if (comparison.grew_most) {
     const g = comparison.grew_most;

@@ -106,7 +106,9 @@ export function renderWaterfall(trace: JaegerTrace, options: WaterfallOptions): 
   const lines = traceSummaryLines(model, p);
   lines.push('');
   const axis = `0${' '.repeat(Math.max(1, width - 1 - formatUs(model.durationUs).length))}${formatUs(model.durationUs)}`;
-  lines.push(p.dim(`  ${'span'.padEnd(NAME_WIDTH)} ${'service'.padEnd(SERVICE_WIDTH)} ${'start'.padStart(9)} ${'duration'.padStart(9)}  ${axis}`));
+  lines.push(
+    p.dim(`  ${'span'.padEnd(NAME_WIDTH)} ${'service'.padEnd(SERVICE_WIDTH)} ${'start'.padStart(9)} ${'duration'.padStart(9)}  ${axis}`),
+  );
   for (const index of model.preorder) {
     const span = model.spans[index];
     const sections = critical.bySpan.get(index);
@@ -115,7 +117,9 @@ export function renderWaterfall(trace: JaegerTrace, options: WaterfallOptions): 
     const name = fit(indent + span.operationName, NAME_WIDTH);
     const start = formatUs(span.startUs - model.startUs).padStart(9);
     const duration = formatUs(span.durationUs).padStart(9);
-    lines.push(`${mark} ${span.isError ? p.red(name) : name} ${p.dim(fit(span.serviceName, SERVICE_WIDTH))} ${start} ${duration}  ${spanBar(model, span, sections, width, p)}`);
+    lines.push(
+      `${mark} ${span.isError ? p.red(name) : name} ${p.dim(fit(span.serviceName, SERVICE_WIDTH))} ${start} ${duration}  ${spanBar(model, span, sections, width, p)}`,
+    );
     for (const entry of logsBySpan.get(span.spanID) ?? []) {
       lines.push(`  ${indent}  ${p.dim('│')} ${formatLogRecord(logRecordOf(entry), p, { withinRequest: true })}`);
     }
@@ -125,6 +129,11 @@ export function renderWaterfall(trace: JaegerTrace, options: WaterfallOptions): 
     for (const entry of loose) lines.push(`  ${formatLogRecord(logRecordOf(entry), p, { withinRequest: true })}`);
   }
   const criticalUs = critical.sections.reduce((sum, s) => sum + (s.endUs - s.startUs), 0);
-  lines.push('', p.dim(`${CRITICAL_MARK} on the critical path (${formatUs(criticalUs)} of ${formatUs(model.durationUs)}): █ when the request waited on that span itself, ─ the rest of the span`));
+  lines.push(
+    '',
+    p.dim(
+      `${CRITICAL_MARK} on the critical path (${formatUs(criticalUs)} of ${formatUs(model.durationUs)}): █ when the request waited on that span itself, ─ the rest of the span`,
+    ),
+  );
   return lines.join('\n');
 }

@@ -58,7 +58,13 @@ export function batchMembership(model: TraceModel): BatchMembership | undefined 
     if (size === undefined || size < 2) continue;
     const link = span.references.find((r) => r.refType === 'FOLLOWS_FROM' && r.traceID !== model.traceID);
     if (!link) continue;
-    return { spanIndex: span.index, batchTraceID: link.traceID, batchSpanID: link.spanID, size, index: numberTag(tagValue(span.tags, ATTR.DIFFUSION_BATCH_INDEX)) };
+    return {
+      spanIndex: span.index,
+      batchTraceID: link.traceID,
+      batchSpanID: link.spanID,
+      size,
+      index: numberTag(tagValue(span.tags, ATTR.DIFFUSION_BATCH_INDEX)),
+    };
   }
   return undefined;
 }
@@ -94,7 +100,8 @@ export function batchCriticalShare(model: TraceModel, critical: CriticalPath): {
     const span = model.spans[section.spanIndex];
     const us = section.endUs - section.startUs;
     if (span.operationName === SPAN.BATCH_WAIT) waitUs += us;
-    else if (span.operationName !== SPAN.INFERENCE && numberTag(tagValue(span.tags, ATTR.DIFFUSION_BATCH_SIZE)) !== undefined) sharedUs += us;
+    else if (span.operationName !== SPAN.INFERENCE && numberTag(tagValue(span.tags, ATTR.DIFFUSION_BATCH_SIZE)) !== undefined)
+      sharedUs += us;
   }
   return { waitUs, sharedUs };
 }

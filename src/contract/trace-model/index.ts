@@ -9,4 +9,11 @@ export { transformTrace } from './transform-trace.js';
 export { computeCriticalPath, type CriticalPath, type CriticalSection } from './critical-path.js';
 export { summarizeDiffusion, stepStrip, isQueueWait, type DiffusionSummary, type StepStrip } from './diffusion.js';
 export { tagMapOf, tagValue, isTruthyTag, booleanTag, numberTag, numberArrayTag, stringTag, formatTagValue } from './tags.js';
-export { batchMembership, batchFanIn, batchCriticalShare, type BatchMembership, type BatchFanIn, type BatchMember } from './batch-fan-in.js';
+export {
+  batchMembership,
+  batchFanIn,
+  batchCriticalShare,
+  type BatchMembership,
+  type BatchFanIn,
+  type BatchMember,
+} from './batch-fan-in.js';

@@ -92,7 +92,9 @@ export function transformTrace(trace: JaegerTrace): TraceModel {
     startUs,
     endUs,
     durationUs: endUs - startUs,
-    services: [...serviceCounts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
+    services: [...serviceCounts]
+      .map(([name, count]) => ({ name, count }))
+      .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
     maxDepth,
     errorCount,
     rootOperation: first?.operationName ?? '(no spans)',

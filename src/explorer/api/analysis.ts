@@ -39,7 +39,10 @@ export function percentile(sorted: number[], p: number): number {
 function stats(requests: RequestTiming[]): StageStats[] {
   const out: StageStats[] = [];
   for (const stage of STAGES) {
-    const values = requests.map((r) => r.stagesUs.get(stage)).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+    const values = requests
+      .map((r) => r.stagesUs.get(stage))
+      .filter((v): v is number => v !== undefined)
+      .sort((a, b) => a - b);
     out.push({
       stage,
       count: values.length,
@@ -68,7 +71,10 @@ function slowestAndMedian(members: RequestTiming[]): { slowest_trace_id: string;
 export function analyzeStages(db: Database.Database, limit: number, service?: string): StageAnalysis {
   // Newest inference spans first; a retried job has several, so dedupe by trace.
   const recent = service
-    ? db.prepare('SELECT trace_id FROM spans WHERE name = ? AND service = ? ORDER BY start_us DESC').pluck().iterate(SPAN.INFERENCE, service)
+    ? db
+        .prepare('SELECT trace_id FROM spans WHERE name = ? AND service = ? ORDER BY start_us DESC')
+        .pluck()
+        .iterate(SPAN.INFERENCE, service)
     : db.prepare('SELECT trace_id FROM spans WHERE name = ? ORDER BY start_us DESC').pluck().iterate(SPAN.INFERENCE);
   const idSet = new Set<string>();
   for (const id of recent as IterableIterator<string>) {
@@ -139,13 +145,16 @@ export function analyzeStages(db: Database.Database, limit: number, service?: st
 }
 
 export function registerAnalysisRoutes(app: FastifyInstance, store: ExplorerStore): void {
-  app.get<{ Querystring: Record<string, string | undefined>; Reply: StageAnalysisResponse | ApiErrorBody }>('/api/analysis/stages', async (request, reply) => {
-    let limit: number;
-    try {
-      limit = parseLimit(request.query.limit, 100, 10_000);
-    } catch (err) {
-      return reply.code(400).send({ error: { code: 'DSC_ERR_API_VALIDATION', message: (err as Error).message, field: 'limit' } });
-    }
-    return { data: analyzeStages(store.db, limit, firstString(request.query.service) || undefined) };
-  });
+  app.get<{ Querystring: Record<string, string | undefined>; Reply: StageAnalysisResponse | ApiErrorBody }>(
+    '/api/analysis/stages',
+    async (request, reply) => {
+      let limit: number;
+      try {
+        limit = parseLimit(request.query.limit, 100, 10_000);
+      } catch (err) {
+        return reply.code(400).send({ error: { code: 'DSC_ERR_API_VALIDATION', message: (err as Error).message, field: 'limit' } });
+      }
+      return { data: analyzeStages(store.db, limit, firstString(request.query.service) || undefined) };
+    },
+  );
 }

@@ -4,12 +4,7 @@
  * 400; an id with no stored span is a 404 naming it. Behind the explorer token like every /api route.
  */
 import type { FastifyInstance } from 'fastify';
-import {
-  MAX_COMPARED_TRACES,
-  MIN_COMPARED_TRACES,
-  type ApiErrorBody,
-  type TraceComparisonResponse,
-} from '../../contract/index.js';
+import { MAX_COMPARED_TRACES, MIN_COMPARED_TRACES, type ApiErrorBody, type TraceComparisonResponse } from '../../contract/index.js';
 import type { ExplorerStore } from '../store/explorer-store.js';
 import { getResources, getSpansOfTraces, type StoredSpan } from '../store/span-queries.js';
 import { compareTraces, type ComparableSpan, type ComparableTrace } from './compare.js';
@@ -27,7 +22,10 @@ function parseJsonObject(text: string | null): Record<string, unknown> {
 /** The ids asked for, in order, or the reason they cannot be compared. */
 export function parseCompareIds(query: Query): { ids: string[] } | { error: string } {
   const raw = query.trace_id;
-  const parts = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  const parts = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw])
+    .flatMap((v) => String(v).split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
   if (parts.length < MIN_COMPARED_TRACES || parts.length > MAX_COMPARED_TRACES) {
     return { error: `trace_id: compare ${MIN_COMPARED_TRACES} to ${MAX_COMPARED_TRACES} traces, got ${parts.length}` };
   }
@@ -68,11 +66,16 @@ function loadComparable(store: ExplorerStore, ids: string[]): Map<string, Compar
 export function registerCompareRoutes(app: FastifyInstance, store: ExplorerStore): void {
   app.get<{ Querystring: Query; Reply: TraceComparisonResponse | ApiErrorBody }>('/api/compare', async (request, reply) => {
     const parsed = parseCompareIds(request.query);
-    if ('error' in parsed) return reply.code(400).send({ error: { code: 'DSC_ERR_API_VALIDATION', message: parsed.error, field: 'trace_id' } });
+    if ('error' in parsed)
+      return reply.code(400).send({ error: { code: 'DSC_ERR_API_VALIDATION', message: parsed.error, field: 'trace_id' } });
     const traces = loadComparable(store, parsed.ids);
     const missing = parsed.ids.filter((id) => !traces.has(id));
     if (missing.length > 0) {
-      return reply.code(404).send({ error: { code: 'DSC_ERR_API_NOT_FOUND', message: `trace not found: ${[...new Set(missing)].join(', ')}`, field: 'trace_id' } });
+      return reply
+        .code(404)
+        .send({
+          error: { code: 'DSC_ERR_API_NOT_FOUND', message: `trace not found: ${[...new Set(missing)].join(', ')}`, field: 'trace_id' },
+        });
     }
     return { data: compareTraces(parsed.ids.map((id) => traces.get(id) as ComparableTrace)) };
   });

@@ -59,13 +59,20 @@ async function servableFile(location: string, root: string): Promise<{ file: str
   }
 }
 
-const NOT_FOUND = { error: { code: 'DSC_ERR_API_NOT_FOUND', message: 'no such image: the trace has no k-th output location, or it is not a readable image file under the explorer\'s output directory' } };
+const NOT_FOUND = {
+  error: {
+    code: 'DSC_ERR_API_NOT_FOUND',
+    message:
+      "no such image: the trace has no k-th output location, or it is not a readable image file under the explorer's output directory",
+  },
+};
 
 export function registerImageRoute(app: FastifyInstance, store: ExplorerStore, outputDir: string): void {
   app.get<{ Params: { traceID: string; k: string } }>('/api/traces/:traceID/image/:k', async (request, reply) => {
     const traceId = normalizeTraceId(request.params.traceID);
     const k = Number(request.params.k);
-    if (!traceId || !Number.isInteger(k) || k < 0) return reply.code(400).send({ error: { code: 'DSC_ERR_API_VALIDATION', message: 'bad trace id or image index' } });
+    if (!traceId || !Number.isInteger(k) || k < 0)
+      return reply.code(400).send({ error: { code: 'DSC_ERR_API_VALIDATION', message: 'bad trace id or image index' } });
     const location = outputLocations(store, traceId)[k];
     const root = await realpath(outputDir).catch(() => undefined);
     const found = location !== undefined && root !== undefined ? await servableFile(location, root) : undefined;

@@ -6,20 +6,18 @@
 import type { AttrValue, Attributes, SpanEvent, SpanLink } from '../otlp/model.js';
 import { SPAN_KIND_NAMES } from '../otlp/model.js';
 import type { StoredResource, StoredSpan } from '../store/span-queries.js';
-import type {
-  JaegerEnvelope,
-  JaegerErrorEnvelope,
-  JaegerReference,
-  JaegerTag,
-  JaegerTrace,
-} from '../../contract/index.js';
+import type { JaegerEnvelope, JaegerErrorEnvelope, JaegerReference, JaegerTag, JaegerTrace } from '../../contract/index.js';
 
 export function toTag(key: string, value: AttrValue): JaegerTag {
   switch (typeof value) {
-    case 'string': return { key, type: 'string', value };
-    case 'boolean': return { key, type: 'bool', value };
-    case 'number': return Number.isInteger(value) ? { key, type: 'int64', value } : { key, type: 'float64', value };
-    default: return { key, type: 'string', value: JSON.stringify(value) };
+    case 'string':
+      return { key, type: 'string', value };
+    case 'boolean':
+      return { key, type: 'bool', value };
+    case 'number':
+      return Number.isInteger(value) ? { key, type: 'int64', value } : { key, type: 'float64', value };
+    default:
+      return { key, type: 'string', value: JSON.stringify(value) };
   }
 }
 

@@ -65,7 +65,7 @@ export function registerJaegerRoutes(app: FastifyInstance, store: ExplorerStore)
     }
     const ops = listOperations(store.db, service, kind).map((o): JaegerOperation => ({
       name: o.name,
-      spanKind: o.kind === 0 ? '' : SPAN_KIND_NAMES[o.kind] ?? '',
+      spanKind: o.kind === 0 ? '' : (SPAN_KIND_NAMES[o.kind] ?? ''),
     }));
     return envelope(ops, ops.length);
   });

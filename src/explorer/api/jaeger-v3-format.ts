@@ -74,9 +74,12 @@ const STATUS_ERROR = 2;
 export function anyValue(v: AttrValue): OtlpAnyValue {
   if (v === null) return {};
   switch (typeof v) {
-    case 'string': return { stringValue: v };
-    case 'boolean': return { boolValue: v };
-    case 'number': return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
+    case 'string':
+      return { stringValue: v };
+    case 'boolean':
+      return { boolValue: v };
+    case 'number':
+      return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
     default:
       if (Array.isArray(v)) return { arrayValue: { values: v.map(anyValue) } };
       return { kvlistValue: { values: keyValues(v) } };
@@ -110,7 +113,11 @@ function toOtlpSpan(s: StoredSpan): OtlpSpan {
     endTimeUnixNano: usToNanoString(s.start_us + s.duration_us),
     attributes: keyValues(JSON.parse(s.attributes) as Attributes),
     events: s.events
-      ? (JSON.parse(s.events) as SpanEvent[]).map((e) => ({ timeUnixNano: usToNanoString(e.timeUs), name: e.name, attributes: keyValues(e.attributes) }))
+      ? (JSON.parse(s.events) as SpanEvent[]).map((e) => ({
+          timeUnixNano: usToNanoString(e.timeUs),
+          name: e.name,
+          attributes: keyValues(e.attributes),
+        }))
       : [],
     links: s.links
       ? (JSON.parse(s.links) as SpanLink[]).map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: keyValues(l.attributes) }))

@@ -47,7 +47,8 @@ const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d
 export function parseRfc3339Us(input: string, param: string): number {
   const m = RFC3339.exec(input);
   const ms = m ? Date.parse(`${m[1]}${m[3].toUpperCase()}`) : NaN;
-  if (!m || Number.isNaN(ms)) throw new BadParamError(param, `${param}: expected an RFC 3339 time like 2026-01-02T15:04:05.123Z, got "${input}"`);
+  if (!m || Number.isNaN(ms))
+    throw new BadParamError(param, `${param}: expected an RFC 3339 time like 2026-01-02T15:04:05.123Z, got "${input}"`);
   const fractionUs = m[2] ? Number(m[2].padEnd(9, '0').slice(0, 6)) : 0;
   return ms * 1000 + fractionUs;
 }
@@ -72,7 +73,8 @@ export function parseFindTracesQuery(query: Query): FindTracesQuery {
   let limit = DEFAULT_SEARCH_DEPTH;
   const depth = pick(query, P.depth);
   if (depth) {
-    if (!/^\d+$/.test(depth.value) || Number(depth.value) === 0) throw new BadParamError(depth.name, `${depth.name}: expected a positive integer`);
+    if (!/^\d+$/.test(depth.value) || Number(depth.value) === 0)
+      throw new BadParamError(depth.name, `${depth.name}: expected a positive integer`);
     limit = Math.min(Number(depth.value), MAX_SEARCH_DEPTH);
   }
   const durationMin = pick(query, P.durationMin);

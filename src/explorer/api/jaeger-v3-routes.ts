@@ -24,7 +24,7 @@ type Query = Record<string, string | string[] | undefined>;
 
 /** Kind 0 (unspecified) is listed as "internal", as Jaeger's gateway lists operations without a kind. */
 function v3SpanKindName(kind: number): string {
-  return kind === 0 ? 'internal' : SPAN_KIND_NAMES[kind] ?? 'internal';
+  return kind === 0 ? 'internal' : (SPAN_KIND_NAMES[kind] ?? 'internal');
 }
 
 /** A 128-bit trace id as hex (leading zeros optional) or, as Jaeger also accepts, base64 of its 16 bytes. */

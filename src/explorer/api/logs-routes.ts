@@ -40,7 +40,12 @@ export function registerLogRoutes(app: FastifyInstance, store: ExplorerStore): v
         spanId: firstString(q.span_id)?.toLowerCase() || undefined,
         requestId: firstString(q.request_id) || undefined,
         service: firstString(q.service) || undefined,
-        levels: level ? level.split(',').map((l) => l.trim().toUpperCase()).filter(Boolean) : undefined,
+        levels: level
+          ? level
+              .split(',')
+              .map((l) => l.trim().toUpperCase())
+              .filter(Boolean)
+          : undefined,
         event: firstString(q.event) || undefined,
         text: firstString(q.q) || undefined,
         startUs: parseTimeUs(firstString(q.start), 'start'),
@@ -49,7 +54,8 @@ export function registerLogRoutes(app: FastifyInstance, store: ExplorerStore): v
       });
       return { data: rows.map(toLogEntry), total };
     } catch (err) {
-      if (err instanceof BadParamError) return reply.code(400).send({ error: { code: 'DSC_ERR_API_VALIDATION', message: err.message, field: err.param } });
+      if (err instanceof BadParamError)
+        return reply.code(400).send({ error: { code: 'DSC_ERR_API_VALIDATION', message: err.message, field: err.param } });
       throw err;
     }
   });

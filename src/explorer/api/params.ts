@@ -1,13 +1,16 @@
 /** Query-string parsing shared by the API routes: Go durations, Jaeger tag filters, times. */
 
 export class BadParamError extends Error {
-  constructor(readonly param: string, message: string) {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'BadParamError';
   }
 }
 
-const UNIT_US: Record<string, number> = { ns: 0.001, us: 1, 'µs': 1, 'μs': 1, ms: 1000, s: 1e6, m: 60e6, h: 3600e6 };
+const UNIT_US: Record<string, number> = { ns: 0.001, us: 1, µs: 1, μs: 1, ms: 1000, s: 1e6, m: 60e6, h: 3600e6 };
 
 /** Go's time.ParseDuration grammar ("1.5s", "100ms", "1h30m", "250us") → microseconds. */
 export function parseGoDurationUs(input: string, param = 'duration'): number {

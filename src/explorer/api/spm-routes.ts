@@ -59,7 +59,8 @@ interface ParsedMetricsQuery {
 
 function parseMetricsQuery(query: Query): ParsedMetricsQuery {
   const services = all(query.service).filter((s) => s !== '');
-  if (services.length === 0) throw new BadParamError('service', "unable to parse param 'service': please provide at least one service name");
+  if (services.length === 0)
+    throw new BadParamError('service', "unable to parse param 'service': please provide at least one service name");
   const kindNames = all(query.spanKind);
   const kinds = (kindNames.length ? kindNames : ['server']).map((name) => {
     const kind = spanKindNumber(name);
@@ -86,18 +87,28 @@ function parseMetricsQuery(query: Query): ParsedMetricsQuery {
   };
 }
 
-const METRIC_NAMES: Record<RedMetric, string> = { latencies: 'service_latencies', calls: 'service_call_rate', errors: 'service_error_rate' };
+const METRIC_NAMES: Record<RedMetric, string> = {
+  latencies: 'service_latencies',
+  calls: 'service_call_rate',
+  errors: 'service_error_rate',
+};
 
 function helpText(metric: RedMetric, quantile: number | undefined, groupByOperation: boolean): string {
-  const base = metric === 'latencies'
-    ? `${(quantile ?? 0).toFixed(2)}th quantile latency, grouped by service`
-    : metric === 'calls'
-      ? 'calls/sec, grouped by service'
-      : 'error rate, computed as a fraction of errors/sec over calls/sec, grouped by service';
+  const base =
+    metric === 'latencies'
+      ? `${(quantile ?? 0).toFixed(2)}th quantile latency, grouped by service`
+      : metric === 'calls'
+        ? 'calls/sec, grouped by service'
+        : 'error rate, computed as a fraction of errors/sec over calls/sec, grouped by service';
   return groupByOperation ? `${base} & operation` : base;
 }
 
-export function toMetricFamily(metric: RedMetric, series: RedSeries[], quantile: number | undefined, groupByOperation: boolean): MetricFamilyJson {
+export function toMetricFamily(
+  metric: RedMetric,
+  series: RedSeries[],
+  quantile: number | undefined,
+  groupByOperation: boolean,
+): MetricFamilyJson {
   const name = METRIC_NAMES[metric];
   return {
     name: groupByOperation ? name.replace('service', 'service_operation') : name,
@@ -105,9 +116,13 @@ export function toMetricFamily(metric: RedMetric, series: RedSeries[], quantile:
     help: helpText(metric, quantile, groupByOperation),
     metrics: series.map((s) => ({
       // Jaeger UI reads the service from the first label and the operation by name.
-      labels: s.operation === undefined
-        ? [{ name: 'service_name', value: s.service }]
-        : [{ name: 'service_name', value: s.service }, { name: 'operation', value: s.operation }],
+      labels:
+        s.operation === undefined
+          ? [{ name: 'service_name', value: s.service }]
+          : [
+              { name: 'service_name', value: s.service },
+              { name: 'operation', value: s.operation },
+            ],
       metricPoints: s.points.map((p) => ({
         gaugeValue: { doubleValue: p.value },
         timestamp: new Date(Math.floor(p.timeUs / 1000)).toISOString(),
@@ -122,7 +137,8 @@ function handle(store: ExplorerStore, metric: RedMetric, query: Query, reply: Fa
     if (metric === 'latencies') {
       const raw = firstString(query.quantile);
       quantile = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
-      if (!(quantile >= 0 && quantile <= 1)) throw new BadParamError('quantile', "unable to parse param 'quantile': expected a number from 0 to 1");
+      if (!(quantile >= 0 && quantile <= 1))
+        throw new BadParamError('quantile', "unable to parse param 'quantile': expected a number from 0 to 1");
     }
     const p = parseMetricsQuery(query);
     const series = redMetrics(store.db, {

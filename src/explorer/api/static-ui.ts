@@ -11,10 +11,20 @@ import path from 'node:path';
 import { PUBLIC_ROUTE, TOKEN_COOKIE, sameSiteLocation, tokenEquals, tokenMatches } from '../security.js';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.woff': 'font/woff', '.map': 'application/json', '.txt': 'text/plain; charset=utf-8',
-  '.webp': 'image/webp', '.jpg': 'image/jpeg',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.map': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webp': 'image/webp',
+  '.jpg': 'image/jpeg',
 };
 
 const NOT_BUILT = `<!doctype html><html><head><meta charset="utf-8"><title>diffscope explorer</title></head>
@@ -42,8 +52,13 @@ export function registerStaticUi(app: FastifyInstance, webRoot: string, token?: 
     }
     if (rel === '/api' || rel.startsWith('/api/')) {
       // not a UI page: what any unmatched path gets (401 without the token, else 404)
-      if (token && !tokenMatches(request, token)) return reply.code(401).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 401, msg: 'missing or invalid explorer token' }] });
-      return reply.code(404).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 404, msg: `no route ${request.method} ${rel}` }] });
+      if (token && !tokenMatches(request, token))
+        return reply
+          .code(401)
+          .send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 401, msg: 'missing or invalid explorer token' }] });
+      return reply
+        .code(404)
+        .send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 404, msg: `no route ${request.method} ${rel}` }] });
     }
     const candidate = path.resolve(root, `.${path.posix.normalize(rel)}`);
     if (candidate.startsWith(root + path.sep)) {
@@ -52,11 +67,18 @@ export function registerStaticUi(app: FastifyInstance, webRoot: string, token?: 
         const type = TYPES[path.extname(candidate).toLowerCase()] ?? 'application/octet-stream';
         // Vite's hashed assets never change; index.html must always be re-fetched.
         const cache = rel.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-        return reply.type(type).header('cache-control', cache).send(await readFile(candidate));
+        return reply
+          .type(type)
+          .header('cache-control', cache)
+          .send(await readFile(candidate));
       }
     }
     const index = path.join(root, 'index.html');
-    if (existsSync(index)) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await readFile(index));
+    if (existsSync(index))
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(await readFile(index));
     return reply.type('text/html; charset=utf-8').send(NOT_BUILT);
   }
 
@@ -64,5 +86,14 @@ export function registerStaticUi(app: FastifyInstance, webRoot: string, token?: 
   app.get('/*', { config: PUBLIC_ROUTE }, serve);
   // Other methods on unknown paths: a JSON 404 (behind the token, like every non-public route).
   app.setNotFoundHandler(async (request, reply) =>
-    reply.code(404).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code: 404, msg: `no route ${request.method} ${request.url.split('?')[0]}` }] }));
+    reply
+      .code(404)
+      .send({
+        data: null,
+        total: 0,
+        limit: 0,
+        offset: 0,
+        errors: [{ code: 404, msg: `no route ${request.method} ${request.url.split('?')[0]}` }],
+      }),
+  );
 }

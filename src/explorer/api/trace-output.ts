@@ -53,8 +53,22 @@ export function withoutDuplicateSpans(spans: StoredSpan[]): StoredSpan[] {
   const out: StoredSpan[] = [];
   for (const s of spans) {
     const key = JSON.stringify([
-      s.trace_id, s.span_id, s.parent_span_id, s.resource_id, s.scope, s.name, s.kind, s.start_us, s.duration_us,
-      s.status_code, s.status_message, s.flags, s.trace_state, s.attributes, s.events, s.links,
+      s.trace_id,
+      s.span_id,
+      s.parent_span_id,
+      s.resource_id,
+      s.scope,
+      s.name,
+      s.kind,
+      s.start_us,
+      s.duration_us,
+      s.status_code,
+      s.status_message,
+      s.flags,
+      s.trace_state,
+      s.attributes,
+      s.events,
+      s.links,
     ]);
     if (seen.has(key)) continue;
     seen.add(key);

@@ -82,9 +82,11 @@ export class BatchWriter {
     const results: JobResult[] = jobs.map(() => ({ spans: 0, logs: 0, rejected: 0, reasons: new Map() }));
     const { store } = this.options;
     try {
-      store.db.transaction(() => {
-        for (let i = 0; i < jobs.length; i++) this.writeJob(jobs[i].batch, results[i]);
-      }).immediate();
+      store.db
+        .transaction(() => {
+          for (let i = 0; i < jobs.length; i++) this.writeJob(jobs[i].batch, results[i]);
+        })
+        .immediate();
     } catch (err) {
       // rolled back: cached ids and counts may describe rows that are not there
       store.resetCaches();
@@ -94,11 +96,13 @@ export class BatchWriter {
       return;
     }
     if (this.traceCounts.size > MAX_CACHED_TRACES) this.traceCounts.clear();
-    this.options.onCommitted(jobs.map((j, i) => {
-      const r = results[i];
-      const messages = [...(j.messages ?? []), ...[...r.reasons].map(([reason, n]) => `${n} record(s) rejected: ${reason}`)];
-      return { id: j.id, ok: true, spans: r.spans, logs: r.logs, rejected: r.rejected + (j.rejected ?? 0), messages };
-    }));
+    this.options.onCommitted(
+      jobs.map((j, i) => {
+        const r = results[i];
+        const messages = [...(j.messages ?? []), ...[...r.reasons].map(([reason, n]) => `${n} record(s) rejected: ${reason}`)];
+        return { id: j.id, ok: true, spans: r.spans, logs: r.logs, rejected: r.rejected + (j.rejected ?? 0), messages };
+      }),
+    );
   }
 
   private writeJob(batch: PreparedBatch, r: JobResult): void {

@@ -13,7 +13,10 @@ import { BatchBuilder, type PreparedBatch } from '../store/rows.js';
 import type { Encoding, Signal } from './messages.js';
 
 export class IngestRequestError extends Error {
-  constructor(readonly status: 400 | 413, message: string) {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+  ) {
     super(message);
     this.name = 'IngestRequestError';
   }

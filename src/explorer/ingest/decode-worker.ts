@@ -22,7 +22,13 @@ function decode(m: DecodeRequest): void {
     return;
   }
   main.postMessage({ type: 'decoded', id: m.id } satisfies Decoded);
-  writer!.postMessage({ type: 'write', id: m.id, batch: prepared.batch, rejected: prepared.rejected, messages: prepared.messages } satisfies WriteRequest);
+  writer!.postMessage({
+    type: 'write',
+    id: m.id,
+    batch: prepared.batch,
+    rejected: prepared.rejected,
+    messages: prepared.messages,
+  } satisfies WriteRequest);
 }
 
 main.on('message', (m: DecodeRequest | { type: 'writer-port'; port: MessagePort }) => {

@@ -83,7 +83,13 @@ export class IngestPipeline {
   private spawn(): Promise<Threads> {
     const o = this.options;
     const writer = spawnIngestWorker('write-worker', {
-      workerData: { dbPath: o.dbPath, maxSpansPerTrace: o.limits.maxSpansPerTrace, busyTimeoutMs: o.busyTimeoutMs ?? 5000, lingerMs: o.lingerMs ?? 0, sampling: o.sampling },
+      workerData: {
+        dbPath: o.dbPath,
+        maxSpansPerTrace: o.limits.maxSpansPerTrace,
+        busyTimeoutMs: o.busyTimeoutMs ?? 5000,
+        lingerMs: o.lingerMs ?? 0,
+        sampling: o.sampling,
+      },
     });
     return new Promise<Threads>((resolve, reject) => {
       const failed = (err: Error): void => {
@@ -107,7 +113,10 @@ export class IngestPipeline {
         const threads = { decoder, writer };
         writer.on('message', (e: WriterEvent) => this.onWriter(e));
         decoder.on('message', (e: DecodeFailed | Decoded) => this.onDecoder(e));
-        for (const [role, worker] of [['decode', decoder], ['write', writer]] as const) {
+        for (const [role, worker] of [
+          ['decode', decoder],
+          ['write', writer],
+        ] as const) {
           worker.on('error', (err) => this.onThreadDied(threads, role, err));
           worker.on('exit', (code) => this.onThreadDied(threads, role, new Error(`ingest ${role} thread exited (code ${code})`)));
         }
@@ -119,7 +128,8 @@ export class IngestPipeline {
   /** Hands one export body to the threads; resolves with the answer for the sender. */
   submit(signal: Signal, encoding: Encoding, contentEncoding: string, body: Buffer): Promise<IngestAnswer> {
     const threads = this.threads;
-    if (!threads || this.closing) return Promise.resolve({ status: 503, message: 'the explorer is restarting its ingest, retry later', retryAfterS: 1 });
+    if (!threads || this.closing)
+      return Promise.resolve({ status: 503, message: 'the explorer is restarting its ingest, retry later', retryAfterS: 1 });
     const max = this.options.maxInFlightBytes ?? 64 * 1024 * 1024;
     if (this.pending.size > 0 && this.inFlightBytes + body.byteLength > max) {
       return Promise.resolve({ status: 503, message: 'the explorer is busy storing earlier exports, retry later', retryAfterS: 1 });
@@ -162,7 +172,11 @@ export class IngestPipeline {
         } else failure = o.message;
         this.settle(o.id, answerOf(o));
       }
-      if (failure) this.options.logger.error('otlp_receiver_error', { url: '/v1/*', err: Object.assign(new Error(failure), { name: 'ExplorerStoreError' }) });
+      if (failure)
+        this.options.logger.error('otlp_receiver_error', {
+          url: '/v1/*',
+          err: Object.assign(new Error(failure), { name: 'ExplorerStoreError' }),
+        });
     } else if (e.type === 'retention-done') {
       const waiter = this.retentions.get(e.id);
       this.retentions.delete(e.id);
@@ -184,7 +198,8 @@ export class IngestPipeline {
     if (role === 'decode' && outOfMemory && this.decoding.length > 0) {
       this.settle(this.decoding[0], { status: 413, message: 'the payload needs more memory to decode than the explorer allows' });
     }
-    for (const id of [...this.pending.keys()]) this.settle(id, { status: 503, message: 'the explorer\'s ingest thread stopped, retry later', retryAfterS: 1 });
+    for (const id of [...this.pending.keys()])
+      this.settle(id, { status: 503, message: "the explorer's ingest thread stopped, retry later", retryAfterS: 1 });
     this.decoding = [];
     for (const [id, waiter] of this.retentions) {
       this.retentions.delete(id);
@@ -264,10 +279,13 @@ export class IngestPipeline {
     const threads = this.threads;
     const timeout = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
     await Promise.race([this.flush(), timeout(graceMs)]);
-    for (const id of [...this.pending.keys()]) this.settle(id, { status: 503, message: 'the explorer is shutting down, retry later', retryAfterS: 1 });
+    for (const id of [...this.pending.keys()])
+      this.settle(id, { status: 503, message: 'the explorer is shutting down, retry later', retryAfterS: 1 });
     if (!threads) return;
     const closed = new Promise<void>((resolve) => {
-      threads.writer.on('message', (e: WriterEvent) => { if (e.type === 'closed') resolve(); });
+      threads.writer.on('message', (e: WriterEvent) => {
+        if (e.type === 'closed') resolve();
+      });
       threads.writer.once('exit', () => resolve());
     });
     threads.writer.postMessage({ type: 'close' } satisfies WriterCommand);
@@ -278,5 +296,11 @@ export class IngestPipeline {
 
 function answerOf(o: WriteOutcome): IngestAnswer {
   if (!o.ok) return { status: 503, message: o.message, retryAfterS: o.retryAfterS };
-  return { status: 200, rejected: o.rejected, message: o.messages.length ? o.messages.join('; ') : undefined, spans: o.spans, logs: o.logs };
+  return {
+    status: 200,
+    rejected: o.rejected,
+    message: o.messages.length ? o.messages.join('; ') : undefined,
+    spans: o.spans,
+    logs: o.logs,
+  };
 }

@@ -139,14 +139,22 @@ export class DecodeContext {
   warnings(): string[] {
     const l = this.limits;
     const out: string[] = [];
-    if (this.dropped.count) out.push(`${this.dropped.count} attribute(s) dropped: over the per-record limit (${l.maxAttributesPerSpan} per span, ${l.maxAttributesPerEvent} per event/link, ${l.maxAttributesPerLogRecord} per log record, ${l.maxAttributesPerResource} per resource)`);
+    if (this.dropped.count)
+      out.push(
+        `${this.dropped.count} attribute(s) dropped: over the per-record limit (${l.maxAttributesPerSpan} per span, ${l.maxAttributesPerEvent} per event/link, ${l.maxAttributesPerLogRecord} per log record, ${l.maxAttributesPerResource} per resource)`,
+      );
     if (this.dropped.depth) out.push(`${this.dropped.depth} attribute(s) dropped: value nested deeper than ${l.maxAttributeDepth} levels`);
-    if (this.dropped.elements) out.push(`${this.dropped.elements} attribute(s) dropped: value with more than ${l.maxValueElements} elements`);
+    if (this.dropped.elements)
+      out.push(`${this.dropped.elements} attribute(s) dropped: value with more than ${l.maxValueElements} elements`);
     if (this.truncated) out.push(`${this.truncated} string(s) cut to ${l.maxAttributeValueLength} characters`);
     if (this.droppedEvents) out.push(`${this.droppedEvents} event(s) dropped: over ${l.maxEventsPerSpan} per span`);
     if (this.droppedLinks) out.push(`${this.droppedLinks} link(s) dropped: over ${l.maxLinksPerSpan} per span`);
-    if (this.droppedBodies) out.push(`${this.droppedBodies} log bod(ies) dropped: nested deeper than ${l.maxAttributeDepth} levels or too many elements`);
-    if (this.clamped) out.push(`${this.clamped} timestamp(s) more than ${Math.round(l.maxFutureSkewMs / 1000)} s ahead of the receive time clamped to it (original in ${EXPLORER_ATTR.ORIGINAL_TIME_US})`);
+    if (this.droppedBodies)
+      out.push(`${this.droppedBodies} log bod(ies) dropped: nested deeper than ${l.maxAttributeDepth} levels or too many elements`);
+    if (this.clamped)
+      out.push(
+        `${this.clamped} timestamp(s) more than ${Math.round(l.maxFutureSkewMs / 1000)} s ahead of the receive time clamped to it (original in ${EXPLORER_ATTR.ORIGINAL_TIME_US})`,
+      );
     return out;
   }
 }

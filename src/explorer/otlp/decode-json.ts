@@ -82,12 +82,42 @@ function id(value: unknown, what: string): string {
 }
 
 const SPAN_KINDS: Record<string, number> = {
-  SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5,
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
 };
 const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
 const SEVERITIES: Record<string, number> = Object.fromEntries(
-  ['UNSPECIFIED', 'TRACE', 'TRACE2', 'TRACE3', 'TRACE4', 'DEBUG', 'DEBUG2', 'DEBUG3', 'DEBUG4', 'INFO', 'INFO2', 'INFO3', 'INFO4',
-    'WARN', 'WARN2', 'WARN3', 'WARN4', 'ERROR', 'ERROR2', 'ERROR3', 'ERROR4', 'FATAL', 'FATAL2', 'FATAL3', 'FATAL4'].map((n, i) => [`SEVERITY_NUMBER_${n}`, i]),
+  [
+    'UNSPECIFIED',
+    'TRACE',
+    'TRACE2',
+    'TRACE3',
+    'TRACE4',
+    'DEBUG',
+    'DEBUG2',
+    'DEBUG3',
+    'DEBUG4',
+    'INFO',
+    'INFO2',
+    'INFO3',
+    'INFO4',
+    'WARN',
+    'WARN2',
+    'WARN3',
+    'WARN4',
+    'ERROR',
+    'ERROR2',
+    'ERROR3',
+    'ERROR4',
+    'FATAL',
+    'FATAL2',
+    'FATAL3',
+    'FATAL4',
+  ].map((n, i) => [`SEVERITY_NUMBER_${n}`, i]),
 );
 
 function enumValue(value: unknown, names: Record<string, number>, what: string): number {
@@ -235,7 +265,12 @@ export function decodeTracesJson(body: Uint8Array, ctx: DecodeContext = new Deco
       }
     }
   }
-  return { records, rejected, rejectReason: rejected ? 'spans with an invalid traceId or spanId were dropped' : undefined, warnings: ctx.warnings() };
+  return {
+    records,
+    rejected,
+    rejectReason: rejected ? 'spans with an invalid traceId or spanId were dropped' : undefined,
+    warnings: ctx.warnings(),
+  };
 }
 
 export function decodeLogsJson(body: Uint8Array, ctx: DecodeContext = new DecodeContext()): DecodedBatch<LogRecordData> {
@@ -263,18 +298,20 @@ export function decodeLogsJson(body: Uint8Array, ctx: DecodeContext = new Decode
         }
         const attrs = keyValues(r.attributes, ctx, ctx.limits.maxAttributesPerLogRecord);
         const attributes = attrs.attributes;
-        records.push(finishLogRecord({
-          timeUs: finishLogTime(ctx, timeUs, attributes, attrs.dropped + count(r.droppedAttributesCount, 'droppedAttributesCount')),
-          severityNumber: enumValue(r.severityNumber, SEVERITIES, 'severityNumber'),
-          severityText: ctx.text(str(r.severityText, 'severityText')),
-          resource,
-          scopeName,
-          eventName: ctx.text(str(r.eventName, 'eventName')),
-          traceId: traceId.length === 32 && !isZeroId(traceId) ? traceId : '',
-          spanId: spanId.length === 16 && !isZeroId(spanId) ? spanId : '',
-          body: ctx.text(bodyToText(body)),
-          attributes,
-        }));
+        records.push(
+          finishLogRecord({
+            timeUs: finishLogTime(ctx, timeUs, attributes, attrs.dropped + count(r.droppedAttributesCount, 'droppedAttributesCount')),
+            severityNumber: enumValue(r.severityNumber, SEVERITIES, 'severityNumber'),
+            severityText: ctx.text(str(r.severityText, 'severityText')),
+            resource,
+            scopeName,
+            eventName: ctx.text(str(r.eventName, 'eventName')),
+            traceId: traceId.length === 32 && !isZeroId(traceId) ? traceId : '',
+            spanId: spanId.length === 16 && !isZeroId(spanId) ? spanId : '',
+            body: ctx.text(bodyToText(body)),
+            attributes,
+          }),
+        );
       }
     }
   }

@@ -38,7 +38,15 @@ import type {
 } from './protobuf-messages.js';
 
 const root = new protobuf.Root();
-for (const source of [OTLP_PROTO, OTLP_RESOURCE_PROTO, OTLP_TRACE_PROTO, OTLP_LOGS_PROTO, OTLP_COLLECTOR_PROTO, OTLP_COLLECTOR_LOGS_PROTO, RPC_STATUS_PROTO]) {
+for (const source of [
+  OTLP_PROTO,
+  OTLP_RESOURCE_PROTO,
+  OTLP_TRACE_PROTO,
+  OTLP_LOGS_PROTO,
+  OTLP_COLLECTOR_PROTO,
+  OTLP_COLLECTOR_LOGS_PROTO,
+  RPC_STATUS_PROTO,
+]) {
   protobuf.parse(source, root, { keepCase: false });
 }
 root.resolveAll();
@@ -69,8 +77,10 @@ function hex(bytes: Bytes): string {
 function anyValue(v: AnyValueMsg | null, ctx: DecodeContext, depth: number): AttrValue | Dropped {
   if (!v) return null;
   switch (v.value) {
-    case 'stringValue': return ctx.text(v.stringValue);
-    case 'boolValue': return v.boolValue;
+    case 'stringValue':
+      return ctx.text(v.stringValue);
+    case 'boolValue':
+      return v.boolValue;
     case 'intValue': {
       const n = v.intValue;
       return typeof n === 'number' ? n : n.toNumber();
@@ -104,8 +114,10 @@ function anyValue(v: AnyValueMsg | null, ctx: DecodeContext, depth: number): Att
       }
       return out;
     }
-    case 'bytesValue': return ctx.text(Buffer.from(v.bytesValue).toString('base64'));
-    default: return null; // no field of the oneof set
+    case 'bytesValue':
+      return ctx.text(Buffer.from(v.bytesValue).toString('base64'));
+    default:
+      return null; // no field of the oneof set
   }
 }
 
@@ -118,7 +130,15 @@ function resourceOf(resource: { attributes: KeyValueMsg[] } | null, ctx: DecodeC
   return internResource(keyValues(resource?.attributes, ctx, ctx.limits.maxAttributesPerResource).attributes);
 }
 
-function decodeSpan(s: SpanMsg, traceId: string, spanId: string, ctx: DecodeContext, resource: ResourceInfo, scopeName: string, scopeVersion: string): SpanRecord {
+function decodeSpan(
+  s: SpanMsg,
+  traceId: string,
+  spanId: string,
+  ctx: DecodeContext,
+  resource: ResourceInfo,
+  scopeName: string,
+  scopeVersion: string,
+): SpanRecord {
   const l = ctx.limits;
   const attrs = keyValues(s.attributes, ctx, l.maxAttributesPerSpan);
   const rawEvents = s.events;
@@ -179,7 +199,12 @@ export function decodeTracesProtobuf(body: Uint8Array, ctx: DecodeContext = new 
       }
     }
   }
-  return { records, rejected, rejectReason: rejected ? 'spans with an invalid trace_id or span_id were dropped' : undefined, warnings: ctx.warnings() };
+  return {
+    records,
+    rejected,
+    rejectReason: rejected ? 'spans with an invalid trace_id or span_id were dropped' : undefined,
+    warnings: ctx.warnings(),
+  };
 }
 
 export function decodeLogsProtobuf(body: Uint8Array, ctx: DecodeContext = new DecodeContext()): DecodedBatch<LogRecordData> {
@@ -203,18 +228,20 @@ export function decodeLogsProtobuf(body: Uint8Array, ctx: DecodeContext = new De
           else body = value;
         }
         const attrs = keyValues(r.attributes, ctx, ctx.limits.maxAttributesPerLogRecord);
-        records.push(finishLogRecord({
-          timeUs: finishLogTime(ctx, timeUs, attrs.attributes, attrs.dropped + r.droppedAttributesCount),
-          severityNumber: r.severityNumber,
-          severityText: ctx.text(r.severityText),
-          resource,
-          scopeName,
-          eventName: ctx.text(r.eventName),
-          traceId: traceId.length === 32 && !isZeroId(traceId) ? traceId : '',
-          spanId: spanId.length === 16 && !isZeroId(spanId) ? spanId : '',
-          body: ctx.text(bodyToText(body)),
-          attributes: attrs.attributes,
-        }));
+        records.push(
+          finishLogRecord({
+            timeUs: finishLogTime(ctx, timeUs, attrs.attributes, attrs.dropped + r.droppedAttributesCount),
+            severityNumber: r.severityNumber,
+            severityText: ctx.text(r.severityText),
+            resource,
+            scopeName,
+            eventName: ctx.text(r.eventName),
+            traceId: traceId.length === 32 && !isZeroId(traceId) ? traceId : '',
+            spanId: spanId.length === 16 && !isZeroId(spanId) ? spanId : '',
+            body: ctx.text(bodyToText(body)),
+            attributes: attrs.attributes,
+          }),
+        );
       }
     }
   }

@@ -92,9 +92,33 @@ export function buildResource(attributes: Attributes, key: string = JSON.stringi
   };
 }
 
-const LEVEL_BY_SEVERITY = ['INFO', 'TRACE', 'TRACE', 'TRACE', 'TRACE', 'DEBUG', 'DEBUG', 'DEBUG', 'DEBUG',
-  'INFO', 'INFO', 'INFO', 'INFO', 'WARN', 'WARN', 'WARN', 'WARN', 'ERROR', 'ERROR', 'ERROR', 'ERROR',
-  'FATAL', 'FATAL', 'FATAL', 'FATAL'];
+const LEVEL_BY_SEVERITY = [
+  'INFO',
+  'TRACE',
+  'TRACE',
+  'TRACE',
+  'TRACE',
+  'DEBUG',
+  'DEBUG',
+  'DEBUG',
+  'DEBUG',
+  'INFO',
+  'INFO',
+  'INFO',
+  'INFO',
+  'WARN',
+  'WARN',
+  'WARN',
+  'WARN',
+  'ERROR',
+  'ERROR',
+  'ERROR',
+  'ERROR',
+  'FATAL',
+  'FATAL',
+  'FATAL',
+  'FATAL',
+];
 const KNOWN_LEVELS = new Set(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']);
 
 export function levelOf(severityNumber: number, severityText: string): string {

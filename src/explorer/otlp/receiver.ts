@@ -10,7 +10,13 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ExplorerLogger } from '../logger.js';
 import { makeAuthHook } from '../security.js';
-import { fastifyTimeoutOptions, hostRefusedMessage, registerHostAllowlist, type HostAllowlist, type HttpTimeoutsOptions } from '../../http/index.js';
+import {
+  fastifyTimeoutOptions,
+  hostRefusedMessage,
+  registerHostAllowlist,
+  type HostAllowlist,
+  type HttpTimeoutsOptions,
+} from '../../http/index.js';
 import type { IngestPipeline } from '../ingest/ingest-pipeline.js';
 import type { Encoding, Signal } from '../ingest/messages.js';
 import { encodeLogsResponse, encodeRpcStatus, encodeTraceResponse } from './decode-protobuf.js';
@@ -43,7 +49,10 @@ function encodingOf(request: FastifyRequest): Encoding | undefined {
 
 function sendStatus(reply: FastifyReply, encoding: Encoding, httpStatus: number, rpcCode: number, message: string): FastifyReply {
   if (encoding === 'protobuf') {
-    return reply.code(httpStatus).type('application/x-protobuf').send(Buffer.from(encodeRpcStatus(rpcCode, message)));
+    return reply
+      .code(httpStatus)
+      .type('application/x-protobuf')
+      .send(Buffer.from(encodeRpcStatus(rpcCode, message)));
   }
   return reply.code(httpStatus).type('application/json').send({ code: rpcCode, message });
 }
@@ -60,7 +69,8 @@ export function buildOtlpReceiver(options: OtlpReceiverOptions): FastifyInstance
   const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, forceCloseConnections: true, ...timeouts });
   if (options.hostAllowlist) {
     registerHostAllowlist(app, options.hostAllowlist, (request, reply, host) =>
-      sendStatus(reply, encodingOf(request) ?? 'json', 403, RPC_PERMISSION_DENIED, hostRefusedMessage(host)));
+      sendStatus(reply, encodingOf(request) ?? 'json', 403, RPC_PERMISSION_DENIED, hostRefusedMessage(host)),
+    );
   }
 
   // Every body arrives as raw bytes; decoding depends on the route and the content type.
@@ -69,7 +79,8 @@ export function buildOtlpReceiver(options: OtlpReceiverOptions): FastifyInstance
 
   // No public route here: every request, whatever path it spelled, needs the token.
   const auth = makeAuthHook(options.token, (request, reply) =>
-    sendStatus(reply, encodingOf(request) ?? 'json', 401, RPC_UNAUTHENTICATED, 'missing or invalid explorer token'));
+    sendStatus(reply, encodingOf(request) ?? 'json', 401, RPC_UNAUTHENTICATED, 'missing or invalid explorer token'),
+  );
   if (auth) app.addHook('onRequest', auth);
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
@@ -99,16 +110,28 @@ export function buildOtlpReceiver(options: OtlpReceiverOptions): FastifyInstance
       }
       if (answer.status !== 200) {
         if (answer.status === 400) logger.debug('otlp_payload_rejected', { url, encoding, reason: answer.message });
-        return sendStatus(reply, encoding, answer.status, answer.status === 413 ? RPC_RESOURCE_EXHAUSTED : RPC_INVALID_ARGUMENT, answer.message);
+        return sendStatus(
+          reply,
+          encoding,
+          answer.status,
+          answer.status === 413 ? RPC_RESOURCE_EXHAUSTED : RPC_INVALID_ARGUMENT,
+          answer.message,
+        );
       }
       const { encode, rejectedField } = RESPONSES[signal];
       if (encoding === 'protobuf') {
-        return reply.code(200).type('application/x-protobuf').send(Buffer.from(encode(answer.rejected, answer.message)));
+        return reply
+          .code(200)
+          .type('application/x-protobuf')
+          .send(Buffer.from(encode(answer.rejected, answer.message)));
       }
       const partial: Record<string, string> = {};
       if (answer.rejected > 0) partial[rejectedField] = String(answer.rejected);
       if (answer.message) partial.errorMessage = answer.message;
-      return reply.code(200).type('application/json').send(Object.keys(partial).length ? { partialSuccess: partial } : {});
+      return reply
+        .code(200)
+        .type('application/json')
+        .send(Object.keys(partial).length ? { partialSuccess: partial } : {});
     });
   }
 

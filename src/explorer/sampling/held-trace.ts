@@ -59,7 +59,10 @@ export class HeldTrace {
   private consumed: Set<string> | undefined;
   bytes = 0;
 
-  constructor(readonly traceId: string, readonly firstSeenMs: number) {
+  constructor(
+    readonly traceId: string,
+    readonly firstSeenMs: number,
+  ) {
     this.lastSeenMs = firstSeenMs;
   }
 
@@ -85,7 +88,8 @@ export class HeldTrace {
       for (const id of linkedIds(row[16], 'spanId')) consumed.add(id);
     }
     const attributes = row[14];
-    if ((this.group === undefined && attributes.includes(MODEL_NEEDLE)) || attributes.includes(ATTEMPT_NEEDLE)) this.readAttributes(attributes);
+    if ((this.group === undefined && attributes.includes(MODEL_NEEDLE)) || attributes.includes(ATTEMPT_NEEDLE))
+      this.readAttributes(attributes);
     const bytes = stringBytes(row);
     this.bytes += bytes;
     return bytes;

@@ -52,10 +52,16 @@ export function tailSamplingOptionsFromConfig(config: Config): TailSamplingOptio
   };
   const issues: { variable: string; message: string }[] = [];
   if (options.maxTraceWaitMs < options.decisionWaitMs) {
-    issues.push({ variable: 'DIFFSCOPE_TAIL_SAMPLING_MAX_TRACE_WAIT_MS', message: `must be at least DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS (${options.decisionWaitMs})` });
+    issues.push({
+      variable: 'DIFFSCOPE_TAIL_SAMPLING_MAX_TRACE_WAIT_MS',
+      message: `must be at least DIFFSCOPE_TAIL_SAMPLING_DECISION_WAIT_MS (${options.decisionWaitMs})`,
+    });
   }
   if (options.groupPercentile > 0 && options.groupWindow < options.groupMinTraces) {
-    issues.push({ variable: 'DIFFSCOPE_TAIL_SAMPLING_GROUP_WINDOW', message: `must be at least DIFFSCOPE_TAIL_SAMPLING_GROUP_MIN_TRACES (${options.groupMinTraces})` });
+    issues.push({
+      variable: 'DIFFSCOPE_TAIL_SAMPLING_GROUP_WINDOW',
+      message: `must be at least DIFFSCOPE_TAIL_SAMPLING_GROUP_MIN_TRACES (${options.groupMinTraces})`,
+    });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return options;

@@ -3,7 +3,14 @@
  * resource column is set to its index in this batch's own resource list (held rows keep the
  * resource they came with, and an export's indices mean nothing outside it).
  */
-import { LOG_RESOURCE_COLUMN, SPAN_RESOURCE_COLUMN, type LogRow, type PreparedBatch, type ResourceRef, type SpanRow } from '../store/rows.js';
+import {
+  LOG_RESOURCE_COLUMN,
+  SPAN_RESOURCE_COLUMN,
+  type LogRow,
+  type PreparedBatch,
+  type ResourceRef,
+  type SpanRow,
+} from '../store/rows.js';
 
 export interface HeldSpan {
   row: SpanRow;

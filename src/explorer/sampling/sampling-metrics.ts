@@ -31,7 +31,9 @@ export function registerSamplingMetrics(registry: Registry<RegistryContentType>,
     name: 'diffscope_explorer_sampling_enabled',
     help: 'Whether tail-based sampling is on (DIFFSCOPE_TAIL_SAMPLING)',
     registers,
-    collect() { this.set(totals.enabled ? 1 : 0); },
+    collect() {
+      this.set(totals.enabled ? 1 : 0);
+    },
   });
   new Counter({
     name: 'diffscope_explorer_sampling_traces_total',
@@ -88,13 +90,18 @@ export function registerSamplingMetrics(registry: Registry<RegistryContentType>,
     name: 'diffscope_explorer_sampling_lost_records_total',
     help: 'Records of kept traces the store refused on every retry',
     registers,
-    collect() { this.reset(); this.inc(c().lost_records); },
+    collect() {
+      this.reset();
+      this.inc(c().lost_records);
+    },
   });
   new Gauge({
     name: 'diffscope_explorer_sampling_held_traces',
     help: 'Undecided traces held in memory',
     registers,
-    collect() { this.set(totals.held.traces); },
+    collect() {
+      this.set(totals.held.traces);
+    },
   });
   new Gauge({
     name: 'diffscope_explorer_sampling_held_records',
@@ -110,12 +117,16 @@ export function registerSamplingMetrics(registry: Registry<RegistryContentType>,
     name: 'diffscope_explorer_sampling_held_bytes',
     help: 'Estimated memory of the held records (their strings plus a fixed cost per row)',
     registers,
-    collect() { this.set(totals.held.bytes); },
+    collect() {
+      this.set(totals.held.bytes);
+    },
   });
   new Gauge({
     name: 'diffscope_explorer_sampling_cached_decisions',
     help: 'Decisions remembered so late spans and logs follow them',
     registers,
-    collect() { this.set(totals.held.decisions); },
+    collect() {
+      this.set(totals.held.decisions);
+    },
   });
 }

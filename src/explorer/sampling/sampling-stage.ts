@@ -83,12 +83,19 @@ export class SamplingStage {
         this.lost += own.batch.spans.length + own.batch.logs.length;
         continue;
       }
-      const retry = setTimeout(() => {
-        this.retrying.delete(own);
-        own.batch.spans.forEach((row, i) => { row[SPAN_RESOURCE_COLUMN] = own.spanRefs[i]; });
-        own.batch.logs.forEach((row, i) => { row[LOG_RESOURCE_COLUMN] = own.logRefs[i]; });
-        this.enqueue(own);
-      }, o.retryAfterS * 1000 * own.attempts);
+      const retry = setTimeout(
+        () => {
+          this.retrying.delete(own);
+          own.batch.spans.forEach((row, i) => {
+            row[SPAN_RESOURCE_COLUMN] = own.spanRefs[i];
+          });
+          own.batch.logs.forEach((row, i) => {
+            row[LOG_RESOURCE_COLUMN] = own.logRefs[i];
+          });
+          this.enqueue(own);
+        },
+        o.retryAfterS * 1000 * own.attempts,
+      );
       retry.unref();
       this.retrying.set(own, retry);
     }

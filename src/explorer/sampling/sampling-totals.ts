@@ -3,7 +3,13 @@
  * explorer started (so they survive a restart of the ingest threads) and its latest buffer
  * sizes. /metrics and GET /api/sampling read it.
  */
-import { addSamplingCounts, emptySamplingCounts, type SamplingCounts, type SamplingHeld, type SamplingStatus } from '../../contract/index.js';
+import {
+  addSamplingCounts,
+  emptySamplingCounts,
+  type SamplingCounts,
+  type SamplingHeld,
+  type SamplingStatus,
+} from '../../contract/index.js';
 import { samplingSettingsOf, type TailSamplingOptions } from './options.js';
 import type { SamplingReport } from './sampling-stage.js';
 

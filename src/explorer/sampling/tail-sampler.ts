@@ -15,7 +15,15 @@
  *
  * Pure apart from the clock it is given: tests and the benchmark drive it directly.
  */
-import { KEEP_POLICIES, emptySamplingCounts, type DropReason, type EarlyDecisionReason, type KeepPolicy, type SamplingCounts, type SamplingHeld } from '../../contract/index.js';
+import {
+  KEEP_POLICIES,
+  emptySamplingCounts,
+  type DropReason,
+  type EarlyDecisionReason,
+  type KeepPolicy,
+  type SamplingCounts,
+  type SamplingHeld,
+} from '../../contract/index.js';
 import { LOG_RESOURCE_COLUMN, SPAN_RESOURCE_COLUMN, type PreparedBatch } from '../store/rows.js';
 import { DecisionCache } from './decision-cache.js';
 import { GroupLatency } from './group-latency.js';
@@ -48,9 +56,10 @@ export class TailSampler {
 
   constructor(readonly options: TailSamplingOptions) {
     this.cache = new DecisionCache(options.decisionCacheSize);
-    this.groups = options.groupPercentile > 0
-      ? new GroupLatency({ percentile: options.groupPercentile, minTraces: options.groupMinTraces, window: options.groupWindow })
-      : undefined;
+    this.groups =
+      options.groupPercentile > 0
+        ? new GroupLatency({ percentile: options.groupPercentile, minTraces: options.groupMinTraces, window: options.groupWindow })
+        : undefined;
     this.threshold = rejectionThreshold(options.probabilisticPercentage);
   }
 
@@ -137,7 +146,13 @@ export class TailSampler {
   }
 
   held(): SamplingHeld {
-    return { traces: this.traces.size, spans: this.heldRecords - this.heldLogs, logs: this.heldLogs, bytes: this.heldBytes, decisions: this.cache.size };
+    return {
+      traces: this.traces.size,
+      spans: this.heldRecords - this.heldLogs,
+      logs: this.heldLogs,
+      bytes: this.heldBytes,
+      decisions: this.cache.size,
+    };
   }
 
   private readiness(trace: HeldTrace, nowMs: number): Ready | undefined {

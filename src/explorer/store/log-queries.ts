@@ -37,17 +37,44 @@ export function ftsQuery(text: string): string | undefined {
 export function searchLogs(db: Database.Database, q: LogSearch): { rows: StoredLog[]; total: number } {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (q.traceId) { where.push('trace_id = ?'); params.push(q.traceId); }
-  if (q.spanId) { where.push('span_id = ?'); params.push(q.spanId); }
-  if (q.requestId) { where.push('request_id = ?'); params.push(q.requestId); }
-  if (q.service) { where.push('service = ?'); params.push(q.service); }
-  if (q.levels && q.levels.length) { where.push(`level IN (${q.levels.map(() => '?').join(',')})`); params.push(...q.levels); }
-  if (q.event) { where.push('event = ?'); params.push(q.event); }
-  if (q.startUs !== undefined) { where.push('time_us >= ?'); params.push(q.startUs); }
-  if (q.endUs !== undefined) { where.push('time_us <= ?'); params.push(q.endUs); }
+  if (q.traceId) {
+    where.push('trace_id = ?');
+    params.push(q.traceId);
+  }
+  if (q.spanId) {
+    where.push('span_id = ?');
+    params.push(q.spanId);
+  }
+  if (q.requestId) {
+    where.push('request_id = ?');
+    params.push(q.requestId);
+  }
+  if (q.service) {
+    where.push('service = ?');
+    params.push(q.service);
+  }
+  if (q.levels && q.levels.length) {
+    where.push(`level IN (${q.levels.map(() => '?').join(',')})`);
+    params.push(...q.levels);
+  }
+  if (q.event) {
+    where.push('event = ?');
+    params.push(q.event);
+  }
+  if (q.startUs !== undefined) {
+    where.push('time_us >= ?');
+    params.push(q.startUs);
+  }
+  if (q.endUs !== undefined) {
+    where.push('time_us <= ?');
+    params.push(q.endUs);
+  }
   if (q.text !== undefined) {
     const match = ftsQuery(q.text);
-    if (match) { where.push('id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)'); params.push(match); }
+    if (match) {
+      where.push('id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)');
+      params.push(match);
+    }
   }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const rows = db
@@ -62,8 +89,12 @@ export function searchLogs(db: Database.Database, q: LogSearch): { rows: StoredL
     if (row.body !== null) row.body = cutText(row.body, max) ?? row.body;
     row.attributes = capAttributesJson(row.attributes, max, '', []);
   }
-  const total = rows.length < q.limit
-    ? rows.length
-    : (db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM logs ${clause} LIMIT ${MAX_COUNTED_LOGS})`).pluck().get(...params) as number);
+  const total =
+    rows.length < q.limit
+      ? rows.length
+      : (db
+          .prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM logs ${clause} LIMIT ${MAX_COUNTED_LOGS})`)
+          .pluck()
+          .get(...params) as number);
   return { rows, total };
 }

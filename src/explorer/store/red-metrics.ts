@@ -87,7 +87,10 @@ function seriesPoints(rows: Row[], q: RedQuery): RedPoint[] {
     } else if (calls > 0 && q.metric === 'errors') {
       points.push({ timeUs: t, value: (errorsBefore[hi] - errorsBefore[lo]) / calls });
     } else if (calls > 0) {
-      const durationsMs = rows.slice(lo, hi).map((r) => r.duration_us / 1000).sort((a, b) => a - b);
+      const durationsMs = rows
+        .slice(lo, hi)
+        .map((r) => r.duration_us / 1000)
+        .sort((a, b) => a - b);
       points.push({ timeUs: t, value: quantileOfSorted(durationsMs, q.quantile ?? 0.5) });
     }
   }

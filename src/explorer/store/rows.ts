@@ -7,15 +7,39 @@ import type { LogRecordData, ResourceInfo, SpanRecord } from '../otlp/model.js';
 
 /** A span as a row: the values the insert statement binds, in column order. */
 export type SpanRow = [
-  traceId: string, spanId: string, parentSpanId: string, service: string, name: string, kind: number,
-  startUs: number, durationUs: number, statusCode: number, statusMessage: string | null, flags: number,
-  traceState: string | null, resourceId: number, scope: string | null, attributes: string, events: string | null, links: string | null,
+  traceId: string,
+  spanId: string,
+  parentSpanId: string,
+  service: string,
+  name: string,
+  kind: number,
+  startUs: number,
+  durationUs: number,
+  statusCode: number,
+  statusMessage: string | null,
+  flags: number,
+  traceState: string | null,
+  resourceId: number,
+  scope: string | null,
+  attributes: string,
+  events: string | null,
+  links: string | null,
 ];
 
 /** A log record as a row; body (8) and attributes (9) also go to the full-text index. */
 export type LogRow = [
-  timeUs: number, severity: number, level: string, service: string, event: string | null, traceId: string | null,
-  spanId: string | null, requestId: string | null, body: string, attributes: string, resourceId: number, scope: string | null,
+  timeUs: number,
+  severity: number,
+  level: string,
+  service: string,
+  event: string | null,
+  traceId: string | null,
+  spanId: string | null,
+  requestId: string | null,
+  body: string,
+  attributes: string,
+  resourceId: number,
+  scope: string | null,
 ];
 
 export const SPAN_RESOURCE_COLUMN = 12;
@@ -23,8 +47,19 @@ export const LOG_RESOURCE_COLUMN = 10;
 
 export function spanRowOf(s: SpanRecord, resourceId: number): SpanRow {
   return [
-    s.traceId, s.spanId, s.parentSpanId, s.resource.service, s.name, s.kind, s.startUs, s.durationUs, s.statusCode,
-    s.statusMessage || null, s.flags, s.traceState || null, resourceId,
+    s.traceId,
+    s.spanId,
+    s.parentSpanId,
+    s.resource.service,
+    s.name,
+    s.kind,
+    s.startUs,
+    s.durationUs,
+    s.statusCode,
+    s.statusMessage || null,
+    s.flags,
+    s.traceState || null,
+    resourceId,
     s.scopeName ? (s.scopeVersion ? `${s.scopeName}@${s.scopeVersion}` : s.scopeName) : null,
     JSON.stringify(s.attributes),
     s.events.length ? JSON.stringify(s.events) : null,
@@ -34,8 +69,18 @@ export function spanRowOf(s: SpanRecord, resourceId: number): SpanRow {
 
 export function logRowOf(l: LogRecordData, resourceId: number): LogRow {
   return [
-    l.timeUs, l.severityNumber, l.level, l.resource.service, l.event || null, l.traceId || null, l.spanId || null,
-    l.requestId || null, l.body, JSON.stringify(l.attributes), resourceId, l.scopeName || null,
+    l.timeUs,
+    l.severityNumber,
+    l.level,
+    l.resource.service,
+    l.event || null,
+    l.traceId || null,
+    l.spanId || null,
+    l.requestId || null,
+    l.body,
+    JSON.stringify(l.attributes),
+    resourceId,
+    l.scopeName || null,
   ];
 }
 

@@ -60,16 +60,20 @@ export function capEntriesJson(json: string | null, max: number, kind: 'event' |
         entry.name = cut;
       }
     }
-    if (entry.attributes) entry.attributes = JSON.parse(capAttributesJson(JSON.stringify(entry.attributes), max, `${kind} ${i} `, warnings)) as Record<string, Json>;
+    if (entry.attributes)
+      entry.attributes = JSON.parse(capAttributesJson(JSON.stringify(entry.attributes), max, `${kind} ${i} `, warnings)) as Record<
+        string,
+        Json
+      >;
   });
   return JSON.stringify(entries);
 }
 
 const DROPPED_NOTES: [key: string, what: string][] = [
-  [EXPLORER_ATTR.DROPPED_ATTRIBUTES, 'attribute(s) dropped (by the sender or by the explorer\'s limits)'],
+  [EXPLORER_ATTR.DROPPED_ATTRIBUTES, "attribute(s) dropped (by the sender or by the explorer's limits)"],
   [EXPLORER_ATTR.DROPPED_EVENTS, 'event(s) dropped'],
   [EXPLORER_ATTR.DROPPED_LINKS, 'link(s) dropped'],
-  [EXPLORER_ATTR.TRUNCATED_VALUES, 'string value(s) cut on receipt to the explorer\'s length limit'],
+  [EXPLORER_ATTR.TRUNCATED_VALUES, "string value(s) cut on receipt to the explorer's length limit"],
 ];
 
 /** Warnings for what was dropped or cut on receipt or clamped (the explorer's own attributes). */
@@ -81,5 +85,6 @@ export function receiptWarnings(attributesJson: string, warnings: string[]): voi
     if (typeof n === 'number' && n > 0) warnings.push(`${n} ${what}`);
   }
   const original = attrs[EXPLORER_ATTR.ORIGINAL_TIME_US];
-  if (original !== undefined) warnings.push(`the sender's time (${JSON.stringify(original)} µs) was far in the future; shown at the time it was received`);
+  if (original !== undefined)
+    warnings.push(`the sender's time (${JSON.stringify(original)} µs) was far in the future; shown at the time it was received`);
 }

@@ -77,9 +77,15 @@ export function listServices(db: Database.Database): string[] {
 
 export function listOperations(db: Database.Database, service: string, kind?: number): { name: string; kind: number }[] {
   if (kind === undefined) {
-    return db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind').all(service) as { name: string; kind: number }[];
+    return db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind').all(service) as {
+      name: string;
+      kind: number;
+    }[];
   }
-  return db.prepare('SELECT name, kind FROM operations WHERE service = ? AND kind = ? ORDER BY name').all(service, kind) as { name: string; kind: number }[];
+  return db.prepare('SELECT name, kind FROM operations WHERE service = ? AND kind = ? ORDER BY name').all(service, kind) as {
+    name: string;
+    kind: number;
+  }[];
 }
 
 export function spanKindNumber(name: string): number | undefined {
@@ -123,7 +129,10 @@ export function getSpansOfTraces(db: Database.Database, traceIds: string[]): Sto
     if (rows.length > cap) {
       rows.length = cap;
       const total = count.get(traceId) as number;
-      const why = cap < limits.maxSpansPerTrace ? `the answer's limit of ${limits.maxSpansPerResponse} spans` : `the limit of ${limits.maxSpansPerTrace} spans per trace`;
+      const why =
+        cap < limits.maxSpansPerTrace
+          ? `the answer's limit of ${limits.maxSpansPerResponse} spans`
+          : `the limit of ${limits.maxSpansPerTrace} spans per trace`;
       rows[0].traceWarnings = [`trace cut by the explorer: the first ${cap} of ${total} spans (by start time) are shown, ${why}`];
       rows[0].warnings = [...rows[0].traceWarnings];
     }
@@ -166,19 +175,39 @@ export function findTraceIds(db: Database.Database, q: TraceSearch): string[] {
   const where: string[] = [];
   const params: unknown[] = [];
   let joinResources = false;
-  if (q.service) { where.push('s.service = ?'); params.push(q.service); }
-  if (q.operation) { where.push('s.name = ?'); params.push(q.operation); }
-  if (q.startUs !== undefined) { where.push('s.start_us >= ?'); params.push(q.startUs); }
-  if (q.endUs !== undefined) { where.push('s.start_us <= ?'); params.push(q.endUs); }
-  if (q.minDurationUs !== undefined) { where.push('s.duration_us >= ?'); params.push(q.minDurationUs); }
-  if (q.maxDurationUs !== undefined) { where.push('s.duration_us <= ?'); params.push(q.maxDurationUs); }
+  if (q.service) {
+    where.push('s.service = ?');
+    params.push(q.service);
+  }
+  if (q.operation) {
+    where.push('s.name = ?');
+    params.push(q.operation);
+  }
+  if (q.startUs !== undefined) {
+    where.push('s.start_us >= ?');
+    params.push(q.startUs);
+  }
+  if (q.endUs !== undefined) {
+    where.push('s.start_us <= ?');
+    params.push(q.endUs);
+  }
+  if (q.minDurationUs !== undefined) {
+    where.push('s.duration_us >= ?');
+    params.push(q.minDurationUs);
+  }
+  if (q.maxDurationUs !== undefined) {
+    where.push('s.duration_us <= ?');
+    params.push(q.maxDurationUs);
+  }
   for (const [key, value] of Object.entries(q.tags ?? {})) {
     if (key === 'error') {
       where.push(value === 'true' ? 's.status_code = 2' : 's.status_code != 2');
     } else if (key === 'span.kind' && KIND_BY_NAME[value.toLowerCase()] !== undefined) {
-      where.push('s.kind = ?'); params.push(KIND_BY_NAME[value.toLowerCase()]);
+      where.push('s.kind = ?');
+      params.push(KIND_BY_NAME[value.toLowerCase()]);
     } else if (key === 'otel.status_code' && STATUS_BY_NAME[value.toUpperCase()] !== undefined) {
-      where.push('s.status_code = ?'); params.push(STATUS_BY_NAME[value.toUpperCase()]);
+      where.push('s.status_code = ?');
+      params.push(STATUS_BY_NAME[value.toUpperCase()]);
     } else {
       // JSON booleans come back from json_extract as 1/0; accept either spelling.
       const alt = value === 'true' ? '1' : value === 'false' ? '0' : value;
@@ -193,7 +222,10 @@ export function findTraceIds(db: Database.Database, q: TraceSearch): string[] {
   const sql = `SELECT s.trace_id FROM spans s ${joinResources ? 'JOIN resources r ON r.id = s.resource_id' : ''}
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.start_us DESC`;
   const ids = new Set<string>();
-  for (const traceId of db.prepare(sql).pluck().iterate(...params) as IterableIterator<string>) {
+  for (const traceId of db
+    .prepare(sql)
+    .pluck()
+    .iterate(...params) as IterableIterator<string>) {
     ids.add(traceId);
     if (ids.size >= q.limit) break;
   }

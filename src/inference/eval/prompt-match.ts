@@ -152,8 +152,14 @@ export async function measurePromptMatch(options: PromptMatchOptions): Promise<P
       position: rate((r) => r.match.position),
       colourShape: rate((r) => r.match.colourShape),
       all: rate((r) => r.match.all),
-      positionNamed: rate((r) => r.match.position, rows.filter((r) => r.prompt.position !== undefined)),
-      sizeNamed: rate((r) => r.match.size, rows.filter((r) => r.prompt.size !== undefined)),
+      positionNamed: rate(
+        (r) => r.match.position,
+        rows.filter((r) => r.prompt.position !== undefined),
+      ),
+      sizeNamed: rate(
+        (r) => r.match.size,
+        rows.filter((r) => r.prompt.size !== undefined),
+      ),
     },
     rows,
   };

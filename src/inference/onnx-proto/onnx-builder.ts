@@ -37,7 +37,13 @@ function attribute(name: string, value: AttrValue): Record<string, unknown> {
   return { name, type: AttributeType.INTS, ints: value.ints };
 }
 
-export function node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}, name?: string): Record<string, unknown> {
+export function node(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attrs: Record<string, AttrValue> = {},
+  name?: string,
+): Record<string, unknown> {
   return {
     opType,
     input: inputs,

@@ -10,12 +10,27 @@ import type { BetaSchedule, PredictionType, SchedulerConfig, TimestepSpacing } f
 type CoreKey = Exclude<keyof SchedulerConfig, 'trained_betas' | 'rescale_betas_zero_snr' | 'class_name' | 'unset_keys' | 'unsupported'>;
 type Defaults = Partial<Pick<SchedulerConfig, CoreKey>>;
 
-const BASE = { num_train_timesteps: 1000, beta_start: 0.0001, beta_end: 0.02, beta_schedule: 'linear', prediction_type: 'epsilon', steps_offset: 0 } as const;
+const BASE = {
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+  prediction_type: 'epsilon',
+  steps_offset: 0,
+} as const;
 const KARRAS_LINSPACE: Defaults = { ...BASE, use_karras_sigmas: false, timestep_spacing: 'linspace' };
 const K_DIFFUSION: Defaults = { ...KARRAS_LINSPACE, beta_start: 0.00085, beta_end: 0.012 };
 const LCM: Defaults = {
-  ...BASE, beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', original_inference_steps: 50, clip_sample: false,
-  clip_sample_range: 1.0, set_alpha_to_one: true, timestep_spacing: 'leading', timestep_scaling: 10.0,
+  ...BASE,
+  beta_start: 0.00085,
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  original_inference_steps: 50,
+  clip_sample: false,
+  clip_sample_range: 1.0,
+  set_alpha_to_one: true,
+  timestep_spacing: 'leading',
+  timestep_scaling: 10.0,
 };
 const DDIM: Defaults = { ...BASE, clip_sample: true, set_alpha_to_one: true, clip_sample_range: 1.0, timestep_spacing: 'leading' };
 
@@ -46,11 +61,26 @@ export const CLASS_DEFAULTS: Readonly<Record<string, Defaults>> = {
 
 /** Other diffusers scheduler classes: accepted as `_class_name`, contributing no defaults. */
 const OTHER_CLASSES = new Set([
-  'AmusedScheduler', 'CMStochasticIterativeScheduler', 'CogVideoXDDIMScheduler', 'CogVideoXDPMScheduler',
-  'ConsistencyDecoderScheduler', 'CosineDPMSolverMultistepScheduler', 'DDPMWuerstchenScheduler', 'EDMDPMSolverMultistepScheduler',
-  'EDMEulerScheduler', 'FlowMatchEulerDiscreteScheduler', 'FlowMatchHeunDiscreteScheduler', 'FlowMatchLCMScheduler',
-  'IPNDMScheduler', 'KarrasVeScheduler', 'RePaintScheduler', 'SCMScheduler', 'ScoreSdeVeScheduler', 'ScoreSdeVpScheduler',
-  'UnCLIPScheduler', 'VQDiffusionScheduler',
+  'AmusedScheduler',
+  'CMStochasticIterativeScheduler',
+  'CogVideoXDDIMScheduler',
+  'CogVideoXDPMScheduler',
+  'ConsistencyDecoderScheduler',
+  'CosineDPMSolverMultistepScheduler',
+  'DDPMWuerstchenScheduler',
+  'EDMDPMSolverMultistepScheduler',
+  'EDMEulerScheduler',
+  'FlowMatchEulerDiscreteScheduler',
+  'FlowMatchHeunDiscreteScheduler',
+  'FlowMatchLCMScheduler',
+  'IPNDMScheduler',
+  'KarrasVeScheduler',
+  'RePaintScheduler',
+  'SCMScheduler',
+  'ScoreSdeVeScheduler',
+  'ScoreSdeVpScheduler',
+  'UnCLIPScheduler',
+  'VQDiffusionScheduler',
 ]);
 
 /** Diffusers' defaults of the five samplers we implement, by SamplerName. */
@@ -64,8 +94,15 @@ export const SAMPLER_DEFAULTS: Readonly<Record<string, Defaults>> = {
 
 /** Values for keys nobody supplied; replaced per sampler by createScheduler via `unset_keys`. */
 const FALLBACK: Required<Defaults> = {
-  ...BASE, timestep_spacing: 'linspace', clip_sample: false, clip_sample_range: 1.0, set_alpha_to_one: true,
-  use_clipped_model_output: false, use_karras_sigmas: false, original_inference_steps: 50, timestep_scaling: 10.0,
+  ...BASE,
+  timestep_spacing: 'linspace',
+  clip_sample: false,
+  clip_sample_range: 1.0,
+  set_alpha_to_one: true,
+  use_clipped_model_output: false,
+  use_karras_sigmas: false,
+  original_inference_steps: 50,
+  timestep_scaling: 10.0,
 };
 
 /**
@@ -75,12 +112,24 @@ const FALLBACK: Required<Defaults> = {
  */
 const NOT_IMPLEMENTED: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   euler: {
-    interpolation_type: 'linear', timestep_type: 'discrete', final_sigmas_type: 'zero', use_exponential_sigmas: false,
-    use_beta_sigmas: false, sigma_min: null, sigma_max: null,
+    interpolation_type: 'linear',
+    timestep_type: 'discrete',
+    final_sigmas_type: 'zero',
+    use_exponential_sigmas: false,
+    use_beta_sigmas: false,
+    sigma_min: null,
+    sigma_max: null,
   },
   dpmpp_2m: {
-    final_sigmas_type: 'zero', lambda_min_clipped: null, euler_at_final: false, lower_order_final: true, use_lu_lambdas: false,
-    use_exponential_sigmas: false, use_beta_sigmas: false, use_flow_sigmas: false, variance_type: null,
+    final_sigmas_type: 'zero',
+    lambda_min_clipped: null,
+    euler_at_final: false,
+    lower_order_final: true,
+    use_lu_lambdas: false,
+    use_exponential_sigmas: false,
+    use_beta_sigmas: false,
+    use_flow_sigmas: false,
+    variance_type: null,
   },
 };
 
@@ -107,7 +156,8 @@ function check(key: string, value: unknown, T: number): unknown {
       if (!isInt(value) || value < 0 || value >= T) throw bad(`steps_offset must be an integer in [0, ${T}), got ${JSON.stringify(value)}`);
       return value;
     case 'original_inference_steps':
-      if (!isInt(value) || value < 1 || value > T) throw bad(`original_inference_steps must be an integer in [1, ${T}], got ${JSON.stringify(value)}`);
+      if (!isInt(value) || value < 1 || value > T)
+        throw bad(`original_inference_steps must be an integer in [1, ${T}], got ${JSON.stringify(value)}`);
       return value;
     case 'clip_sample_range':
     case 'timestep_scaling':
@@ -159,7 +209,7 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
     if (CLASS_DEFAULTS[className]) classDefaults = CLASS_DEFAULTS[className];
     else if (!OTHER_CLASSES.has(className)) throw bad(`unknown scheduler class "${raw._class_name}"`);
   }
-  if (raw.thresholding === true) throw bad('thresholding: true is not supported by diffscope\'s samplers');
+  if (raw.thresholding === true) throw bad("thresholding: true is not supported by diffscope's samplers");
   const rescale = raw.rescale_betas_zero_snr ?? false;
   if (typeof rescale !== 'boolean') throw bad(`rescale_betas_zero_snr must be true or false, got ${JSON.stringify(rescale)}`);
   const T = raw.num_train_timesteps ?? classDefaults.num_train_timesteps ?? FALLBACK.num_train_timesteps;
@@ -207,7 +257,9 @@ export function resolveForSampler(config: SchedulerConfig, sampler: string): Sch
   if (table && config.unsupported) {
     for (const key of Object.keys(config.unsupported)) {
       if (key in table) {
-        throw bad(`${key}: ${JSON.stringify(config.unsupported[key])} is not supported by the ${sampler} sampler (only ${JSON.stringify(table[key])})`);
+        throw bad(
+          `${key}: ${JSON.stringify(config.unsupported[key])} is not supported by the ${sampler} sampler (only ${JSON.stringify(table[key])})`,
+        );
       }
     }
   }

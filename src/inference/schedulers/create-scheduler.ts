@@ -18,9 +18,18 @@ export function isSamplerName(name: string): name is SamplerName {
   return (SAMPLER_NAMES as readonly string[]).includes(name);
 }
 
-export function createScheduler(name: SamplerName, config: SchedulerConfig, numInferenceSteps: number, options: CreateSchedulerOptions = {}): Scheduler {
+export function createScheduler(
+  name: SamplerName,
+  config: SchedulerConfig,
+  numInferenceSteps: number,
+  options: CreateSchedulerOptions = {},
+): Scheduler {
   if (!isSamplerName(name)) {
-    throw new DiffscopeError('DSC_ERR_INFER_UNKNOWN_SAMPLER', `Unknown sampler "${String(name)}"; expected one of ${SAMPLER_NAMES.join(', ')}`, { field: 'sampler' });
+    throw new DiffscopeError(
+      'DSC_ERR_INFER_UNKNOWN_SAMPLER',
+      `Unknown sampler "${String(name)}"; expected one of ${SAMPLER_NAMES.join(', ')}`,
+      { field: 'sampler' },
+    );
   }
   if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) {
     throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `steps must be a positive integer, got ${numInferenceSteps}`, { field: 'steps' });

@@ -17,10 +17,15 @@ export class DdimScheduler implements Scheduler {
   private readonly stepRatio: number;
   private readonly out = new PingPong();
 
-  constructor(private readonly config: SchedulerConfig, numInferenceSteps: number) {
+  constructor(
+    private readonly config: SchedulerConfig,
+    numInferenceSteps: number,
+  ) {
     const T = config.num_train_timesteps;
     if (numInferenceSteps > T) {
-      throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `steps (${numInferenceSteps}) cannot exceed num_train_timesteps (${T})`, { field: 'steps' });
+      throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `steps (${numInferenceSteps}) cannot exceed num_train_timesteps (${T})`, {
+        field: 'steps',
+      });
     }
     this.alphasCumprod = makeAlphasCumprod(makeBetas(config));
     this.finalAlphaCumprod = config.set_alpha_to_one ? 1 : this.alphasCumprod[0];

@@ -5,7 +5,17 @@
  */
 import { DiffscopeError } from '../../errors/index.js';
 import {
-  discreteSigmas, sigmaAlphasCumprod, interpUnit, karrasSigmas, logF32, npArange, npLinspace, PingPong, roundHalfEven, sigmaToT, torchExpF32,
+  discreteSigmas,
+  sigmaAlphasCumprod,
+  interpUnit,
+  karrasSigmas,
+  logF32,
+  npArange,
+  npLinspace,
+  PingPong,
+  roundHalfEven,
+  sigmaToT,
+  torchExpF32,
 } from './schedule-math.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
@@ -48,7 +58,9 @@ export class DpmSolver2mScheduler implements Scheduler {
     this.config = config;
     const T = config.num_train_timesteps;
     if (numInferenceSteps > T) {
-      throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `steps (${numInferenceSteps}) cannot exceed num_train_timesteps (${T})`, { field: 'steps' });
+      throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `steps (${numInferenceSteps}) cannot exceed num_train_timesteps (${T})`, {
+        field: 'steps',
+      });
     }
     const trainSigmas = discreteSigmas(sigmaAlphasCumprod(config));
     let timesteps = dpmTimesteps(config, numInferenceSteps);
@@ -96,9 +108,7 @@ export class DpmSolver2mScheduler implements Scheduler {
     for (let i = 0; i < len; i++) {
       const s = sample[i];
       const m = modelOutput[i];
-      x0[i] = pred === 'epsilon' ? f32(s - f32(sigS0 * m)) / alphaS0
-        : pred === 'v_prediction' ? f32(alphaS0 * s) - f32(sigS0 * m)
-        : m;
+      x0[i] = pred === 'epsilon' ? f32(s - f32(sigS0 * m)) / alphaS0 : pred === 'v_prediction' ? f32(alphaS0 * s) - f32(sigS0 * m) : m;
     }
 
     const sigmaT = this.sigmas[index + 1];

@@ -4,9 +4,7 @@
  * interpolated in float64 over the float32 training sigmas, then cast to float32; and
  * `scale_model_input`. Each keeps its own step (euler.ts, euler-ancestral.ts), as diffusers does.
  */
-import {
-  discreteSigmas, sigmaAlphasCumprod, interpUnit, karrasSigmas, logF32, sigmaToT, spacedTimesteps,
-} from './schedule-math.js';
+import { discreteSigmas, sigmaAlphasCumprod, interpUnit, karrasSigmas, logF32, sigmaToT, spacedTimesteps } from './schedule-math.js';
 import { PingPong } from './schedule-math.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
@@ -59,7 +57,11 @@ export abstract class EulerSigmaScheduler implements Scheduler {
   /** Two buffers in turn: a step's output is the next step's input. */
   protected readonly out = new PingPong();
 
-  constructor(protected readonly config: SchedulerConfig, numInferenceSteps: number, karras: boolean) {
+  constructor(
+    protected readonly config: SchedulerConfig,
+    numInferenceSteps: number,
+    karras: boolean,
+  ) {
     const s = eulerSchedule(config, numInferenceSteps, karras);
     this.timesteps = s.timesteps;
     this.sigmas = s.sigmas;

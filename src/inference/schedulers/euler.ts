@@ -15,9 +15,7 @@ export class EulerScheduler extends EulerSigmaScheduler {
     for (let i = 0; i < sample.length; i++) {
       const s = sample[i];
       const m = modelOutput[i];
-      const x0 = pred === 'epsilon' ? f32(s - f32(sigma * m))
-        : pred === 'v_prediction' ? f32(f32(m * vOut) + f32(s / vIn))
-        : m;
+      const x0 = pred === 'epsilon' ? f32(s - f32(sigma * m)) : pred === 'v_prediction' ? f32(f32(m * vOut) + f32(s / vIn)) : m;
       const derivative = f32(f32(s - x0) / sigma);
       out[i] = s + f32(derivative * dt);
     }

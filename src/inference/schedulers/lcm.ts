@@ -17,11 +17,18 @@ export class LcmScheduler implements Scheduler {
   private readonly finalAlphaCumprod: number;
   private readonly out = new PingPong();
 
-  constructor(private readonly config: SchedulerConfig, numInferenceSteps: number) {
+  constructor(
+    private readonly config: SchedulerConfig,
+    numInferenceSteps: number,
+  ) {
     const T = config.num_train_timesteps;
     const original = config.original_inference_steps;
     if (numInferenceSteps > T || numInferenceSteps > original) {
-      throw new DiffscopeError('DSC_ERR_INFER_BAD_PARAMS', `lcm supports at most ${Math.min(T, original)} steps (original_inference_steps), got ${numInferenceSteps}`, { field: 'steps' });
+      throw new DiffscopeError(
+        'DSC_ERR_INFER_BAD_PARAMS',
+        `lcm supports at most ${Math.min(T, original)} steps (original_inference_steps), got ${numInferenceSteps}`,
+        { field: 'steps' },
+      );
     }
     this.alphasCumprod = makeAlphasCumprod(makeBetas(config));
     this.finalAlphaCumprod = config.set_alpha_to_one ? 1 : this.alphasCumprod[0];
@@ -64,9 +71,8 @@ export class LcmScheduler implements Scheduler {
     for (let i = 0; i < sample.length; i++) {
       const s = sample[i];
       const m = modelOutput[i];
-      let x0 = pred === 'epsilon' ? f32(f32(s - f32(sqrtB * m)) / sqrtA)
-        : pred === 'v_prediction' ? f32(f32(sqrtA * s) - f32(sqrtB * m))
-        : m;
+      let x0 =
+        pred === 'epsilon' ? f32(f32(s - f32(sqrtB * m)) / sqrtA) : pred === 'v_prediction' ? f32(f32(sqrtA * s) - f32(sqrtB * m)) : m;
       if (clip) x0 = x0 < -range ? f32(-range) : x0 > range ? f32(range) : x0;
       const denoised = f32(f32(cOut * x0) + f32(cSkip * s));
       out[i] = z === null ? denoised : f32(sqrtAPrev * denoised) + f32(sqrtBPrev * z[i]);

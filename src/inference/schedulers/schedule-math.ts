@@ -51,7 +51,7 @@ const i32Bits = new Int32Array(f32Bits.buffer);
 function nextF32(r: number, toward: number): number {
   if (r === 0) return toward > 0 ? 1.401298464324817e-45 : -1.401298464324817e-45;
   f32Bits[0] = r;
-  i32Bits[0] += (toward > r) === (r > 0) ? 1 : -1;
+  i32Bits[0] += toward > r === r > 0 ? 1 : -1;
   return f32Bits[0];
 }
 
@@ -64,18 +64,20 @@ export function fmaF32(x: number, k: number, z: number): number {
   const p = x * k;
   const s = p + z;
   const bb = s - p;
-  const err = (p - (s - bb)) + (z - bb);
+  const err = p - (s - bb) + (z - bb);
   const r = f32(s);
   if (err === 0 || r === s) return r;
   const other = nextF32(r, s);
   if (Math.abs(s - r) !== Math.abs(other - s)) return r;
-  return (err > 0) === (other > r) ? other : r;
+  return err > 0 === other > r ? other : r;
 }
 
 const R_LN2F = f32(Math.LOG2E); // 1/ln 2, the double nearest C's long literal for it
 const L2UF = f32(0.693145751953125);
 const L2LF = f32(1.428606765330187045e-6);
-const EXP_POLY = [0.00139304355252534151077271, 0.00833336077630519866943359, 0.0416664853692054748535156, 0.166666671633720397949219, 0.5].map(f32);
+const EXP_POLY = [
+  0.00139304355252534151077271, 0.00833336077630519866943359, 0.0416664853692054748535156, 0.166666671633720397949219, 0.5,
+].map(f32);
 
 /**
  * `torch.exp` of a float32 tensor on the CPU: SLEEF's `expf` (u10, FMA variant), which is not
@@ -125,7 +127,7 @@ function torchLinspaceF32(start: number, end: number, steps: number): Float32Arr
 
 /** diffusers' `betas_for_alpha_bar` (cosine): Python doubles, then `torch.tensor(..., float32)`. */
 function cosineBetas(n: number, maxBeta = 0.999): Float32Array {
-  const alphaBar = (t: number): number => Math.cos(((t + 0.008) / 1.008) * Math.PI / 2) ** 2;
+  const alphaBar = (t: number): number => Math.cos((((t + 0.008) / 1.008) * Math.PI) / 2) ** 2;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     out[i] = Math.min(1 - alphaBar((i + 1) / n) / alphaBar(i / n), maxBeta);
@@ -259,7 +261,13 @@ export function sigmaToT(sigma: number, logSigmas: Float32Array): number {
  * `leading` `arange(n) * (T // n) + offset`, `trailing` `round(arange(T, 0, -T/n)) - 1`,
  * `linspace` `round(linspace(0, T-1, n))`, all descending.
  */
-export function spacedTimesteps(spacing: TimestepSpacing, numTrain: number, n: number, stepsOffset: number, roundLinspace: boolean): Float64Array {
+export function spacedTimesteps(
+  spacing: TimestepSpacing,
+  numTrain: number,
+  n: number,
+  stepsOffset: number,
+  roundLinspace: boolean,
+): Float64Array {
   let out: Float64Array;
   if (spacing === 'linspace') {
     const lin = npLinspace(0, numTrain - 1, n);

@@ -58,9 +58,15 @@ async function generate(pipeline: InferencePipelineExt, message: Extract<ToThrea
 
 /** Sends a result with its PNG bytes transferred, not copied. */
 function postResult(job: number, result: GenerateResult, loaded: string[]): void {
-  const images = result.images.map((img) => ({ ...img, png: new Uint8Array(img.png.buffer, img.png.byteOffset, img.png.byteLength).slice() }));
+  const images = result.images.map((img) => ({
+    ...img,
+    png: new Uint8Array(img.png.buffer, img.png.byteOffset, img.png.byteLength).slice(),
+  }));
   const plain: GenerateResult = { ...result, images: images as unknown as GenerateResult['images'] };
-  post({ t: 'result', job, result: plain, loaded }, images.map((i) => i.png.buffer));
+  post(
+    { t: 'result', job, result: plain, loaded },
+    images.map((i) => i.png.buffer),
+  );
 }
 
 async function generateBatch(pipeline: InferencePipelineExt, message: Extract<ToThread, { t: 'generate-batch' }>): Promise<void> {
@@ -85,10 +91,12 @@ async function generateBatch(pipeline: InferencePipelineExt, message: Extract<To
   const run = context.with(trace.setSpan(context.active(), batchRoot as never), () => pipeline.generateBatch(members));
   const posted = run.results.map((result, i) => {
     const job = message.members[i].job;
-    return result.then(
-      (value) => postResult(job, value, pipeline.loadedModels()),
-      (err: unknown) => post({ t: 'error', job, error: serializeError(err), loaded: pipeline.loadedModels() }),
-    ).finally(() => running.delete(job));
+    return result
+      .then(
+        (value) => postResult(job, value, pipeline.loadedModels()),
+        (err: unknown) => post({ t: 'error', job, error: serializeError(err), loaded: pipeline.loadedModels() }),
+      )
+      .finally(() => running.delete(job));
   });
   await run.done;
   await Promise.all(posted);

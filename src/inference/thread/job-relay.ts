@@ -7,7 +7,17 @@
  * stamped by the usual log context).
  */
 import { DiffscopeError, isErrorCode } from '../../errors/index.js';
-import { context, getTracer, promptHash, SpanStatusCode, trace, type Attributes, type Context, type Logger, type Span } from '../../telemetry/index.js';
+import {
+  context,
+  getTracer,
+  promptHash,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Logger,
+  type Span,
+} from '../../telemetry/index.js';
 import { rootSpanId, type FromThread, type SerializedError } from './protocol.js';
 
 type LogEventName = Parameters<Logger['info']>[0];
@@ -83,7 +93,11 @@ export class JobRelay {
         const parent = this.entries.get(message.parent) ?? this.entries.get(rootSpanId(message.job));
         const info = this.jobs.get(message.job);
         if (!parent || !info) return;
-        const span = getTracer().startSpan(message.name, { kind: message.kind, attributes: message.attrs as Attributes | undefined, startTime: message.time }, parent.ctx);
+        const span = getTracer().startSpan(
+          message.name,
+          { kind: message.kind, attributes: message.attrs as Attributes | undefined, startTime: message.time },
+          parent.ctx,
+        );
         this.entries.set(message.id, { job: message.job, ctx: trace.setSpan(parent.ctx, span), span });
         info.ids.push(message.id);
         return;

@@ -18,12 +18,21 @@ function cloneable(fields: LogFields): Record<string, unknown> {
 
 export function createRelayLogger(level: LogLevel, post: (message: FromThread) => void, bindings: LogFields = {}): Logger {
   const min = ORDER[level];
-  const write = (lvl: LogLevel) => (event: string, fields: LogFields = {}) => {
-    if (ORDER[lvl] < min) return;
-    const span = trace.getSpan(context.active());
-    const relay = span instanceof RelaySpan ? span : undefined;
-    post({ t: 'log', job: relay?.job ?? null, span: relay?.id ?? null, level: lvl, event, fields: cloneable({ ...bindings, ...fields }) });
-  };
+  const write =
+    (lvl: LogLevel) =>
+    (event: string, fields: LogFields = {}) => {
+      if (ORDER[lvl] < min) return;
+      const span = trace.getSpan(context.active());
+      const relay = span instanceof RelaySpan ? span : undefined;
+      post({
+        t: 'log',
+        job: relay?.job ?? null,
+        span: relay?.id ?? null,
+        level: lvl,
+        event,
+        fields: cloneable({ ...bindings, ...fields }),
+      });
+    };
   return {
     debug: write('debug'),
     info: write('info'),

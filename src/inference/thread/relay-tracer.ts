@@ -40,7 +40,8 @@ export class RelaySpan {
     return this;
   }
   addEvent(name: string, attrsOrTime?: Attributes | TimeInput, time?: TimeInput): this {
-    const isAttrs = attrsOrTime !== undefined && typeof attrsOrTime === 'object' && !Array.isArray(attrsOrTime) && !(attrsOrTime instanceof Date);
+    const isAttrs =
+      attrsOrTime !== undefined && typeof attrsOrTime === 'object' && !Array.isArray(attrsOrTime) && !(attrsOrTime instanceof Date);
     const attrs = isAttrs ? (attrsOrTime as AttributeMap) : undefined;
     this.post({ t: 'span.event', id: this.id, name, attrs, time: toEpochMs(isAttrs ? time : attrsOrTime) });
     return this;
@@ -77,14 +78,27 @@ export class RootRelaySpan extends RelaySpan {
 }
 
 export function createRelayTracer(post: Post): Tracer {
-  const startSpan = (name: string, options: { kind?: SpanKind; attributes?: Attributes; startTime?: TimeInput } = {}, ctx?: Context): Span => {
+  const startSpan = (
+    name: string,
+    options: { kind?: SpanKind; attributes?: Attributes; startTime?: TimeInput } = {},
+    ctx?: Context,
+  ): Span => {
     const parent = ctx ? trace.getSpan(ctx) : undefined;
     if (!(parent instanceof RelaySpan)) {
       // Outside any job (e.g. a model load started by refreshModels): nothing to attach to.
       return trace.wrapSpanContext(INVALID_CONTEXT);
     }
     const span = new RelaySpan(`s${++nextId}`, parent.job, post);
-    post({ t: 'span.start', job: parent.job, id: span.id, parent: parent.id, name, kind: options.kind, attrs: options.attributes as AttributeMap, time: toEpochMs(options.startTime) });
+    post({
+      t: 'span.start',
+      job: parent.job,
+      id: span.id,
+      parent: parent.id,
+      name,
+      kind: options.kind,
+      attrs: options.attributes as AttributeMap,
+      time: toEpochMs(options.startTime),
+    });
     return span;
   };
   const tracer = {

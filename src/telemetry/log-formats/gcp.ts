@@ -9,7 +9,14 @@ import { TraceFlags, type SpanContext } from '@opentelemetry/api';
 import { cachedJsonString, type LineFormat, type LineIdentity } from './line-format.js';
 
 /** LogSeverity names (WARN is WARNING there). */
-const SEVERITY: Record<string, string> = { trace: 'DEBUG', debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR', fatal: 'CRITICAL' };
+const SEVERITY: Record<string, string> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
 
 export function gcpFormat(id: LineIdentity): LineFormat {
   if (id.gcpProjectId === undefined || id.gcpProjectId === '') {

@@ -33,11 +33,20 @@ export function toSeedRecord(record: LineRecord): LineRecord {
     case 'ecs': {
       out.level = typeof out['log.level'] === 'string' ? out['log.level'].toUpperCase() : out['log.level'];
       out.event = out['event.action'];
-      for (const key of ['log.level', 'event.action', 'ecs.version', 'event.dataset', 'service.environment', 'transaction.id']) delete out[key];
+      for (const key of ['log.level', 'event.action', 'ecs.version', 'event.dataset', 'service.environment', 'transaction.id'])
+        delete out[key];
       for (const [from, to] of [
-        ['@timestamp', 'timestamp'], ['service.name', 'service'], ['service.version', 'version'], ['service.node.name', 'instance_id'],
-        ['trace.id', 'trace_id'], ['span.id', 'span_id'], ['url.original', 'url'], ['diffscope.device', 'device'], ['error.stack_trace', 'error.stack'],
-      ]) move(out, from, to);
+        ['@timestamp', 'timestamp'],
+        ['service.name', 'service'],
+        ['service.version', 'version'],
+        ['service.node.name', 'instance_id'],
+        ['trace.id', 'trace_id'],
+        ['span.id', 'span_id'],
+        ['url.original', 'url'],
+        ['diffscope.device', 'device'],
+        ['error.stack_trace', 'error.stack'],
+      ])
+        move(out, from, to);
       dropDerivedMessage(out);
       break;
     }

@@ -57,9 +57,7 @@ export class StrictW3CTraceContextPropagator extends W3CTraceContextPropagator {
     const members = raw === undefined ? undefined : parseStrictTraceState(raw);
     // Rebuilt from the members that were checked here, so OTel's lenient parse never re-admits any.
     const traceState =
-      members === undefined || members.length === 0
-        ? undefined
-        : new TraceState(members.map(([k, v]) => `${k}=${v}`).join(','));
+      members === undefined || members.length === 0 ? undefined : new TraceState(members.map(([k, v]) => `${k}=${v}`).join(','));
     return trace.setSpanContext(extracted, {
       ...sc,
       traceFlags: sc.traceFlags & TraceFlags.SAMPLED,

@@ -34,7 +34,11 @@ export function recordBatchWait(member: TracedMember, startedAt: number, batchSi
 }
 
 /** Starts the `batch` span (root of its own trace) and links each member's `inference` span to it. */
-export function startBatchSpan(members: readonly TracedMember[], params: GenerationParams, startedAt: number): { span: Span; context: Context } {
+export function startBatchSpan(
+  members: readonly TracedMember[],
+  params: GenerationParams,
+  startedAt: number,
+): { span: Span; context: Context } {
   const memberSpans = members.map((m) => trace.getSpan(m.context));
   const requestIds = members.map((m) => m.requestId ?? '');
   const traceIds = memberSpans.map((s) => s?.spanContext().traceId ?? '');

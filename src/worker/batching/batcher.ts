@@ -15,7 +15,14 @@
  */
 import { DiffscopeError } from '../../errors/index.js';
 import { batchKey } from '../../inference/batch-key.js';
-import { canBatch, type BatchingPipeline, type GenerateRequest, type GenerateResult, type InferencePipeline, type ModelInfo } from '../../inference/types.js';
+import {
+  canBatch,
+  type BatchingPipeline,
+  type GenerateRequest,
+  type GenerateResult,
+  type InferencePipeline,
+  type ModelInfo,
+} from '../../inference/types.js';
 import { context, currentRequestScope, type Logger } from '../../telemetry/index.js';
 import { BatchGroups, type Group } from './batch-groups.js';
 import { recordBatchWait, startBatchSpan, type TracedMember } from './batch-trace.js';
@@ -64,7 +71,8 @@ export class Batcher implements InferencePipeline {
     this.timers.clear();
     // Whatever still waits runs nowhere: its deliveries fail (retryable) and go back to the queue.
     for (const group of this.groups.takeAll()) {
-      for (const m of group.members) m.reject(new DiffscopeError('DSC_ERR_INFER_FAILED', 'the worker stopped before the batch of this request ran'));
+      for (const m of group.members)
+        m.reject(new DiffscopeError('DSC_ERR_INFER_FAILED', 'the worker stopped before the batch of this request ran'));
     }
     await this.pipeline.close();
   }
@@ -140,9 +148,7 @@ export class Batcher implements InferencePipeline {
     );
     let run;
     try {
-      run = context.with(batch.context, () =>
-        this.pipeline.generateBatch(members.map((m) => ({ ...m.request, context: m.context }))),
-      );
+      run = context.with(batch.context, () => this.pipeline.generateBatch(members.map((m) => ({ ...m.request, context: m.context }))));
     } catch (err) {
       for (const m of members) m.reject(err);
       batch.span.end();

@@ -127,7 +127,7 @@ function checkAnswer(res: Exchange, what: string, expectation: Expect = {}): any
     expect(expectation.mayClose || expectation.mayBeRefusedByParser, `closed without an answer: ${what}`).toBe(true);
     return undefined;
   }
-  expect(res.status >= 200 && res.status < 500 || RETRY_LATER_CODES[res.status] !== undefined, where).toBe(true);
+  expect((res.status >= 200 && res.status < 500) || RETRY_LATER_CODES[res.status] !== undefined, where).toBe(true);
   let json: any;
   try {
     json = JSON.parse(res.body.toString('utf8'));
@@ -169,7 +169,14 @@ async function send(
   method: string,
   target: string,
   /** `host: null` sends no Host header. */
-  options: { headers?: Record<string, string | undefined>; body?: Buffer | string; auth?: string; contentLength?: string | null; halfClose?: boolean; host?: string | null } = {},
+  options: {
+    headers?: Record<string, string | undefined>;
+    body?: Buffer | string;
+    auth?: string;
+    contentLength?: string | null;
+    halfClose?: boolean;
+    host?: string | null;
+  } = {},
 ): Promise<Exchange> {
   const body = options.body ?? '';
   const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
@@ -193,7 +200,13 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 const keyFor = (server: Server_) => (server.name === 'keyed' ? KEY : undefined);
 
 /** A 202: the generation is stored as sent (GET by its owner), hidden from another client, then canceled so the worker stays free. */
-async function verifyAccepted(server: Server_, res: Exchange, json: any, body: JsonBody | undefined, auth: string | undefined): Promise<void> {
+async function verifyAccepted(
+  server: Server_,
+  res: Exchange,
+  json: any,
+  body: JsonBody | undefined,
+  auth: string | undefined,
+): Promise<void> {
   accepted++;
   expect(json.id).toBe(res.headers['x-request-id']);
   expect(json.status).toBe('queued');
@@ -206,7 +219,8 @@ async function verifyAccepted(server: Server_, res: Exchange, json: any, body: J
   expect(view.params.seed).toBe(json.seed);
   const sent = body?.parsed as Record<string, unknown> | undefined;
   if (sent && typeof sent === 'object') {
-    const expected = (field: string, fallback: number) => (typeof sent[field] === 'number' ? Object.is(sent[field], -0) ? 0 : sent[field] : fallback);
+    const expected = (field: string, fallback: number) =>
+      typeof sent[field] === 'number' ? (Object.is(sent[field], -0) ? 0 : sent[field]) : fallback;
     expect(view.params.steps, 'steps as sent').toBe(expected('steps', 25));
     expect(view.params.n, 'n as sent').toBe(expected('n', 1));
     expect(view.params.cfg_scale, 'cfg_scale as sent').toBe(expected('cfg_scale', 6));
@@ -269,7 +283,20 @@ beforeAll(async () => {
   const [openPort, keyedPort] = [await freePort(), await freePort()];
   const [openProcess, keyedProcess, workerProcess] = await Promise.all([
     startServiceProcess('api', { ...env, DIFFSCOPE_API_PORT: String(openPort), OTEL_SERVICE_NAME: 'api-open' }, 'api_listening'),
-    startServiceProcess('api', { ...env, DIFFSCOPE_API_PORT: String(keyedPort), OTEL_SERVICE_NAME: 'api-keyed', DIFFSCOPE_HTTP_HEADERS_TIMEOUT_MS: '3000', DIFFSCOPE_HTTP_REQUEST_TIMEOUT_MS: '5000', DIFFSCOPE_API_KEYS: Object.entries(API_KEYS).map(([k, c]) => `${k}:${c}`).join(',') }, 'api_listening'),
+    startServiceProcess(
+      'api',
+      {
+        ...env,
+        DIFFSCOPE_API_PORT: String(keyedPort),
+        OTEL_SERVICE_NAME: 'api-keyed',
+        DIFFSCOPE_HTTP_HEADERS_TIMEOUT_MS: '3000',
+        DIFFSCOPE_HTTP_REQUEST_TIMEOUT_MS: '5000',
+        DIFFSCOPE_API_KEYS: Object.entries(API_KEYS)
+          .map(([k, c]) => `${k}:${c}`)
+          .join(','),
+      },
+      'api_listening',
+    ),
     startServiceProcess('worker', env, 'worker_started'),
   ]);
   open = { name: 'open', port: openPort, process: openProcess };
@@ -328,8 +355,14 @@ describe('api-server processes under property-based fuzzing', () => {
       cases++;
       const body = typeof bodyOrSize === 'number' ? Buffer.from(`{"prompt":"${CANARY}${'z'.repeat(bodyOrSize)}"}`) : bodyOrSize;
       const bytes = gzip ? gzipSync(body) : body;
-      const res = await send(open, 'POST', route, { headers: { 'content-type': type, 'content-encoding': encoding ?? (gzip ? 'gzip' : undefined) }, body: bytes });
-      const json = checkAnswer(res, `raw ${type} ${encoding} ${body.subarray(0, 80).toString('latin1')}`, { openAi: route !== '/v1/generations', mayClose: bytes.length > 65_536 });
+      const res = await send(open, 'POST', route, {
+        headers: { 'content-type': type, 'content-encoding': encoding ?? (gzip ? 'gzip' : undefined) },
+        body: bytes,
+      });
+      const json = checkAnswer(res, `raw ${type} ${encoding} ${body.subarray(0, 80).toString('latin1')}`, {
+        openAi: route !== '/v1/generations',
+        mayClose: bytes.length > 65_536,
+      });
       if (res.status === 202) await verifyAccepted(open, res, json, undefined, undefined);
       // Over the body limit: refused for its size, or for its type before it is read.
       if (bytes.length > 65_536 && res.status !== 0) expect([413, 415]).toContain(res.status);
@@ -355,7 +388,13 @@ describe('api-server processes under property-based fuzzing', () => {
   it(`trace context, baggage, x-request-id and accept headers: ${RUNS.headers} cases`, async () => {
     const arb = fc.record({
       keyed: fc.boolean(),
-      traceparent: fc.option(fc.oneof(validTraceparent, traceparentHeader.map((header) => ({ header, traceId: undefined }))), { nil: undefined }),
+      traceparent: fc.option(
+        fc.oneof(
+          validTraceparent,
+          traceparentHeader.map((header) => ({ header, traceId: undefined })),
+        ),
+        { nil: undefined },
+      ),
       tracestate: fc.option(tracestateHeader, { nil: undefined }),
       baggage: fc.option(baggageHeader, { nil: undefined }),
       others: fc.option(otherTraceHeaders, { nil: undefined }),
@@ -366,11 +405,22 @@ describe('api-server processes under property-based fuzzing', () => {
     await run(arb, RUNS.headers, async (h) => {
       cases++;
       const server = h.keyed ? keyed : open;
-      const headers = { ...JSON_TYPE, traceparent: h.traceparent?.header, tracestate: h.tracestate, baggage: h.baggage, 'x-request-id': h.requestId, accept: h.accept, expect: h.expect, ...h.others };
+      const headers = {
+        ...JSON_TYPE,
+        traceparent: h.traceparent?.header,
+        tracestate: h.tracestate,
+        baggage: h.baggage,
+        'x-request-id': h.requestId,
+        accept: h.accept,
+        expect: h.expect,
+        ...h.others,
+      };
       const body = JSON.stringify({ prompt: `a ${CANARY}`, steps: 2 });
       const res = await send(server, 'POST', '/v1/generations', { headers, body, auth: keyFor(server) });
       // Bytes a header may not hold (controls), or more header bytes than Node reads: refused before the app.
-      const wireSafe = Object.values(headers).every((v) => v === undefined || /^[\t\x20-\x7e\x80-\xff]*$/.test(v)) && headerLines(headers).join('').length < 15_000;
+      const wireSafe =
+        Object.values(headers).every((v) => v === undefined || /^[\t\x20-\x7e\x80-\xff]*$/.test(v)) &&
+        headerLines(headers).join('').length < 15_000;
       const json = checkAnswer(res, `headers ${JSON.stringify(headers).slice(0, 300)}`, { mayBeRefusedByParser: !wireSafe });
       if (wireSafe) expect(res.status, JSON.stringify(headers).slice(0, 300)).toBe(202);
       else expect([202, 400, 431, 0]).toContain(res.status);
@@ -378,38 +428,43 @@ describe('api-server processes under property-based fuzzing', () => {
       await verifyAccepted(server, res, json, undefined, keyFor(server));
       // Continued without keys; with keys only linked (another tenant's trace id must not be writable).
       const traceId = h.traceparent?.traceId;
-      if (traceId && !h.others) expect(json.trace_id === traceId, `trace ${traceId} continued by the ${server.name} server`).toBe(server.name === 'open');
+      if (traceId && !h.others)
+        expect(json.trace_id === traceId, `trace ${traceId} continued by the ${server.name} server`).toBe(server.name === 'open');
     });
   }, 120_000);
 
   it(`Host headers and absolute-form targets (DNS-rebinding guard): ${RUNS.host} cases`, async () => {
     // Where the host is named: the Host header, or (absolute-form, RFC 9112 §3.2.2) the request target, which then overrides Host.
     const form = fc.constantFrom('host header', 'absolute-form', 'absolute-form, no host header');
-    await run(fc.tuple(hostHeader, form, fc.constantFrom('GET /v1/models', 'GET /healthz', 'GET /v1/generations/x', 'POST /v1/generations')), RUNS.host, async ([host, where, request]) => {
-      cases++;
-      const [method, path] = request.split(' ');
-      const body = method === 'POST' ? JSON.stringify({ prompt: CANARY, steps: 1 }) : '';
-      const absolute = where !== 'host header';
-      const res = await send(open, method, absolute ? `http://${host.value}${path}` : path, {
-        host: absolute ? (where === 'absolute-form' ? '127.0.0.1' : null) : host.value,
-        headers: method === 'POST' ? JSON_TYPE : {},
-        body,
-      });
-      const what = `host ${JSON.stringify(host.value)} (${where}) ${request}`;
-      // A target that is no URL at all is the parser's to refuse.
-      const json = checkAnswer(res, what, { mayBeRefusedByParser: absolute && /[\s]/.test(host.value) });
-      if (where === 'absolute-form, no host header') {
-        // HTTP/1.1 requires Host whatever the target's form (RFC 9112 §3.2).
-        expect(res.status === 400 || res.status === 0, what).toBe(true);
-        return;
-      }
-      // In a target, `/`, `?` or `#` end the authority early (`http://localhost/x/…` names localhost): only the answer's shape is checked.
-      if (absolute && /[/?#]/.test(host.value)) return;
-      if (host.allowed) expect(res.status, what).not.toBe(403);
-      // A refused host is refused; an absolute target that is no URL may be refused as such first.
-      else if (!(absolute && res.status === 400)) expect(json?.error?.code, what).toBe('DSC_ERR_API_HOST_NOT_ALLOWED');
-      if (res.status === 202) await verifyAccepted(open, res, json, undefined, undefined);
-    });
+    await run(
+      fc.tuple(hostHeader, form, fc.constantFrom('GET /v1/models', 'GET /healthz', 'GET /v1/generations/x', 'POST /v1/generations')),
+      RUNS.host,
+      async ([host, where, request]) => {
+        cases++;
+        const [method, path] = request.split(' ');
+        const body = method === 'POST' ? JSON.stringify({ prompt: CANARY, steps: 1 }) : '';
+        const absolute = where !== 'host header';
+        const res = await send(open, method, absolute ? `http://${host.value}${path}` : path, {
+          host: absolute ? (where === 'absolute-form' ? '127.0.0.1' : null) : host.value,
+          headers: method === 'POST' ? JSON_TYPE : {},
+          body,
+        });
+        const what = `host ${JSON.stringify(host.value)} (${where}) ${request}`;
+        // A target that is no URL at all is the parser's to refuse.
+        const json = checkAnswer(res, what, { mayBeRefusedByParser: absolute && /[\s]/.test(host.value) });
+        if (where === 'absolute-form, no host header') {
+          // HTTP/1.1 requires Host whatever the target's form (RFC 9112 §3.2).
+          expect(res.status === 400 || res.status === 0, what).toBe(true);
+          return;
+        }
+        // In a target, `/`, `?` or `#` end the authority early (`http://localhost/x/…` names localhost): only the answer's shape is checked.
+        if (absolute && /[/?#]/.test(host.value)) return;
+        if (host.allowed) expect(res.status, what).not.toBe(403);
+        // A refused host is refused; an absolute target that is no URL may be refused as such first.
+        else if (!(absolute && res.status === 400)) expect(json?.error?.code, what).toBe('DSC_ERR_API_HOST_NOT_ALLOWED');
+        if (res.status === 202) await verifyAccepted(open, res, json, undefined, undefined);
+      },
+    );
   }, 120_000);
 
   // Counterexamples of the Host and headers properties, kept.
@@ -422,7 +477,10 @@ describe('api-server processes under property-based fuzzing', () => {
   });
 
   it('regression: an Expect other than 100-continue is ignored (it was a bare 417 from Node)', async () => {
-    const res = await send(open, 'POST', '/v1/generations', { headers: { ...JSON_TYPE, expect: 'foo' }, body: JSON.stringify({ prompt: `a ${CANARY}`, steps: 1 }) });
+    const res = await send(open, 'POST', '/v1/generations', {
+      headers: { ...JSON_TYPE, expect: 'foo' },
+      body: JSON.stringify({ prompt: `a ${CANARY}`, steps: 1 }),
+    });
     const json = checkAnswer(res, 'expect: foo');
     expect(res.status).toBe(202);
     await verifyAccepted(open, res, json, undefined, undefined);
@@ -439,54 +497,99 @@ describe('api-server processes under property-based fuzzing', () => {
   });
 
   it(`authorization with keys configured: ${RUNS.auth} cases`, async () => {
-    await run(fc.tuple(authorizationHeader, fc.constantFrom('GET /v1/models', 'GET /healthz', 'GET /v1/generations/req_000000000000000000000000', 'POST /v1/generations', 'GET /openapi.json', 'GET /nope')), RUNS.auth, async ([auth, request]) => {
-      cases++;
-      const [method, path] = request.split(' ');
-      const body = method === 'POST' ? JSON.stringify({ prompt: CANARY, steps: 1 }) : '';
-      const headers = { ...(method === 'POST' ? JSON_TYPE : {}), authorization: auth.value };
-      const wireSafe = auth.value === undefined || /^[\t\x20-\x7e\x80-\xff]*$/.test(auth.value);
-      const res = await send(keyed, method, path, { headers, body });
-      const json = checkAnswer(res, `authorization ${JSON.stringify(auth.value)} ${request}`, { mayBeRefusedByParser: !wireSafe });
-      if (!wireSafe) return;
-      if (path === '/healthz') expect(res.status).toBe(200);
-      else if (auth.valid) expect(res.status, `${auth.value} ${request}`).not.toBe(401);
-      else expect(json?.error?.code, `${auth.value} ${request}`).toBe('DSC_ERR_API_UNAUTHORIZED');
-      if (res.status === 202) {
-        const key = /\b(k_\w+)/.exec(auth.value!)![1];
-        await verifyAccepted(keyed, res, json, undefined, key);
-      }
-    });
+    await run(
+      fc.tuple(
+        authorizationHeader,
+        fc.constantFrom(
+          'GET /v1/models',
+          'GET /healthz',
+          'GET /v1/generations/req_000000000000000000000000',
+          'POST /v1/generations',
+          'GET /openapi.json',
+          'GET /nope',
+        ),
+      ),
+      RUNS.auth,
+      async ([auth, request]) => {
+        cases++;
+        const [method, path] = request.split(' ');
+        const body = method === 'POST' ? JSON.stringify({ prompt: CANARY, steps: 1 }) : '';
+        const headers = { ...(method === 'POST' ? JSON_TYPE : {}), authorization: auth.value };
+        const wireSafe = auth.value === undefined || /^[\t\x20-\x7e\x80-\xff]*$/.test(auth.value);
+        const res = await send(keyed, method, path, { headers, body });
+        const json = checkAnswer(res, `authorization ${JSON.stringify(auth.value)} ${request}`, { mayBeRefusedByParser: !wireSafe });
+        if (!wireSafe) return;
+        if (path === '/healthz') expect(res.status).toBe(200);
+        else if (auth.valid) expect(res.status, `${auth.value} ${request}`).not.toBe(401);
+        else expect(json?.error?.code, `${auth.value} ${request}`).toBe('DSC_ERR_API_UNAUTHORIZED');
+        if (res.status === 202) {
+          const key = /\b(k_\w+)/.exec(auth.value!)![1];
+          await verifyAccepted(keyed, res, json, undefined, key);
+        }
+      },
+    );
   }, 120_000);
 
   it(`content-length that lies, duplicate or conflicting framing: ${RUNS.framing} cases`, async () => {
     const framing = fc.oneof(
       fc.integer({ min: -64, max: 64 }).map((delta) => ({ contentLength: (d: number) => String(Math.max(0, d + delta)), extra: {} })),
-      fc.constantFrom('-1', '1e3', '0x10', ' 10', '10, 10', '10, 11', '99999999999999999999', '', 'abc').map((v) => ({ contentLength: () => v, extra: {} })),
+      fc
+        .constantFrom('-1', '1e3', '0x10', ' 10', '10, 10', '10, 11', '99999999999999999999', '', 'abc')
+        .map((v) => ({ contentLength: () => v, extra: {} })),
       fc.constant({ contentLength: (d: number) => String(d), extra: { 'transfer-encoding': 'chunked' } }),
       fc.constant({ contentLength: () => null, extra: { 'transfer-encoding': 'chunked, identity' } }),
       fc.constant({ contentLength: () => null, extra: {} }),
     );
-    await run(fc.tuple(fc.tuple(fc.string({ maxLength: 30 })).map(([p]) => JSON.stringify({ prompt: `${p} ${CANARY}`, steps: 1 })), framing, fc.boolean()), RUNS.framing, async ([body, f, keyedServer]) => {
-      cases++;
-      const server = keyedServer ? keyed : open;
-      const res = await send(server, 'POST', '/v1/generations', {
-        headers: { ...JSON_TYPE, ...f.extra },
-        body,
-        auth: keyFor(server),
-        contentLength: f.contentLength(Buffer.byteLength(body)),
-        halfClose: true,
-      });
-      const json = checkAnswer(res, `framing ${f.contentLength(Buffer.byteLength(body))} ${JSON.stringify(f.extra)}`, { mayClose: true, mayBeRefusedByParser: true });
-      if (res.status === 202) await verifyAccepted(server, res, json, undefined, keyFor(server));
-    });
+    await run(
+      fc.tuple(
+        fc.tuple(fc.string({ maxLength: 30 })).map(([p]) => JSON.stringify({ prompt: `${p} ${CANARY}`, steps: 1 })),
+        framing,
+        fc.boolean(),
+      ),
+      RUNS.framing,
+      async ([body, f, keyedServer]) => {
+        cases++;
+        const server = keyedServer ? keyed : open;
+        const res = await send(server, 'POST', '/v1/generations', {
+          headers: { ...JSON_TYPE, ...f.extra },
+          body,
+          auth: keyFor(server),
+          contentLength: f.contentLength(Buffer.byteLength(body)),
+          halfClose: true,
+        });
+        const json = checkAnswer(res, `framing ${f.contentLength(Buffer.byteLength(body))} ${JSON.stringify(f.extra)}`, {
+          mayClose: true,
+          mayBeRefusedByParser: true,
+        });
+        if (res.status === 202) await verifyAccepted(server, res, json, undefined, keyFor(server));
+      },
+    );
   }, 120_000);
 
   it(`ids, paths, queries, Last-Event-ID and methods of the read routes: ${RUNS.paths} cases`, async () => {
     // A random id, or (by index, so a counterexample prints short) one of the accepted generations.
-    const id = fc.oneof({ weight: 1, arbitrary: idSegment.map((raw) => ({ raw, known: undefined as number | undefined })) }, { weight: 1, arbitrary: fc.nat().map((i) => ({ raw: '', known: i })) });
+    const id = fc.oneof(
+      { weight: 1, arbitrary: idSegment.map((raw) => ({ raw, known: undefined as number | undefined })) },
+      { weight: 1, arbitrary: fc.nat().map((i) => ({ raw: '', known: i })) },
+    );
     const arb = fc.record({
       id,
-      route: fc.oneof({ weight: 3, arbitrary: fc.constant('GET /events') }, { weight: 6, arbitrary: fc.constantFrom('GET ', 'GET /images/', 'POST /cancel', 'DELETE ', 'PUT ', 'PATCH /cancel', 'HEAD ', 'OPTIONS /events') }),
+      route: fc.oneof(
+        { weight: 3, arbitrary: fc.constant('GET /events') },
+        {
+          weight: 6,
+          arbitrary: fc.constantFrom(
+            'GET ',
+            'GET /images/',
+            'POST /cancel',
+            'DELETE ',
+            'PUT ',
+            'PATCH /cancel',
+            'HEAD ',
+            'OPTIONS /events',
+          ),
+        },
+      ),
       k: fc.oneof(fc.nat(9).map(String), idSegment),
       query: queryString,
       lastEventId: fc.option(lastEventId, { nil: undefined }),
@@ -500,10 +603,22 @@ describe('api-server processes under property-based fuzzing', () => {
       const segment = entry?.id ?? (c.id.raw || 'x');
       const [method, suffix] = c.route.split(' ');
       const path = `/v1/generations/${segment}${suffix}${suffix === '/images/' ? c.k : ''}${c.query}`;
-      const auth = entry ? (c.wrongKey && server.name === 'keyed' ? (entry.auth === OTHER_KEY ? KEY : OTHER_KEY) : entry.auth) : keyFor(server);
+      const auth = entry
+        ? c.wrongKey && server.name === 'keyed'
+          ? entry.auth === OTHER_KEY
+            ? KEY
+            : OTHER_KEY
+          : entry.auth
+        : keyFor(server);
       const headers = { 'last-event-id': c.lastEventId, accept: c.accept };
-      const wireSafe = Object.values(headers).every((v) => v === undefined || /^[\t\x20-\x7e\x80-\xff]*$/.test(v)) && headerLines(headers).join('').length < 15_000;
-      const res = await send(server, method, path, { headers, auth, contentLength: method === 'GET' || method === 'HEAD' ? null : undefined });
+      const wireSafe =
+        Object.values(headers).every((v) => v === undefined || /^[\t\x20-\x7e\x80-\xff]*$/.test(v)) &&
+        headerLines(headers).join('').length < 15_000;
+      const res = await send(server, method, path, {
+        headers,
+        auth,
+        contentLength: method === 'GET' || method === 'HEAD' ? null : undefined,
+      });
       // HEAD answers carry no body: only the head can be checked.
       if (method === 'HEAD') {
         count(res);
@@ -528,7 +643,12 @@ describe('api-server processes under property-based fuzzing', () => {
     ['20,000 bytes of accept', { accept: 'a'.repeat(20_000) }, undefined, 'DSC_ERR_API_HEADERS_TOO_LARGE'],
   ] as const)('regression: %s is answered in the error shape', async (_name, headers, contentLength, code) => {
     const body = JSON.stringify({ prompt: `a ${CANARY}`, steps: 1 });
-    const res = await send(open, 'POST', '/v1/generations', { headers: { ...JSON_TYPE, ...headers }, body, contentLength, halfClose: true });
+    const res = await send(open, 'POST', '/v1/generations', {
+      headers: { ...JSON_TYPE, ...headers },
+      body,
+      contentLength,
+      halfClose: true,
+    });
     const json = checkAnswer(res, `regression ${_name}`);
     expect(json.error.code).toBe(code);
     expect(res.headers.connection).toBe('close');
@@ -553,7 +673,11 @@ describe('api-server processes under property-based fuzzing', () => {
       }
       // A plain request still gets the defaults: no `__proto__` or `constructor` member changed them.
       const auth = keyFor(server);
-      const res = await send(server, 'POST', '/v1/generations', { headers: JSON_TYPE, body: JSON.stringify({ prompt: `after ${CANARY}` }), auth });
+      const res = await send(server, 'POST', '/v1/generations', {
+        headers: JSON_TYPE,
+        body: JSON.stringify({ prompt: `after ${CANARY}` }),
+        auth,
+      });
       const json = checkAnswer(res, 'after');
       expect(res.status).toBe(202);
       const view = checkAnswer(await send(server, 'GET', `/v1/generations/${json.id}`, { auth }), 'after GET');
@@ -564,15 +688,25 @@ describe('api-server processes under property-based fuzzing', () => {
     // Stopped here (not in afterAll) so that their last spans and logs are flushed before the scan.
     const exits = await Promise.all([open.process.stop(), keyed.process.stop(), worker.stop()]);
     expect(exits).toEqual([0, 0, 0]);
-    for (const [name, p] of [['open api', open.process], ['keyed api', keyed.process], ['worker', worker]] as const) {
+    for (const [name, p] of [
+      ['open api', open.process],
+      ['keyed api', keyed.process],
+      ['worker', worker],
+    ] as const) {
       expect(p.stdout().includes(CANARY), `canary in ${name}'s stdout`).toBe(false);
       expect(p.stderr().includes(CANARY), `canary in ${name}'s stderr`).toBe(false);
       // 503 is one of the documented answers (RETRY_LATER_CODES); any other 5xx logged is a failure.
       expect(p.stdout(), `${name} logged a 5xx`).not.toMatch(/"status":(50[0-24-9]|5[1-9]\d)\b/);
-      const errors = p.stdout().split('\n').filter((line) => line.includes('"level":"ERROR"'));
+      const errors = p
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"level":"ERROR"'));
       if (p !== worker) {
         // Nothing a client sent is an error of the server's (request_error, sse_failed, unhandled_rejection, …).
-        expect(errors.map((line) => line.slice(0, 400)), `${name}'s ERROR lines`).toEqual([]);
+        expect(
+          errors.map((line) => line.slice(0, 400)),
+          `${name}'s ERROR lines`,
+        ).toEqual([]);
       } else {
         // A generation the API accepted may still fail in the pipeline for its parameters (lcm allows fewer
         // steps than the limits table): only for a client's reason, never a server's.
@@ -585,7 +719,13 @@ describe('api-server processes under property-based fuzzing', () => {
     }
     // The scans below look at real output: the request lines and the spans of this run are there.
     expect(open.process.stdout()).toContain('"event":"request_received"');
-    expect(exported.some((body) => body.includes('POST /v1/generations')), 'spans of this run were exported').toBe(true);
-    expect(exported.some((body) => body.includes(CANARY)), 'canary in exported telemetry').toBe(false);
+    expect(
+      exported.some((body) => body.includes('POST /v1/generations')),
+      'spans of this run were exported',
+    ).toBe(true);
+    expect(
+      exported.some((body) => body.includes(CANARY)),
+      'canary in exported telemetry',
+    ).toBe(false);
   }, 60_000);
 });

@@ -62,7 +62,13 @@ describe('api-server bound to loopback, defaults', () => {
     const body = JSON.stringify({ prompt: 'a red circle' });
     const res = await rawRequest(
       stack.port,
-      ['POST /v1/generations HTTP/1.1', 'host: attacker.example:8080', 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, 'origin: http://attacker.example:8080'],
+      [
+        'POST /v1/generations HTTP/1.1',
+        'host: attacker.example:8080',
+        'content-type: application/json',
+        `content-length: ${Buffer.byteLength(body)}`,
+        'origin: http://attacker.example:8080',
+      ],
       body,
     );
     expectRefused(res);
@@ -74,7 +80,12 @@ describe('api-server bound to loopback, defaults', () => {
     const body = JSON.stringify({ prompt: 'a red circle', steps: 2 });
     const created = await rawRequest(
       stack.port,
-      ['POST /v1/generations HTTP/1.1', `host: localhost:${stack.port}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`],
+      [
+        'POST /v1/generations HTTP/1.1',
+        `host: localhost:${stack.port}`,
+        'content-type: application/json',
+        `content-length: ${Buffer.byteLength(body)}`,
+      ],
       body,
     );
     expect(created.status).toBe(202);
@@ -101,7 +112,14 @@ describe('api-server with a public URL and a host list', () => {
   });
 
   it('answers the public URL host, listed names and subdomains of a listed .suffix; refuses look-alikes', async () => {
-    for (const host of ['gen.example.com', 'GEN.example.com:443', 'api.internal:8080', 'corp.example', 'a.b.corp.example', `localhost:${stack.port}`]) {
+    for (const host of [
+      'gen.example.com',
+      'GEN.example.com:443',
+      'api.internal:8080',
+      'corp.example',
+      'a.b.corp.example',
+      `localhost:${stack.port}`,
+    ]) {
       expect((await getWithHost(stack.port, '/healthz', host)).status, host).toBe(200);
     }
     for (const host of ['evilcorp.example', 'gen.example.com.evil.example', 'api.internal.evil', 'example.com']) {
@@ -155,7 +173,12 @@ describe('explorer (UI + query API, OTLP receiver) bound to loopback', () => {
     expect((await getWithHost(explorer.queryPort, '/api/services', `localhost:${explorer.queryPort}`)).status).toBe(200);
     const ok = await rawRequest(
       explorer.otlpPort,
-      ['POST /v1/traces HTTP/1.1', `host: 127.0.0.1:${explorer.otlpPort}`, 'content-type: application/json', `content-length: ${spans.length}`],
+      [
+        'POST /v1/traces HTTP/1.1',
+        `host: 127.0.0.1:${explorer.otlpPort}`,
+        'content-type: application/json',
+        `content-length: ${spans.length}`,
+      ],
       spans,
     );
     expect(ok.status).toBe(200);

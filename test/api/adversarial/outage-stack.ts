@@ -50,14 +50,30 @@ export async function startOutageStack(env: Record<string, string>): Promise<Out
     },
   );
   const lines: Record<string, unknown>[] = [];
-  const logger = (service: string) => createLogger({ service, level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
+  const logger = (service: string) =>
+    createLogger({ service, level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } });
   const queue = await createQueueBackend(config, { redisPrefix: `dsc-outage-${process.pid}` });
   const store = await createGenerationStore(config);
   const objectStore = new LocalObjectStore({ outputDir: join(dir, 'outputs') });
   const pipeline: InferencePipeline = await createInferencePipeline({ modelsDir: FIXTURE_MODELS, logger: logger('inference-worker') });
-  const app = await buildApiServer({ config, logger: logger('api-server'), queue, store, objectStore, models: () => pipeline.listModels() });
+  const app = await buildApiServer({
+    config,
+    logger: logger('api-server'),
+    queue,
+    store,
+    objectStore,
+    models: () => pipeline.listModels(),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
-  const worker: WorkerHandle = await startWorker({ config, logger: logger('inference-worker'), queue, store, objectStore, pipeline, cancelPollMs: 50 });
+  const worker: WorkerHandle = await startWorker({
+    config,
+    logger: logger('inference-worker'),
+    queue,
+    store,
+    objectStore,
+    pipeline,
+    cancelPollMs: 50,
+  });
   const notifier: NotifierHandle = await startNotifier({ config, logger: logger('notifier'), queue, store });
   return {
     config,
@@ -89,9 +105,19 @@ export interface Probe {
 export async function probe(port: number, method: 'GET' | 'POST', path: string, steps = 3): Promise<Probe> {
   const body = method === 'POST' ? JSON.stringify({ prompt: 'a red circle', steps }) : '';
   const started = Date.now();
-  const hang = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${method} ${path}: no answer within 15 s`)), 15_000).unref());
+  const hang = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`${method} ${path}: no answer within 15 s`)), 15_000).unref(),
+  );
   const res = await Promise.race([
-    rawRequest(port, [`${method} ${path} HTTP/1.1`, 'host: 127.0.0.1', ...(body ? ['content-type: application/json', `content-length: ${body.length}`] : [])], body),
+    rawRequest(
+      port,
+      [
+        `${method} ${path} HTTP/1.1`,
+        'host: 127.0.0.1',
+        ...(body ? ['content-type: application/json', `content-length: ${body.length}`] : []),
+      ],
+      body,
+    ),
     hang,
   ]);
   let code: string | undefined;
@@ -104,7 +130,13 @@ export async function probe(port: number, method: 'GET' | 'POST', path: string, 
     // /metrics is not JSON
   }
   // The request id is the generation id, refused or not.
-  return { status: res.status, ms: Date.now() - started, code, retryAfter: res.headers['retry-after'], id: id ?? res.headers['x-request-id'] };
+  return {
+    status: res.status,
+    ms: Date.now() - started,
+    code,
+    retryAfter: res.headers['retry-after'],
+    id: id ?? res.headers['x-request-id'],
+  };
 }
 
 /** Every id's terminal events (exactly one each when nothing was lost or duplicated). */

@@ -31,7 +31,13 @@ describe('per-client quotas and the global queue depth over real sockets', () =>
     const body = JSON.stringify({ prompt: 'a red circle' });
     return rawRequest(
       stack.port,
-      ['POST /v1/generations HTTP/1.1', 'host: 127.0.0.1', `authorization: Bearer ${key}`, 'content-type: application/json', `content-length: ${body.length}`],
+      [
+        'POST /v1/generations HTTP/1.1',
+        'host: 127.0.0.1',
+        `authorization: Bearer ${key}`,
+        'content-type: application/json',
+        `content-length: ${body.length}`,
+      ],
       body,
     );
   };
@@ -49,7 +55,9 @@ describe('per-client quotas and the global queue depth over real sockets', () =>
       expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
     }
     expect(await stack.queue.depth(stack.config.DIFFSCOPE_QUEUE_NAME)).toBe(PER_CLIENT);
-    console.log(`[quota] one client, 60 concurrent POSTs: ${accepted.length} accepted, ${refused.length} refused 429 DSC_ERR_API_CLIENT_QUOTA`);
+    console.log(
+      `[quota] one client, 60 concurrent POSTs: ${accepted.length} accepted, ${refused.length} refused 429 DSC_ERR_API_CLIENT_QUOTA`,
+    );
   });
 
   it('other clients are accepted until the global queue depth, then everyone gets QUEUE_FULL', async () => {
@@ -67,7 +75,12 @@ describe('per-client quotas and the global queue depth over real sockets', () =>
     // alice cancels one of hers: that frees her slot and one of the queue's, so her next submission is accepted.
     const ids = stack.lines.filter((l) => l.event === 'job_enqueued' && l.client_id === 'alice').map((l) => l.request_id as string);
     expect(ids.length).toBe(PER_CLIENT);
-    const cancel = await rawRequest(stack.port, [`POST /v1/generations/${ids[0]}/cancel HTTP/1.1`, 'host: 127.0.0.1', 'authorization: Bearer ka', 'content-length: 0']);
+    const cancel = await rawRequest(stack.port, [
+      `POST /v1/generations/${ids[0]}/cancel HTTP/1.1`,
+      'host: 127.0.0.1',
+      'authorization: Bearer ka',
+      'content-length: 0',
+    ]);
     expect(cancel.status).toBe(200);
     expect((await submit('ka')).status).toBe(202);
   });

@@ -72,7 +72,10 @@ export function exchange(port: number, head: string, body: Buffer | string, opti
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
-    const timer = setTimeout(() => finish(new ExchangeTimeout(`no complete answer within ${options.timeoutMs} ms to ${head.split('\r\n')[0].slice(0, 200)}`)), options.timeoutMs);
+    const timer = setTimeout(
+      () => finish(new ExchangeTimeout(`no complete answer within ${options.timeoutMs} ms to ${head.split('\r\n')[0].slice(0, 200)}`)),
+      options.timeoutMs,
+    );
     const result = (complete: boolean): Exchange | undefined => {
       const raw = Buffer.concat(chunks);
       // Interim answers (100 Continue) come before the one that counts.

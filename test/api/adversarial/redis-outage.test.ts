@@ -14,7 +14,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal } from '../../../src/generation/index.js';
 import { eventually } from '../../support/serving-stack.js';
 import { startOwnRedis, type OwnRedis } from './outage-support.js';
-import { allTerminal, countLines, owedCompletions, probe, startOutageStack, terminalCounts, type OutageStack, type Probe } from './outage-stack.js';
+import {
+  allTerminal,
+  countLines,
+  owedCompletions,
+  probe,
+  startOutageStack,
+  terminalCounts,
+  type OutageStack,
+  type Probe,
+} from './outage-stack.js';
 
 const SETUPS = [
   { state: 'redis', refusedWith: 'DSC_ERR_STATE_UNAVAILABLE' },
@@ -54,8 +63,16 @@ describe.each(SETUPS)('Redis queue, $state state: Redis out mid-run', ({ state, 
   async function expectEachCompletedOnce(label: string, ids: string[]): Promise<void> {
     await eventually(() => allTerminal(stack.store, ids), 90_000).catch(async (err: unknown) => {
       // What the services said, to tell a stuck generation's story.
-      const said = stack.lines.filter((l) => l.level !== 'info' || ['job_started', 'job_retry', 'request_complete', 'job_completed'].includes(String(l.event)));
-      console.log(JSON.stringify(said.slice(-60).map((l) => ({ e: l.event, s: l.service, r: l.request_id, m: l.message ?? l.err ?? l.reason, st: l.status })), null, 0));
+      const said = stack.lines.filter(
+        (l) => l.level !== 'info' || ['job_started', 'job_retry', 'request_complete', 'job_completed'].includes(String(l.event)),
+      );
+      console.log(
+        JSON.stringify(
+          said.slice(-60).map((l) => ({ e: l.event, s: l.service, r: l.request_id, m: l.message ?? l.err ?? l.reason, st: l.status })),
+          null,
+          0,
+        ),
+      );
       console.log(JSON.stringify(await Promise.all(ids.map((id) => stack.store.get(id).then((r) => [id, r?.status, r?.attempts])))));
       throw err;
     });
@@ -73,7 +90,13 @@ describe.each(SETUPS)('Redis queue, $state state: Redis out mid-run', ({ state, 
     // And its completion message went out: published by its finisher, or by the reconciler's outbox pass.
     await eventually(async () => (await owedCompletions(stack.store, ids)).length === 0, 30_000).catch(async (err: unknown) => {
       console.log(`[redis-outage:${state} state:${label}] completions still owed: ${(await owedCompletions(stack.store, ids)).join(',')}`);
-      console.log(JSON.stringify(stack.lines.filter((l) => ['completion_publish_failed', 'completion_republished', 'reconcile_failed'].includes(String(l.event))).slice(-10)));
+      console.log(
+        JSON.stringify(
+          stack.lines
+            .filter((l) => ['completion_publish_failed', 'completion_republished', 'reconcile_failed'].includes(String(l.event)))
+            .slice(-10),
+        ),
+      );
       throw err;
     });
   }

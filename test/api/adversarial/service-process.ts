@@ -23,12 +23,18 @@ export interface ServiceProcess {
 /** The service's environment: the caller's `env` over a copy of ours without any DIFFSCOPE_ or OTEL_ setting. */
 function serviceEnv(env: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DIFFSCOPE_') && !k.startsWith('OTEL_')) out[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('DIFFSCOPE_') && !k.startsWith('OTEL_')) out[k] = v;
   return { ...out, ...env };
 }
 
 /** Start `diffscope <service>` and wait until a stdout line has `"event":"<readyEvent>"`. */
-export async function startServiceProcess(service: 'api' | 'worker', env: Record<string, string>, readyEvent: string, timeoutMs = 90_000): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  service: 'api' | 'worker',
+  env: Record<string, string>,
+  readyEvent: string,
+  timeoutMs = 90_000,
+): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', './src/telemetry/register.ts', 'src/cli/main.ts', service], {
     cwd: ROOT,
     env: serviceEnv(env),
@@ -46,7 +52,10 @@ export async function startServiceProcess(service: 'api' | 'worker', env: Record
     }),
   );
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${service} did not log ${readyEvent} within ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${service} did not log ${readyEvent} within ${timeoutMs} ms:\n${out}\n${err}`)),
+      timeoutMs,
+    );
     const onData = () => {
       if (!out.includes(`"event":"${readyEvent}"`)) return;
       clearTimeout(timer);

@@ -95,7 +95,11 @@ describe('explorer OTLP receiver: slow exports are cut off', () => {
     const head = 'POST /v1/traces HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n';
     const trickling = trickle(explorer.otlpPort, SOCKETS, head, '{"resourceSpans":[');
     const body = JSON.stringify({ resourceSpans: [] });
-    const ok = await rawRequest(explorer.otlpPort, ['POST /v1/traces HTTP/1.1', 'host: 127.0.0.1', 'content-type: application/json', `content-length: ${body.length}`], body);
+    const ok = await rawRequest(
+      explorer.otlpPort,
+      ['POST /v1/traces HTTP/1.1', 'host: 127.0.0.1', 'content-type: application/json', `content-length: ${body.length}`],
+      body,
+    );
     expect(ok.status).toBe(200);
     const { closed, slowestMs } = await trickling;
     expect(closed).toBe(SOCKETS);
@@ -124,7 +128,13 @@ describe('SSE streams are capped per client and in all', () => {
     const body = JSON.stringify({ prompt: 'a red circle' });
     const res = await rawRequest(
       stack.port,
-      ['POST /v1/generations HTTP/1.1', 'host: 127.0.0.1', `authorization: Bearer ${key}`, 'content-type: application/json', `content-length: ${body.length}`],
+      [
+        'POST /v1/generations HTTP/1.1',
+        'host: 127.0.0.1',
+        `authorization: Bearer ${key}`,
+        'content-type: application/json',
+        `content-length: ${body.length}`,
+      ],
       body,
     );
     expect(res.status).toBe(202);

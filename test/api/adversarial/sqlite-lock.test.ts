@@ -52,7 +52,11 @@ describe('state file locked by another process', () => {
 
   const submit = () => {
     const body = JSON.stringify({ prompt: 'a red circle' });
-    return rawRequest(stack.port, ['POST /v1/generations HTTP/1.1', 'host: 127.0.0.1', 'content-type: application/json', `content-length: ${body.length}`], body);
+    return rawRequest(
+      stack.port,
+      ['POST /v1/generations HTTP/1.1', 'host: 127.0.0.1', 'content-type: application/json', `content-length: ${body.length}`],
+      body,
+    );
   };
 
   it('keeps answering while a write waits, then answers that write 503 DSC_ERR_STATE_BUSY; writes work again once the lock is gone', async () => {
@@ -83,7 +87,9 @@ describe('state file locked by another process', () => {
     expect(res.status).toBe(503);
     expect(JSON.parse(res.body).error.code).toBe('DSC_ERR_STATE_BUSY');
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-    console.log(`[sqlite-lock] write answered 503 DSC_ERR_STATE_BUSY; event-loop delay while it waited: max ${(loop.max / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`);
+    console.log(
+      `[sqlite-lock] write answered 503 DSC_ERR_STATE_BUSY; event-loop delay while it waited: max ${(loop.max / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
+    );
 
     expect((await submit()).status).toBe(202);
   });
@@ -105,7 +111,9 @@ describe('state file locked by another process', () => {
 
     expect(health.status).toBe(200);
     expect(order).toEqual(['healthz', 'post']);
-    console.log(`[sqlite-lock] queue publish answered ${res.status}; event-loop delay while it waited: max ${(loop.max / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`);
+    console.log(
+      `[sqlite-lock] queue publish answered ${res.status}; event-loop delay while it waited: max ${(loop.max / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
+    );
     expect(res.status).toBe(503);
     expect(JSON.parse(res.body).error.code).toBe('DSC_ERR_QUEUE_UNAVAILABLE');
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);

@@ -50,7 +50,11 @@ export class CliProcess {
     if (options.tty) {
       // `exec` makes the CLI script's direct child, so signals can be sent to it (see pid()).
       const command = ['exec', shellQuote(process.execPath), shellQuote(BIN), ...args.map(shellQuote)].join(' ');
-      this.child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: options.cwd ?? ROOT, env: { ...fullEnv, TERM: 'xterm-256color' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      this.child = spawn('script', ['-qfec', command, '/dev/null'], {
+        cwd: options.cwd ?? ROOT,
+        env: { ...fullEnv, TERM: 'xterm-256color' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
     } else {
       this.child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     }
@@ -76,7 +80,9 @@ export class CliProcess {
       const match = stripAnsi(this[stream]).match(pattern);
       if (match) return match;
       if (this.child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`no ${pattern} in ${stream} (exit ${this.child.exitCode}):\n${stripAnsi(this[stream]).slice(-3000)}\nstderr:\n${this.stderr.slice(-2000)}`);
+        throw new Error(
+          `no ${pattern} in ${stream} (exit ${this.child.exitCode}):\n${stripAnsi(this[stream]).slice(-3000)}\nstderr:\n${this.stderr.slice(-2000)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -91,6 +97,10 @@ export class CliProcess {
 }
 
 /** Run to the end. */
-export function runCli(args: string[], env: Record<string, string> = {}, options: { tty?: boolean; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { tty?: boolean; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new CliProcess(args, env, options).result(options.timeoutMs);
 }

@@ -22,9 +22,16 @@ beforeAll(async () => {
   mkdirSync(path.join(web, 'assets'), { recursive: true });
   writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>ui</title>');
   writeFileSync(path.join(web, 'assets', 'app-1.js'), 'console.log(1)');
-  await postJson(ex.otlpUrl, '/v1/traces', tracesPayload([{ traceId, service: 'svc', name: 'op', startMs: Date.now() - 10, durationMs: 1 }]), { authorization: `Bearer ${TOKEN}` });
+  await postJson(
+    ex.otlpUrl,
+    '/v1/traces',
+    tracesPayload([{ traceId, service: 'svc', name: 'op', startMs: Date.now() - 10, durationMs: 1 }]),
+    { authorization: `Bearer ${TOKEN}` },
+  );
 });
-afterAll(async () => { await ex?.close(); });
+afterAll(async () => {
+  await ex?.close();
+});
 
 // [request target, what it routes to]; every one holds data or accepts data
 const QUERY_TARGETS: [string, string][] = [
@@ -68,7 +75,12 @@ describe('token: the query API refuses every spelling without the token', () => 
   });
 
   it('HEAD and other methods on data paths → 401', async () => {
-    for (const [method, target] of [['HEAD', '/%61pi/services'], ['POST', '/api/services'], ['DELETE', '/api/traces/x'], ['OPTIONS', '/api/services']]) {
+    for (const [method, target] of [
+      ['HEAD', '/%61pi/services'],
+      ['POST', '/api/services'],
+      ['DELETE', '/api/traces/x'],
+      ['OPTIONS', '/api/services'],
+    ]) {
       expect((await rawRequest(ex.queryUrl, method, target)).status, `${method} ${target}`).toBe(401);
     }
   });
@@ -87,7 +99,9 @@ describe('token: the query API refuses every spelling without the token', () => 
     for (const cookie of [`${TOKEN_COOKIE}=%E0%A4%A`, `${TOKEN_COOKIE}=%`, `${TOKEN_COOKIE}=%zz; other=1`, TOKEN_COOKIE, `=${TOKEN}`]) {
       expect((await rawRequest(ex.queryUrl, 'GET', '/api/services', { cookie })).status, cookie).toBe(401);
     }
-    expect((await rawRequest(ex.queryUrl, 'GET', '/api/services', { cookie: `${TOKEN_COOKIE}=${encodeURIComponent(TOKEN)}` })).status).toBe(200);
+    expect((await rawRequest(ex.queryUrl, 'GET', '/api/services', { cookie: `${TOKEN_COOKIE}=${encodeURIComponent(TOKEN)}` })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -118,13 +132,26 @@ describe('token: the OTLP receiver refuses every spelling without the token', ()
   });
 
   it('with the token the encoded spelling is the real route', async () => {
-    const res = await rawRequest(ex.otlpUrl, 'POST', '/v1/%74races', { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, '{}');
+    const res = await rawRequest(
+      ex.otlpUrl,
+      'POST',
+      '/v1/%74races',
+      { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      '{}',
+    );
     expect(res.status).toBe(200);
   });
 });
 
 describe('?token= login: never an off-site redirect', () => {
-  const hostile = ['//evil.example/?token=', '/\\evil.example/?token=', '/%2F%2Fevil.example/?token=', '///evil.example/?token=', '/\\/evil.example/?token=', '/%5Cevil.example/?token='];
+  const hostile = [
+    '//evil.example/?token=',
+    '/\\evil.example/?token=',
+    '/%2F%2Fevil.example/?token=',
+    '///evil.example/?token=',
+    '/\\/evil.example/?token=',
+    '/%5Cevil.example/?token=',
+  ];
 
   it.each(hostile)('GET %s<token> redirects on this host', async (target) => {
     for (const token of [TOKEN, 'wrong']) {

@@ -25,15 +25,26 @@ export interface ExplorerProcess {
   stop(options?: { keepDir?: boolean }): Promise<void>;
 }
 
-export async function startExplorerProcess(env: Record<string, string> = {}, options: ExplorerOptions = {}, dir = mkdtempSync(path.join(tmpdir(), 'diffscope-adv-'))): Promise<ExplorerProcess> {
+export async function startExplorerProcess(
+  env: Record<string, string> = {},
+  options: ExplorerOptions = {},
+  dir = mkdtempSync(path.join(tmpdir(), 'diffscope-adv-')),
+): Promise<ExplorerProcess> {
   const dbPath = env.DIFFSCOPE_EXPLORER_DB ?? path.join(dir, 'explorer.db');
   const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DIFFSCOPE_') && !k.startsWith('OTEL_')) childEnv[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('DIFFSCOPE_') && !k.startsWith('OTEL_')) childEnv[k] = v;
   Object.assign(childEnv, {
-    DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: dbPath, ...env,
+    DIFFSCOPE_DATA_DIR: dir,
+    DIFFSCOPE_EXPLORER_PORT: '0',
+    DIFFSCOPE_OTLP_PORT: '0',
+    DIFFSCOPE_EXPLORER_DB: dbPath,
+    ...env,
   });
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ webRoot: path.join(dir, 'web'), ...options })], {
-    cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   let exited = false;
@@ -50,7 +61,10 @@ export async function startExplorerProcess(env: Record<string, string> = {}, opt
         resolve(JSON.parse(out.slice(0, nl)));
       }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`explorer process exited (${code}):\n${stderr}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`explorer process exited (${code}):\n${stderr}`));
+    });
   });
   return {
     ...ready,
@@ -63,7 +77,11 @@ export async function startExplorerProcess(env: Record<string, string> = {}, opt
       const res = await fetch(ready.queryUrl + pathAndQuery, { headers });
       const text = await res.text();
       let body: unknown = text;
-      try { body = JSON.parse(text); } catch { /* not JSON */ }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
       return { status: res.status, headers: res.headers, body };
     },
     async stop(options = {}) {

@@ -8,8 +8,12 @@ import { otlpTypes } from '../../../src/explorer/index.js';
 import { startTestExplorer, type TestExplorer } from '../helpers.js';
 
 let ex: TestExplorer;
-beforeAll(async () => { ex = await startTestExplorer(); });
-afterAll(async () => { await ex?.close(); });
+beforeAll(async () => {
+  ex = await startTestExplorer();
+});
+afterAll(async () => {
+  await ex?.close();
+});
 
 /** ~12 MiB of protobuf: 60,000 spans with a few attributes each. */
 function bigExport(): Uint8Array {
@@ -26,7 +30,11 @@ function bigExport(): Uint8Array {
       { key: 'request', value: { stringValue: `req-${i}-${'p'.repeat(80)}` } },
     ],
   }));
-  return otlpTypes.TraceRequest.encode(otlpTypes.TraceRequest.fromObject({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bulk' } }] }, scopeSpans: [{ spans }] }] })).finish();
+  return otlpTypes.TraceRequest.encode(
+    otlpTypes.TraceRequest.fromObject({
+      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bulk' } }] }, scopeSpans: [{ spans }] }],
+    }),
+  ).finish();
 }
 
 describe('the query API during a large ingest', () => {
@@ -34,8 +42,13 @@ describe('the query API during a large ingest', () => {
     const body = bigExport();
     expect(body.length).toBeGreaterThan(10 * 1024 * 1024);
     let exportDone = false;
-    const ingest = fetch(`${ex.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body })
-      .then(async (res) => { await res.arrayBuffer(); exportDone = true; return res.status; });
+    const ingest = fetch(`${ex.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body }).then(
+      async (res) => {
+        await res.arrayBuffer();
+        exportDone = true;
+        return res.status;
+      },
+    );
     let answeredDuring = 0;
     while (!exportDone) {
       const health = await ex.get('/api/health');

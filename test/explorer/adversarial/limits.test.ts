@@ -23,15 +23,39 @@ const str = (v: string) => ({ stringValue: v });
 
 /** One span with raw OTLP/JSON parts (attributes, events, links) the fixtures builder does not offer. */
 function rawSpan(traceId: string, span: Record<string, unknown>, service = 'limits'): string {
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: str(service) }] }, scopeSpans: [{ spans: [{ traceId, spanId: newSpanId(), name: 'limited', startTimeUnixNano: ns(Date.now() - 10), endTimeUnixNano: ns(Date.now() - 9), ...span }] }] }] });
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: str(service) }] },
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId,
+                spanId: newSpanId(),
+                name: 'limited',
+                startTimeUnixNano: ns(Date.now() - 10),
+                endTimeUnixNano: ns(Date.now() - 9),
+                ...span,
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
 }
 
 const tagOf = (span: { tags: { key: string; value: unknown }[] }, key: string) => span.tags.find((t) => t.key === key)?.value;
 
 describe('ingest limits (defaults)', () => {
   let ex: TestExplorer;
-  beforeAll(async () => { ex = await startTestExplorer(); });
-  afterAll(async () => { await ex?.close(); });
+  beforeAll(async () => {
+    ex = await startTestExplorer();
+  });
+  afterAll(async () => {
+    await ex?.close();
+  });
 
   async function storedSpan(traceId: string) {
     const res = await ex.get(`/api/traces/${traceId}`);
@@ -39,7 +63,7 @@ describe('ingest limits (defaults)', () => {
     return res.body.data[0].spans[0];
   }
 
-  it('attributes over 128 per span are dropped and counted, with the sender\'s own count added', async () => {
+  it("attributes over 128 per span are dropped and counted, with the sender's own count added", async () => {
     const traceId = newTraceId();
     const attributes = Array.from({ length: 200 }, (_, i) => ({ key: `a${i}`, value: { intValue: String(i) } }));
     const answer = await post(ex.otlpUrl, '/v1/traces', rawSpan(traceId, { attributes, droppedAttributesCount: 5 }));
@@ -68,10 +92,16 @@ describe('ingest limits (defaults)', () => {
   it('a value with more than 10,000 elements is dropped; a 100 KiB string is cut to 64 KiB on receipt and served cut to 16 KiB with a marker', async () => {
     const traceId = newTraceId();
     const big = 'x'.repeat(100 * 1024);
-    const answer = await post(ex.otlpUrl, '/v1/traces', rawSpan(traceId, { attributes: [
-      { key: 'huge_array', value: { arrayValue: { values: Array.from({ length: 10_001 }, () => ({ intValue: '1' })) } } },
-      { key: 'big', value: str(big) },
-    ] }));
+    const answer = await post(
+      ex.otlpUrl,
+      '/v1/traces',
+      rawSpan(traceId, {
+        attributes: [
+          { key: 'huge_array', value: { arrayValue: { values: Array.from({ length: 10_001 }, () => ({ intValue: '1' })) } } },
+          { key: 'big', value: str(big) },
+        ],
+      }),
+    );
     expect(answer.partialSuccess?.errorMessage).toMatch(/1 attribute\(s\) dropped: value with more than 10000 elements/);
     expect(answer.partialSuccess?.errorMessage).toMatch(/1 string\(s\) cut to 65536 characters/);
     const span = await storedSpan(traceId);
@@ -85,7 +115,11 @@ describe('ingest limits (defaults)', () => {
 
   it('log bodies and attribute values are served cut with the marker', async () => {
     const service = `long-logs-${newSpanId()}`;
-    await post(ex.otlpUrl, '/v1/logs', logsPayload([{ service, timeMs: Date.now() - 5, body: 'b'.repeat(40_000), attributes: { long: 'l'.repeat(20_000) } }]));
+    await post(
+      ex.otlpUrl,
+      '/v1/logs',
+      logsPayload([{ service, timeMs: Date.now() - 5, body: 'b'.repeat(40_000), attributes: { long: 'l'.repeat(20_000) } }]),
+    );
     const log = (await ex.get(`/api/logs?service=${service}`)).body.data[0];
     expect(log.body).toMatch(/^b{16384}… \[cut by the explorer: 40000 characters\]$/);
     expect(log.attributes.long).toMatch(/^l{16384}… \[cut by the explorer: 20000 characters\]$/);
@@ -97,9 +131,11 @@ describe('ingest limits (defaults)', () => {
     const present = newTraceId();
     const year2100Ms = Date.UTC(2100, 0, 1);
     const before = Date.now();
-    const answer = await post(ex.otlpUrl, '/v1/traces', tracesPayload([
-      { traceId: future, service, name: 'from-2100', startMs: year2100Ms, durationMs: 7 },
-    ]));
+    const answer = await post(
+      ex.otlpUrl,
+      '/v1/traces',
+      tracesPayload([{ traceId: future, service, name: 'from-2100', startMs: year2100Ms, durationMs: 7 }]),
+    );
     expect(answer.partialSuccess?.errorMessage).toMatch(/1 timestamp\(s\) more than 600 s ahead of the receive time clamped/);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await post(ex.otlpUrl, '/v1/traces', tracesPayload([{ traceId: present, service, name: 'now', startMs: Date.now(), durationMs: 1 }]));
@@ -126,12 +162,17 @@ describe('ingest limits (defaults)', () => {
 describe('configured limits', () => {
   let ex: TestExplorer;
   beforeAll(async () => {
-    ex = await startTestExplorer({ DIFFSCOPE_EXPLORER_MAX_FUTURE_SKEW_MS: '5000' }, {
-      ingestLimits: { maxSpansPerTrace: 30 },
-      queryLimits: { maxSpansPerTrace: 10, maxSpansPerResponse: 25, maxTraceIdsPerRequest: 5 },
-    });
+    ex = await startTestExplorer(
+      { DIFFSCOPE_EXPLORER_MAX_FUTURE_SKEW_MS: '5000' },
+      {
+        ingestLimits: { maxSpansPerTrace: 30 },
+        queryLimits: { maxSpansPerTrace: 10, maxSpansPerResponse: 25, maxTraceIdsPerRequest: 5 },
+      },
+    );
   });
-  afterAll(async () => { await ex?.close(); });
+  afterAll(async () => {
+    await ex?.close();
+  });
 
   const spansOf = (traceId: string, n: number, service = 'capped') =>
     Array.from({ length: n }, (_, i) => ({ traceId, service, name: `s${i}`, startMs: Date.now() - 1000 + i, durationMs: 1 }));
@@ -140,10 +181,14 @@ describe('configured limits', () => {
     const near = newTraceId();
     const far = newTraceId();
     const now = Date.now();
-    await post(ex.otlpUrl, '/v1/traces', tracesPayload([
-      { traceId: near, service: 'skew', name: 'near', startMs: now + 2000, durationMs: 1 },
-      { traceId: far, service: 'skew', name: 'far', startMs: now + 60_000, durationMs: 1 },
-    ]));
+    await post(
+      ex.otlpUrl,
+      '/v1/traces',
+      tracesPayload([
+        { traceId: near, service: 'skew', name: 'near', startMs: now + 2000, durationMs: 1 },
+        { traceId: far, service: 'skew', name: 'far', startMs: now + 60_000, durationMs: 1 },
+      ]),
+    );
     expect((await ex.get(`/api/traces/${near}`)).body.data[0].spans[0].startTime).toBe((now + 2000) * 1000);
     expect((await ex.get(`/api/traces/${far}`)).body.data[0].spans[0].startTime).toBeLessThan((now + 5000) * 1000);
   });
@@ -165,7 +210,9 @@ describe('configured limits', () => {
     const trace = (await ex.get(`/api/traces/${traceId}`)).body.data[0];
     expect(trace.spans).toHaveLength(10);
     expect(trace.spans.map((s: { operationName: string }) => s.operationName)).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`));
-    expect(trace.warnings).toEqual(['trace cut by the explorer: the first 10 of 30 spans (by start time) are shown, the limit of 10 spans per trace']);
+    expect(trace.warnings).toEqual([
+      'trace cut by the explorer: the first 10 of 30 spans (by start time) are shown, the limit of 10 spans per trace',
+    ]);
     expect(trace.spans[0].warnings).toEqual(trace.warnings);
   });
 
@@ -183,6 +230,15 @@ describe('configured limits', () => {
     expect(many.status).toBe(400);
     expect(many.body.errors[0].msg).toMatch(/at most 5 trace ids per request \(got 6\)/);
     expect((await ex.get(`/api/traces?traceID=${ids.join(',')}`)).status).toBe(400);
-    expect((await ex.get(`/api/traces?${ids.slice(0, 5).map((id) => `traceID=${id}`).join('&')}`)).status).toBe(200);
+    expect(
+      (
+        await ex.get(
+          `/api/traces?${ids
+            .slice(0, 5)
+            .map((id) => `traceID=${id}`)
+            .join('&')}`,
+        )
+      ).status,
+    ).toBe(200);
   });
 });

@@ -12,8 +12,12 @@ import { startExplorerProcess, type ExplorerProcess } from './explorer-process.j
 import { deepAnyValueJson, deepAnyValueProtobuf, poisonSpanJson, poisonSpanProtobuf } from './payloads.js';
 
 let ex: ExplorerProcess;
-beforeAll(async () => { ex = await startExplorerProcess(); });
-afterAll(async () => { await ex?.stop(); });
+beforeAll(async () => {
+  ex = await startExplorerProcess();
+});
+afterAll(async () => {
+  await ex?.stop();
+});
 
 async function goodSender(n: number, service: string): Promise<string[]> {
   const ids: string[] = [];
@@ -30,12 +34,14 @@ async function goodSender(n: number, service: string): Promise<string[]> {
   return ids;
 }
 
-describe('a ~5,000-deep attribute among other senders\' data', () => {
+describe("a ~5,000-deep attribute among other senders' data", () => {
   it('JSON: the deep attribute is dropped and counted, everything else stored, same PID, still answering', async () => {
     const pid = ex.pid;
     const poisonTrace = newTraceId();
     const poison = fetch(`${ex.otlpUrl}/v1/traces`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: poisonSpanJson(poisonTrace, deepAnyValueJson(5000)),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: poisonSpanJson(poisonTrace, deepAnyValueJson(5000)),
     });
     const [good1, good2, res] = await Promise.all([goodSender(15, 'sender-a'), goodSender(15, 'sender-b'), poison]);
     expect(res.status).toBe(200);
@@ -69,12 +75,16 @@ describe('a ~5,000-deep attribute among other senders\' data', () => {
     for (const depth of [20, 1000, 5000]) {
       const traceId = newTraceId();
       const res = await fetch(`${ex.otlpUrl}/v1/traces`, {
-        method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: poisonSpanProtobuf(traceId, deepAnyValueProtobuf(depth)),
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: poisonSpanProtobuf(traceId, deepAnyValueProtobuf(depth)),
       });
       expect([200, 400], `depth ${depth}`).toContain(res.status);
       const bytes = new Uint8Array(await res.arrayBuffer());
       if (res.status === 200) {
-        const decoded = otlpTypes.TraceResponse.toObject(otlpTypes.TraceResponse.decode(bytes)) as { partialSuccess?: { errorMessage?: string } };
+        const decoded = otlpTypes.TraceResponse.toObject(otlpTypes.TraceResponse.decode(bytes)) as {
+          partialSuccess?: { errorMessage?: string };
+        };
         expect(decoded.partialSuccess?.errorMessage).toMatch(/nested deeper than 16 levels/);
         expect((await ex.get(`/api/traces/${traceId}`)).status).toBe(200);
       } else {
@@ -87,12 +97,15 @@ describe('a ~5,000-deep attribute among other senders\' data', () => {
   });
 
   it('a log record with a 5,000-deep body: body dropped and reported, the record stored', async () => {
-    const body = `{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"deep-logs"}}]},` +
+    const body =
+      `{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"deep-logs"}}]},` +
       `"scopeLogs":[{"logRecords":[{"timeUnixNano":"${BigInt(Date.now()) * 1_000_000n}","severityText":"INFO","body":${deepAnyValueJson(5000)},` +
       `"attributes":[{"key":"event","value":{"stringValue":"deep_body"}}]}]}]}]}`;
     const res = await fetch(`${ex.otlpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { partialSuccess: { errorMessage: string } }).partialSuccess.errorMessage).toMatch(/log bod\(ies\) dropped/);
+    expect(((await res.json()) as { partialSuccess: { errorMessage: string } }).partialSuccess.errorMessage).toMatch(
+      /log bod\(ies\) dropped/,
+    );
     const logs = await ex.get('/api/logs?service=deep-logs');
     expect(logs.body.data).toHaveLength(1);
     expect(logs.body.data[0].event).toBe('deep_body');

@@ -35,12 +35,34 @@ beforeAll(async () => {
     'file://remote-host/x.png', // 5: a file URL with a host
     'file:///etc/hostname', // 6: an existing host file
   ];
-  await postJson(ex.otlpUrl, '/v1/traces', tracesPayload(locations.map((loc, i) => ({
-    traceId, service: 'images', name: 'storage.put', startMs: Date.now() - 100 + i, durationMs: 1, attributes: { 'diffusion.output_location': loc },
-  }))));
-  await postJson(ex.otlpUrl, '/v1/traces', tracesPayload([
-    { traceId: newTraceId(), service: 'keys', name: 'weird-keys', startMs: Date.now() - 5, durationMs: 1, attributes: { 'we"ird': 'quoted', 'back\\slash': 'bs', 'a.b': 'dotted' } },
-  ]));
+  await postJson(
+    ex.otlpUrl,
+    '/v1/traces',
+    tracesPayload(
+      locations.map((loc, i) => ({
+        traceId,
+        service: 'images',
+        name: 'storage.put',
+        startMs: Date.now() - 100 + i,
+        durationMs: 1,
+        attributes: { 'diffusion.output_location': loc },
+      })),
+    ),
+  );
+  await postJson(
+    ex.otlpUrl,
+    '/v1/traces',
+    tracesPayload([
+      {
+        traceId: newTraceId(),
+        service: 'keys',
+        name: 'weird-keys',
+        startMs: Date.now() - 5,
+        durationMs: 1,
+        attributes: { 'we"ird': 'quoted', 'back\\slash': 'bs', 'a.b': 'dotted' },
+      },
+    ]),
+  );
 });
 afterAll(async () => {
   await ex?.close();
@@ -67,7 +89,11 @@ describe('image route', () => {
 });
 
 describe('tag filters', () => {
-  it.each([['we"ird', 'quoted'], ['back\\slash', 'bs'], ['a.b', 'dotted']])('key %s is matched like any other', async (key, value) => {
+  it.each([
+    ['we"ird', 'quoted'],
+    ['back\\slash', 'bs'],
+    ['a.b', 'dotted'],
+  ])('key %s is matched like any other', async (key, value) => {
     const res = await ex.get(`/api/traces?service=keys&tags=${encodeURIComponent(JSON.stringify({ [key]: value }))}`);
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveLength(1);
@@ -84,18 +110,56 @@ describe('tag filters', () => {
 });
 
 describe('arbitrary query strings never make a 5xx (fast-check)', () => {
-  const PATHS = ['/api/traces', '/api/logs', '/api/dependencies', '/api/operations', '/api/analysis/stages', `/api/traces/${traceId}`, '/api/v3/traces', '/api/services/x/operations'];
-  const PARAMS = ['service', 'operation', 'tags', 'minDuration', 'maxDuration', 'start', 'end', 'lookback', 'limit', 'traceID', 'trace_id', 'q', 'level', 'endTs', 'spanKind', 'raw', 'prettyPrint', 'query.start_time_min', 'query.service_name'];
+  const PATHS = [
+    '/api/traces',
+    '/api/logs',
+    '/api/dependencies',
+    '/api/operations',
+    '/api/analysis/stages',
+    `/api/traces/${traceId}`,
+    '/api/v3/traces',
+    '/api/services/x/operations',
+  ];
+  const PARAMS = [
+    'service',
+    'operation',
+    'tags',
+    'minDuration',
+    'maxDuration',
+    'start',
+    'end',
+    'lookback',
+    'limit',
+    'traceID',
+    'trace_id',
+    'q',
+    'level',
+    'endTs',
+    'spanKind',
+    'raw',
+    'prettyPrint',
+    'query.start_time_min',
+    'query.service_name',
+  ];
 
   it('600 random requests: every answer is 2xx or 4xx, and the server still answers', async () => {
-    const value = fc.oneof(fc.string(), fc.stringMatching(/^-?\d{0,25}(\.\d+)?[a-zµ]{0,3}$/), fc.json(), fc.constantFrom('{"a":1}', '[', '{"__proto__":{"x":1}}', '%', '1e308', '-1', 'NaN'));
+    const value = fc.oneof(
+      fc.string(),
+      fc.stringMatching(/^-?\d{0,25}(\.\d+)?[a-zµ]{0,3}$/),
+      fc.json(),
+      fc.constantFrom('{"a":1}', '[', '{"__proto__":{"x":1}}', '%', '1e308', '-1', 'NaN'),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...PATHS), fc.array(fc.tuple(fc.constantFrom(...PARAMS), value), { maxLength: 6 }), async (p, params) => {
-        const qs = new URLSearchParams(params).toString();
-        const res = await fetch(`${ex.queryUrl}${p}?${qs}`);
-        await res.arrayBuffer();
-        return res.status < 500;
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...PATHS),
+        fc.array(fc.tuple(fc.constantFrom(...PARAMS), value), { maxLength: 6 }),
+        async (p, params) => {
+          const qs = new URLSearchParams(params).toString();
+          const res = await fetch(`${ex.queryUrl}${p}?${qs}`);
+          await res.arrayBuffer();
+          return res.status < 500;
+        },
+      ),
       { numRuns: 600 },
     );
     expect((await ex.get('/api/services')).status).toBe(200);

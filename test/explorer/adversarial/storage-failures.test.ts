@@ -19,7 +19,9 @@ import { newTraceId, tracesPayload } from '../fixtures.js';
 import { startExplorerProcess, type ExplorerProcess } from './explorer-process.js';
 
 const started: ExplorerProcess[] = [];
-afterAll(async () => { await Promise.all(started.map((p) => p.stop())); });
+afterAll(async () => {
+  await Promise.all(started.map((p) => p.stop()));
+});
 
 async function start(...args: Parameters<typeof startExplorerProcess>): Promise<ExplorerProcess> {
   const p = await startExplorerProcess(...args);
@@ -56,7 +58,9 @@ describe('a row the store refuses is rejected alone', () => {
     const dbPath = path.join(dir, 'explorer.db');
     new StoreWriter({ dbPath }).close();
     const db = new Database(dbPath);
-    db.exec("CREATE TRIGGER refuse_poison BEFORE INSERT ON spans WHEN NEW.name = 'poison-row' BEGIN SELECT RAISE(ABORT, 'poison row refused'); END");
+    db.exec(
+      "CREATE TRIGGER refuse_poison BEFORE INSERT ON spans WHEN NEW.name = 'poison-row' BEGIN SELECT RAISE(ABORT, 'poison row refused'); END",
+    );
     db.close();
     const ex = await start({}, {}, dir);
     const traceId = newTraceId();
@@ -77,13 +81,15 @@ describe('a row the store refuses is rejected alone', () => {
 });
 
 describe('a database locked by another process', () => {
-  it('503 + Retry-After while the lock is held, the query API keeps answering, and the SDK\'s retry gets in after', async () => {
+  it("503 + Retry-After while the lock is held, the query API keeps answering, and the SDK's retry gets in after", async () => {
     const ex = await start({}, { busyTimeoutMs: 200 });
     const pid = ex.pid;
     const locker = new Database(ex.dbPath);
     locker.exec('BEGIN EXCLUSIVE');
     try {
-      const message = await expectRetryLater(await postSpans(ex, [{ traceId: newTraceId(), service: 'locked', name: 'x', startMs: Date.now(), durationMs: 1 }]));
+      const message = await expectRetryLater(
+        await postSpans(ex, [{ traceId: newTraceId(), service: 'locked', name: 'x', startMs: Date.now(), durationMs: 1 }]),
+      );
       expect(message).toMatch(/SQLITE_BUSY/);
       expect((await ex.get('/api/services')).status).toBe(200);
       const sdk = await sdkExport(ex, 'retried-through-a-lock');
@@ -135,11 +141,23 @@ describe.skipIf(!canMountTmpfs())('a full disk (a 3 MiB tmpfs)', () => {
     const ex = await start({}, {}, dir);
     const pid = ex.pid;
     const keep = newTraceId();
-    expect((await postSpans(ex, [{ traceId: keep, service: 'disk', name: 'before-full', startMs: Date.now(), durationMs: 1 }])).status).toBe(200);
+    expect(
+      (await postSpans(ex, [{ traceId: keep, service: 'disk', name: 'before-full', startMs: Date.now(), durationMs: 1 }])).status,
+    ).toBe(200);
     const filler = 'f'.repeat(4000);
     let full: Response | undefined;
     for (let i = 0; i < 200 && !full; i++) {
-      const res = await postSpans(ex, Array.from({ length: 50 }, (_, j) => ({ traceId: newTraceId(), service: 'disk', name: 'fill', startMs: Date.now(), durationMs: 1, attributes: { filler, n: i * 50 + j } })));
+      const res = await postSpans(
+        ex,
+        Array.from({ length: 50 }, (_, j) => ({
+          traceId: newTraceId(),
+          service: 'disk',
+          name: 'fill',
+          startMs: Date.now(),
+          durationMs: 1,
+          attributes: { filler, n: i * 50 + j },
+        })),
+      );
       if (res.status !== 200) full = res;
     }
     expect(full, 'the tmpfs never filled').toBeDefined();
@@ -150,7 +168,9 @@ describe.skipIf(!canMountTmpfs())('a full disk (a 3 MiB tmpfs)', () => {
 
     execFileSync('mount', ['-o', 'remount,size=64m', mountPoint]);
     const after = newTraceId();
-    expect((await postSpans(ex, [{ traceId: after, service: 'disk', name: 'after-room', startMs: Date.now(), durationMs: 1 }])).status).toBe(200);
+    expect(
+      (await postSpans(ex, [{ traceId: after, service: 'disk', name: 'after-room', startMs: Date.now(), durationMs: 1 }])).status,
+    ).toBe(200);
     expect((await ex.get(`/api/traces/${after}`)).status).toBe(200);
     await ex.stop();
   });
@@ -162,7 +182,19 @@ describe('a damaged database file', () => {
     const first = await start({}, {}, dir);
     const traceIds = Array.from({ length: 40 }, () => newTraceId());
     for (let i = 0; i < traceIds.length; i += 10) {
-      const res = await postSpans(first, traceIds.slice(i, i + 10).map((traceId) => ({ traceId, service: 'damaged', name: 'op', startMs: Date.now(), durationMs: 1, attributes: { pad: 'p'.repeat(2000) } })));
+      const res = await postSpans(
+        first,
+        traceIds
+          .slice(i, i + 10)
+          .map((traceId) => ({
+            traceId,
+            service: 'damaged',
+            name: 'op',
+            startMs: Date.now(),
+            durationMs: 1,
+            attributes: { pad: 'p'.repeat(2000) },
+          })),
+      );
       expect(res.status).toBe(200);
     }
     await first.stop({ keepDir: true });
@@ -179,7 +211,9 @@ describe('a damaged database file', () => {
 
     const ex = await start({}, {}, dir);
     const pid = ex.pid;
-    await expectRetryLater(await postSpans(ex, [{ traceId: newTraceId(), service: 'damaged', name: 'x', startMs: Date.now(), durationMs: 1 }]));
+    await expectRetryLater(
+      await postSpans(ex, [{ traceId: newTraceId(), service: 'damaged', name: 'x', startMs: Date.now(), durationMs: 1 }]),
+    );
     const read = await ex.get(`/api/traces/${traceIds[0]}`);
     expect(read.status).toBe(503);
     expect(read.headers.get('retry-after')).toBe('5');
@@ -188,8 +222,13 @@ describe('a damaged database file', () => {
     expect((await ex.get('/api/health')).status).toBe(200);
     // logs live in other pages: still stored
     const logs = await fetch(`${ex.otlpUrl}/v1/logs`, {
-      method: 'POST', headers: { 'content-type': 'application/x-protobuf' },
-      body: otlpTypes.LogsRequest.encode(otlpTypes.LogsRequest.create({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityText: 'INFO', body: { stringValue: 'still here' } }] }] }] })).finish(),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: otlpTypes.LogsRequest.encode(
+        otlpTypes.LogsRequest.create({
+          resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityText: 'INFO', body: { stringValue: 'still here' } }] }] }],
+        }),
+      ).finish(),
     });
     expect(logs.status).toBe(200);
   });

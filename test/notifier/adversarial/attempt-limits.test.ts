@@ -54,7 +54,9 @@ describe('sendWebhook: one deadline for the whole attempt', () => {
     const { port, sockets } = await serve(() => {
       // read the request, never answer
     });
-    await expect(sendWebhook({ url: new URL(`http://127.0.0.1:${port}/`), body: '{}', headers: {}, timeoutMs: 300, allowPrivate: true })).rejects.toMatchObject({
+    await expect(
+      sendWebhook({ url: new URL(`http://127.0.0.1:${port}/`), body: '{}', headers: {}, timeoutMs: 300, allowPrivate: true }),
+    ).rejects.toMatchObject({
       name: 'WebhookDeadlineError',
     });
     await expect.poll(() => sockets.size).toBe(0);
@@ -74,7 +76,14 @@ describe('sendWebhook: one deadline for the whole attempt', () => {
       res.on('close', () => res.removeAllListeners('drain'));
       pump();
     });
-    const res = await sendWebhook({ url: new URL(`http://127.0.0.1:${port}/`), body: '{}', headers: {}, timeoutMs: 10_000, allowPrivate: true, maxResponseBytes: 1024 });
+    const res = await sendWebhook({
+      url: new URL(`http://127.0.0.1:${port}/`),
+      body: '{}',
+      headers: {},
+      timeoutMs: 10_000,
+      allowPrivate: true,
+      maxResponseBytes: 1024,
+    });
     expect(res).toMatchObject({ status: 200, bodyBytes: 1024, bodyCut: true });
     expect(written).toBeLessThan(64 * 1024 * 1024);
   });
@@ -118,14 +127,20 @@ describe('deliverWebhook: a passing DNS failure is retried, not dropped', () => 
   }
 
   const deliver = (url: string, allowPrivate: boolean, resolveAll: ResolveAll) =>
-    deliverWebhook(record(url), { id: 'req_dns1', status: 'succeeded', finishedAt: Date.now() }, context.active(), new AbortController().signal, {
-      config: loadConfig({}, { DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: String(allowPrivate), DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS: '4' }),
-      logger,
-      slots: new DeliverySlots({ total: 8, perClient: 2, perHost: 2 }),
-      resolveAll,
-      backoffMs: 5,
-      maxBackoffMs: 10,
-    });
+    deliverWebhook(
+      record(url),
+      { id: 'req_dns1', status: 'succeeded', finishedAt: Date.now() },
+      context.active(),
+      new AbortController().signal,
+      {
+        config: loadConfig({}, { DIFFSCOPE_WEBHOOK_ALLOW_PRIVATE: String(allowPrivate), DIFFSCOPE_WEBHOOK_MAX_ATTEMPTS: '4' }),
+        logger,
+        slots: new DeliverySlots({ total: 8, perClient: 2, perHost: 2 }),
+        resolveAll,
+        backoffMs: 5,
+        maxBackoffMs: 10,
+      },
+    );
 
   it('EAI_AGAIN twice, then the name resolves: delivered on the third attempt', async () => {
     ({ port } = await serve((req, res) => {

@@ -64,10 +64,14 @@ async function submit(stack: Stack, client: string, webhookUrl: string): Promise
 }
 
 async function finished(stack: Stack, id: string): Promise<number> {
-  const record = await eventually(async () => {
-    const r = await stack.store.get(id);
-    return r?.finishedAt !== undefined ? r : undefined;
-  }, 60_000, `${id} to finish`);
+  const record = await eventually(
+    async () => {
+      const r = await stack.store.get(id);
+      return r?.finishedAt !== undefined ? r : undefined;
+    },
+    60_000,
+    `${id} to finish`,
+  );
   return record.finishedAt!;
 }
 
@@ -98,14 +102,18 @@ describe('webhook tarpits do not stall other clients (real notifier process)', (
 
   it('one client with 8 tarpit receivers holds at most its per-client share; the victim is delivered meanwhile', async () => {
     const result = await runScenario(Array.from({ length: TARPITS }, () => 'mallory'));
-    console.info(`[webhook-tarpit] one client, ${TARPITS} tarpits: victim delivered ${result.deliveryMs} ms after its generation finished; tarpit connections open then: ${result.openAtArrival}, at most ${result.maxOpen}`);
+    console.info(
+      `[webhook-tarpit] one client, ${TARPITS} tarpits: victim delivered ${result.deliveryMs} ms after its generation finished; tarpit connections open then: ${result.openAtArrival}, at most ${result.maxOpen}`,
+    );
     expect(result.openAtArrival).toBeGreaterThan(0); // still held: not the deadline that let it through
     expect(result.maxOpen).toBeLessThanOrEqual(PER_CLIENT);
   }, 120_000);
 
   it('8 clients whose tarpits share one host hold at most the per-host share; the victim on another host is delivered meanwhile', async () => {
     const result = await runScenario(Array.from({ length: TARPITS }, (_, i) => `mallory${i}`));
-    console.info(`[webhook-tarpit] ${TARPITS} clients, one tarpit host: victim delivered ${result.deliveryMs} ms after its generation finished; tarpit connections open then: ${result.openAtArrival}, at most ${result.maxOpen}`);
+    console.info(
+      `[webhook-tarpit] ${TARPITS} clients, one tarpit host: victim delivered ${result.deliveryMs} ms after its generation finished; tarpit connections open then: ${result.openAtArrival}, at most ${result.maxOpen}`,
+    );
     expect(result.openAtArrival).toBeGreaterThan(0);
     expect(result.maxOpen).toBeLessThanOrEqual(PER_HOST);
   }, 120_000);

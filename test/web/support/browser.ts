@@ -19,12 +19,23 @@ export interface LaunchedBrowser {
 }
 
 /** A persistent context is the way to give Chromium its own --user-data-dir. */
-export async function launchChromium(options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<LaunchedBrowser> {
+export async function launchChromium(
+  options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {},
+): Promise<LaunchedBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'diffscope-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: options.width ?? 1440, height: options.height ?? 900 },
     colorScheme: options.colorScheme ?? 'light',
   });
@@ -43,7 +54,10 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** Builds dist/web when it is missing (npm test builds it first; a lone `vitest run test/web` may not have). */
 export function ensureWebBuilt(): void {
   if (existsSync(join(repoRoot, 'dist/web/index.html'))) return;
-  const r = spawnSync(join(repoRoot, 'node_modules/.bin/vite'), ['build', '--config', 'web/vite.config.ts'], { cwd: repoRoot, stdio: 'inherit' });
+  const r = spawnSync(join(repoRoot, 'node_modules/.bin/vite'), ['build', '--config', 'web/vite.config.ts'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('vite build of web/ failed');
 }
 

@@ -35,7 +35,10 @@ export async function startLoadedExplorer(options: { bigTrace?: boolean } = {}):
   const dir = mkdtempSync(join(tmpdir(), 'diffscope-web-'));
   const outputDir = join(dir, 'outputs');
   mkdirSync(outputDir);
-  const config = loadConfig({}, { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:' });
+  const config = loadConfig(
+    {},
+    { DIFFSCOPE_DATA_DIR: dir, DIFFSCOPE_EXPLORER_PORT: '0', DIFFSCOPE_OTLP_PORT: '0', DIFFSCOPE_EXPLORER_DB: ':memory:' },
+  );
   const handle = await startExplorer(config, undefined, { webRoot: join(repoRoot, 'dist/web'), outputDir, flushIntervalMs: 50 });
   try {
     const rawTraces = (JSON.parse(readFileSync(join(fixtureDir, 'traces.json'), 'utf8')) as { data: JaegerTrace[] }).data;

@@ -29,7 +29,11 @@ const nanos = (us: number): string => (BigInt(Math.round(us)) * 1000n).toString(
 export function shiftTrace(t: JaegerTrace, deltaUs: number): JaegerTrace {
   return {
     ...t,
-    spans: t.spans.map((s) => ({ ...s, startTime: s.startTime + deltaUs, logs: (s.logs ?? []).map((l) => ({ ...l, timestamp: l.timestamp + deltaUs })) })),
+    spans: t.spans.map((s) => ({
+      ...s,
+      startTime: s.startTime + deltaUs,
+      logs: (s.logs ?? []).map((l) => ({ ...l, timestamp: l.timestamp + deltaUs })),
+    })),
   };
 }
 
@@ -83,7 +87,12 @@ export function tracesToOtlp(t: JaegerTrace, rewrite: (key: string, value: unkno
     resourceSpans: [...byProcess].map(([pid, spans]) => {
       const proc = t.processes[pid];
       return {
-        resource: { attributes: kv([['service.name', proc?.serviceName ?? 'unknown'], ...(proc?.tags ?? []).map((tg): [string, unknown] => [tg.key, tg.value])]) },
+        resource: {
+          attributes: kv([
+            ['service.name', proc?.serviceName ?? 'unknown'],
+            ...(proc?.tags ?? []).map((tg): [string, unknown] => [tg.key, tg.value]),
+          ]),
+        },
         scopeSpans: [{ scope: { name: 'diffscope' }, spans: spans.map((s) => toOtlpSpan(s, rewrite)) }],
       };
     }),

@@ -52,7 +52,12 @@ export function syntheticTrace(count: number, traceID = `synth${count}`): Jaeger
       tags: [
         { key: 'span.kind', type: 'string', value: i === 0 ? 'server' : 'internal' },
         { key: 'synthetic.index', type: 'int64', value: i },
-        ...(err ? [{ key: 'error', type: 'bool', value: true }, { key: 'otel.status_code', type: 'string', value: 'ERROR' }] : []),
+        ...(err
+          ? [
+              { key: 'error', type: 'bool', value: true },
+              { key: 'otel.status_code', type: 'string', value: 'ERROR' },
+            ]
+          : []),
       ],
       logs: [],
       processID: `p${(i % 3) + 1}`,

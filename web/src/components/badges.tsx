@@ -12,7 +12,10 @@ export function ErrorBadge({ count }: { count?: number }): JSX.Element {
 export function CacheBadge({ cache }: { cache: CacheState }): JSX.Element | null {
   if (cache === 'unknown') return null;
   return (
-    <span class={`badge badge-${cache}`} title={cache === 'cold' ? 'model.load ran in this request (cache miss)' : 'model served from cache'}>
+    <span
+      class={`badge badge-${cache}`}
+      title={cache === 'cold' ? 'model.load ran in this request (cache miss)' : 'model served from cache'}
+    >
       {cache}
     </span>
   );

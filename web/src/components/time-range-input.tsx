@@ -26,7 +26,12 @@ export function TimeRangeInput({ value, onChange }: { value: TimeRangeValue; onC
         <>
           <label>
             From
-            <input name="from" type="datetime-local" value={value.from} onInput={(e) => onChange({ ...value, from: e.currentTarget.value })} />
+            <input
+              name="from"
+              type="datetime-local"
+              value={value.from}
+              onInput={(e) => onChange({ ...value, from: e.currentTarget.value })}
+            />
           </label>
           <label>
             To

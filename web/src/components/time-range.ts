@@ -34,7 +34,11 @@ function localToUs(value: string): number | undefined {
 }
 
 /** Lookback name (or a custom from/to) → [start, end] in µs since epoch; 'all' or unknown → no bounds. */
-export function lookbackRange(value: string | null, nowMs = Date.now(), custom?: { from: string; to: string }): { start?: number; end?: number } {
+export function lookbackRange(
+  value: string | null,
+  nowMs = Date.now(),
+  custom?: { from: string; to: string },
+): { start?: number; end?: number } {
   if (value === 'custom') {
     const out: { start?: number; end?: number } = {};
     const start = localToUs(custom?.from ?? '');

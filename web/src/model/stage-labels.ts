@@ -19,4 +19,3 @@ export const STAGE_LABELS: Record<StageName, string> = {
   inference: 'inference (all)',
   total: 'end to end',
 };
-

@@ -1,8 +1,6 @@
 import type { LogEntry, TraceModel } from './types.js';
 
-export type Row =
-  | { kind: 'span'; spanIndex: number }
-  | { kind: 'log'; spanIndex: number; log: LogEntry };
+export type Row = { kind: 'span'; spanIndex: number } | { kind: 'log'; spanIndex: number; log: LogEntry };
 
 export interface VisibleRowsOptions {
   collapsed: ReadonlySet<number>;

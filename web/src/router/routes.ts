@@ -39,7 +39,14 @@ export function matchRoute(path: string): Route {
   if (clean === '/analysis') return { page: 'analysis' };
   const c = /^\/compare\/([^/]+)$/.exec(clean);
   // how many ids is the page's to judge, so a wrong count gets an explanation, not "nothing here"
-  if (c) return { page: 'compare', traceIDs: c[1].split(COMPARE_SEPARATOR).filter((id) => id !== '').map(decodeOrKeep) };
+  if (c)
+    return {
+      page: 'compare',
+      traceIDs: c[1]
+        .split(COMPARE_SEPARATOR)
+        .filter((id) => id !== '')
+        .map(decodeOrKeep),
+    };
   const m = /^\/trace\/([^/]+)$/.exec(clean);
   if (m) return { page: 'trace', traceID: decodeURIComponent(m[1]) };
   return { page: 'not-found' };

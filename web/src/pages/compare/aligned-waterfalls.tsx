@@ -38,7 +38,8 @@ function CompactWaterfall({ model, index, scaleUs }: { model: TraceModel; index:
   const critical = useMemo(() => computeCriticalPath(model), [model]);
   const diffusion = useMemo(() => summarizeDiffusion(model), [model]);
   const shown = model.preorder.slice(0, MAX_COMPACT_ROWS);
-  const open = (spanIndex: number): void => navigate(`/trace/${encodeURIComponent(model.traceID)}${queryString({ span: model.spans[spanIndex]?.spanID })}`);
+  const open = (spanIndex: number): void =>
+    navigate(`/trace/${encodeURIComponent(model.traceID)}${queryString({ span: model.spans[spanIndex]?.spanID })}`);
   return (
     <section class="timeline compact-waterfall" data-trace-id={model.traceID} aria-label={`waterfall of trace ${traceLetter(index)}`}>
       <div class="timeline-header">
@@ -56,7 +57,12 @@ function CompactWaterfall({ model, index, scaleUs }: { model: TraceModel; index:
           <TimeRuler durationUs={scaleUs} />
         </div>
       </div>
-      <div class="timeline-canvas" role="tree" aria-label={`spans of trace ${traceLetter(index)}`} style={{ height: `${shown.length * ROW_HEIGHT}px` }}>
+      <div
+        class="timeline-canvas"
+        role="tree"
+        aria-label={`spans of trace ${traceLetter(index)}`}
+        style={{ height: `${shown.length * ROW_HEIGHT}px` }}
+      >
         <div class="tick-layer" style={{ left: `${NAME_COLUMN_PCT}%` }}>
           <TickLines durationUs={scaleUs} />
         </div>
@@ -80,7 +86,8 @@ function CompactWaterfall({ model, index, scaleUs }: { model: TraceModel; index:
       </div>
       {model.preorder.length > shown.length && (
         <p class="muted small compact-more">
-          {model.preorder.length - shown.length} more spans — <Link href={`/trace/${encodeURIComponent(model.traceID)}`}>open the trace</Link>
+          {model.preorder.length - shown.length} more spans —{' '}
+          <Link href={`/trace/${encodeURIComponent(model.traceID)}`}>open the trace</Link>
         </p>
       )}
     </section>

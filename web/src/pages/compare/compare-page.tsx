@@ -24,8 +24,9 @@ export function ComparePage({ traceIDs }: { traceIDs: string[] }): JSX.Element {
   if (!valid) {
     return (
       <p class="pad">
-        Compare takes {MIN_COMPARED_TRACES} to {MAX_COMPARED_TRACES} trace ids joined by <code>...</code> (<code>/compare/&lt;a&gt;...&lt;b&gt;</code>); this address has{' '}
-        {traceIDs.length}. <Link href="/search">Pick traces in the search</Link>
+        Compare takes {MIN_COMPARED_TRACES} to {MAX_COMPARED_TRACES} trace ids joined by <code>...</code> (
+        <code>/compare/&lt;a&gt;...&lt;b&gt;</code>); this address has {traceIDs.length}.{' '}
+        <Link href="/search">Pick traces in the search</Link>
       </p>
     );
   }
@@ -66,7 +67,10 @@ function CompareBody({ c }: { c: TraceComparison }): JSX.Element {
             <CacheBadge cache={t.cache} />
             {t.error_count > 0 && <span class="badge badge-error">{t.error_count} errors</span>}
             <div class="compare-trace-facts">
-              <strong>{formatMs(t.duration_ms)}</strong> <span class="muted">end to end · {t.root_service}: {t.root_operation}</span>
+              <strong>{formatMs(t.duration_ms)}</strong>{' '}
+              <span class="muted">
+                end to end · {t.root_service}: {t.root_operation}
+              </span>
             </div>
             <div class="muted small">{formatTimestampUs(t.start_us)}</div>
           </li>

@@ -42,7 +42,9 @@ export function StageCompareTable({ comparison }: { comparison: TraceComparison 
         {stages.map((s) => {
           const top = grew_most?.stage === s.stage;
           const absent = s.durations_ms.every((d) => d === null);
-          const cls = [top ? 'grew-most' : '', isSummaryStage(s.stage) ? 'summary-stage' : '', absent ? 'empty-stage' : ''].filter(Boolean).join(' ');
+          const cls = [top ? 'grew-most' : '', isSummaryStage(s.stage) ? 'summary-stage' : '', absent ? 'empty-stage' : '']
+            .filter(Boolean)
+            .join(' ');
           return (
             <tr key={s.stage} class={cls} data-stage={s.stage}>
               <th scope="row">
@@ -55,7 +57,10 @@ export function StageCompareTable({ comparison }: { comparison: TraceComparison 
               <td class="bar-col">
                 {s.durations_ms.map((d, i) => (
                   <span key={i} class="compare-track" title={`${traceLetter(i)}: ${formatMs(d)}`}>
-                    <span class="compare-bar" style={{ width: `${d !== null && scale > 0 ? Math.max(0.5, (d / scale) * 100) : 0}%`, background: traceColor(i) }} />
+                    <span
+                      class="compare-bar"
+                      style={{ width: `${d !== null && scale > 0 ? Math.max(0.5, (d / scale) * 100) : 0}%`, background: traceColor(i) }}
+                    />
                   </span>
                 ))}
               </td>

@@ -28,7 +28,8 @@ function median(values: number[]): number {
  */
 export function StepOverlay({ traces }: { traces: ComparedTrace[] }): JSX.Element {
   const withSteps = traces.map((t, i) => ({ t, i })).filter(({ t }) => t.step_durations_ms.length > 0);
-  if (withSteps.length === 0) return <p class="muted">No step timings: none of these traces has a sampling span with `diffusion.step_durations_ms`.</p>;
+  if (withSteps.length === 0)
+    return <p class="muted">No step timings: none of these traces has a sampling span with `diffusion.step_durations_ms`.</p>;
   const maxSteps = Math.max(...withSteps.map(({ t }) => t.step_durations_ms.length));
   const maxMs = niceMax(Math.max(...withSteps.flatMap(({ t }) => t.step_durations_ms)));
   const plotW = W - PAD.left - PAD.right;
@@ -36,9 +37,14 @@ export function StepOverlay({ traces }: { traces: ComparedTrace[] }): JSX.Elemen
   const x = (step: number): number => PAD.left + (maxSteps > 1 ? ((step - 1) / (maxSteps - 1)) * plotW : plotW / 2);
   const y = (ms: number): number => PAD.top + plotH - (ms / maxMs) * plotH;
   const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * maxMs);
-  const xTicks = [...new Set([1, Math.round(maxSteps / 4), Math.round(maxSteps / 2), Math.round((3 * maxSteps) / 4), maxSteps].filter((s) => s >= 1))];
+  const xTicks = [
+    ...new Set([1, Math.round(maxSteps / 4), Math.round(maxSteps / 2), Math.round((3 * maxSteps) / 4), maxSteps].filter((s) => s >= 1)),
+  ];
   const label = withSteps
-    .map(({ t, i }) => `${traceLetter(i)}: ${t.step_durations_ms.length} steps, median ${formatMs(median(t.step_durations_ms))}, max ${formatMs(Math.max(...t.step_durations_ms))}`)
+    .map(
+      ({ t, i }) =>
+        `${traceLetter(i)}: ${t.step_durations_ms.length} steps, median ${formatMs(median(t.step_durations_ms))}, max ${formatMs(Math.max(...t.step_durations_ms))}`,
+    )
     .join('; ');
   return (
     <figure class="step-overlay">
@@ -77,7 +83,8 @@ export function StepOverlay({ traces }: { traces: ComparedTrace[] }): JSX.Elemen
             <span class="trace-chip" style={{ background: traceColor(i) }}>
               {traceLetter(i)}
             </span>{' '}
-            <strong>{t.step_durations_ms.length}</strong> steps · {t.steps_per_second !== null ? `${t.steps_per_second.toFixed(1)} steps/s` : '– steps/s'} · median{' '}
+            <strong>{t.step_durations_ms.length}</strong> steps ·{' '}
+            {t.steps_per_second !== null ? `${t.steps_per_second.toFixed(1)} steps/s` : '– steps/s'} · median{' '}
             {formatMs(median(t.step_durations_ms))} · max {formatMs(Math.max(...t.step_durations_ms))}
           </span>
         ))}

@@ -43,7 +43,13 @@ export function LogFilters({ initial, onSubmit }: { initial: LogParams; onSubmit
       </label>
       <label>
         Trace ID
-        <input name="trace_id" class="mono" placeholder="32 hex" value={p.traceId} onInput={(e) => set('traceId', e.currentTarget.value.trim())} />
+        <input
+          name="trace_id"
+          class="mono"
+          placeholder="32 hex"
+          value={p.traceId}
+          onInput={(e) => set('traceId', e.currentTarget.value.trim())}
+        />
       </label>
       <TimeRangeInput value={p} onChange={(v) => setP((prev) => ({ ...prev, ...v }))} />
       <button type="submit" class="primary">

@@ -25,7 +25,16 @@ export function readLogParams(q: URLSearchParams): LogParams {
 }
 
 export function logParamsToQuery(p: LogParams): Record<string, string | number | undefined> {
-  return { level: p.level, service: p.service, event: p.event, q: p.q, request_id: p.requestId, trace_id: p.traceId, ...timeRangeToQuery(p), limit: p.limit };
+  return {
+    level: p.level,
+    service: p.service,
+    event: p.event,
+    q: p.q,
+    request_id: p.requestId,
+    trace_id: p.traceId,
+    ...timeRangeToQuery(p),
+    limit: p.limit,
+  };
 }
 
 export function toLogQuery(p: LogParams, nowMs = Date.now()): LogQuery {

@@ -24,13 +24,21 @@ export function LogTable({ logs }: { logs: LogEntry[] }): JSX.Element {
               {l.body && l.body !== l.event ? `${l.body} ` : ''}
               <span class="muted">{attrs(l.attributes)}</span>
             </span>
-            {l.trace_id ? <span class="log-trace mono small">trace {l.trace_id.slice(0, 8)} →</span> : <span class="log-trace muted small">no trace</span>}
+            {l.trace_id ? (
+              <span class="log-trace mono small">trace {l.trace_id.slice(0, 8)} →</span>
+            ) : (
+              <span class="log-trace muted small">no trace</span>
+            )}
           </>
         );
         return (
           <li key={l.id} class={`level-row-${l.level.toLowerCase()}`}>
             {l.trace_id ? (
-              <Link class="log-result" href={`/trace/${encodeURIComponent(l.trace_id)}${queryString({ span: l.span_id ?? undefined })}`} data-log-id={String(l.id)}>
+              <Link
+                class="log-result"
+                href={`/trace/${encodeURIComponent(l.trace_id)}${queryString({ span: l.span_id ?? undefined })}`}
+                data-log-id={String(l.id)}
+              >
                 {content}
               </Link>
             ) : (

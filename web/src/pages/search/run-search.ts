@@ -21,7 +21,10 @@ export async function runSearch(p: SearchParams, signal: AbortSignal): Promise<T
       searchTraces({ ...toTraceQuery(p), tags: { 'diffscope.request_id': p.requestId } }, signal).catch(() => [] as JaegerTrace[]),
     ]);
     const seen = new Set(byTag.map((t) => t.traceID));
-    const missing = [...new Set(byLogs.data.map((l) => l.trace_id).filter((id): id is string => !!id && !seen.has(id)))].slice(0, MAX_REQUEST_TRACES);
+    const missing = [...new Set(byLogs.data.map((l) => l.trace_id).filter((id): id is string => !!id && !seen.has(id)))].slice(
+      0,
+      MAX_REQUEST_TRACES,
+    );
     const fetched = await Promise.all(missing.map((id) => fetchTrace(id, signal).catch(() => undefined)));
     traces = [...byTag, ...fetched.filter((t): t is JaegerTrace => !!t)];
   } else {

@@ -13,11 +13,16 @@ export function SamplingPanel({ refreshKey }: { refreshKey: string }): JSX.Eleme
   return (
     <section class="sampling-panel" aria-label="Tail sampling">
       <h2 class="panel-title">Tail sampling</h2>
-      {!s.enabled && <p class="muted">Off: every trace is stored (DIFFSCOPE_TAIL_SAMPLING=on to keep only errors, slow and retried traces and a share of the rest).</p>}
+      {!s.enabled && (
+        <p class="muted">
+          Off: every trace is stored (DIFFSCOPE_TAIL_SAMPLING=on to keep only errors, slow and retried traces and a share of the rest).
+        </p>
+      )}
       {s.enabled && (
         <>
           <p class="muted">
-            {s.kept} traces kept, {s.dropped} dropped since start; {s.held.traces} waiting for a decision ({s.held.spans} spans, {s.held.logs} logs, ~{formatBytes(s.held.bytes)})
+            {s.kept} traces kept, {s.dropped} dropped since start; {s.held.traces} waiting for a decision ({s.held.spans} spans,{' '}
+            {s.held.logs} logs, ~{formatBytes(s.held.bytes)})
           </p>
           {s.rows.length > 0 && (
             <table class="stage-table">
@@ -25,13 +30,17 @@ export function SamplingPanel({ refreshKey }: { refreshKey: string }): JSX.Eleme
                 <tr>
                   <th scope="col">Traces</th>
                   <th scope="col">why</th>
-                  <th scope="col" class="num">n</th>
+                  <th scope="col" class="num">
+                    n
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {s.rows.map((r) => (
                   <tr key={`${r.decision}:${r.policy}`}>
-                    <th scope="row" class={r.decision === 'dropped' ? 'muted' : undefined}>{r.decision}</th>
+                    <th scope="row" class={r.decision === 'dropped' ? 'muted' : undefined}>
+                      {r.decision}
+                    </th>
                     <td title={r.policy}>{r.label}</td>
                     <td class="num">{r.traces}</td>
                   </tr>
@@ -40,7 +49,9 @@ export function SamplingPanel({ refreshKey }: { refreshKey: string }): JSX.Eleme
             </table>
           )}
           {s.lateSpans.kept + s.lateSpans.dropped > 0 && (
-            <p class="muted">late spans: {s.lateSpans.kept} kept, {s.lateSpans.dropped} dropped with their trace</p>
+            <p class="muted">
+              late spans: {s.lateSpans.kept} kept, {s.lateSpans.dropped} dropped with their trace
+            </p>
           )}
         </>
       )}

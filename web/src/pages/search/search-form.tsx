@@ -35,26 +35,55 @@ export function SearchForm({ initial, onSubmit }: { initial: SearchParams; onSub
       </label>
       <label>
         Request ID
-        <input name="request_id" type="search" placeholder="req_…" value={p.requestId} onInput={(e) => set('requestId', e.currentTarget.value.trim())} />
+        <input
+          name="request_id"
+          type="search"
+          placeholder="req_…"
+          value={p.requestId}
+          onInput={(e) => set('requestId', e.currentTarget.value.trim())}
+        />
       </label>
       <label>
         Tags <span class="muted small">logfmt: k=v</span>
-        <input name="tags" type="search" placeholder="http.response.status_code=500" value={p.tags} onInput={(e) => set('tags', e.currentTarget.value)} />
+        <input
+          name="tags"
+          type="search"
+          placeholder="http.response.status_code=500"
+          value={p.tags}
+          onInput={(e) => set('tags', e.currentTarget.value)}
+        />
       </label>
       <TimeRangeInput value={p} onChange={(v) => setP((prev) => ({ ...prev, ...v }))} />
       <div class="form-row">
         <label>
           Min duration
-          <input name="minDuration" placeholder="e.g. 1.2s, 100ms" value={p.minDuration} onInput={(e) => set('minDuration', e.currentTarget.value.trim())} />
+          <input
+            name="minDuration"
+            placeholder="e.g. 1.2s, 100ms"
+            value={p.minDuration}
+            onInput={(e) => set('minDuration', e.currentTarget.value.trim())}
+          />
         </label>
         <label>
           Max duration
-          <input name="maxDuration" placeholder="e.g. 5s" value={p.maxDuration} onInput={(e) => set('maxDuration', e.currentTarget.value.trim())} />
+          <input
+            name="maxDuration"
+            placeholder="e.g. 5s"
+            value={p.maxDuration}
+            onInput={(e) => set('maxDuration', e.currentTarget.value.trim())}
+          />
         </label>
       </div>
       <label>
         Limit
-        <input name="limit" type="number" min={1} max={1500} value={p.limit} onInput={(e) => set('limit', Number(e.currentTarget.value) || 20)} />
+        <input
+          name="limit"
+          type="number"
+          min={1}
+          max={1500}
+          value={p.limit}
+          onInput={(e) => set('limit', Number(e.currentTarget.value) || 20)}
+        />
       </label>
       <button type="submit" class="primary">
         Find traces

@@ -24,7 +24,8 @@ export function SearchPage({ location }: { location: Location }): JSX.Element {
   const selection: TraceSelection = {
     selected: picked,
     full: picked.length >= MAX_COMPARED_TRACES,
-    toggle: (id) => setPicked((prev) => (prev.includes(id) ? prev.filter((p) => p !== id) : prev.length < MAX_COMPARED_TRACES ? [...prev, id] : prev)),
+    toggle: (id) =>
+      setPicked((prev) => (prev.includes(id) ? prev.filter((p) => p !== id) : prev.length < MAX_COMPARED_TRACES ? [...prev, id] : prev)),
   };
   return (
     <div class="with-sidebar">
@@ -41,7 +42,12 @@ export function SearchPage({ location }: { location: Location }): JSX.Element {
             <>
               <strong>{result.value.length} traces</strong>
               {errors > 0 && (
-                <button type="button" class="linklike error-text" onClick={() => go({ ...params, errorsOnly: true })} disabled={params.errorsOnly}>
+                <button
+                  type="button"
+                  class="linklike error-text"
+                  onClick={() => go({ ...params, errorsOnly: true })}
+                  disabled={params.errorsOnly}
+                >
                   {errors} with errors{params.errorsOnly ? '' : ' — show only these'}
                 </button>
               )}
@@ -50,7 +56,11 @@ export function SearchPage({ location }: { location: Location }): JSX.Element {
                   type="button"
                   class="compare-button"
                   disabled={picked.length < MIN_COMPARED_TRACES}
-                  title={picked.length < MIN_COMPARED_TRACES ? `tick ${MIN_COMPARED_TRACES} to ${MAX_COMPARED_TRACES} traces to compare them` : 'the first ticked is the baseline'}
+                  title={
+                    picked.length < MIN_COMPARED_TRACES
+                      ? `tick ${MIN_COMPARED_TRACES} to ${MAX_COMPARED_TRACES} traces to compare them`
+                      : 'the first ticked is the baseline'
+                  }
                   onClick={() => navigate(compareHref(picked))}
                 >
                   Compare{picked.length > 0 ? ` (${picked.length})` : ''}
@@ -72,7 +82,9 @@ export function SearchPage({ location }: { location: Location }): JSX.Element {
             </>
           )}
         </div>
-        {result.status === 'done' && result.value.length === 0 && <p class="muted pad">No traces match. Widen the lookback or clear filters.</p>}
+        {result.status === 'done' && result.value.length === 0 && (
+          <p class="muted pad">No traces match. Widen the lookback or clear filters.</p>
+        )}
         {result.status === 'done' && <TraceResults traces={result.value} selection={selection} />}
       </section>
     </div>

@@ -77,7 +77,17 @@ export function BatchPanel({ data }: { data: TraceData }): JSX.Element | null {
 const ROW = 26;
 
 /** Members on the left, each line converging on the batch on the right. */
-function FanIn({ members, self, batchHref, size }: { members: BatchMember[]; self: string | undefined; batchHref: string | undefined; size: number }): JSX.Element {
+function FanIn({
+  members,
+  self,
+  batchHref,
+  size,
+}: {
+  members: BatchMember[];
+  self: string | undefined;
+  batchHref: string | undefined;
+  size: number;
+}): JSX.Element {
   const height = Math.max(1, members.length) * ROW;
   const mid = height / 2;
   return (
@@ -98,7 +108,11 @@ function FanIn({ members, self, batchHref, size }: { members: BatchMember[]; sel
       </ol>
       <svg class="fan-in-lines" width="80" height={height} viewBox={`0 0 80 ${height}`} aria-hidden="true">
         {members.map((m, i) => (
-          <path key={m.traceID} d={`M0 ${i * ROW + ROW / 2} C40 ${i * ROW + ROW / 2}, 40 ${mid}, 80 ${mid}`} class={m.traceID === self ? 'self' : undefined} />
+          <path
+            key={m.traceID}
+            d={`M0 ${i * ROW + ROW / 2} C40 ${i * ROW + ROW / 2}, 40 ${mid}, 80 ${mid}`}
+            class={m.traceID === self ? 'self' : undefined}
+          />
         ))}
       </svg>
       <div class="fan-in-batch" style={{ marginTop: `${Math.max(0, mid - ROW / 2)}px` }}>

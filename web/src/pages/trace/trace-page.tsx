@@ -18,7 +18,12 @@ import type { TraceData } from './use-trace-loading.js';
 /** Container: loads the trace, owns the per-trace store, keeps ?span= in the URL, lays out the views. */
 export function TracePage({ traceID, spanParam }: { traceID: string; spanParam: string | null }): JSX.Element {
   const load = useTraceLoading(traceID);
-  if (load.status === 'loading') return <p class="pad muted" role="status">Loading trace {traceID}…</p>;
+  if (load.status === 'loading')
+    return (
+      <p class="pad muted" role="status">
+        Loading trace {traceID}…
+      </p>
+    );
   if (load.status === 'missing')
     return (
       <p class="pad">
@@ -26,7 +31,12 @@ export function TracePage({ traceID, spanParam }: { traceID: string; spanParam: 
         <Link href={`/logs${queryString({ trace_id: traceID, lookback: 'all' })}`}>Look for its log lines</Link>
       </p>
     );
-  if (load.status === 'error') return <p class="pad error-text">Could not load trace {traceID}: {load.error}</p>;
+  if (load.status === 'error')
+    return (
+      <p class="pad error-text">
+        Could not load trace {traceID}: {load.error}
+      </p>
+    );
   return <TraceLoaded key={traceID} data={load.data} spanParam={spanParam} />;
 }
 
@@ -76,13 +86,16 @@ function TraceLoaded({ data, spanParam }: { data: TraceData; spanParam: string |
           Depth 2
         </button>
         <label>
-          <input type="checkbox" checked={layout.inlineLogs} onChange={(e) => setLayout({ inlineLogs: e.currentTarget.checked })} /> Logs inline
+          <input type="checkbox" checked={layout.inlineLogs} onChange={(e) => setLayout({ inlineLogs: e.currentTarget.checked })} /> Logs
+          inline
         </label>
         <label>
-          <input type="checkbox" checked={layout.logsPanel} onChange={(e) => setLayout({ logsPanel: e.currentTarget.checked })} /> Logs panel
+          <input type="checkbox" checked={layout.logsPanel} onChange={(e) => setLayout({ logsPanel: e.currentTarget.checked })} /> Logs
+          panel
         </label>
         <label>
-          <input type="checkbox" checked={layout.detailPane} onChange={(e) => setLayout({ detailPane: e.currentTarget.checked })} /> Span detail
+          <input type="checkbox" checked={layout.detailPane} onChange={(e) => setLayout({ detailPane: e.currentTarget.checked })} /> Span
+          detail
         </label>
         <CompareWithForm traceID={model.traceID} />
         <span class="legend">

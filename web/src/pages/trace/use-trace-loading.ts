@@ -17,7 +17,8 @@ export interface TraceData {
   logsError?: string;
 }
 
-export type TraceLoad = { status: 'loading' } | { status: 'error'; error: string } | { status: 'missing' } | { status: 'done'; data: TraceData };
+export type TraceLoad =
+  { status: 'loading' } | { status: 'error'; error: string } | { status: 'missing' } | { status: 'done'; data: TraceData };
 
 const MAX_TRACE_LOGS = 5000;
 

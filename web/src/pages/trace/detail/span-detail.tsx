@@ -28,7 +28,9 @@ export function SpanDetail({ data, index, onSelect }: SpanDetailProps): JSX.Elem
         <span class="svc-swatch" style={{ background: serviceColor(span.serviceName) }} />
         {span.operationName}
         {isQueueWait(span) && <span class="badge badge-queue">queue</span>}
-        {index === diffusion.inferenceIndex && diffusion.cache !== 'unknown' && <span class={`badge badge-${diffusion.cache}`}>{diffusion.cache}</span>}
+        {index === diffusion.inferenceIndex && diffusion.cache !== 'unknown' && (
+          <span class={`badge badge-${diffusion.cache}`}>{diffusion.cache}</span>
+        )}
         {span.isError && <span class="badge badge-error">error</span>}
       </h2>
       <dl class="facts">
@@ -116,7 +118,9 @@ export function SpanDetail({ data, index, onSelect }: SpanDetailProps): JSX.Elem
       </section>
       <section>
         <h3>Resource</h3>
-        <KvTable rows={[['service.name', span.process.serviceName], ...(span.process.tags ?? []).map((t): [string, unknown] => [t.key, t.value])]} />
+        <KvTable
+          rows={[['service.name', span.process.serviceName], ...(span.process.tags ?? []).map((t): [string, unknown] => [t.key, t.value])]}
+        />
       </section>
       <section>
         <h3>Logs ({logs.length})</h3>
@@ -126,7 +130,8 @@ export function SpanDetail({ data, index, onSelect }: SpanDetailProps): JSX.Elem
           <ul class="plain detail-logs">
             {logs.map((l) => (
               <li key={l.id}>
-                <LevelBadge level={l.level} /> <span class="mono small">+{formatDuration(l.time_us - model.startUs)}</span> <strong>{l.event}</strong>
+                <LevelBadge level={l.level} /> <span class="mono small">+{formatDuration(l.time_us - model.startUs)}</span>{' '}
+                <strong>{l.event}</strong>
                 {l.body && l.body !== l.event && <span class="small"> {l.body}</span>}
               </li>
             ))}

@@ -21,7 +21,12 @@ export function StepStrip({ strip }: { strip: StepStripData }): JSX.Element {
       </div>
       <div class="step-strip" role="img" aria-label={`per-step durations: ${durationsMs.map((d) => d.toFixed(1)).join(', ')} ms`}>
         {durationsMs.map((d, i) => (
-          <span key={i} class="step" style={{ height: `${maxMs > 0 ? Math.max(4, (d / maxMs) * 100) : 4}%` }} title={`step ${i + 1}: ${d.toFixed(2)} ms`} />
+          <span
+            key={i}
+            class="step"
+            style={{ height: `${maxMs > 0 ? Math.max(4, (d / maxMs) * 100) : 4}%` }}
+            title={`step ${i + 1}: ${d.toFixed(2)} ms`}
+          />
         ))}
       </div>
     </div>

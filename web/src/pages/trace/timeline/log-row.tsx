@@ -18,7 +18,11 @@ export function LogRow(p: LogRowProps): JSX.Element {
   const x = pct(p.log.time_us - p.traceStartUs, p.traceDurationUs);
   const levels = Math.min(p.depth + 1, MAX_INDENT_LEVELS + 1);
   return (
-    <div class={`row log-row level-row-${p.log.level.toLowerCase()}`} style={{ transform: `translateY(${p.top}px)`, height: `${ROW_HEIGHT}px` }} onClick={p.onSelect}>
+    <div
+      class={`row log-row level-row-${p.log.level.toLowerCase()}`}
+      style={{ transform: `translateY(${p.top}px)`, height: `${ROW_HEIGHT}px` }}
+      onClick={p.onSelect}
+    >
       <div class="name-cell" style={{ width: `${p.nameColumnPct}%` }}>
         <span class="indent" style={{ width: `${levels * INDENT_PX + 16}px` }} />
         <LevelBadge level={p.log.level} />
@@ -36,7 +40,18 @@ export function LogRow(p: LogRowProps): JSX.Element {
 
 function summarizeAttributes(attrs: Record<string, unknown> | undefined): string {
   if (!attrs) return '';
-  const skip = new Set(['instance_id', 'version', 'client_id', 'event', 'request_id', 'trace_id', 'span_id', 'level', 'service', 'timestamp']);
+  const skip = new Set([
+    'instance_id',
+    'version',
+    'client_id',
+    'event',
+    'request_id',
+    'trace_id',
+    'span_id',
+    'level',
+    'service',
+    'timestamp',
+  ]);
   return Object.entries(attrs)
     .filter(([k]) => !skip.has(k))
     .slice(0, 6)

@@ -46,7 +46,10 @@ export function SpanBar({ span, traceStartUs, traceDurationUs, critical }: SpanB
           />
         ))}
       </div>
-      <span class={`bar-label${labelRight ? '' : ' bar-label-left'}`} style={labelRight ? { left: `calc(${left + width}% + 4px)` } : { right: `calc(${100 - left}% + 4px)` }}>
+      <span
+        class={`bar-label${labelRight ? '' : ' bar-label-left'}`}
+        style={labelRight ? { left: `calc(${left + width}% + 4px)` } : { right: `calc(${100 - left}% + 4px)` }}
+      >
         {label}
       </span>
     </>

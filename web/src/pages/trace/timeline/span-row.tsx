@@ -78,13 +78,25 @@ export function SpanRow(p: SpanRowProps): JSX.Element {
           </span>
         )}
         {span.isError && <span class="badge badge-error">error</span>}
-        {span.orphan && <span class="badge badge-muted" title="parent span missing from this trace">orphan</span>}
+        {span.orphan && (
+          <span class="badge badge-muted" title="parent span missing from this trace">
+            orphan
+          </span>
+        )}
         {p.warnings.length > 0 && (
-          <span class="badge badge-warn span-warning-mark" title={p.warnings.join('\n')} aria-label={`${p.warnings.length} ${p.warnings.length === 1 ? 'warning' : 'warnings'}: ${p.warnings.join('; ')}`}>
+          <span
+            class="badge badge-warn span-warning-mark"
+            title={p.warnings.join('\n')}
+            aria-label={`${p.warnings.length} ${p.warnings.length === 1 ? 'warning' : 'warnings'}: ${p.warnings.join('; ')}`}
+          >
             ⚠{p.warnings.length > 1 ? ` ${p.warnings.length}` : ''}
           </span>
         )}
-        {p.logCount > 0 && <span class="log-count" title={`${p.logCount} log lines`}>{p.logCount}</span>}
+        {p.logCount > 0 && (
+          <span class="log-count" title={`${p.logCount} log lines`}>
+            {p.logCount}
+          </span>
+        )}
       </div>
       <div class="bar-cell">
         <SpanBar span={span} traceStartUs={p.traceStartUs} traceDurationUs={p.traceDurationUs} critical={p.critical} />

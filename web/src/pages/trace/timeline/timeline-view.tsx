@@ -26,7 +26,10 @@ export function TimelineView({ data, store, onRendered }: TimelineViewProps): JS
   const revealTick = useStore(store, (s) => s.revealTick);
   const inlineLogs = useStore(layoutStore, (s) => s.inlineLogs);
   const nameColumnPct = useStore(layoutStore, (s) => s.nameColumnPct);
-  const rows = useMemo(() => visibleRows(model, { collapsed, logsBySpan: inlineLogs ? logsBySpan : undefined }), [model, collapsed, inlineLogs, logsBySpan]);
+  const rows = useMemo(
+    () => visibleRows(model, { collapsed, logsBySpan: inlineLogs ? logsBySpan : undefined }),
+    [model, collapsed, inlineLogs, logsBySpan],
+  );
 
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
