@@ -142,14 +142,12 @@ describe('OTLP receiver with the real OpenTelemetry exporters', () => {
         attributes: { event: 'request_failed', request_id: `rid-${v.name}`, 'error.type': 'DiffscopeError', steps: 20 },
         context: ctx,
       });
-      provider
-        .getLogger('plain')
-        .emit({
-          severityNumber: SeverityNumber.INFO,
-          body: { structured: 'yes' },
-          eventName: `evt.${v.name.replace('+', '_')}`,
-          timestamp: at + 1,
-        });
+      provider.getLogger('plain').emit({
+        severityNumber: SeverityNumber.INFO,
+        body: { structured: 'yes' },
+        eventName: `evt.${v.name.replace('+', '_')}`,
+        timestamp: at + 1,
+      });
       await provider.forceFlush();
       await provider.shutdown();
 

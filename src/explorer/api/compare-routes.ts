@@ -71,11 +71,9 @@ export function registerCompareRoutes(app: FastifyInstance, store: ExplorerStore
     const traces = loadComparable(store, parsed.ids);
     const missing = parsed.ids.filter((id) => !traces.has(id));
     if (missing.length > 0) {
-      return reply
-        .code(404)
-        .send({
-          error: { code: 'DSC_ERR_API_NOT_FOUND', message: `trace not found: ${[...new Set(missing)].join(', ')}`, field: 'trace_id' },
-        });
+      return reply.code(404).send({
+        error: { code: 'DSC_ERR_API_NOT_FOUND', message: `trace not found: ${[...new Set(missing)].join(', ')}`, field: 'trace_id' },
+      });
     }
     return { data: compareTraces(parsed.ids.map((id) => traces.get(id) as ComparableTrace)) };
   });

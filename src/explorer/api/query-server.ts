@@ -70,15 +70,13 @@ export function buildQueryServer(options: QueryServerOptions): FastifyInstance {
     }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) logger.error('explorer_query_error', { err: error, url: request.url });
-    return reply
-      .code(status)
-      .send({
-        data: null,
-        total: 0,
-        limit: 0,
-        offset: 0,
-        errors: [{ code: status, msg: status === 500 ? 'internal error' : error.message }],
-      });
+    return reply.code(status).send({
+      data: null,
+      total: 0,
+      limit: 0,
+      offset: 0,
+      errors: [{ code: status, msg: status === 500 ? 'internal error' : error.message }],
+    });
   });
   registerExplorerMetrics(app, store);
   app.get('/api/health', async (): Promise<ExplorerHealth> => ({

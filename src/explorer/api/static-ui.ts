@@ -86,14 +86,12 @@ export function registerStaticUi(app: FastifyInstance, webRoot: string, token?: 
   app.get('/*', { config: PUBLIC_ROUTE }, serve);
   // Other methods on unknown paths: a JSON 404 (behind the token, like every non-public route).
   app.setNotFoundHandler(async (request, reply) =>
-    reply
-      .code(404)
-      .send({
-        data: null,
-        total: 0,
-        limit: 0,
-        offset: 0,
-        errors: [{ code: 404, msg: `no route ${request.method} ${request.url.split('?')[0]}` }],
-      }),
+    reply.code(404).send({
+      data: null,
+      total: 0,
+      limit: 0,
+      offset: 0,
+      errors: [{ code: 404, msg: `no route ${request.method} ${request.url.split('?')[0]}` }],
+    }),
   );
 }

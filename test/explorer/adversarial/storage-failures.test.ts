@@ -184,16 +184,14 @@ describe('a damaged database file', () => {
     for (let i = 0; i < traceIds.length; i += 10) {
       const res = await postSpans(
         first,
-        traceIds
-          .slice(i, i + 10)
-          .map((traceId) => ({
-            traceId,
-            service: 'damaged',
-            name: 'op',
-            startMs: Date.now(),
-            durationMs: 1,
-            attributes: { pad: 'p'.repeat(2000) },
-          })),
+        traceIds.slice(i, i + 10).map((traceId) => ({
+          traceId,
+          service: 'damaged',
+          name: 'op',
+          startMs: Date.now(),
+          durationMs: 1,
+          attributes: { pad: 'p'.repeat(2000) },
+        })),
       );
       expect(res.status).toBe(200);
     }
