@@ -139,7 +139,7 @@ function populate(): void {
   const tIndex = performance.now();
   store.db.exec(SCHEMA_SQL);
   store.db.exec("INSERT INTO logs_fts(logs_fts) VALUES ('optimize')");
-  store.db.exec('INSERT INTO operations SELECT DISTINCT service, name, kind FROM spans');
+  store.db.exec('INSERT OR IGNORE INTO operations SELECT DISTINCT service, name, kind FROM spans'); // the writer already records operations as it inserts; this fills any it skipped
   store.close();
   console.log(
     `\r  populated ${SPANS} spans + ${LOGS} logs in ${((tIndex - t0) / 1000).toFixed(0)} s, indexes in ${((performance.now() - tIndex) / 1000).toFixed(0)} s, file ${(statSync(dbPath).size / 1e6).toFixed(0)} MB`,
